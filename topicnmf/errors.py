@@ -1,0 +1,30 @@
+"""The exceptions topicnmf raises for problems a user can fix.
+
+Every error a user can act on derives from :class:`TopicNMFError`; the CLI catches
+exactly this family at one boundary and prints its message on one line (exit status 1).
+Anything else is a bug and keeps its traceback.
+"""
+
+
+class TopicNMFError(Exception):
+    """Base class: a problem with the input or the settings, not a bug."""
+
+
+class ParameterError(TopicNMFError, ValueError):
+    """A parameter has a value outside what it accepts."""
+
+
+class CorpusError(TopicNMFError):
+    """The input documents cannot be read, or nothing usable is left in them."""
+
+
+class VocabularyError(TopicNMFError):
+    """Preprocessing or vectorizing left no terms to model."""
+
+
+class ModelFileError(TopicNMFError):
+    """A saved model is missing, corrupt or does not match what is asked of it."""
+
+
+class ConvergenceError(TopicNMFError, ArithmeticError):
+    """The factorization produced non-finite values."""

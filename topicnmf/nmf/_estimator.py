@@ -1,0 +1,159 @@
+"""``topicnmf.NMF``: a scikit-learn-compatible estimator over :func:`factorize`."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
+
+from ._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL, factorize
+
+
+class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Non-negative matrix factorization X ~ W H with topicnmf's sparse solvers.
+
+    Parameter names and meanings follow ``sklearn.decomposition.NMF``, so it drops into
+    a scikit-learn Pipeline.
+
+    Parameters
+    ----------
+    n_components : int or 'auto', default='auto'
+        Number of components; 'auto' takes it from a custom W/H, else n_features.
+    init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random', 'custom'} or None, default=None
+    solver : {'cd', 'mu', 'als'}, default='cd'
+    beta_loss : {'frobenius'}, default='frobenius'
+    tol : float, default=1e-4
+        Relative decrease of the objective in one iteration below which fitting stops.
+    max_iter : int, default=200
+    random_state : int, Generator or None, default=None
+    alpha_W, alpha_H, l1_ratio : float, default=0.0, 'same', 0.0
+    verbose : int, default=0
+        When positive, print the loss per iteration to stderr.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        H, the factor that ``transform`` holds fixed.
+    n_components_ : int
+    n_iter_ : int
+    reconstruction_err_ : float
+        ||X - W H||_F of the fit.
+    loss_history_ : ndarray of shape (n_iter_ + 1,)
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_components="auto",
+        *,
+        init=None,
+        solver=DEFAULT_SOLVER,
+        beta_loss=DEFAULT_BETA_LOSS,
+        tol=DEFAULT_TOL,
+        max_iter=DEFAULT_MAX_ITER,
+        random_state=None,
+        alpha_W=0.0,
+        alpha_H="same",
+        l1_ratio=0.0,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.init = init
+        self.solver = solver
+        self.beta_loss = beta_loss
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.alpha_W = alpha_W
+        self.alpha_H = alpha_H
+        self.l1_ratio = l1_ratio
+        self.verbose = verbose
+
+    def _options(self):
+        return dict(
+            solver=self.solver, beta_loss=self.beta_loss, tol=self.tol,
+            max_iter=self.max_iter, random_state=self.random_state, alpha_W=self.alpha_W,
+            alpha_H=self.alpha_H, l1_ratio=self.l1_ratio, callback=self._callback(),
+        )
+
+    def _callback(self):
+        if not self.verbose:
+            return None
+        import sys
+
+        def report(iteration, elapsed, loss):
+            print(f"NMF iteration {iteration}: loss {loss:.6g} ({elapsed:.2f}s)", file=sys.stderr)
+
+        return report
+
+    def _n_components(self, X, W, H):
+        if self.n_components != "auto":
+            return self.n_components
+        if self.init == "custom" and H is not None:
+            return np.shape(H)[0]
+        if self.init == "custom" and W is not None:
+            return np.shape(W)[1]
+        return X.shape[1]
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Learn the factorization and return W of shape (n_samples, n_components)."""
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+        check_non_negative(X, "NMF (input X)")
+        result = factorize(
+            X, self._n_components(X, W, H), init=self.init, W=W, H=H, **self._options()
+        )
+        self._warn_if_not_converged(result)
+        # Polish W for the final H, so that fit_transform(X) agrees with transform(X):
+        # cheap, since with H fixed the products X H^T and H H^T are computed once.
+        options = self._options() | {"callback": None}
+        polished = factorize(
+            X, result.H.shape[0], init="custom", W=result.W, H=result.H, update_H=False, **options
+        )
+        self.components_ = result.H
+        self.n_components_ = result.H.shape[0]
+        self.n_iter_ = result.n_iter
+        self.reconstruction_err_ = result.reconstruction_err
+        self.loss_history_ = result.loss_history
+        return polished.W
+
+    def fit(self, X, y=None, **params):
+        """Learn the factorization of X; returns self."""
+        self.fit_transform(X, **params)
+        return self
+
+    def transform(self, X):
+        """W for new rows of X with H = ``components_`` held fixed."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
+        )
+        check_non_negative(X, "NMF (input X)")
+        H = self.components_.astype(X.dtype, copy=False)
+        result = factorize(X, self.n_components_, H=H, update_H=False, **self._options())
+        return result.W
+
+    def inverse_transform(self, X):
+        """X approximated back from W: W @ components_ (dense, n_samples x n_features)."""
+        check_is_fitted(self)
+        W = check_array(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+        return np.asarray(W @ self.components_)
+
+    def _warn_if_not_converged(self, result):
+        if not result.converged:
+            warnings.warn(
+                f"Maximum number of iterations {self.max_iter} reached. "
+                "Increase it to improve convergence.",
+                ConvergenceWarning,
+            )
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

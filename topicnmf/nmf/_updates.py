@@ -1,0 +1,64 @@
+"""Update rules for one factor, written once in plain numpy (the readable reference).
+
+Every rule solves, for a factor ``A`` (rows, k) with the other factor ``B`` held fixed,
+
+    min_{A >= 0}  0.5 ||X - A B^T||_F^2 + l1 * sum(A) + 0.5 * l2 * ||A||_F^2
+
+given only the two products it needs, ``P = X B`` (rows, k) and the Gram matrix
+``G = B^T B`` (k, k). The W step is ``A = W, B = H^T``; the H step is ``A = H^T, B = W``.
+So one function updates both factors, and X never appears here: the sparse products are
+computed by the caller.
+
+All functions update ``A`` in place and return nothing.
+"""
+
+import numpy as np
+import scipy.linalg
+
+
+def hals(A, P, G, l1, l2):
+    """Hierarchical ALS: exact coordinate minimization, one column of A at a time.
+
+    A[:, j] <- max(0, (P[:, j] - sum_{l != j} A[:, l] G[l, j] - l1) / (G[j, j] + l2))
+
+    Cichocki & Phan (2009); the same update order as scikit-learn's 'cd' solver.
+    """
+    k = A.shape[1]
+    for j in range(k):
+        denom = G[j, j] + l2
+        if denom <= 0:  # the matching row of B is all zero: column j does not matter
+            continue
+        # A @ G[:, j] includes the l == j term, added back with A[:, j] * G[j, j].
+        numer = P[:, j] - A @ G[:, j] + A[:, j] * G[j, j] - l1
+        A[:, j] = np.maximum(numer / denom, 0)
+
+
+def multiplicative(A, P, G, l1, l2):
+    """Lee & Seung (2001) multiplicative update for the Frobenius loss.
+
+    A <- A * P / (A G + l1 + l2 A)        (elementwise; W <- W * (X H^T) / (W H H^T))
+    """
+    eps = np.finfo(A.dtype).eps
+    denom = A @ G
+    denom += l1
+    if l2:
+        denom += l2 * A
+    np.maximum(denom, eps, out=denom)
+    A *= P / denom
+
+
+def alternating_least_squares(A, P, G, l1, l2):
+    """Projected ALS: solve the normal equations, then clip to the nonnegative orthant.
+
+    A <- max(0, (P - l1) (G + l2 I)^-1)       (G is symmetric)
+    """
+    k = G.shape[0]
+    # A tiny ridge keeps the solve defined when a column of B is zero.
+    ridge = l2 + 1e-10 * max(np.trace(G) / k, np.finfo(A.dtype).tiny)
+    lhs = G + ridge * np.eye(k, dtype=G.dtype)
+    rhs = (P - l1).T
+    sol = scipy.linalg.solve(lhs, rhs, assume_a="pos", check_finite=False)
+    np.maximum(sol.T, 0, out=A)
+
+
+UPDATES = {"cd": hals, "mu": multiplicative, "als": alternating_least_squares}

@@ -1,0 +1,227 @@
+"""The one place that wires the stages together.
+
+    documents -> tokens -> TF-IDF matrix X -> (W, H) -> topics
+    corpus.py    preprocess.py  vectorize.py  nmf/      topics.py
+
+``fit`` and ``score`` take values and return values; reading files and writing reports
+belong to the shells (``corpus``, ``report``, ``model``, ``cli``).
+"""
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .errors import ParameterError
+from .nmf import factorize
+from .nmf._factorize import DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
+from .preprocess import Analyzer, PreprocessOptions, analyze
+from .topics import TopicModel, build_topics, doc_topic_table
+from .vectorize import DocumentTermMatrix, VectorizeOptions, vectorize, vectorize_with
+
+log = logging.getLogger("topicnmf")
+
+DEFAULT_TOPICS = 10
+DEFAULT_TOP_TERMS = 10
+DEFAULT_REPRESENTATIVE = 5
+DEFAULT_SEED = 0
+DEFAULT_INIT = "nndsvd"
+
+
+@dataclass(frozen=True)
+class NMFOptions:
+    """Factorization settings for the pipeline. Every default is defined once here or in nmf."""
+
+    solver: str = DEFAULT_SOLVER
+    init: str = DEFAULT_INIT
+    tol: float = DEFAULT_TOL
+    max_iter: int = DEFAULT_MAX_ITER
+    seed: int = DEFAULT_SEED
+    alpha_W: float = 0.0
+    alpha_H: float | str = "same"
+    l1_ratio: float = 0.0
+
+    def to_dict(self):
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """Everything one run produces; the reports are functions of this value.
+
+    Attributes
+    ----------
+    corpus : Corpus
+    dtm : DocumentTermMatrix
+    topics : TopicModel
+    n_iter, loss_history, reconstruction_err, relative_error, converged : the fit's record
+    parameters : dict of every setting used
+    timings : dict of seconds per stage (kept out of the deterministic outputs)
+    """
+
+    corpus: object
+    dtm: DocumentTermMatrix
+    topics: TopicModel
+    n_iter: int
+    loss_history: np.ndarray
+    reconstruction_err: float
+    relative_error: float
+    converged: bool
+    parameters: dict
+    preprocess: PreprocessOptions = PreprocessOptions()
+    vectorize_options: VectorizeOptions = VectorizeOptions()
+    timings: dict = field(compare=False, default_factory=dict)
+
+    def corpus_stats(self):
+        X = self.dtm.X
+        n, m = X.shape
+        empty = int((np.diff(X.indptr) == 0).sum())
+        return {
+            "source": self.corpus.source,
+            "n_documents": n,
+            "n_terms": m,
+            "nonzeros": int(X.nnz),
+            "density": float(X.nnz / (n * m)) if n and m else 0.0,
+            "documents_without_terms": empty,
+            "skipped": len(self.corpus.skipped),
+            "skipped_files": [{"source": s.source, "reason": s.reason} for s in self.corpus.skipped],
+            "legacy_decoded": len(self.corpus.decoded),
+            "duplicate_ids_renamed": len(self.corpus.renamed),
+        }
+
+
+def fit(
+    corpus,
+    *,
+    n_topics=DEFAULT_TOPICS,
+    preprocess=PreprocessOptions(),
+    vectorize_options=VectorizeOptions(),
+    nmf=NMFOptions(),
+    top_terms=DEFAULT_TOP_TERMS,
+    n_representative=DEFAULT_REPRESENTATIVE,
+    callback=None,
+):
+    """Fit a topic model to a :class:`~topicnmf.corpus.Corpus`.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    n_topics : int, default=10
+    preprocess : PreprocessOptions
+    vectorize_options : VectorizeOptions
+    nmf : NMFOptions
+    top_terms : int, default=10
+    n_representative : int, default=5
+    callback : callable(iteration, elapsed, loss), optional
+        Called after every NMF iteration (the CLI drives its progress bar with it).
+
+    Returns
+    -------
+    TopicResult
+    """
+    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
+        raise ParameterError(f"--topics must be a positive integer; got {n_topics!r}.")
+    for name, value in (("top_terms", top_terms), ("n_representative", n_representative)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+    timings = {}
+    start = time.perf_counter()
+    analyzer = Analyzer(preprocess)
+    analyzed = analyze(corpus.texts, analyzer)
+    timings["preprocess"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
+    timings["vectorize"] = time.perf_counter() - start
+    n, m = dtm.shape
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", n, m, dtm.X.nnz)
+    if n_topics > min(n, m):
+        raise ParameterError(
+            f"--topics {n_topics} is more than the corpus supports: it has {n} documents and "
+            f"{m} terms after filtering; ask for at most {min(n, m)} topics."
+        )
+
+    start = time.perf_counter()
+    result = factorize(
+        dtm.X, n_topics, init=nmf.init, solver=nmf.solver, tol=nmf.tol,
+        max_iter=nmf.max_iter, random_state=nmf.seed, alpha_W=nmf.alpha_W,
+        alpha_H=nmf.alpha_H, l1_ratio=nmf.l1_ratio, callback=callback,
+    )
+    timings["factorize"] = time.perf_counter() - start
+    log.info("NMF: %d iterations, relative error %.6f", result.n_iter,
+             result.reconstruction_err / _norm(dtm.X))
+
+    start = time.perf_counter()
+    topics = build_topics(
+        result.W, result.H, doc_ids=corpus.ids, texts=corpus.texts,
+        display_terms=dtm.display_terms, top_terms=top_terms, n_representative=n_representative,
+    )
+    timings["topics"] = time.perf_counter() - start
+    parameters = {
+        "topicnmf_version": __version__,
+        "n_topics": n_topics,
+        "top_terms": top_terms,
+        "n_representative": n_representative,
+        "preprocess": {k: v for k, v in preprocess.to_dict().items() if k != "stop_words"}
+        | {"n_stop_words": len(preprocess.stop_words)},
+        "vectorize": vectorize_options.to_dict(),
+        "nmf": nmf.to_dict(),
+    }
+    return TopicResult(
+        corpus=corpus, dtm=dtm, topics=topics, n_iter=result.n_iter,
+        loss_history=result.loss_history, reconstruction_err=result.reconstruction_err,
+        relative_error=result.reconstruction_err / _norm(dtm.X), converged=result.converged,
+        parameters=parameters, preprocess=preprocess, vectorize_options=vectorize_options,
+        timings=timings,
+    )
+
+
+def _norm(X):
+    value = float(np.sqrt(X.multiply(X).sum()))
+    return value if value > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Topic weights of new documents under a saved model."""
+
+    doc_topics: object  # DataFrame like TopicModel.doc_topics
+    W: np.ndarray
+    dtm: DocumentTermMatrix
+
+
+def score(corpus, model, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
+    """Topic weights for the documents of ``corpus`` under a :class:`~topicnmf.model.SavedModel`.
+
+    Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed.
+    """
+    analyzer = Analyzer(model.preprocess)
+    analyzed = analyze(corpus.texts, analyzer)
+    dtm = vectorize_with(
+        analyzed, corpus.ids, terms=model.terms, idf=model.idf,
+        display_terms=model.display_terms, options=model.vectorize,
+    )
+    k = model.H.shape[0]
+    if dtm.X.nnz == 0:
+        W = np.zeros((dtm.shape[0], k))
+    else:
+        W = factorize(dtm.X, k, H=model.H, update_H=False, tol=tol, max_iter=max_iter).W
+    return Scores(doc_topics=doc_topic_table(corpus.ids, W), W=W, dtm=dtm)
+
+
+def model_from(result):
+    """The part of a :class:`TopicResult` needed to score new documents later."""
+    from .model import SavedModel
+
+    return SavedModel(
+        H=result.topics.H,
+        idf=result.dtm.idf,
+        terms=result.dtm.terms,
+        display_terms=result.dtm.display_terms,
+        labels=tuple(result.topics.prevalence["label"]),
+        preprocess=result.preprocess,
+        vectorize=result.vectorize_options,
+        parameters=result.parameters,
+    )

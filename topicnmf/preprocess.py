@@ -1,0 +1,171 @@
+"""From text to terms: one definition of a token, used for fitting and for scoring new text.
+
+Lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
+numbers and short tokens -> optional Snowball stemming (cached per unique token) ->
+optional n-grams. A stem is shown to people as its most frequent surface form.
+"""
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .errors import ParameterError
+
+# Words with inner apostrophes stay whole ("o'brien"); a trailing possessive 's is cut.
+TOKEN_PATTERN = r"[^\W_]+(?:['\u2019][^\W_]+)*"
+# English contractions, honorifics and reporting verbs, which scikit-learn's list leaves out.
+CONTRACTIONS = frozenset(
+    "don't doesn't didn't isn't aren't wasn't weren't won't wouldn't can't couldn't shouldn't "
+    "hasn't haven't hadn't it's i'm i've i'd i'll you're you've you'll you'd we're we've we'll "
+    "we'd they're they've they'll they'd he's she's that's there's what's let's who's "
+    "also said says say just like will would could may might must shall mr mrs ms dr".split()
+)
+DEFAULT_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | CONTRACTIONS
+
+
+@dataclass(frozen=True)
+class PreprocessOptions:
+    """How text becomes terms. Every default is defined here.
+
+    Attributes
+    ----------
+    min_token_length : int, default=2
+    keep_numbers : bool, default=False
+        Tokens starting with a digit ("2004", "3d") are dropped unless True.
+    stem : bool, default=False
+        Snowball (English) stemming; terms are still displayed as words.
+    ngram_max : int, default=1
+        Longest n-gram kept (1: single words only).
+    stop_words : frozenset of str
+        Lowercase words dropped before stemming and n-grams.
+    """
+
+    min_token_length: int = 2
+    keep_numbers: bool = False
+    stem: bool = False
+    ngram_max: int = 1
+    stop_words: frozenset = field(default=DEFAULT_STOP_WORDS, repr=False)
+
+    def __post_init__(self):
+        if self.min_token_length < 1:
+            raise ParameterError(
+                f"min_token_length must be an int >= 1; got {self.min_token_length}."
+            )
+        if not 1 <= self.ngram_max <= 5:
+            raise ParameterError(f"ngram_max must be an int from 1 to 5; got {self.ngram_max}.")
+
+    def to_dict(self):
+        return {
+            "min_token_length": self.min_token_length,
+            "keep_numbers": self.keep_numbers,
+            "stem": self.stem,
+            "ngram_max": self.ngram_max,
+            "stop_words": sorted(self.stop_words),
+        }
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(
+            min_token_length=d["min_token_length"], keep_numbers=d["keep_numbers"],
+            stem=d["stem"], ngram_max=d["ngram_max"], stop_words=frozenset(d["stop_words"]),
+        )
+
+
+def read_stop_words(path):
+    """Words from a file, one per line; blank lines and lines starting with '#' ignored."""
+    from .errors import CorpusError
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot read the stop-word file ({exc}).") from None
+    return frozenset(
+        w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")
+    )
+
+
+class Analyzer:
+    """Callable text -> list of terms; the one definition of a token.
+
+    Keeps a cache of stems per unique token (stemming every token is ~16x slower).
+    """
+
+    def __init__(self, options=PreprocessOptions()):
+        self.options = options
+        self._tokenizer = RegexpTokenizer(TOKEN_PATTERN)
+        self._stemmer = SnowballStemmer("english") if options.stem else None
+        self._stems = {}
+
+    def tokens(self, text):
+        """Surface tokens kept after filtering, in order."""
+        o = self.options
+        text = unicodedata.normalize("NFKC", text).lower()
+        kept = []
+        for tok in self._tokenizer.tokenize(text):
+            tok = tok.replace("\u2019", "'")
+            if tok.endswith("'s"):
+                tok = tok[:-2]
+            if (
+                len(tok) < o.min_token_length
+                or tok in o.stop_words
+                or (not o.keep_numbers and tok[0].isdigit())
+            ):
+                continue
+            kept.append(tok)
+        return kept
+
+    def stem(self, token):
+        if self._stemmer is None:
+            return token
+        stem = self._stems.get(token)
+        if stem is None:
+            stem = self._stems[token] = self._stemmer.stem(token)
+        return stem
+
+    def terms_from_tokens(self, tokens):
+        unigrams = [self.stem(t) for t in tokens]
+        if self._stemmer is not None:
+            unigrams = [s for s in unigrams if s not in self.options.stop_words]
+        terms = list(unigrams)
+        for n in range(2, self.options.ngram_max + 1):
+            terms.extend(" ".join(unigrams[i:i + n]) for i in range(len(unigrams) - n + 1))
+        return terms
+
+    def __call__(self, text):
+        return self.terms_from_tokens(self.tokens(text))
+
+
+@dataclass(frozen=True)
+class AnalyzedCorpus:
+    """Terms of every document, and how each term is shown to people."""
+
+    terms: tuple  # tuple of lists of terms, one per document
+    display: dict  # term -> readable form
+
+
+def analyze(texts, analyzer):
+    """Run ``analyzer`` over every text and derive each term's display form.
+
+    With stemming, a stem is displayed as its most frequent surface form
+    (ties broken alphabetically); an n-gram as its parts' display forms.
+    """
+    surfaces = defaultdict(Counter)
+    all_terms = []
+    for text in texts:
+        tokens = analyzer.tokens(text)
+        if analyzer.options.stem:
+            for tok in tokens:
+                surfaces[analyzer.stem(tok)][tok] += 1
+        all_terms.append(analyzer.terms_from_tokens(tokens))
+    word = {stem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for stem, c in surfaces.items()}
+    display = {}
+    for terms in all_terms:
+        for term in terms:
+            if term not in display:
+                display[term] = " ".join(word.get(p, p) for p in term.split(" "))
+    return AnalyzedCorpus(tuple(all_terms), display)

@@ -1,0 +1,41 @@
+"""report.md: a readable summary; every piece of document text is escaped."""
+
+import re
+
+from .json_report import report_data
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(text):
+    """Text that renders literally in Markdown: no links, emphasis, code or raw HTML."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"\s+", " ", text)
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_report(result):
+    data = report_data(result)
+    c, fit = data["corpus"], data["fit"]
+    lines = [
+        "# Topics",
+        "",
+        f"{c['n_documents']} documents, {c['n_terms']} terms, {data['parameters']['n_topics']} "
+        f"topics; source {md_escape(c['source'])}.",
+        f"NMF: {fit['n_iter']} iterations, relative error {fit['relative_error']:.4f}"
+        f"{'' if fit['converged'] else ' (stopped at max_iter)'}.",
+    ]
+    if c["skipped"]:
+        lines.append(f"Skipped {c['skipped']} input(s); see topics.json for the reasons.")
+    lines += ["", "| topic | share | documents | top terms |", "| --- | --- | --- | --- |"]
+    for t in data["topics"]:
+        terms = ", ".join(md_escape(x["term"]) for x in t["terms"])
+        lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | {terms} |")
+    for t in data["topics"]:
+        lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
+        lines.append("Top terms: " + ", ".join(
+            f"{md_escape(x['term'])} ({x['weight']:.3g})" for x in t["terms"]))
+        lines += ["", "Representative documents:", ""]
+        for d in t["representative_documents"]:
+            lines.append(f"- **{md_escape(d['doc_id'])}**: {md_escape(d['snippet'])}")
+    return "\n".join(lines) + "\n"

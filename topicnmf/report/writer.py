@@ -1,0 +1,69 @@
+"""Writing the reports: every file is rendered first, then all are moved into place.
+
+Nothing half-written ever appears in the output folder: files are written into a
+temporary folder beside it and each is renamed into place (an atomic operation) only
+after all of them rendered and were written without error.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import TopicNMFError
+from ..model import save_model
+from .html import html_report
+from .json_report import topics_json
+from .markdown import markdown_report
+from .tables import doc_topics_csv, topics_csv
+
+FORMATS = ("csv", "json", "md", "html")
+
+
+def render(result, formats=FORMATS):
+    """{file name: text} for the chosen formats."""
+    files = {}
+    if "csv" in formats:
+        files["topics.csv"] = topics_csv(result)
+        files["doc_topics.csv"] = doc_topics_csv(result.topics.doc_topics)
+    if "json" in formats:
+        files["topics.json"] = topics_json(result)
+    if "md" in formats:
+        files["report.md"] = markdown_report(result)
+    if "html" in formats:
+        files["report.html"] = html_report(result)
+    return files
+
+
+def write_files(files, out_dir, model=None):
+    """Write {name: text} (and a model folder) into ``out_dir`` all-or-nothing.
+
+    Returns the list of paths written.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TopicNMFError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
+    if not out.is_dir():
+        raise TopicNMFError(f"{out}: exists and is not a folder; choose another --out.")
+    staging = Path(tempfile.mkdtemp(prefix=".topicnmf-", dir=out))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+        if model is not None:
+            save_model(model, staging / "model")
+        written = []
+        for name in files:
+            os.replace(staging / name, out / name)
+            written.append(out / name)
+        if model is not None:
+            (out / "model").mkdir(exist_ok=True)
+            for part in sorted((staging / "model").iterdir()):
+                os.replace(part, out / "model" / part.name)
+            written.append(out / "model")
+        return written
+    except OSError as exc:
+        raise TopicNMFError(f"{out}: cannot write the reports ({exc.strerror or exc}).") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,136 @@
+"""From factors to topics: ranked terms, document weights, prevalence, representative documents.
+
+Topics are numbered from 1 in order of prevalence (topic 1 carries the most weight).
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SNIPPET_CHARS = 200
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A fitted topic model as data.
+
+    Attributes
+    ----------
+    terms : DataFrame
+        One row per (topic, rank): topic, rank, term, weight. ``term`` is the readable form.
+    doc_topics : DataFrame
+        One row per document: doc_id, dominant_topic (<NA> for a document with no terms
+        left), then ``topic_1`` ... ``topic_k`` weights normalized to sum to 1.
+    prevalence : DataFrame
+        One row per topic: topic, label (its top three terms), share (of the total
+        document weight), n_documents (documents it dominates).
+    representative : DataFrame
+        Per topic its strongest documents: topic, rank, doc_id, weight (raw W), snippet.
+    W : ndarray of shape (n_documents, n_topics)
+        Raw document weights, columns in topic order.
+    H : ndarray of shape (n_topics, n_terms)
+        Term weights, rows in topic order.
+    order : ndarray of shape (n_topics,)
+        ``order[t]`` is the factorization's component shown as topic t + 1.
+    """
+
+    terms: pd.DataFrame
+    doc_topics: pd.DataFrame
+    prevalence: pd.DataFrame
+    representative: pd.DataFrame
+    W: np.ndarray
+    H: np.ndarray
+    order: np.ndarray
+
+    @property
+    def n_topics(self):
+        return self.H.shape[0]
+
+    def top_terms(self, topic):
+        """The ranked readable terms of ``topic`` (numbered from 1)."""
+        return self.terms.loc[self.terms.topic == topic, "term"].tolist()
+
+
+def snippet(text, limit=SNIPPET_CHARS):
+    """The start of a text on one line, cut at a word boundary."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut + " \u2026"
+
+
+def prevalence_order(W):
+    """Components sorted by their share of the total weight, largest first (stable)."""
+    return np.argsort(-W.sum(axis=0), kind="stable")
+
+
+def normalized_weights(W):
+    """Rows of W scaled to sum to 1; all-zero rows stay zero (never NaN)."""
+    totals = W.sum(axis=1, keepdims=True)
+    return np.divide(W, totals, out=np.zeros_like(W), where=totals > 0)
+
+
+def dominant_topics(W):
+    """1-based dominant topic per row, <NA> where the row is all zero."""
+    dominant = pd.array(W.argmax(axis=1) + 1, dtype="Int64")
+    dominant[W.max(axis=1) <= 0] = pd.NA
+    return dominant
+
+
+def doc_topic_table(doc_ids, W):
+    shares = normalized_weights(W)
+    table = pd.DataFrame({"doc_id": list(doc_ids), "dominant_topic": dominant_topics(W)})
+    for t in range(W.shape[1]):
+        table[f"topic_{t + 1}"] = shares[:, t]
+    return table
+
+
+def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_representative=5):
+    """Assemble a :class:`TopicModel` from a factorization.
+
+    Parameters
+    ----------
+    W : ndarray (n_documents, k); H : ndarray (k, n_terms)
+    doc_ids, texts : sequences of length n_documents
+    display_terms : sequence of length n_terms
+    top_terms : int
+        Terms listed per topic.
+    n_representative : int
+        Documents listed per topic.
+    """
+    order = prevalence_order(W)
+    W, H = W[:, order], H[order]
+    k = H.shape[0]
+    display = np.asarray(display_terms, dtype=object)
+    n_top = min(top_terms, H.shape[1])
+
+    term_rows = []
+    for t in range(k):
+        ranked = np.argsort(-H[t], kind="stable")[:n_top]
+        ranked = ranked[H[t, ranked] > 0]
+        for rank, j in enumerate(ranked, start=1):
+            term_rows.append((t + 1, rank, display[j], float(H[t, j])))
+    terms = pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"])
+
+    doc_topics = doc_topic_table(doc_ids, W)
+    total = W.sum()
+    counts = doc_topics["dominant_topic"].value_counts()
+    prevalence = pd.DataFrame({
+        "topic": np.arange(1, k + 1),
+        "label": [", ".join(terms.loc[terms.topic == t + 1, "term"].head(3)) for t in range(k)],
+        "share": W.sum(axis=0) / total if total > 0 else np.zeros(k),
+        "n_documents": [int(counts.get(t + 1, 0)) for t in range(k)],
+    })
+
+    rep_rows = []
+    for t in range(k):
+        best = np.argsort(-W[:, t], kind="stable")[:n_representative]
+        for rank, d in enumerate(best[W[best, t] > 0], start=1):
+            rep_rows.append((t + 1, rank, doc_ids[d], float(W[d, t]), snippet(texts[d])))
+    representative = pd.DataFrame(
+        rep_rows, columns=["topic", "rank", "doc_id", "weight", "snippet"]
+    )
+    return TopicModel(terms, doc_topics, prevalence, representative, W, H, order)

@@ -1,0 +1,112 @@
+"""Terms -> TF-IDF document-term matrix X (sparse CSR), with scikit-learn's TfidfVectorizer."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .errors import ParameterError, VocabularyError
+
+
+@dataclass(frozen=True)
+class VectorizeOptions:
+    """TF-IDF settings. Every default is defined here.
+
+    min_df, max_df : int or float
+        Keep terms in at least ``min_df`` documents (a fraction when a float < 1) and at most
+        ``max_df`` (a fraction when a float <= 1), as in scikit-learn.
+    max_features : int or None
+        Keep only the most frequent terms.
+    sublinear_tf : bool
+        Use 1 + log(tf): long documents and repeated words count less.
+    """
+
+    min_df: float = 2
+    max_df: float = 0.95
+    max_features: int | None = None
+    sublinear_tf: bool = True
+
+    def __post_init__(self):
+        for name in ("min_df", "max_df"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ParameterError(f"{name} must be a positive number; got {value!r}.")
+        if isinstance(self.max_df, float) and self.max_df > 1:
+            raise ParameterError(f"max_df as a fraction must be at most 1.0; got {self.max_df}.")
+        if self.max_features is not None and self.max_features < 1:
+            raise ParameterError(f"max_features must be >= 1; got {self.max_features}.")
+
+    def to_dict(self):
+        return {"min_df": self.min_df, "max_df": self.max_df,
+                "max_features": self.max_features, "sublinear_tf": self.sublinear_tf}
+
+
+@dataclass(frozen=True)
+class DocumentTermMatrix:
+    """X (n_documents, n_terms) with its row ids and column terms.
+
+    Attributes
+    ----------
+    X : scipy.sparse.csr_matrix of float64, rows L2-normalized
+    doc_ids : tuple of str, length n_documents
+    terms : tuple of str, length n_terms (the analyzer's terms, e.g. stems)
+    display_terms : tuple of str, length n_terms (readable forms)
+    idf : ndarray of shape (n_terms,)
+    """
+
+    X: object
+    doc_ids: tuple
+    terms: tuple
+    display_terms: tuple
+    idf: np.ndarray
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+
+def _identity(terms):
+    return terms
+
+
+def _vectorizer(options, vocabulary=None):
+    return TfidfVectorizer(
+        analyzer=_identity, lowercase=False, min_df=options.min_df, max_df=options.max_df,
+        max_features=options.max_features, sublinear_tf=options.sublinear_tf,
+        vocabulary=vocabulary, dtype=np.float64,
+    )
+
+
+def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
+    """Fit TF-IDF on an :class:`~topicnmf.preprocess.AnalyzedCorpus`."""
+    vectorizer = _vectorizer(options)
+    try:
+        X = vectorizer.fit_transform(analyzed.terms)
+    except ValueError as exc:
+        message = str(exc)
+        if "empty vocabulary" in message:
+            raise VocabularyError(
+                "no terms left after preprocessing: every token was a stop word, a number "
+                "or too short; check the input's language or loosen --min-token-length."
+            ) from None
+        if "no terms remain" in message or "max_df corresponds" in message:
+            raise VocabularyError(
+                f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
+                f"over {len(doc_ids)} documents; lower --min-df or raise --max-df."
+            ) from None
+        raise
+    terms = tuple(vectorizer.get_feature_names_out())
+    return DocumentTermMatrix(
+        X=X.tocsr(), doc_ids=tuple(doc_ids), terms=terms,
+        display_terms=tuple(analyzed.display.get(t, t) for t in terms),
+        idf=vectorizer.idf_.copy(),
+    )
+
+
+def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):
+    """TF-IDF of new documents with a fitted vocabulary and IDF (for scoring new text)."""
+    vectorizer = _vectorizer(options, vocabulary={t: i for i, t in enumerate(terms)})
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+    X = vectorizer.transform(analyzed.terms)
+    return DocumentTermMatrix(X=X.tocsr(), doc_ids=tuple(doc_ids), terms=tuple(terms),
+                              display_terms=tuple(display_terms), idf=np.asarray(idf))
