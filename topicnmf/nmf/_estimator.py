@@ -23,7 +23,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random', 'custom'} or None, default=None
     solver : {'cd', 'mu', 'als'}, default='cd'
     beta_loss : {'frobenius'}, default='frobenius'
-    tol : float, default=1e-4
+    tol : float, default=1e-6
         Relative decrease of the objective in one iteration below which fitting stops.
     max_iter : int, default=200
     random_state : int, Generator or None, default=None

@@ -11,7 +11,7 @@ from ._solve import Penalty, fit_frobenius
 # Each default is defined here once; the estimator, the pipeline and the CLI read them.
 DEFAULT_SOLVER = "cd"
 DEFAULT_BETA_LOSS = "frobenius"
-DEFAULT_TOL = 1e-4
+DEFAULT_TOL = 1e-6
 DEFAULT_MAX_ITER = 200
 
 
@@ -82,7 +82,7 @@ def factorize(
         'cd': hierarchical ALS (coordinate descent on columns); 'mu': Lee-Seung
         multiplicative updates; 'als': projected alternating least squares.
     beta_loss : {'frobenius'}, default='frobenius'
-    tol : float, default=1e-4
+    tol : float, default=1e-6
         Stop when one iteration lowers the objective by less than ``tol`` relative to it.
     max_iter : int, default=200
     random_state : int, numpy Generator or None
