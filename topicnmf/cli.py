@@ -9,6 +9,7 @@ import logging
 import sys
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, pipeline
 from .corpus import DEFAULT_EXTENSIONS, read_corpus
@@ -60,9 +61,8 @@ def _formats(text):
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"unknown format(s) {', '.join(unknown) or text!r}; choose from {','.join(FORMATS)}"
-        )
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(FORMATS)}")
     return chosen
 
 
@@ -207,13 +207,15 @@ def cmd_run(args):
     nmf = NMFOptions(solver=args.solver, init=args.init, tol=args.tol, max_iter=args.max_iter,
                      seed=args.seed)
     progress = _Progress(args.max_iter, args.quiet)
-    try:
-        result = pipeline.fit(
-            corpus, n_topics=args.topics, preprocess=preprocess, vectorize_options=vec, nmf=nmf,
-            top_terms=args.top_terms, n_representative=args.representative, callback=progress,
-        )
-    finally:
-        progress.close()
+    with logging_redirect_tqdm(loggers=[log]):
+        try:
+            result = pipeline.fit(
+                corpus, n_topics=args.topics, preprocess=preprocess, vectorize_options=vec,
+                nmf=nmf, top_terms=args.top_terms, n_representative=args.representative,
+                callback=progress,
+            )
+        finally:
+            progress.close()
     written = write_files(render(result, args.formats), args.out, model=pipeline.model_from(result))
     log.info("wrote %s", ", ".join(str(p) for p in written))
     for row in result.topics.prevalence.itertuples():

@@ -61,6 +61,15 @@ class Corpus:
     def texts(self):
         return [d.text for d in self.documents]
 
+    def metadata(self):
+        """{'label': [...], 'date': [...]} for the fields any document carries."""
+        out = {}
+        for name in ("label", "date"):
+            values = [getattr(d, name) for d in self.documents]
+            if any(v is not None for v in values):
+                out[name] = values
+        return out
+
     def summary(self):
         """One line: how many documents were read and what was skipped, by reason."""
         line = f"read {len(self.documents)} documents from {self.source}"

@@ -157,6 +157,7 @@ def fit(
     topics = build_topics(
         result.W, result.H, doc_ids=corpus.ids, texts=corpus.texts,
         display_terms=dtm.display_terms, top_terms=top_terms, n_representative=n_representative,
+        metadata=corpus.metadata(),
     )
     timings["topics"] = time.perf_counter() - start
     parameters = {
@@ -208,7 +209,7 @@ def score(corpus, model, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
         W = np.zeros((dtm.shape[0], k))
     else:
         W = factorize(dtm.X, k, H=model.H, update_H=False, tol=tol, max_iter=max_iter).W
-    return Scores(doc_topics=doc_topic_table(corpus.ids, W), W=W, dtm=dtm)
+    return Scores(doc_topics=doc_topic_table(corpus.ids, W, corpus.metadata()), W=W, dtm=dtm)
 
 
 def model_from(result):

@@ -80,15 +80,19 @@ def dominant_topics(W):
     return dominant
 
 
-def doc_topic_table(doc_ids, W):
+def doc_topic_table(doc_ids, W, metadata=None):
+    """doc_id, dominant_topic, topic_1 ... topic_k, then any metadata columns (label, date)."""
     shares = normalized_weights(W)
     table = pd.DataFrame({"doc_id": list(doc_ids), "dominant_topic": dominant_topics(W)})
     for t in range(W.shape[1]):
         table[f"topic_{t + 1}"] = shares[:, t]
+    for name, values in (metadata or {}).items():
+        table[name] = values
     return table
 
 
-def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_representative=5):
+def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_representative=5,
+                 metadata=None):
     """Assemble a :class:`TopicModel` from a factorization.
 
     Parameters
@@ -98,6 +102,8 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
     display_terms : sequence of length n_terms
     top_terms : int
         Terms listed per topic.
+    metadata : dict of str -> sequence, optional
+        Extra per-document columns for ``doc_topics`` (e.g. label, date).
     n_representative : int
         Documents listed per topic.
     """
@@ -115,7 +121,7 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
             term_rows.append((t + 1, rank, display[j], float(H[t, j])))
     terms = pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"])
 
-    doc_topics = doc_topic_table(doc_ids, W)
+    doc_topics = doc_topic_table(doc_ids, W, metadata)
     total = W.sum()
     counts = doc_topics["dominant_topic"].value_counts()
     prevalence = pd.DataFrame({

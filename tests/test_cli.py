@@ -1,0 +1,178 @@
+"""End to end: the command line on real text, its outputs, exit codes and error messages."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from topicnmf.cli import main
+
+from conftest import BUNDLED
+
+EXPECTED_FILES = {"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html", "model"}
+
+
+@pytest.fixture(scope="module")
+def bundled_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "report"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_bundled_corpus_topics_match_its_subjects(bundled_run):
+    doc_topics = pd.read_csv(bundled_run / "doc_topics.csv")
+    subject = doc_topics.doc_id.str.split("/").str[0]
+    assert len(doc_topics) == 126
+    assert normalized_mutual_info_score(subject, doc_topics.dominant_topic) > 0.8
+    # each subject is dominated by its own topic for most of its documents
+    majority = pd.crosstab(subject, doc_topics.dominant_topic).max(axis=1) / 21
+    assert (majority >= 0.8).all(), majority
+    assert doc_topics.dominant_topic.nunique() == 6
+
+
+def test_every_output_file_is_written_and_parseable(bundled_run):
+    assert {p.name for p in bundled_run.iterdir()} == EXPECTED_FILES
+    topics = pd.read_csv(bundled_run / "topics.csv")
+    assert list(topics.columns) == ["topic", "rank", "term", "weight"]
+    assert len(topics) == 60 and set(topics.topic) == set(range(1, 7))
+    doc_topics = pd.read_csv(bundled_run / "doc_topics.csv")
+    assert list(doc_topics.columns) == ["doc_id", "dominant_topic"] + [f"topic_{i}" for i in range(1, 7)]
+    assert doc_topics.filter(like="topic_").sum(axis=1).round(4).eq(1).all()
+    data = json.loads((bundled_run / "topics.json").read_text(encoding="utf-8"))
+    assert data["schema"] == "topicnmf.topics/1"
+    assert data["corpus"]["n_documents"] == 126
+    assert len(data["topics"]) == 6 and data["parameters"]["n_topics"] == 6
+    assert len(data["fit"]["loss_history"]) == data["fit"]["n_iter"] + 1
+    assert all(len(t["representative_documents"]) == 5 for t in data["topics"])
+    md = (bundled_run / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# Topics") and md.count("\n## Topic ") == 6
+    html = (bundled_run / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert html.count('class="card" id="topic-') == 6
+
+
+def test_show_and_transform_with_the_saved_model(bundled_run, tmp_path, capsys):
+    assert main(["show", str(bundled_run)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert len(shown) == 6 and shown[0].startswith("Topic 1: ")
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "sky.txt").write_text("The telescope showed the rings of Saturn and a bright star.", encoding="utf-8")
+    (new / "bread.txt").write_text("Knead the dough, let the yeast rise, and bake the bread in a hot oven.", encoding="utf-8")
+    out = tmp_path / "scores"
+    assert main(["transform", str(bundled_run), str(new), "--out", str(out), "-q"]) == 0
+    scores = pd.read_csv(out / "doc_topics.csv").set_index("doc_id")
+    report = pd.read_csv(bundled_run / "topics.csv")
+    top_of = {t: set(g.term) for t, g in report.groupby("topic")}
+    assert {"telescope", "star", "stars"} & top_of[scores.loc["sky.txt", "dominant_topic"]]
+    assert {"dough", "bread", "oven"} & top_of[scores.loc["bread.txt", "dominant_topic"]]
+
+
+def run_cli(*args, cwd=None):
+    """The installed entry point in a subprocess: exit status and stderr as a user sees them."""
+    proc = subprocess.run([sys.executable, "-m", "topicnmf.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_help_explains_options_with_defaults():
+    code, out, _ = run_cli("run", "--help")
+    assert code == 0
+    for option in ("--topics", "--solver", "--init", "--seed", "--max-iter", "--tol", "--top-terms",
+                   "--stem", "--ngrams", "--min-df", "--max-df", "--stop-words", "--formats",
+                   "--text-column", "--quiet"):
+        assert option in out
+    assert "(default: 10)" in out and "(default: cd)" in out
+
+
+@pytest.mark.parametrize(
+    "make, args, code, message",
+    [
+        (None, ["missing-folder"], 1, "missing-folder: no such file or folder"),
+        ("empty", [], 1, "no text files found"),
+        ("binary", [], 1, r"no readable text in 2 file(s) (binary)"),
+        ("stopwords", [], 1, "no terms left after preprocessing"),
+        ("few", ["--topics", "50"], 1, "--topics 50 is more than the corpus supports"),
+        ("few", ["--solver", "magic"], 2, "argument --solver: invalid choice: 'magic'"),
+        ("few", ["--formats", "pdf"], 2, "unknown format(s) pdf"),
+        ("few", ["--topics", "0"], 2, "expected a positive integer, got '0'"),
+        ("few", ["--min-df", "50"], 1, "every term was filtered out by min_df=50"),
+    ],
+)
+def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, make, args, code, message):
+    folder = tmp_path / "in"
+    if make:
+        folder.mkdir()
+    if make == "binary":
+        (folder / "a.txt").write_bytes(b"\x00\x01\x02")
+        (folder / "b.txt").write_bytes(b"PK\x03\x04\x00\x00")
+    elif make == "stopwords":
+        for i in range(3):
+            (folder / f"{i}.txt").write_text("the and of it is was 2004 a", encoding="utf-8")
+    elif make == "few":
+        for i, text in enumerate(["apples and pears grow", "pears and plums grow", "boats with sails",
+                                  "sails on boats", "apples in boats"]):
+            (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    status, stdout, stderr = run_cli("run", folder if make else args.pop(0), "--out", out, "-q", *args)
+    assert status == code
+    assert message in stderr
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 or code == 2
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_failed_run_leaves_previous_report_untouched(bundled_run, tmp_path):
+    before = {p.name: p.read_bytes() for p in bundled_run.iterdir() if p.is_file()}
+    status, _, _ = run_cli("run", tmp_path / "missing", "--out", bundled_run, "-q")
+    assert status == 1
+    assert {p.name: p.read_bytes() for p in bundled_run.iterdir() if p.is_file()} == before
+
+
+def test_csv_input_with_text_column(tmp_path):
+    rows = [{"ref": f"r{i}", "body": t, "label": lab} for i, (t, lab) in enumerate(
+        [(p.read_text(encoding="utf-8"), p.parent.name) for p in sorted(BUNDLED.rglob("*.txt"))])]
+    path = tmp_path / "docs.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["ref", "body", "label"])
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--text-column", "body", "--id-column", "ref", "-k", "6",
+                 "--formats", "csv,json", "--stem", "--ngrams", "2", "--out", str(out), "-q"]) == 0
+    assert {p.name for p in out.iterdir()} == {"topics.csv", "doc_topics.csv", "topics.json", "model"}
+    doc_topics = pd.read_csv(out / "doc_topics.csv")
+    assert doc_topics.doc_id.tolist() == [r["ref"] for r in rows]
+    terms = pd.read_csv(out / "topics.csv").term
+    assert not any(t.endswith(("i", "ed ")) for t in terms)  # stems are shown as words
+
+
+def test_untrusted_text_is_escaped_in_html_and_markdown(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    evil = '<script>alert(1)</script> [click](http://evil.example) <img src=x onerror=alert(2)>'
+    for i in range(8):
+        (folder / f"doc{i}.txt").write_text(f"{evil} apples pears plums boats sails number {i}", encoding="utf-8")
+    (folder / "<b>name<i>.txt").write_text(f"{evil} apples pears", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "-k", "2", "--min-df", "1", "--out", str(out), "-q"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "<img" not in html and "<b>name" not in html
+    assert "&lt;script&gt;" in html
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "](http" not in md and "<b>" not in md
+
+
+def test_same_seed_gives_identical_csv_and_json(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["run", str(BUNDLED), "-k", "6", "--out", str(out), "-q", "--formats", "csv,json"]) == 0
+        outs.append({f: (out / f).read_bytes() for f in ("topics.csv", "doc_topics.csv", "topics.json")})
+    assert outs[0] == outs[1]

@@ -1,0 +1,110 @@
+import json
+
+import pytest
+
+from topicnmf.corpus import decode_bytes, from_texts, read_corpus
+from topicnmf.errors import CorpusError
+
+
+def write(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+def test_folder_is_read_recursively_sorted_with_relative_ids(tmp_path):
+    write(tmp_path / "b.txt", "second document")
+    write(tmp_path / "a" / "z.md", "first document")
+    write(tmp_path / "a" / "notes.rst", "another one")
+    write(tmp_path / "image.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    c = read_corpus(tmp_path)
+    assert c.ids == ["a/notes.rst", "a/z.md", "b.txt"]
+    assert c.texts[2] == "second document"
+
+
+def test_encodings_bom_utf16_and_legacy(tmp_path):
+    write(tmp_path / "bom.txt", b"\xef\xbb\xbfcaf\xc3\xa9 with bom")
+    write(tmp_path / "utf16.txt", "na\u00efve utf16".encode("utf-16"))
+    write(tmp_path / "legacy.txt", "caf\u00e9 \u201cquoted\u201d".encode("cp1252"))
+    c = read_corpus(tmp_path)
+    texts = dict(zip(c.ids, c.texts))
+    assert texts["bom.txt"] == "caf\u00e9 with bom"
+    assert texts["utf16.txt"] == "na\u00efve utf16"
+    assert texts["legacy.txt"] == "caf\u00e9 \u201cquoted\u201d"
+    assert dict(c.decoded) == {"legacy.txt": "cp1252", "utf16.txt": "utf-16"}
+    assert "2 decoded as a legacy encoding (not UTF-8)" in c.summary()
+
+
+def test_empty_binary_and_hidden_files_are_skipped_with_reasons(tmp_path):
+    write(tmp_path / "ok.txt", "some text")
+    write(tmp_path / "empty.txt", "")
+    write(tmp_path / "blank.txt", "  \n\t ")
+    write(tmp_path / "bin.txt", b"GIF89a\x00\x01\x02")
+    write(tmp_path / ".hidden.txt", "secret")
+    write(tmp_path / ".git" / "config.txt", "not a document")
+    c = read_corpus(tmp_path)
+    assert c.ids == ["ok.txt"]
+    assert {(s.source, s.reason) for s in c.skipped} == {
+        ("empty.txt", "empty"), ("blank.txt", "empty"), ("bin.txt", "binary")}
+    assert "skipped 3 (1 binary, 2 empty)" in c.summary()
+
+
+def test_broken_symlink_is_skipped(tmp_path):
+    write(tmp_path / "ok.txt", "text")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    c = read_corpus(tmp_path)
+    assert [s.source for s in c.skipped] == ["dangling.txt"]
+
+
+def test_decode_bytes_detects_binary():
+    assert decode_bytes(b"abc\x00def") == (None, None)
+    assert decode_bytes("h\u00e9".encode()) == ("h\u00e9", "utf-8")
+
+
+def test_missing_path_empty_folder_and_unreadable_folder(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        read_corpus(tmp_path / "nope")
+    with pytest.raises(CorpusError, match="no text files found"):
+        read_corpus(tmp_path)
+    write(tmp_path / "x.txt", b"\x00\x01binary")
+    with pytest.raises(CorpusError, match=r"no readable text in 1 file\(s\) \(binary\)"):
+        read_corpus(tmp_path)
+
+
+def test_csv_with_columns_and_metadata(tmp_path):
+    path = write(tmp_path / "docs.csv", 'doc,body,label\nd1,"hello, world",greet\nd2,,none\nd3,bye,part\n')
+    c = read_corpus(path, text_column="body", id_column="doc")
+    assert c.ids == ["d1", "d3"]
+    assert [d.label for d in c.documents] == ["greet", "part"]
+    assert [s.source for s in c.skipped] == ["line 3"]
+
+
+def test_jsonl_duplicate_ids_made_unique_and_bad_lines_named(tmp_path):
+    rows = [{"id": "a", "text": "one"}, {"id": "a", "text": "two"}, {"id": "b", "text": 5}]
+    path = write(tmp_path / "docs.jsonl", "\n".join(json.dumps(r) for r in rows))
+    c = read_corpus(path)
+    assert c.ids == ["a", "a#2"]
+    assert c.renamed == (("a", "a#2"),)
+    assert c.skipped[0].reason == "empty or non-text cell"
+    bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": oops}\n')
+    with pytest.raises(CorpusError, match="line 2 is not valid JSON"):
+        read_corpus(bad)
+
+
+def test_missing_text_column_names_the_columns(tmp_path):
+    path = write(tmp_path / "docs.csv", "title,content\na,b\n")
+    with pytest.raises(CorpusError, match=r"no column 'text'; columns are \['content', 'title'\]"):
+        read_corpus(path)
+
+
+def test_single_plain_file_is_refused_with_advice(tmp_path):
+    path = write(tmp_path / "one.txt", "text")
+    with pytest.raises(CorpusError, match="pass the folder that holds them"):
+        read_corpus(path)
+
+
+def test_from_texts():
+    c = from_texts(["a b", "c d"], ids=["x", "y"], labels=["p", "q"])
+    assert c.ids == ["x", "y"] and c.documents[1].label == "q"

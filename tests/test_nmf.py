@@ -1,0 +1,200 @@
+"""The solver's contract, for every solver and dtype."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from topicnmf import NMF, factorize
+from topicnmf.errors import ParameterError
+from topicnmf.nmf._init import initialize
+
+from conftest import BUNDLED
+
+SOLVERS = ["cd", "mu", "als"]
+DTYPES = [np.float64, np.float32]
+
+
+def planted(n=60, m=40, k=4, seed=0, density=0.5):
+    """X = W H exactly, with sparse nonnegative W and H (so the factors are identifiable)."""
+    rng = np.random.default_rng(seed)
+    W = rng.random((n, k)) * (rng.random((n, k)) < density)
+    H = rng.random((k, m)) * (rng.random((k, m)) < density)
+    W[np.arange(n), np.arange(n) % k] += 1.0  # every row uses some component
+    H[np.arange(k), np.arange(k)] += 1.0
+    return W @ H, W, H
+
+
+def random_sparse(n=80, m=50, density=0.2, seed=1, dtype=np.float64):
+    return sp.random(n, m, density=density, random_state=seed, format="csr", dtype=dtype)
+
+
+def slow_loss(X, W, H):
+    """0.5 ||X - W H||^2 computed the obvious (dense) way, for reference only."""
+    D = (X.toarray() if sp.issparse(X) else X) - W @ H
+    return 0.5 * float((D * D).sum())
+
+
+@pytest.fixture(scope="module")
+def tfidf():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(BUNDLED.rglob("*.txt"))]
+    return TfidfVectorizer(stop_words="english", min_df=2, sublinear_tf=True).fit_transform(texts)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_factors_nonnegative_finite_and_dtype_kept(solver, dtype):
+    X = random_sparse(dtype=dtype)
+    r = factorize(X, 5, solver=solver, random_state=0, max_iter=50)
+    for A in (r.W, r.H):
+        assert A.dtype == dtype
+        assert np.all(np.isfinite(A)) and A.min() >= 0
+    assert r.W.shape == (80, 5) and r.H.shape == (5, 50)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["cd", "mu"])
+def test_loss_never_increases(solver, dtype):
+    X = random_sparse(dtype=dtype)
+    r = factorize(X, 6, solver=solver, init="random", random_state=3, tol=0, max_iter=100)
+    h = r.loss_history
+    slack = 1e-5 if dtype == np.float32 else 1e-12
+    assert np.all(np.diff(h) <= slack * h[0])
+    assert h[-1] < h[0]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_loss_history_matches_a_dense_reference(solver):
+    X = random_sparse()
+    r = factorize(X, 4, solver=solver, random_state=0, max_iter=30)
+    assert r.loss_history[-1] == pytest.approx(slow_loss(X, r.W, r.H), rel=1e-8)
+    assert r.reconstruction_err == pytest.approx(np.sqrt(2 * slow_loss(X, r.W, r.H)), rel=1e-8)
+    assert len(r.loss_history) == r.n_iter + 1
+
+
+@pytest.mark.parametrize("solver", ["cd", "als"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_planted_factors_are_recovered(solver, sparse):
+    X, _, _ = planted()
+    Xin = sp.csr_matrix(X) if sparse else X
+    r = factorize(Xin, 4, solver=solver, init="nndsvd", tol=1e-12, max_iter=3000, random_state=0)
+    rel = np.linalg.norm(X - r.W @ r.H) / np.linalg.norm(X)
+    assert rel < 1e-3
+
+
+def test_planted_factors_are_recovered_by_multiplicative_updates():
+    # MU converges slowly (it is the classic, not the fast, method): give it more sweeps.
+    X, _, _ = planted()
+    r = factorize(X, 4, solver="mu", init="nndsvda", tol=0, max_iter=8000, random_state=0)
+    assert np.linalg.norm(X - r.W @ r.H) / np.linalg.norm(X) < 1e-3
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_sparse_and_dense_input_agree(solver):
+    X = random_sparse()
+    a = factorize(X, 5, solver=solver, random_state=0, max_iter=40)
+    b = factorize(X.toarray(), 5, solver=solver, random_state=0, max_iter=40)
+    np.testing.assert_allclose(a.W, b.W, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(a.H, b.H, rtol=1e-7, atol=1e-10)
+
+
+def test_same_seed_same_result_and_seeds_differ():
+    X = random_sparse()
+    a = factorize(X, 5, init="random", random_state=7, max_iter=20)
+    b = factorize(X, 5, init="random", random_state=7, max_iter=20)
+    c = factorize(X, 5, init="random", random_state=8, max_iter=20)
+    np.testing.assert_array_equal(a.W, b.W)
+    assert not np.allclose(a.W, c.W)
+
+
+def test_hals_iterates_equal_scikit_learn_cd(tfidf):
+    """Same init and update order as scikit-learn's 'cd': the same iterates."""
+    from sklearn.decomposition import NMF as SkNMF
+
+    W0, H0 = initialize(tfidf, 6, "nndsvda", np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkNMF(6, init="custom", solver="cd", tol=0, max_iter=10).fit(tfidf, W=W0.copy(), H=H0.copy())
+    ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10)
+    np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [6, 12])
+def test_final_error_within_half_percent_of_scikit_learn(tfidf, k):
+    from sklearn.decomposition import NMF as SkNMF
+
+    W0, H0 = initialize(tfidf, k, "nndsvda", np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkNMF(k, init="custom", solver="cd", max_iter=1000).fit(tfidf, W=W0.copy(), H=H0.copy())
+    ours = NMF(k, init="custom").fit(tfidf, W=W0, H=H0)
+    assert ours.reconstruction_err_ <= 1.005 * sk.reconstruction_err_
+
+
+def test_regularization_shrinks_factors():
+    X = random_sparse()
+    plain = factorize(X, 5, random_state=0, max_iter=100)
+    l1 = factorize(X, 5, random_state=0, max_iter=100, alpha_W=0.01, l1_ratio=1.0)
+    assert (l1.W == 0).mean() > (plain.W == 0).mean()
+    assert l1.loss_history[-1] <= l1.loss_history[0]
+
+
+def test_estimator_transform_agrees_with_fit_transform(tfidf):
+    model = NMF(6, random_state=0)
+    W = model.fit_transform(tfidf)
+    np.testing.assert_allclose(model.transform(tfidf), W, atol=1e-3)
+    assert model.components_.shape == (6, tfidf.shape[1])
+    assert model.n_iter_ == len(model.loss_history_) - 1
+    assert model.reconstruction_err_ > 0
+
+
+def test_estimator_in_a_scikit_learn_pipeline():
+    from sklearn.pipeline import make_pipeline
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(BUNDLED.rglob("*.txt"))]
+    pipe = make_pipeline(TfidfVectorizer(stop_words="english"), NMF(6, random_state=0))
+    W = pipe.fit_transform(texts)
+    assert W.shape == (len(texts), 6)
+    assert list(pipe.get_feature_names_out()) == [f"nmf{i}" for i in range(6)]
+
+
+def test_check_estimator_passes():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = check_estimator(NMF(), on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert not failed
+    assert sum(r["status"] == "passed" for r in results) >= 40
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"tol": -1}, r"The 'tol' parameter of NMF must be a float in the range \[0.0, inf\)\. Got -1 instead\."),
+        ({"solver": "lbfgs"}, r"The 'solver' parameter of NMF must be one of 'cd', 'mu', 'als'\. Got 'lbfgs'"),
+        ({"init": "svd"}, r"The 'init' parameter of NMF must be one of"),
+        ({"max_iter": 0}, r"The 'max_iter' parameter of NMF must be an int in the range \[1, inf\)"),
+        ({"l1_ratio": 2.0}, r"The 'l1_ratio' parameter of NMF must be a float in the range \[0.0, 1.0\]"),
+        ({"n_components": 0}, r"The 'n_components' parameter of NMF must be an int"),
+        ({"n_components": 20, "init": "nndsvd"}, r"needs n_components <= min\(n_samples, n_features\)"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(kwargs, message):
+    X = random_sparse(n=15, m=12)
+    kwargs = {"n_components": 3} | kwargs
+    with pytest.raises(ParameterError, match=message):
+        factorize(X, **kwargs)
+
+
+def test_negative_or_nonfinite_input_is_refused():
+    with pytest.raises(ParameterError, match="Negative values"):
+        factorize(-np.eye(4), 2)
+    X = np.eye(4)
+    X[0, 0] = np.nan
+    with pytest.raises(ParameterError, match="NaN or infinity"):
+        factorize(X, 2)
