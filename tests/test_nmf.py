@@ -118,8 +118,38 @@ def test_hals_iterates_equal_scikit_learn_cd(tfidf):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk = SkNMF(6, init="custom", solver="cd", tol=0, max_iter=10).fit(tfidf, W=W0.copy(), H=H0.copy())
-    ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10)
+    ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10, max_inner=1)
     np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fast_kernels_agree_with_the_reference(dtype):
+    from topicnmf.nmf import _kernels, _updates
+
+    rng = np.random.default_rng(5)
+    X = random_sparse(n=300, m=120, density=0.05, dtype=dtype)
+    B = rng.random((120, 7)).astype(dtype)
+    out = np.empty((300, 7), dtype=dtype)
+    _kernels.csr_dot(X.indptr, X.indices, X.data, B, out)
+    np.testing.assert_allclose(out, X @ B, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+    A = rng.random((300, 7)).astype(dtype)
+    P = (X @ B) * 3
+    G = B.T @ B
+    fast, slow = A.copy(), A.copy()
+    _kernels.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1))
+    _updates.hals(slow, P, G, 0.01, 0.1)
+    np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+
+
+@pytest.mark.parametrize("max_inner", [1, None])
+def test_fast_and_reference_engines_give_the_same_factorization(max_inner):
+    X = random_sparse(n=200, m=90, density=0.1)
+    a = factorize(X, 6, random_state=0, max_iter=30, tol=0, engine="fast", max_inner=max_inner)
+    b = factorize(X, 6, random_state=0, max_iter=30, tol=0, engine="reference", max_inner=max_inner)
+    np.testing.assert_allclose(a.W, b.W, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.H, b.H, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-10)
 
 
 @pytest.mark.parametrize("k", [6, 12])

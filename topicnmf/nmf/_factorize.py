@@ -66,6 +66,8 @@ def factorize(
     H=None,
     update_H=True,
     callback=None,
+    engine="fast",
+    max_inner=None,
 ):
     """Factorize a nonnegative matrix X ~ W H.
 
@@ -94,6 +96,11 @@ def factorize(
     update_H : bool, default=True
         False solves for W only (as ``transform`` does).
     callback : callable(iteration, elapsed_seconds, loss), optional
+    engine : {'fast', 'reference'}, default='fast'
+        'fast' runs compiled kernels on all cores; 'reference' the plain numpy code.
+    max_inner : int or None, default=None
+        HALS sweeps per product for solver='cd': None chooses from the cost of the
+        products (accelerated HALS); 1 gives scikit-learn's plain HALS iterates.
 
     Returns
     -------
@@ -135,7 +142,8 @@ def factorize(
     penalty = penalty_for((n, m), alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio)
     return fit_frobenius(
         X, W, H, solver=solver, tol=tol, max_iter=max_iter, penalty=penalty,
-        update_H=update_H, callback=callback,
+        update_H=update_H, callback=callback, engine=v.check_option(engine, "engine", ("fast", "reference")),
+        max_inner=None if max_inner is None else v.check_int(max_inner, "max_inner", low=1),
     )
 
 
