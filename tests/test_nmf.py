@@ -118,7 +118,8 @@ def test_hals_iterates_equal_scikit_learn_cd(tfidf):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk = SkNMF(6, init="custom", solver="cd", tol=0, max_iter=10).fit(tfidf, W=W0.copy(), H=H0.copy())
-    ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10, max_inner=1)
+    ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10, max_inner=1,
+                     extrapolate=False)
     np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-8, atol=1e-12)
 
 
@@ -142,14 +143,17 @@ def test_fast_kernels_agree_with_the_reference(dtype):
     np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
 
 
-@pytest.mark.parametrize("max_inner", [1, None])
-def test_fast_and_reference_engines_give_the_same_factorization(max_inner):
-    X = random_sparse(n=200, m=90, density=0.1)
-    a = factorize(X, 6, random_state=0, max_iter=30, tol=0, engine="fast", max_inner=max_inner)
-    b = factorize(X, 6, random_state=0, max_iter=30, tol=0, engine="reference", max_inner=max_inner)
-    np.testing.assert_allclose(a.W, b.W, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(a.H, b.H, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-10)
+@pytest.mark.parametrize("extrapolate", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fast_and_reference_engines_give_the_same_factorization(extrapolate, dtype):
+    X = random_sparse(n=200, m=90, density=0.1, dtype=dtype)
+    options = dict(random_state=0, max_iter=30, tol=0, max_inner=1, extrapolate=extrapolate)
+    a = factorize(X, 6, engine="fast", **options)
+    b = factorize(X, 6, engine="reference", **options)
+    rtol = 1e-3 if dtype == np.float32 else 1e-7
+    np.testing.assert_allclose(a.W, b.W, rtol=rtol, atol=rtol * 1e-2)
+    np.testing.assert_allclose(a.H, b.H, rtol=rtol, atol=rtol * 1e-2)
+    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=rtol * 1e-3)
 
 
 @pytest.mark.parametrize("k", [6, 12])
@@ -228,3 +232,58 @@ def test_negative_or_nonfinite_input_is_refused():
     X[0, 0] = np.nan
     with pytest.raises(ParameterError, match="NaN or infinity"):
         factorize(X, 2)
+
+
+def test_kl_loss_never_increases_and_matches_a_dense_reference():
+    X = random_sparse(n=60, m=40, density=0.3)
+    r = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", init="nndsvda",
+                  random_state=0, tol=0, max_iter=60)
+    h = r.loss_history
+    assert np.all(np.diff(h) <= 1e-12 * h[0])
+    D = X.toarray()
+    WH = r.W @ r.H
+    nz = D > 0
+    dense_kl = float((D[nz] * np.log(D[nz] / WH[nz])).sum() - D.sum() + WH.sum())
+    assert h[-1] == pytest.approx(dense_kl, rel=1e-9)
+
+
+def test_kl_equals_scikit_learn_multiplicative_updates():
+    from sklearn.decomposition import NMF as SkNMF
+
+    X = random_sparse(n=70, m=50, density=0.3, seed=4)
+    W0, H0 = initialize(X, 5, "nndsvda", np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkNMF(5, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,
+                   max_iter=30).fit(X, W=W0.copy(), H=H0.copy())
+    ours = factorize(X, 5, solver="mu", beta_loss="kullback-leibler", init="custom",
+                     W=W0, H=H0, tol=0, max_iter=30)
+    np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-6, atol=1e-10)
+    assert ours.reconstruction_err == pytest.approx(sk.reconstruction_err_, rel=1e-6)
+
+
+def test_kl_fast_and_reference_engines_agree():
+    X = random_sparse(n=80, m=60, density=0.2, seed=9)
+    a = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", random_state=1, max_iter=25, tol=0)
+    b = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", random_state=1, max_iter=25, tol=0,
+                  engine="reference")
+    np.testing.assert_allclose(a.W, b.W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-10)
+
+
+def test_kl_never_builds_an_nnz_by_k_array():
+    import tracemalloc
+
+    X = sp.random(20000, 4000, density=0.0025, random_state=0, format="csr")  # 200k nonzeros
+    k = 50
+    tracemalloc.start()
+    factorize(X, k, solver="mu", beta_loss="kullback-leibler", init="random", random_state=0,
+              max_iter=3)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nnz * k * 8 / 2  # an nnz x k float64 temporary alone would be 80 MB
+
+
+def test_kl_needs_multiplicative_updates():
+    with pytest.raises(ParameterError, match="use solver='mu'"):
+        factorize(random_sparse(), 3, beta_loss="kullback-leibler")

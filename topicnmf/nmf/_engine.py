@@ -1,14 +1,15 @@
-"""Where the arithmetic runs: compiled kernels on both cores, or the plain numpy reference.
+"""Where the arithmetic runs: compiled kernels on every core, or the plain numpy reference.
 
-The driver in ``_solve`` asks an engine for three things: the product of X with a dense
-factor, the Gram matrix of a factor, and one HALS sweep. ``FastEngine`` does them with
-numba kernels parallel over rows and BLAS pinned to one thread per worker (BLAS threads
-spinning beside the kernels' threads cost more than they gave here); ``ReferenceEngine``
-with scipy and ``_updates.hals``. Both give the same iterates up to rounding.
+The driver in ``_solve`` asks an engine for: X @ B, X^T A, Gram matrices, one HALS sweep,
+and the W update of HALS with X @ B fused in. ``FastEngine`` does them with numba kernels
+parallel over rows, with BLAS pinned to one thread (BLAS threads spinning beside the
+kernels' threads cost more than they gave here); ``ReferenceEngine`` with scipy and
+``_updates``. Both give the same iterates up to rounding.
 """
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,25 +25,53 @@ def n_threads():
         return max(1, os.cpu_count() or 1)
 
 
+@lru_cache(maxsize=1)
+def _pool():
+    return ThreadPoolExecutor(n_threads(), thread_name_prefix="topicnmf")
+
+
+def _row_blocks(n, parts):
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 class ReferenceEngine:
     """numpy/scipy only: slow, obvious, and the yardstick for the fast kernels."""
 
     name = "reference"
 
     def dot(self, X, B):
+        """X @ B, dense (rows of X, k)."""
         return np.ascontiguousarray(X @ B)
+
+    def tdot(self, X, A):
+        """X^T @ A, dense (columns of X, k)."""
+        return np.ascontiguousarray(X.T @ A)
 
     def gram(self, A):
         return A.T @ A
 
+    def matmul(self, A, M):
+        """A @ M for a tall A and a small M."""
+        return A @ M
+
     def hals(self, A, P, G, l1, l2):
+        """One sweep in place; returns the squared size of the step."""
         old = A.copy()
         _updates.hals(A, P, G, l1, l2)
         return float(((A - old) ** 2).sum())
 
+    def hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta):
+        """Up to ``max_sweeps`` HALS sweeps of A given B, with P = X B."""
+        P = self.dot(X, B)
+        first = self.hals(A, P, G, l1, l2)
+        for _ in range(max_sweeps - 1):
+            if self.hals(A, P, G, l1, l2) <= delta * delta * first:
+                break
+
 
 class FastEngine:
-    """numba kernels parallel over rows; Gram matrices split across threads."""
+    """numba kernels, parallel over rows."""
 
     name = "fast"
 
@@ -51,32 +80,56 @@ class FastEngine:
 
         self._k = _kernels
         self._threads = n_threads()
-        self._pool = ThreadPoolExecutor(self._threads) if self._threads > 1 else None
 
     def dot(self, X, B):
         if not sp.issparse(X):
             return np.ascontiguousarray(X @ B)
-        out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X.dtype, B.dtype))
+        B = np.ascontiguousarray(B)
+        out = np.empty((X.shape[0], B.shape[1]), dtype=B.dtype)
         self._k.csr_dot(X.indptr, X.indices, X.data, B, out)
         return out
 
+    def tdot(self, X, A):
+        if not sp.issparse(X):
+            return np.ascontiguousarray(X.T @ A)
+        A = np.ascontiguousarray(A)
+        parts = np.empty((self._threads, X.shape[1], A.shape[1]), dtype=A.dtype)
+        self._k.csr_tdot(X.indptr, X.indices, X.data, A, parts)
+        out = parts[0]
+        for extra in parts[1:]:
+            out += extra
+        return out
+
     def gram(self, A):
-        if self._pool is None or A.shape[0] < 4096:
+        """A^T A, the rows split across threads (BLAS itself is pinned to one)."""
+        if self._threads == 1 or A.shape[0] < 8192:
             return A.T @ A
-        bounds = np.linspace(0, A.shape[0], self._threads + 1).astype(int)
-        parts = self._pool.map(lambda lo_hi: A[lo_hi[0]:lo_hi[1]].T @ A[lo_hi[0]:lo_hi[1]],
-                               zip(bounds[:-1], bounds[1:]))
+        parts = _pool().map(lambda b: A[b[0]:b[1]].T @ A[b[0]:b[1]],
+                            _row_blocks(A.shape[0], self._threads))
         return sum(parts)
 
-    def hals(self, A, P, G, l1, l2):
-        return float(self._k.hals_sweep(A, P, G, A.dtype.type(l1), A.dtype.type(l2)))
+    def matmul(self, A, M):
+        if self._threads == 1 or A.shape[0] < 8192:
+            return A @ M
+        out = np.empty((A.shape[0], M.shape[1]), dtype=np.result_type(A, M))
 
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown()
+        def block(b):
+            np.matmul(A[b[0]:b[1]], M, out=out[b[0]:b[1]])
+
+        list(_pool().map(block, _row_blocks(A.shape[0], self._threads)))
+        return out
+
+    def hals(self, A, P, G, l1, l2):
+        t = A.dtype.type
+        return float(self._k.hals_sweep(A, P, G, t(l1), t(l2)))
+
+    def hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta):
+        if not sp.issparse(X):
+            return ReferenceEngine.hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta)
+        t = A.dtype.type
+        self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A, t(l1), t(l2),
+                                max_sweeps, t(delta * delta))
 
 
 def make_engine(name):
-    if name == "reference":
-        return ReferenceEngine()
-    return FastEngine()
+    return ReferenceEngine() if name == "reference" else FastEngine()

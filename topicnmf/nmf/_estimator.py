@@ -22,9 +22,11 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Number of components; 'auto' takes it from a custom W/H, else n_features.
     init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random', 'custom'} or None, default=None
     solver : {'cd', 'mu', 'als'}, default='cd'
-    beta_loss : {'frobenius'}, default='frobenius'
-    tol : float, default=1e-6
-        Relative decrease of the objective in one iteration below which fitting stops.
+    beta_loss : {'frobenius', 'kullback-leibler'}, default='frobenius'
+        'kullback-leibler' needs solver='mu'.
+    tol : float, default=1e-9
+        Fitting stops once the objective falls by no more than this, relative to it, per
+        iteration (averaged over the last three).
     max_iter : int, default=200
     random_state : int, Generator or None, default=None
     alpha_W, alpha_H, l1_ratio : float, default=0.0, 'same', 0.0

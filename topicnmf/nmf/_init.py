@@ -5,8 +5,8 @@ nonnegative matrix factorization", Pattern Recognition 41 (2008).
 """
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
-from sklearn.utils.extmath import randomized_svd
 
 
 def mean_of(X):
@@ -15,7 +15,43 @@ def mean_of(X):
     return float(X.sum()) / (n * m)
 
 
-def initialize(X, n_components, init, rng):
+def _orthonormalize(Y, engine):
+    """An orthonormal basis of Y's columns by Cholesky QR: Y^T Y = R^T R, Q = Y R^-1 (two
+    matrix products on the tall Y), falling back to Householder QR when Y is too
+    ill-conditioned for it."""
+    try:
+        R = scipy.linalg.cholesky(engine.gram(Y), lower=False, check_finite=False)
+        R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
+        Q = engine.matmul(Y, R_inv)
+        if np.all(np.isfinite(Q)):
+            return Q
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+        pass
+    Q, _ = scipy.linalg.qr(Y, mode="economic", check_finite=False)
+    return np.ascontiguousarray(Q)
+
+
+def randomized_svd(X, k, rng, engine, *, n_oversamples=10, n_power_iter=None):
+    """Truncated SVD X ~ U diag(S) Vt by randomized subspace iteration (Halko, Martinsson &
+    Tropp 2011), with the engine's parallel sparse products.
+
+    ``n_power_iter`` None uses scikit-learn's choice: 7 when k < 0.1 min(n, m), else 4.
+    Returns U (n, k), S (k,), Vt (k, m).
+    """
+    n, m = X.shape
+    size = min(k + n_oversamples, n, m)
+    if n_power_iter is None:
+        n_power_iter = 7 if k < 0.1 * min(n, m) else 4
+    Q = _orthonormalize(engine.dot(X, rng.standard_normal((m, size)).astype(X.dtype)), engine)
+    for _ in range(n_power_iter):  # Q <- orth(X X^T Q): sharpens the leading subspace
+        Q = _orthonormalize(engine.dot(X, _orthonormalize(engine.tdot(X, Q), engine)), engine)
+    Q = _orthonormalize(Q, engine)  # twice (CholeskyQR2): orthogonal to rounding
+    B = engine.tdot(X, Q).T  # Q^T X, (size, m)
+    Ub, S, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+    return (Q @ Ub)[:, :k], S[:k], Vt[:k]
+
+
+def initialize(X, n_components, init, rng, engine=None):
     """Initial W (n_samples, k) and H (k, n_features) in X's dtype.
 
     Parameters
@@ -24,6 +60,7 @@ def initialize(X, n_components, init, rng):
     n_components : int
     init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random'}
     rng : numpy.random.Generator
+    engine : the solver's engine (``_engine``), for the products of the randomized SVD
     """
     dtype = X.dtype
     n, m = X.shape
@@ -35,9 +72,12 @@ def initialize(X, n_components, init, rng):
         H = scale * np.abs(rng.standard_normal((k, m)))
         return W.astype(dtype), H.astype(dtype)
 
-    seed = int(rng.integers(np.iinfo(np.int32).max))
+    if engine is None:
+        from ._engine import make_engine
+
+        engine = make_engine("fast")
     Xs = X.tocsr() if sp.issparse(X) else X
-    U, S, Vt = randomized_svd(Xs, k, random_state=seed)
+    U, S, Vt = randomized_svd(Xs, k, rng, engine)
     W = np.zeros((n, k), dtype=np.float64)
     H = np.zeros((k, m), dtype=np.float64)
     # The leading singular pair of a nonnegative matrix can be taken nonnegative.

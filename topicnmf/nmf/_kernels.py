@@ -1,14 +1,88 @@
-"""Compiled kernels (numba) for the hot loops of HALS; ``_updates.hals`` is their reference.
+"""Compiled kernels (numba) for the hot loops; ``_updates.hals`` is their reference.
 
-All parallelize over rows with ``prange``: each thread streams its own block of rows, and
-the sweep reads a factor once per pass (scikit-learn's component-outer loop reads all of W
-once per component). Compiled on first use and cached on disk.
+All run parallel over rows with ``prange``: each thread streams its own block of rows,
+and a sweep reads a factor once per pass (scikit-learn's component-outer loop reads all of
+W once per component). Compiled on first use and cached on disk.
 """
 
 import numpy as np
 from numba import njit, prange
 
 ROW_BLOCK = 8  # rows swept together, so each row of G is loaded once per block
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _sweep_block(A, P, G, i0, i1, l1, l2):
+    """One HALS sweep over the columns of rows i0..i1 of A; P holds those rows' X B.
+
+    A[i, j] <- max(0, (P[i, j] - sum_{l != j} A[i, l] G[l, j] - l1) / (G[j, j] + l2))
+
+    G is symmetric, so its contiguous row G[j] stands for the column G[:, j].
+    Returns sum (A_new - A_old)^2 over the block.
+    """
+    k = A.shape[1]
+    step = 0.0
+    for j in range(k):
+        g = G[j]
+        denom = g[j] + l2
+        if denom <= 0.0:  # row j of the other factor is zero: column j is free
+            continue
+        for r in range(i1 - i0):
+            a = A[i0 + r]
+            s = 0.0
+            for m in range(k):
+                s += a[m] * g[m]
+            old = a[j]
+            new = (P[r, j] - l1 - s + old * g[j]) / denom
+            if new < 0.0:
+                new = 0.0
+            a[j] = new
+            step += (new - old) * (new - old)
+    return step
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def hals_sweep(A, P, G, l1, l2):
+    """One HALS sweep over all rows of A given P = X B and G = B^T B (in place).
+
+    Row by row gives the same iterates as column by column, since row i's update reads
+    only row i. Returns sum (A_new - A_old)^2.
+    """
+    n = A.shape[0]
+    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
+    moved = np.zeros(n_blocks)
+    for b in prange(n_blocks):
+        i0 = b * ROW_BLOCK
+        i1 = min(i0 + ROW_BLOCK, n)
+        moved[b] = _sweep_block(A, P[i0:i1], G, i0, i1, l1, l2)
+    return moved.sum()
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def hals_rows_fused(indptr, indices, data, B, G, A, l1, l2, max_sweeps, delta2):
+    """Update A (n, k) for min ||X - A B^T|| with X in CSR, computing X B row block by row
+    block on the fly: no n x k product array is ever stored.
+
+    Each block makes up to ``max_sweeps`` sweeps, stopping once a sweep moves it by at most
+    ``delta2`` times the first sweep's squared step (accelerated HALS, Gillis & Glineur).
+    """
+    n, k = A.shape
+    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
+    for b in prange(n_blocks):
+        i0 = b * ROW_BLOCK
+        i1 = min(i0 + ROW_BLOCK, n)
+        P = np.zeros((i1 - i0, k), dtype=A.dtype)
+        for r in range(i1 - i0):  # P = X[i0:i1] @ B
+            row = P[r]
+            for p in range(indptr[i0 + r], indptr[i0 + r + 1]):
+                v = data[p]
+                bb = B[indices[p]]
+                for j in range(k):
+                    row[j] += v * bb[j]
+        first = _sweep_block(A, P, G, i0, i1, l1, l2)
+        for _ in range(max_sweeps - 1):
+            if _sweep_block(A, P, G, i0, i1, l1, l2) <= delta2 * first:
+                break
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -28,37 +102,48 @@ def csr_dot(indptr, indices, data, B, out):
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def hals_sweep(A, P, G, l1, l2):
-    """One HALS sweep over the columns of A, in blocks of rows (the same iterates as column
-    by column, since row i's update reads only row i).
-
-    A[i, j] <- max(0, (P[i, j] - sum_{l != j} A[i, l] G[l, j] - l1) / (G[j, j] + l2))
-
-    G is symmetric, so its contiguous row G[j] stands for the column G[:, j].
-    Returns sum (A_new - A_old)^2, the squared size of the step.
+def csr_tdot(indptr, indices, data, A, parts):
+    """X^T A for CSR X, scattering rows of A (read once, in order) into one (n_cols, k)
+    accumulator per thread: parts has shape (n_threads, n_cols, k). Sum over axis 0 after.
     """
-    n, k = A.shape
-    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
-    moved = np.zeros(n_blocks)
-    for b in prange(n_blocks):
-        i0 = b * ROW_BLOCK
-        i1 = min(i0 + ROW_BLOCK, n)
-        step = 0.0
-        for j in range(k):
-            g = G[j]
-            denom = g[j] + l2
-            if denom <= 0.0:  # row j of the other factor is zero: column j is free
-                continue
-            for i in range(i0, i1):
-                a = A[i]
-                s = 0.0
-                for m in range(k):
-                    s += a[m] * g[m]
-                old = a[j]
-                new = (P[i, j] - l1 - s + old * g[j]) / denom
-                if new < 0.0:
-                    new = 0.0
-                a[j] = new
-                step += (new - old) * (new - old)
-        moved[b] = step
-    return moved.sum()
+    n_rows = A.shape[0]
+    k = A.shape[1]
+    n_parts = parts.shape[0]
+    chunk = (n_rows + n_parts - 1) // n_parts
+    for t in prange(n_parts):
+        acc = parts[t]
+        acc[:] = 0.0
+        for i in range(t * chunk, min((t + 1) * chunk, n_rows)):
+            a = A[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                v = data[p]
+                out = acc[indices[p]]
+                for j in range(k):
+                    out[j] += v * a[j]
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def kl_ratio(indptr, indices, data, W, Ht, eps, ratio):
+    """At X's nonzeros only: ratio = X / (W H) and the partial KL sum x log(x / (W H)_ij).
+
+    (W H)_ij is a length-k dot product computed on the fly, so no nnz x k array is formed.
+    Returns sum over nonzeros of x log(x / wh) - x.
+    """
+    n_rows = W.shape[0]
+    k = W.shape[1]
+    partial = np.zeros(n_rows)
+    for i in prange(n_rows):
+        w = W[i]
+        acc = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            h = Ht[indices[p]]
+            wh = 0.0
+            for j in range(k):
+                wh += w[j] * h[j]
+            if wh < eps:
+                wh = eps
+            x = data[p]
+            ratio[p] = x / wh
+            acc += x * np.log(x / wh) - x
+        partial[i] = acc
+    return partial.sum()

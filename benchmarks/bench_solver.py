@@ -1,0 +1,132 @@
+"""topicnmf's NMF against scikit-learn's, side by side in one run.
+
+Builds the TF-IDF matrices of the Debian package descriptions and the BBC news corpus
+from ../shared/corpora (TfidfVectorizer(min_df=5, max_df=0.5, stop_words='english',
+sublinear_tf=True)), then fits each (matrix, k) with topicnmf.NMF and
+sklearn.decomposition.NMF (solvers 'cd' and 'mu'), all with init='nndsvda' and otherwise
+default settings, alternating the systems over several repetitions. Prints a table:
+wall time (median), iterations, final relative error ||X - WH|| / ||X||, peak memory
+(tracemalloc, in a separate untimed fit), and the speed ratio against scikit-learn 'cd'
+when topicnmf's error is equal or better.
+
+    python benchmarks/bench_solver.py                 # all cases, 3 repetitions
+    python benchmarks/bench_solver.py --cases bbc:10 --repeat 5
+"""
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import NMF as SkNMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from topicnmf import NMF
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+FILES = {"debian": "debian-packages.jsonl.gz", "bbc": "bbc-news.jsonl.gz"}
+DEFAULT_CASES = ["debian:20", "debian:100", "bbc:10"]
+
+
+def tfidf(name):
+    path = CORPORA / FILES[name]
+    if not path.exists():
+        sys.exit(f"{path} is absent: the benchmark needs ../shared/corpora beside the repository.")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    vectorizer = TfidfVectorizer(min_df=5, max_df=0.5, stop_words="english", sublinear_tf=True)
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+def systems(k):
+    return {
+        "topicnmf": lambda: NMF(k, init="nndsvda", random_state=0),
+        "sklearn cd": lambda: SkNMF(k, init="nndsvda", solver="cd", random_state=0),
+        "sklearn mu": lambda: SkNMF(k, init="nndsvda", solver="mu", random_state=0),
+    }
+
+
+def fit(make, X):
+    model = make()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+    return time.perf_counter() - start, model
+
+
+def peak_memory(make, X):
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fit(make, X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def matrix_bytes(X):
+    return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES, metavar="CORPUS:K")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory fits")
+    args = parser.parse_args(argv)
+
+    NMF(2, init="random", max_iter=2).fit(np.random.default_rng(0).random((40, 30)))  # load kernels
+    matrices = {}
+    rows = []
+    for case in args.cases:
+        name, k = case.split(":")
+        k = int(k)
+        if name not in matrices:
+            matrices[name] = tfidf(name)
+        X = matrices[name]
+        norm = np.sqrt(X.multiply(X).sum())
+        n, m = X.shape
+        print(f"# {name}: {n} x {m}, {X.nnz} nonzeros, k={k}", file=sys.stderr, flush=True)
+        runs = {label: [] for label in systems(k)}
+        for rep in range(args.repeat):
+            order = list(systems(k).items())
+            order = order[rep % len(order):] + order[:rep % len(order)]  # alternate who goes first
+            for label, make in order:
+                seconds, model = fit(make, X)
+                runs[label].append((seconds, model.n_iter_, model.reconstruction_err_ / norm))
+                print(f"#   {label}: {seconds:.2f}s", file=sys.stderr, flush=True)
+        baseline_bytes = matrix_bytes(X) + 8 * (2 * n * k + k * m)
+        results = {}
+        for label, make in systems(k).items():
+            times = [r[0] for r in runs[label]]
+            peak = None if args.no_memory else peak_memory(make, X)
+            results[label] = (statistics.median(times), runs[label][0][1], runs[label][0][2], peak)
+        t_cd, _, err_cd, _ = results["sklearn cd"]
+        for label, (seconds, iters, err, peak) in results.items():
+            if label == "sklearn cd":
+                ratio = "1.0"
+            elif err <= err_cd:
+                ratio = f"{t_cd / seconds:.1f}x"
+            else:
+                ratio = f"({t_cd / seconds:.1f}x, worse error)"
+            mem = "-" if peak is None else f"{peak / 2**20:.0f} MiB ({peak / baseline_bytes:.2f})"
+            rows.append((name, k, label, f"{seconds:.2f}", iters, f"{err:.6f}", mem, ratio))
+
+    header = ("corpus", "k", "solver", "wall s (median)", "iterations", "rel. error",
+              "peak memory (x baseline)", "speed vs sklearn cd")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+    print(f"\nrepetitions: {args.repeat}; baseline memory = X (CSR) + W + H + one n x k array")
+
+
+if __name__ == "__main__":
+    main()
