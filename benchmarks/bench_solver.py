@@ -2,12 +2,16 @@
 
 Builds the TF-IDF matrices of the Debian package descriptions and the BBC news corpus
 from ../shared/corpora (TfidfVectorizer(min_df=5, max_df=0.5, stop_words='english',
-sublinear_tf=True)), then fits each (matrix, k) with topicnmf.NMF and
-sklearn.decomposition.NMF (solvers 'cd' and 'mu'), all with init='nndsvda' and otherwise
-default settings, alternating the systems over several repetitions. Prints a table:
-wall time (median), iterations, final relative error ||X - WH|| / ||X||, peak memory
-(tracemalloc, in a separate untimed fit), and the speed ratio against scikit-learn 'cd'
-when topicnmf's error is equal or better.
+sublinear_tf=True)). For each (matrix, k):
+
+1. Solver, same init: scikit-learn's own 'nndsvda' initial W, H (seed 0) are handed to
+   topicnmf.NMF and to sklearn.decomposition.NMF ('cd' and 'mu') as init='custom'; every
+   other setting is each side's default. The systems alternate over the repetitions.
+   Table: wall time (median), iterations, final relative error ||X - WH|| / ||X||, peak
+   memory (tracemalloc, a separate untimed fit; in brackets as a multiple of X (CSR) +
+   W + H + one n x k array) and the speed ratio against scikit-learn 'cd', given only when
+   topicnmf's error is equal or better.
+2. Initialization: 'nndsvda' computed by topicnmf and by scikit-learn (median time).
 
     python benchmarks/bench_solver.py                 # all cases, 3 repetitions
     python benchmarks/bench_solver.py --cases bbc:10 --repeat 5
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import NMF as SkNMF
+from sklearn.decomposition._nmf import _initialize_nmf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -47,28 +52,47 @@ def tfidf(name):
 
 def systems(k):
     return {
-        "topicnmf": lambda: NMF(k, init="nndsvda", random_state=0),
-        "sklearn cd": lambda: SkNMF(k, init="nndsvda", solver="cd", random_state=0),
-        "sklearn mu": lambda: SkNMF(k, init="nndsvda", solver="mu", random_state=0),
+        "topicnmf": lambda: NMF(k, init="custom"),
+        "sklearn cd": lambda: SkNMF(k, init="custom", solver="cd"),
+        "sklearn mu": lambda: SkNMF(k, init="custom", solver="mu"),
     }
 
 
-def fit(make, X):
+def fit(make, X, W0, H0):
     model = make()
+    W, H = W0.copy(), H0.copy()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X)
+        model.fit(X, W=W, H=H)
     return time.perf_counter() - start, model
 
 
-def peak_memory(make, X):
+def peak_memory(make, X, W0, H0):
     tracemalloc.start()
     tracemalloc.reset_peak()
-    fit(make, X)
+    fit(make, X, W0, H0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
+
+
+def init_times(X, k, repeat):
+    """Median seconds of 'nndsvda' by topicnmf and by scikit-learn, alternating."""
+    from threadpoolctl import threadpool_limits
+
+    from topicnmf.nmf._init import initialize
+
+    ours, theirs = [], []
+    for rep in range(repeat):
+        start = time.perf_counter()
+        with threadpool_limits(limits=1, user_api="blas"):
+            initialize(X, k, "nndsvda", np.random.default_rng(rep))
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _initialize_nmf(X, k, init="nndsvda", random_state=rep)
+        theirs.append(time.perf_counter() - start)
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def matrix_bytes(X):
@@ -84,7 +108,7 @@ def main(argv=None):
 
     NMF(2, init="random", max_iter=2).fit(np.random.default_rng(0).random((40, 30)))  # load kernels
     matrices = {}
-    rows = []
+    rows, init_rows = [], []
     for case in args.cases:
         name, k = case.split(":")
         k = int(k)
@@ -94,19 +118,20 @@ def main(argv=None):
         norm = np.sqrt(X.multiply(X).sum())
         n, m = X.shape
         print(f"# {name}: {n} x {m}, {X.nnz} nonzeros, k={k}", file=sys.stderr, flush=True)
+        W0, H0 = _initialize_nmf(X, k, init="nndsvda", random_state=0)
         runs = {label: [] for label in systems(k)}
         for rep in range(args.repeat):
             order = list(systems(k).items())
             order = order[rep % len(order):] + order[:rep % len(order)]  # alternate who goes first
             for label, make in order:
-                seconds, model = fit(make, X)
+                seconds, model = fit(make, X, W0, H0)
                 runs[label].append((seconds, model.n_iter_, model.reconstruction_err_ / norm))
                 print(f"#   {label}: {seconds:.2f}s", file=sys.stderr, flush=True)
         baseline_bytes = matrix_bytes(X) + 8 * (2 * n * k + k * m)
         results = {}
         for label, make in systems(k).items():
             times = [r[0] for r in runs[label]]
-            peak = None if args.no_memory else peak_memory(make, X)
+            peak = None if args.no_memory else peak_memory(make, X, W0, H0)
             results[label] = (statistics.median(times), runs[label][0][1], runs[label][0][2], peak)
         t_cd, _, err_cd, _ = results["sklearn cd"]
         for label, (seconds, iters, err, peak) in results.items():
@@ -118,6 +143,8 @@ def main(argv=None):
                 ratio = f"({t_cd / seconds:.1f}x, worse error)"
             mem = "-" if peak is None else f"{peak / 2**20:.0f} MiB ({peak / baseline_bytes:.2f})"
             rows.append((name, k, label, f"{seconds:.2f}", iters, f"{err:.6f}", mem, ratio))
+        ours, theirs = init_times(X, k, args.repeat)
+        init_rows.append((name, k, f"{ours:.2f}", f"{theirs:.2f}", f"{theirs / ours:.1f}x"))
 
     header = ("corpus", "k", "solver", "wall s (median)", "iterations", "rel. error",
               "peak memory (x baseline)", "speed vs sklearn cd")
@@ -125,7 +152,11 @@ def main(argv=None):
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(str(c) for c in row) + " |")
-    print(f"\nrepetitions: {args.repeat}; baseline memory = X (CSR) + W + H + one n x k array")
+    print(f"\nrepetitions: {args.repeat}; baseline memory = X (CSR) + W + H + one n x k array\n")
+    print("| corpus | k | topicnmf nndsvda s | sklearn nndsvda s | speed |")
+    print("|---|---|---|---|---|")
+    for row in init_rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from . import __version__, pipeline
 from .corpus import DEFAULT_EXTENSIONS, read_corpus
 from .errors import TopicNMFError
 from .model import load_model
-from .nmf._validation import INITS, SOLVERS
+from .nmf._validation import BETA_LOSSES, INITS, SOLVERS
 from .pipeline import NMFOptions
 from .preprocess import DEFAULT_STOP_WORDS, PreprocessOptions, read_stop_words
 from .report import FORMATS, render, write_files
@@ -132,16 +132,29 @@ def build_parser():
                    help="use 1 + log(tf) (default: %(default)s)")
 
     g = run.add_argument_group("factorization")
-    g.add_argument("--solver", choices=SOLVERS, default=_N.solver,
-                   help="cd: hierarchical ALS / coordinate descent; mu: multiplicative updates; "
-                        "als: alternating least squares (default: %(default)s)")
-    g.add_argument("--init", choices=INITS, default=_N.init,
-                   help="initialization (default: %(default)s)")
+    g.add_argument("--loss", choices=BETA_LOSSES, default=_N.beta_loss,
+                   help="objective: squared Frobenius error, or Kullback-Leibler divergence "
+                        "(fitted by multiplicative updates) (default: %(default)s)")
+    g.add_argument("--solver", choices=SOLVERS, default=None,
+                   help=f"cd: hierarchical ALS / coordinate descent; mu: multiplicative updates; "
+                        f"als: alternating least squares (default: {_N.solver}; mu with "
+                        "--loss kullback-leibler)")
+    g.add_argument("--init", choices=INITS, default=None,
+                   help=f"initialization (default: {_N.init}; nndsvda with --solver mu, whose "
+                        "multiplicative updates cannot move the exact zeros of nndsvd)")
     g.add_argument("--seed", type=int, default=_N.seed, help="random seed (default: %(default)s)")
     g.add_argument("--max-iter", type=_positive_int, default=_N.max_iter,
                    help="iteration cap (default: %(default)s)")
     g.add_argument("--tol", type=_nonnegative_float, default=_N.tol,
-                   help="stop when an iteration lowers the loss by less than this, relatively "
+                   help="stop when iterations lower the loss by at most this fraction each, on "
+                        "average over the last three (default: %(default)s)")
+    g.add_argument("--alpha-W", type=_nonnegative_float, default=_N.alpha_W, metavar="X",
+                   help="regularization of the document weights W, as in scikit-learn "
+                        "(default: %(default)s)")
+    g.add_argument("--alpha-H", type=_nonnegative_float, default=None, metavar="X",
+                   help="regularization of the topic terms H (default: same as --alpha-W)")
+    g.add_argument("--l1-ratio", type=_nonnegative_float, default=_N.l1_ratio, metavar="X",
+                   help="share of L1 in the regularization, 0 (L2) to 1 (L1, sparser topics) "
                         "(default: %(default)s)")
 
     tr = sub.add_parser("transform", help="score new documents with a saved model",
@@ -204,8 +217,12 @@ def cmd_run(args):
     )
     vec = VectorizeOptions(min_df=args.min_df, max_df=args.max_df,
                            max_features=args.max_features, sublinear_tf=args.sublinear_tf)
-    nmf = NMFOptions(solver=args.solver, init=args.init, tol=args.tol, max_iter=args.max_iter,
-                     seed=args.seed)
+    solver = args.solver or ("mu" if args.loss == "kullback-leibler" else _N.solver)
+    init = args.init or ("nndsvda" if solver == "mu" else _N.init)
+    nmf = NMFOptions(solver=solver, beta_loss=args.loss, init=init, tol=args.tol,
+                     max_iter=args.max_iter, seed=args.seed, alpha_W=args.alpha_W,
+                     alpha_H="same" if args.alpha_H is None else args.alpha_H,
+                     l1_ratio=args.l1_ratio)
     progress = _Progress(args.max_iter, args.quiet)
     with logging_redirect_tqdm(loggers=[log]):
         try:

@@ -16,7 +16,7 @@ import numpy as np
 from . import __version__
 from .errors import ParameterError
 from .nmf import factorize
-from .nmf._factorize import DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
+from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze
 from .topics import TopicModel, build_topics, doc_topic_table
 from .vectorize import DocumentTermMatrix, VectorizeOptions, vectorize, vectorize_with
@@ -35,6 +35,7 @@ class NMFOptions:
     """Factorization settings for the pipeline. Every default is defined once here or in nmf."""
 
     solver: str = DEFAULT_SOLVER
+    beta_loss: str = DEFAULT_BETA_LOSS
     init: str = DEFAULT_INIT
     tol: float = DEFAULT_TOL
     max_iter: int = DEFAULT_MAX_ITER
@@ -145,7 +146,7 @@ def fit(
 
     start = time.perf_counter()
     result = factorize(
-        dtm.X, n_topics, init=nmf.init, solver=nmf.solver, tol=nmf.tol,
+        dtm.X, n_topics, init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
         max_iter=nmf.max_iter, random_state=nmf.seed, alpha_W=nmf.alpha_W,
         alpha_H=nmf.alpha_H, l1_ratio=nmf.l1_ratio, callback=callback,
     )

@@ -9,6 +9,7 @@ kernels' threads cost more than they gave here); ``ReferenceEngine`` with scipy 
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +29,21 @@ def n_threads():
 @lru_cache(maxsize=1)
 def _pool():
     return ThreadPoolExecutor(n_threads(), thread_name_prefix="topicnmf")
+
+
+@lru_cache(maxsize=1)
+def _controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # inspecting the loaded libraries is slow: do it once
+
+
+def single_threaded_blas(engine):
+    """A context pinning BLAS to one thread while the fast engine's kernels run (a no-op
+    for the reference engine)."""
+    if engine.name != "fast":
+        return nullcontext()
+    return _controller().limit(limits=1, user_api="blas")
 
 
 def _row_blocks(n, parts):
@@ -61,13 +77,21 @@ class ReferenceEngine:
         _updates.hals(A, P, G, l1, l2)
         return float(((A - old) ** 2).sum())
 
-    def hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta):
-        """Up to ``max_sweeps`` HALS sweeps of A given B, with P = X B."""
+    def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
+        """A_out = up to ``max_sweeps`` HALS sweeps from A_in given B (P = X B), then
+        extrapolated: max(0, A_out + beta (A_out - A_in))."""
         P = self.dot(X, B)
-        first = self.hals(A, P, G, l1, l2)
+        A_out[...] = A_in
+        first = self.hals(A_out, P, G, l1, l2)
         for _ in range(max_sweeps - 1):
-            if self.hals(A, P, G, l1, l2) <= delta * delta * first:
+            if self.hals(A_out, P, G, l1, l2) <= delta * delta * first:
                 break
+        if beta:
+            self.extrapolate(A_out, A_out, A_in, beta)
+
+    def extrapolate(self, out, new, old, beta):
+        """out = max(0, new + beta (new - old))."""
+        np.maximum(new + beta * (new - old), 0, out=out)
 
 
 class FastEngine:
@@ -123,12 +147,16 @@ class FastEngine:
         t = A.dtype.type
         return float(self._k.hals_sweep(A, P, G, t(l1), t(l2)))
 
-    def hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta):
+    def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not sp.issparse(X):
-            return ReferenceEngine.hals_rows(self, X, B, G, A, l1, l2, max_sweeps, delta)
-        t = A.dtype.type
-        self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A, t(l1), t(l2),
-                                max_sweeps, t(delta * delta))
+            return ReferenceEngine.hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps,
+                                             delta, beta)
+        t = A_in.dtype.type
+        self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out, t(l1), t(l2),
+                                max_sweeps, t(delta * delta), t(beta))
+
+    def extrapolate(self, out, new, old, beta):
+        self._k.extrapolate(out, new, old, out.dtype.type(beta))
 
 
 def make_engine(name):

@@ -7,7 +7,9 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
 
-from ._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL, factorize
+from ._factorize import (
+    DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL, factorize, refine_W,
+)
 
 
 class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -98,30 +100,33 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             return np.shape(W)[1]
         return X.shape[1]
 
-    def fit_transform(self, X, y=None, W=None, H=None):
-        """Learn the factorization and return W of shape (n_samples, n_components)."""
+    def _fit(self, X, W, H):
         X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
         check_non_negative(X, "NMF (input X)")
         result = factorize(
             X, self._n_components(X, W, H), init=self.init, W=W, H=H, **self._options()
         )
         self._warn_if_not_converged(result)
-        # Polish W for the final H, so that fit_transform(X) agrees with transform(X):
-        # cheap, since with H fixed the products X H^T and H H^T are computed once.
-        options = self._options() | {"callback": None}
-        polished = factorize(
-            X, result.H.shape[0], init="custom", W=result.W, H=result.H, update_H=False, **options
-        )
         self.components_ = result.H
         self.n_components_ = result.H.shape[0]
         self.n_iter_ = result.n_iter
         self.reconstruction_err_ = result.reconstruction_err
         self.loss_history_ = result.loss_history
-        return polished.W
+        return X, result.W
 
-    def fit(self, X, y=None, **params):
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Learn the factorization and return W of shape (n_samples, n_components).
+
+        W is solved once more with the final H held fixed (cheap: X H^T is computed once),
+        so that ``fit_transform(X)`` agrees with ``fit(X).transform(X)``.
+        """
+        X, W = self._fit(X, W, H)
+        options = {k: v for k, v in self._options().items() if k not in ("callback", "random_state")}
+        return refine_W(X, W, self.components_, **options).W
+
+    def fit(self, X, y=None, W=None, H=None):
         """Learn the factorization of X; returns self."""
-        self.fit_transform(X, **params)
+        self._fit(X, W, H)
         return self
 
     def transform(self, X):

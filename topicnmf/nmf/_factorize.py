@@ -5,7 +5,8 @@ import scipy.sparse as sp
 
 from ..errors import ParameterError
 from . import _validation as v
-from ._init import initialize, mean_of
+from ._engine import make_engine, single_threaded_blas
+from ._init import initialize
 from ._kl import fit_kl
 from ._solve import Penalty, fit_frobenius
 
@@ -129,6 +130,7 @@ def factorize(
     alpha_H = v.check_real(alpha_H, "alpha_H", allow=("same",))
     l1_ratio = v.check_real(l1_ratio, "l1_ratio", high=1.0)
     rng = v.check_random_state(random_state)
+    engine = v.check_option(engine, "engine", ("fast", "reference"))
     if init is None:
         init = "nndsvda" if k <= min(n, m) else "random"
     v.check_option(init, "init", v.INITS + ("custom",))
@@ -149,22 +151,34 @@ def factorize(
         W = _check_factor(W, (n, k), "W", X.dtype)
         H = _check_factor(H, (k, m), "H", X.dtype)
     else:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):  # see _engine: one threading layer
-            W, H = initialize(X, k, init, rng)
+        eng = make_engine(engine)
+        with single_threaded_blas(eng):  # see _engine: one threading layer
+            W, H = initialize(X, k, init, rng, eng)
 
     penalty = penalty_for((n, m), alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio)
-    engine = v.check_option(engine, "engine", ("fast", "reference"))
+    if max_inner is not None:
+        max_inner = v.check_int(max_inner, "max_inner", low=1)
+    return _iterate(X, W, H, solver=solver, beta_loss=beta_loss, tol=tol, max_iter=max_iter,
+                    penalty=penalty, update_H=update_H, callback=callback, engine=engine,
+                    max_inner=max_inner, extrapolate=extrapolate)
+
+
+def _iterate(X, W, H, *, beta_loss, **options):
+    """Run the solver for ``beta_loss`` on arrays the caller owns (they may be written into)."""
     if beta_loss == "kullback-leibler":
-        return fit_kl(X, W, H, tol=tol, max_iter=max_iter, penalty=penalty, update_H=update_H,
-                      callback=callback, engine=engine)
-    return fit_frobenius(
-        X, W, H, solver=solver, tol=tol, max_iter=max_iter, penalty=penalty,
-        update_H=update_H, callback=callback, engine=engine,
-        max_inner=None if max_inner is None else v.check_int(max_inner, "max_inner", low=1),
-        extrapolate=extrapolate,
-    )
+        options.pop("solver"), options.pop("max_inner"), options.pop("extrapolate")
+        return fit_kl(X, W, H, **options)
+    return fit_frobenius(X, W, H, **options)
+
+
+def refine_W(X, W, H, *, solver=DEFAULT_SOLVER, beta_loss=DEFAULT_BETA_LOSS, tol=DEFAULT_TOL,
+             max_iter=DEFAULT_MAX_ITER, alpha_W=0.0, alpha_H="same", l1_ratio=0.0):
+    """Solve for W with H fixed, starting from W, which is updated in place (so the
+    caller must own it). Used to make the W of a fit exactly what ``transform`` gives."""
+    penalty = penalty_for(X.shape, alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio)
+    return _iterate(check_input(X), W, H, solver=solver, beta_loss=beta_loss, tol=tol,
+                    max_iter=max_iter, penalty=penalty, update_H=False, callback=None,
+                    engine="fast", max_inner=1, extrapolate=False)
 
 
 def _least_squares_start(X, H):

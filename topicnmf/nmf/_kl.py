@@ -34,9 +34,7 @@ def fit_kl(X, W, H, *, tol, max_iter, penalty, update_H=True, callback=None, eng
 
     The objective recorded is D(X || WH) + penalties; stopping as for the Frobenius loss.
     """
-    from threadpoolctl import threadpool_limits
-
-    from ._engine import make_engine
+    from ._engine import make_engine, single_threaded_blas
     from ._solve import NMFResult, _check_finite, _stalled
 
     eng = make_engine(engine)
@@ -71,8 +69,7 @@ def fit_kl(X, W, H, *, tol, max_iter, penalty, update_H=True, callback=None, eng
         denom = denom + l1 + (l2 * A if l2 else 0.0)
         A *= numer / np.maximum(denom, eps)
 
-    limits = threadpool_limits(limits=1, user_api="blas") if eng.name == "fast" else None
-    try:
+    with single_threaded_blas(eng):
         divergence, loss = objective(kl_at_nonzeros())
         losses = [loss]
         start = time.perf_counter()
@@ -93,9 +90,6 @@ def fit_kl(X, W, H, *, tol, max_iter, penalty, update_H=True, callback=None, eng
             if _stalled(losses, tol):
                 converged = True
                 break
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
     if not np.all(np.isfinite(W)) or not np.all(np.isfinite(Ht)):
         raise ConvergenceError("NMF (KL) produced non-finite values; check the input.")
     return NMFResult(

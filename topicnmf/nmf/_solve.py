@@ -125,14 +125,6 @@ class Extrapolation:
         self.beta = self.beta / self.shrink
 
 
-def _extrapolate(new, old, beta):
-    """max(0, new + beta (new - old)), written into ``new``."""
-    if beta:
-        new += beta * (new - old)
-        np.maximum(new, 0, out=new)
-    return new
-
-
 def fit_frobenius(X, W, H, *, solver, tol, max_iter, penalty, update_H=True, callback=None,
                   engine="fast", max_inner=1, extrapolate=None):
     """Iterate ``solver`` from (W, H) until the objective stops decreasing.
@@ -145,29 +137,23 @@ def fit_frobenius(X, W, H, *, solver, tol, max_iter, penalty, update_H=True, cal
     adds the adaptive extrapolation of :class:`Extrapolation`; a step that raises the
     objective is undone, so the loss history never increases.
 
-    W and H are the caller's and are replaced, not written into.
+    W and H must be arrays the caller owns and hands over: they may be written into.
 
     Returns
     -------
     NMFResult
     """
-    from threadpoolctl import threadpool_limits
-
-    from ._engine import make_engine
+    from ._engine import make_engine, single_threaded_blas
 
     eng = make_engine(engine)
     X = X.tocsr() if sp.issparse(X) else X
-    limits = threadpool_limits(limits=1, user_api="blas") if eng.name == "fast" else None
-    try:
+    with single_threaded_blas(eng):
         if update_H:
             return _fit_both(eng, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
                              penalty=penalty, callback=callback, max_inner=max_inner,
                              extrapolate=(solver == "cd") if extrapolate is None else extrapolate)
         return _fit_W(eng, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
                       penalty=penalty, callback=callback)
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
 
 
 def _check_finite(loss, solver, n_iter):
@@ -187,8 +173,9 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         inner_W = max_inner or inner_sweeps(nnz, n, m, k)
         inner_H = max_inner or inner_sweeps(nnz, m, n, k)
 
-        def update_W(A, B, G):  # A <- HALS sweeps for min ||X - A B^T||, X B fused in
-            eng.hals_rows(X, B, G, A, pen.l1_W, pen.l2_W, inner_W, INNER_DELTA)
+        def update_W(A_in, A_out, B, G, beta):
+            # A_out <- HALS sweeps from A_in for min ||X - A B^T||, X B fused in; extrapolated
+            eng.hals_rows(X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, inner_W, INNER_DELTA, beta)
 
         def update_H(A, P, G):
             first = eng.hals(A, P, G, pen.l1_H, pen.l2_H)
@@ -198,8 +185,9 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
     else:
         rule = _updates.UPDATES[solver]
 
-        def update_W(A, B, G):
-            rule(A, eng.dot(X, B), G, pen.l1_W, pen.l2_W)
+        def update_W(A_in, A_out, B, G, beta):
+            A_out[...] = A_in
+            rule(A_out, eng.dot(X, B), G, pen.l1_W, pen.l2_W)
 
         def update_H(A, P, G):
             rule(A, P, G, pen.l1_H, pen.l2_H)
@@ -210,31 +198,34 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         return half, half + pen.of(Wc, pen.l1_W, pen.l2_W) + pen.of(Htc, pen.l1_H, pen.l2_H)
 
     norm_X2 = _squared_norm(X)
-    Ht = np.ascontiguousarray(H.T)  # (n_features, k): both factors are updated row-major
+    # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
+    # extrapolation direction) and a spare for the extrapolated and the updated H^T.
     W = np.ascontiguousarray(W)
+    W_new = np.empty_like(W)
+    Ht = np.ascontiguousarray(H.T)  # (n_features, k): both factors are updated row-major
+    Ht_prev = None
+    H_spare = np.empty_like(Ht)
     G_H = eng.gram(Ht)  # H H^T
     error_half, loss = objective(W, Ht, eng.tdot(X, W), eng.gram(W), G_H)
     losses = [loss]
     accepted = [loss]
     ex = Extrapolation() if extrapolate else None
-    Ht_prev = Ht  # the step direction of H is Ht - Ht_prev
     start = time.perf_counter()
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         beta = ex.beta if ex is not None and n_iter > ex.warmup else 0.0
-        if beta and Ht_prev is not Ht:
-            Hy = _extrapolate(Ht.copy(), Ht_prev, beta)
+        if beta and Ht_prev is not None:
+            Hy = H_spare
+            eng.extrapolate(Hy, Ht, Ht_prev, beta)  # H_y = max(0, H + beta (H - H_prev))
             G_y = eng.gram(Hy)
         else:
             Hy, G_y = Ht, G_H
-        W_new = W.copy()
-        update_W(W_new, Hy, G_y)
-        del Hy
-        W_new = _extrapolate(W_new, W, beta)
+        update_W(W, W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
         P_H = eng.tdot(X, W_new)  # X^T W
         G_W = eng.gram(W_new)  # W^T W
-        Ht_new = Ht.copy()
+        Ht_new = H_spare  # H_y is no longer needed
+        Ht_new[...] = Ht
         update_H(Ht_new, P_H, G_W)
         G_new = eng.gram(Ht_new)
         new_half, new_loss = objective(W_new, Ht_new, P_H, G_W, G_new)
@@ -243,15 +234,16 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         previous = losses[-1]
         step_taken = not beta or new_loss <= previous
         if step_taken:
-            W, Ht_prev, Ht, G_H = W_new, Ht, Ht_new, G_new
+            W, W_new = W_new, W
+            H_spare = Ht_prev if Ht_prev is not None else np.empty_like(Ht)
+            Ht_prev, Ht, G_H = Ht, Ht_new, G_new
             error_half, loss = new_half, new_loss
             accepted.append(loss)
             if beta:
                 ex.accepted()
         else:  # the extrapolated step went uphill: undo it and extrapolate less
             ex.rejected()
-            Ht_prev = Ht
-            W_new = Ht_new = None
+            Ht_prev = None
         losses.append(loss)
         if callback is not None:
             callback(n_iter, time.perf_counter() - start, loss)
@@ -271,7 +263,7 @@ def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
     pen = penalty
     rule = eng.hals if solver == "cd" else _updates.UPDATES[solver]
     Ht = np.ascontiguousarray(H.T)
-    W = np.array(W, order="C", copy=True)
+    W = np.ascontiguousarray(W)  # updated in place: the caller hands over its own array
     norm_X2 = _squared_norm(X)
     P = eng.dot(X, Ht)
     G = eng.gram(Ht)
