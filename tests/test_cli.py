@@ -87,7 +87,7 @@ def test_help_explains_options_with_defaults():
                    "--stem", "--ngrams", "--min-df", "--max-df", "--stop-words", "--formats",
                    "--text-column", "--quiet"):
         assert option in out
-    assert "(default: 10)" in out and "(default: cd)" in out
+    assert "(default: 10)" in out and "default: cd" in out and "(default: 1e-09)" in out
 
 
 @pytest.mark.parametrize(
