@@ -69,9 +69,13 @@ def fit(make, X, W0, H0):
 
 
 def peak_memory(make, X, W0, H0):
+    """Peak bytes allocated during one fit (the caller's initial W, H made beforehand)."""
+    model = make()
+    W, H = W0.copy(), H0.copy()
     tracemalloc.start()
-    tracemalloc.reset_peak()
-    fit(make, X, W0, H0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, W=W, H=H)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, pipeline
-from .corpus import DEFAULT_EXTENSIONS, read_corpus
+from .corpus import DEFAULT_EXTENSIONS, DEFAULT_MAX_FILE_MB, read_corpus
 from .errors import TopicNMFError
 from .model import load_model
 from .nmf._validation import BETA_LOSSES, INITS, SOLVERS
@@ -57,6 +57,13 @@ def _nonnegative_float(text):
     return value
 
 
+def _positive_float(text):
+    value = _nonnegative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def _formats(text):
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -78,6 +85,12 @@ def _add_input_options(p):
                    help="CSV/JSONL column with a date (default: 'date' if present)")
     g.add_argument("--extensions", default=",".join(DEFAULT_EXTENSIONS), metavar="LIST",
                    help="file suffixes read from a folder (default: %(default)s)")
+    g.add_argument("--max-file-mb", type=_positive_float, default=DEFAULT_MAX_FILE_MB, metavar="MB",
+                   help="skip files larger than this (default: %(default)s)")
+    g.add_argument("--include-hidden", action="store_true",
+                   help="also read hidden files and folders such as .git (default: left out)")
+    g.add_argument("--strict", action="store_true",
+                   help="stop with an error instead of skipping an unusable file or row")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress or log on stderr")
 
 
@@ -182,6 +195,7 @@ def _read(args):
     corpus = read_corpus(
         args.input, text_column=args.text_column, id_column=args.id_column,
         label_column=args.label_column, date_column=args.date_column, extensions=extensions,
+        max_file_mb=args.max_file_mb, include_hidden=args.include_hidden, strict=args.strict,
     )
     log.info("%s", corpus.summary())
     return corpus

@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,11 @@ from .errors import CorpusError
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc")
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+DEFAULT_MAX_FILE_MB = 50.0
 BINARY_SNIFF_BYTES = 8192
+# Share of invalid bytes up to which a file is taken as damaged UTF-8 (the bad bytes shown
+# as U+FFFD) rather than as a legacy 8-bit encoding.
+UTF8_DAMAGE_LIMIT = 0.01
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Corpus:
     skipped: tuple[Skipped, ...] = ()
     decoded: tuple[tuple[str, str], ...] = ()
     renamed: tuple[tuple[str, str], ...] = field(default=())
+    hidden: int = 0  # hidden files and folders left out
 
     def __len__(self):
         return len(self.documents)
@@ -83,6 +89,8 @@ class Corpus:
             line += f"; {len(self.decoded)} decoded as a legacy encoding (not UTF-8)"
         if self.renamed:
             line += f"; {len(self.renamed)} duplicate ids made unique"
+        if self.hidden:
+            line += f"; {self.hidden} hidden file(s)/folder(s) left out"
         return line
 
 
@@ -105,6 +113,9 @@ def read_corpus(
     label_column=None,
     date_column=None,
     extensions=DEFAULT_EXTENSIONS,
+    max_file_mb=DEFAULT_MAX_FILE_MB,
+    include_hidden=False,
+    strict=False,
 ):
     """Read a folder (recursively) or a CSV/TSV/JSONL file into a :class:`Corpus`.
 
@@ -119,12 +130,21 @@ def read_corpus(
         without an id column, documents are numbered by row.
     extensions : iterable of str
         File suffixes read from a folder (case-insensitive).
+    max_file_mb : float, default=50
+        Files larger than this are skipped (and reported).
+    include_hidden : bool, default=False
+        Also read hidden files and folders (names starting with '.', such as .git).
+    strict : bool, default=False
+        Raise :class:`CorpusError` instead of skipping any file or row.
     """
     p = Path(path)
     if not p.exists():
         raise CorpusError(f"{path}: no such file or folder; check the path.")
     if p.is_dir():
-        return _read_folder(p, tuple(e.lower() for e in extensions))
+        corpus = _read_folder(p, tuple(e.lower() for e in extensions),
+                              max_bytes=int(max_file_mb * 2**20), include_hidden=include_hidden)
+        _check_strict(corpus, strict)
+        return corpus
     name = p.name.lower()
     if not name.endswith(TABLE_SUFFIXES):
         raise CorpusError(
@@ -136,25 +156,40 @@ def read_corpus(
         rows = _csv_rows(p, delimiter="\t" if name.endswith(".tsv") else ",")
     else:
         rows = _jsonl_rows(p)
-    return _from_rows(rows, p, columns)
+    corpus = _from_rows(rows, p, columns)
+    _check_strict(corpus, strict)
+    return corpus
+
+
+def _check_strict(corpus, strict):
+    if strict and corpus.skipped:
+        first = "; ".join(f"{s.source}: {s.reason}" for s in corpus.skipped[:3])
+        more = f" and {len(corpus.skipped) - 3} more" if len(corpus.skipped) > 3 else ""
+        raise CorpusError(
+            f"--strict: {len(corpus.skipped)} input(s) could not be used ({first}{more})."
+        )
 
 
 # -- folders -----------------------------------------------------------------------------
 
 
-def _read_folder(root, extensions):
-    docs, skipped, decoded = [], [], []
+def _read_folder(root, extensions, *, max_bytes, include_hidden):
+    docs, skipped, decoded, hidden = [], [], [], 0
+    # os.walk does not follow links to folders, so link loops cannot trap it.
     for dirpath, dirnames, filenames in os.walk(root):
-        # Hidden folders (.git, .svn, ...) are never documents.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if not include_hidden:  # .git, .svn, .cache ...
+            hidden += sum(d.startswith(".") for d in dirnames)
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames.sort()
         for filename in sorted(filenames):
-            full = Path(dirpath) / filename
-            rel = full.relative_to(root).as_posix()
-            if filename.startswith("."):
+            if filename.startswith(".") and not include_hidden:
+                hidden += 1
                 continue
             if not filename.lower().endswith(extensions):
                 continue
-            text, reason, encoding = _read_text_file(full)
+            full = Path(dirpath) / filename
+            rel = full.relative_to(root).as_posix()
+            text, reason, encoding = _read_text_file(full, max_bytes)
             if reason:
                 skipped.append(Skipped(rel, reason))
                 continue
@@ -171,17 +206,25 @@ def _read_folder(root, extensions):
             f"{root}: no text files found (looked for {', '.join(extensions)}); "
             "pass --extensions to read other suffixes."
         )
-    return _finish(docs, str(root), skipped, decoded)
+    return _finish(docs, str(root), skipped, decoded, hidden=hidden)
 
 
-def _read_text_file(path):
+def _read_text_file(path, max_bytes):
     """(text, skip_reason, encoding): exactly one of text and skip_reason is set."""
     try:
+        if path.is_symlink() and not path.exists():
+            return None, "broken or looping link", None
         if not path.is_file():
-            return None, "not a regular file or a broken link", None
-        data = path.read_bytes()
+            return None, "not a regular file", None
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, f"larger than --max-file-mb ({max_bytes / 2**20:g} MB)", None
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # the file may have grown since stat()
     except OSError as exc:
         return None, f"unreadable ({exc.strerror or type(exc).__name__})", None
+    if len(data) > max_bytes:
+        return None, f"larger than --max-file-mb ({max_bytes / 2**20:g} MB)", None
     text, encoding = decode_bytes(data)
     if text is None:
         return None, "binary", None
@@ -193,26 +236,60 @@ def _read_text_file(path):
 def decode_bytes(data):
     """Decode a file's bytes: (text, encoding), or (None, None) when it looks binary.
 
-    UTF-8 (with or without BOM) first; UTF-16 when it carries a BOM; otherwise the
-    legacy Windows-1252 encoding, with Latin-1 for the five bytes cp1252 leaves undefined.
+    UTF-8 (with or without BOM) first; UTF-16 when it carries a BOM or its zero bytes sit
+    in every other position; UTF-8 with valid multi-byte characters and a few damaged bytes
+    (replaced by U+FFFD);
+    otherwise the legacy Windows-1252 encoding, with Latin-1 for the five bytes cp1252
+    leaves undefined. Text with control characters other than whitespace is binary.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _checked(data.decode("utf-16", errors="replace"), "utf-16")
+    head = data[:BINARY_SNIFF_BYTES]
+    if b"\x00" in head:
+        utf16 = _bomless_utf16(head)
+        if utf16 is None:
             return None, None
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-        return None, None
+        return _checked(data.decode(utf16, errors="replace"), utf16)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    # Valid multi-byte characters beside a few bad bytes: damaged UTF-8. Without any, the
+    # bytes above 127 are a legacy encoding's letters (Latin-1 "caf\xe9").
+    has_utf8 = any(ord(c) > 127 and c != "\ufffd" for c in text)
+    if has_utf8 and damaged <= max(1, UTF8_DAMAGE_LIMIT * len(data)):
+        return _checked(text, "utf-8 (invalid bytes replaced)")
     try:
-        return data.decode("cp1252"), "cp1252"
+        return _checked(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+        return _checked(data.decode("latin-1"), "latin-1")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def _checked(text, encoding):
+    """(text, encoding), or (None, None) when control characters say it is not text."""
+    sample = text[:BINARY_SNIFF_BYTES]
+    if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
+        return None, None
+    return text, encoding
+
+
+def _bomless_utf16(head):
+    """'utf-16-le' or 'utf-16-be' when zero bytes fill every other position, else None."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 # -- tables ------------------------------------------------------------------------------
@@ -232,6 +309,7 @@ def _open_text(path):
 
 
 def _csv_rows(path, delimiter):
+    csv.field_size_limit(2**31 - 1)  # one cell may hold a whole long document
     reader = csv.DictReader(io.StringIO(_open_text(path), newline=""), delimiter=delimiter)
     try:
         rows = [(i + 2, row) for i, row in enumerate(reader)]  # line 1 is the header
@@ -242,7 +320,8 @@ def _csv_rows(path, delimiter):
 
 def _jsonl_rows(path):
     rows = []
-    for number, line in enumerate(_open_text(path).splitlines(), start=1):
+    # split on newlines only: JSON strings may hold raw U+2028 and other "line breaks"
+    for number, line in enumerate(_open_text(path).split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -294,7 +373,7 @@ def _cell(row, column):
     return str(value)
 
 
-def _finish(docs, source, skipped, decoded, keep_order=False):
+def _finish(docs, source, skipped, decoded, keep_order=False, hidden=0):
     """Make ids unique (reporting each renaming) and fix the order."""
     seen, renamed, unique = {}, [], []
     for doc in docs:
@@ -311,4 +390,4 @@ def _finish(docs, source, skipped, decoded, keep_order=False):
         unique.append(doc)
     if not keep_order:
         unique.sort(key=lambda d: d.id)
-    return Corpus(tuple(unique), source, tuple(skipped), tuple(decoded), tuple(renamed))
+    return Corpus(tuple(unique), source, tuple(skipped), tuple(decoded), tuple(renamed), hidden)

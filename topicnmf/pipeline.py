@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import __version__
-from .errors import ParameterError
+from .errors import CorpusError, ParameterError
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze
+from .resources import check_memory
 from .topics import TopicModel, build_topics, doc_topic_table
 from .vectorize import DocumentTermMatrix, VectorizeOptions, vectorize, vectorize_with
 
@@ -89,7 +90,10 @@ class TopicResult:
             "skipped": len(self.corpus.skipped),
             "skipped_files": [{"source": s.source, "reason": s.reason} for s in self.corpus.skipped],
             "legacy_decoded": len(self.corpus.decoded),
+            "decoded_files": [{"source": d, "encoding": e} for d, e in self.corpus.decoded],
             "duplicate_ids_renamed": len(self.corpus.renamed),
+            "hidden_left_out": self.corpus.hidden,
+            "empty_topics": [int(t) for t in self.topics.empty_topics()],
         }
 
 
@@ -127,6 +131,11 @@ def fit(
     for name, value in (("top_terms", top_terms), ("n_representative", n_representative)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+    if len(corpus) < 2:
+        raise CorpusError(
+            f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
+            "documents (a folder of files, or a CSV/JSONL file with one document per row)."
+        )
     timings = {}
     start = time.perf_counter()
     analyzer = Analyzer(preprocess)
@@ -138,6 +147,7 @@ def fit(
     timings["vectorize"] = time.perf_counter() - start
     n, m = dtm.shape
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", n, m, dtm.X.nnz)
+    check_memory(n, m, dtm.X.nnz, n_topics)
     if n_topics > min(n, m):
         raise ParameterError(
             f"--topics {n_topics} is more than the corpus supports: it has {n} documents and "
@@ -161,6 +171,15 @@ def fit(
         metadata=corpus.metadata(),
     )
     timings["topics"] = time.perf_counter() - start
+    empty_docs = int((np.diff(dtm.X.indptr) == 0).sum())
+    if empty_docs:
+        log.warning("%d document(s) have no terms left after preprocessing; they get no "
+                    "dominant topic and zero weights", empty_docs)
+    empty = topics.empty_topics()
+    if empty:
+        log.warning("topic(s) %s came out empty: the corpus supports fewer distinct topics "
+                    "than %d (repeated documents or too little text); ask for fewer topics",
+                    ", ".join(map(str, empty)), n_topics)
     parameters = {
         "topicnmf_version": __version__,
         "n_topics": n_topics,

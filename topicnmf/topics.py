@@ -48,6 +48,12 @@ class TopicModel:
     def n_topics(self):
         return self.H.shape[0]
 
+    def empty_topics(self):
+        """Topics (numbered from 1) with no weight at all: the corpus supports fewer distinct
+        topics than were asked for (X has lower rank than k, or documents repeat)."""
+        return [t + 1 for t in range(self.n_topics)
+                if not (self.H[t] > 0).any() or not (self.W[:, t] > 0).any()]
+
     def top_terms(self, topic):
         """The ranked readable terms of ``topic`` (numbered from 1)."""
         return self.terms.loc[self.terms.topic == topic, "term"].tolist()

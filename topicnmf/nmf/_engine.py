@@ -117,11 +117,11 @@ class FastEngine:
         if not sp.issparse(X):
             return np.ascontiguousarray(X.T @ A)
         A = np.ascontiguousarray(A)
-        parts = np.empty((self._threads, X.shape[1], A.shape[1]), dtype=A.dtype)
-        self._k.csr_tdot(X.indptr, X.indices, X.data, A, parts)
-        out = parts[0]
-        for extra in parts[1:]:
-            out += extra
+        out = np.empty((X.shape[1], A.shape[1]), dtype=A.dtype)
+        extra = np.empty((self._threads - 1, X.shape[1], A.shape[1]), dtype=A.dtype)
+        self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, extra)
+        for part in extra:
+            out += part
         return out
 
     def gram(self, A):

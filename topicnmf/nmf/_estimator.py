@@ -107,7 +107,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             X, self._n_components(X, W, H), init=self.init, W=W, H=H, **self._options()
         )
         self._warn_if_not_converged(result)
-        self.components_ = result.H
+        self.components_ = np.ascontiguousarray(result.H)
         self.n_components_ = result.H.shape[0]
         self.n_iter_ = result.n_iter
         self.reconstruction_err_ = result.reconstruction_err

@@ -90,7 +90,8 @@ def factorize(
         'kullback-leibler' needs solver='mu' and is evaluated at X's nonzeros only.
     tol : float, default=1e-9
         Stop when the iterations lower the objective by ``tol`` or less relative to it
-        (on average over the last three). The default makes runs end at least as accurate
+        (on average over the last three); 0 runs all ``max_iter`` iterations (unless the
+        fit becomes exact). The default makes runs end at least as accurate
         as scikit-learn's 'cd' with its defaults (see benchmarks/).
     max_iter : int, default=200
     random_state : int, numpy Generator or None
@@ -198,7 +199,8 @@ def _least_squares_start(X, H):
 def _check_factor(A, shape, name, dtype):
     if A is None:
         raise ParameterError(f"init='custom' needs an initial {name} of shape {shape}.")
-    A = np.array(A, dtype=dtype, order="C", copy=True)
+    # W row-major; H column-major, so that H.T (the solver's layout) is contiguous
+    A = np.array(A, dtype=dtype, order="C" if name == "W" else "F", copy=True)
     if A.shape != shape:
         raise ParameterError(f"Array {name} must have shape {shape}; got {A.shape}.")
     if not np.all(np.isfinite(A)) or (A.size and A.min() < 0):

@@ -54,6 +54,8 @@ def randomized_svd(X, k, rng, engine, *, n_oversamples=10, n_power_iter=None):
 def initialize(X, n_components, init, rng, engine=None):
     """Initial W (n_samples, k) and H (k, n_features) in X's dtype.
 
+    H comes Fortran-ordered, so that H.T, the layout the solver works in, is contiguous.
+
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features), nonnegative
@@ -70,7 +72,7 @@ def initialize(X, n_components, init, rng, engine=None):
         scale = np.sqrt(avg / k)
         W = scale * np.abs(rng.standard_normal((n, k)))
         H = scale * np.abs(rng.standard_normal((k, m)))
-        return W.astype(dtype), H.astype(dtype)
+        return W.astype(dtype), np.asfortranarray(H, dtype=dtype)
 
     if engine is None:
         from ._engine import make_engine
@@ -108,4 +110,4 @@ def initialize(X, n_components, init, rng, engine=None):
         zw, zh = W == 0, H == 0
         W[zw] = np.abs(avg * rng.standard_normal(zw.sum()) / 100)
         H[zh] = np.abs(avg * rng.standard_normal(zh.sum()) / 100)
-    return W.astype(dtype), H.astype(dtype)
+    return W.astype(dtype, copy=False), np.asfortranarray(H, dtype=dtype)

@@ -131,24 +131,25 @@ def csr_dot(indptr, indices, data, B, out):
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def csr_tdot(indptr, indices, data, A, parts):
-    """X^T A for CSR X, scattering rows of A (read once, in order) into one (n_cols, k)
-    accumulator per thread: parts has shape (n_threads, n_cols, k). Sum over axis 0 after.
+def csr_tdot(indptr, indices, data, A, out, extra):
+    """X^T A for CSR X, scattering the rows of A (read once, in order): thread 0 accumulates
+    into ``out`` (n_cols, k), thread t > 0 into ``extra[t - 1]``; the caller adds ``extra``
+    into ``out`` afterwards.
     """
     n_rows = A.shape[0]
     k = A.shape[1]
-    n_parts = parts.shape[0]
+    n_parts = extra.shape[0] + 1
     chunk = (n_rows + n_parts - 1) // n_parts
     for t in prange(n_parts):
-        acc = parts[t]
+        acc = out if t == 0 else extra[t - 1]
         acc[:] = 0.0
         for i in range(t * chunk, min((t + 1) * chunk, n_rows)):
             a = A[i]
             for p in range(indptr[i], indptr[i + 1]):
                 v = data[p]
-                out = acc[indices[p]]
+                o = acc[indices[p]]
                 for j in range(k):
-                    out[j] += v * a[j]
+                    o[j] += v * a[j]
 
 
 @njit(parallel=True, cache=True, fastmath=True)

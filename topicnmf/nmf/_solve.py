@@ -92,12 +92,13 @@ STOP_WINDOW = 3  # the stopping rule averages the decrease over this many iterat
 
 def _stalled(accepted, tol):
     """True when the objective fell by at most ``tol`` per iteration, relative to it, on
-    average over the last ``STOP_WINDOW`` iterations (one noisy step does not stop a run)."""
+    average over the last ``STOP_WINDOW`` iterations (one noisy step does not stop a run).
+    With tol == 0 only a zero objective stops the run before max_iter."""
     if len(accepted) < 2:
         return False
     w = min(STOP_WINDOW, len(accepted) - 1)
     old, new = accepted[-1 - w], accepted[-1]
-    return old <= 0 or abs(old - new) <= w * tol * old
+    return old <= 0 or (tol > 0 and abs(old - new) <= w * tol * old)
 
 
 @dataclass
@@ -198,15 +199,16 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         return half, half + pen.of(Wc, pen.l1_W, pen.l2_W) + pen.of(Htc, pen.l1_H, pen.l2_H)
 
     norm_X2 = _squared_norm(X)
-    # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
-    # extrapolation direction) and a spare for the extrapolated and the updated H^T.
     W = np.ascontiguousarray(W)
-    W_new = np.empty_like(W)
     Ht = np.ascontiguousarray(H.T)  # (n_features, k): both factors are updated row-major
-    Ht_prev = None
-    H_spare = np.empty_like(Ht)
+    del H  # (a view when H came column-major, as from initialize)
     G_H = eng.gram(Ht)  # H H^T
     error_half, loss = objective(W, Ht, eng.tdot(X, W), eng.gram(W), G_H)
+    # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
+    # extrapolation direction) and a spare for the extrapolated and the updated H^T.
+    W_new = np.empty_like(W)
+    Ht_prev = None
+    H_spare = np.empty_like(Ht)
     losses = [loss]
     accepted = [loss]
     ex = Extrapolation() if extrapolate else None
@@ -251,8 +253,9 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         if step_taken and _stalled(accepted, tol):
             converged = True
             break
+    del W_new, Ht_prev, H_spare
     return NMFResult(
-        W=W, H=np.ascontiguousarray(Ht.T), n_iter=n_iter, loss_history=np.asarray(losses),
+        W=W, H=Ht.T, n_iter=n_iter, loss_history=np.asarray(losses),
         reconstruction_err=float(np.sqrt(2.0 * error_half)), converged=converged,
         elapsed=time.perf_counter() - start,
     )

@@ -26,7 +26,10 @@ def markdown_report(result):
         f"{'' if fit['converged'] else ' (stopped at max_iter)'}.",
     ]
     if c["skipped"]:
-        lines.append(f"Skipped {c['skipped']} input(s); see topics.json for the reasons.")
+        lines.append(f"Skipped {c['skipped']} input(s):")
+        lines += [f"- {md_escape(s['source'])}: {md_escape(s['reason'])}" for s in c["skipped_files"]]
+    if c["empty_topics"]:
+        lines.append(f"Empty topics (the corpus supports fewer): {c['empty_topics']}.")
     lines += ["", "| topic | share | documents | top terms |", "| --- | --- | --- | --- |"]
     for t in data["topics"]:
         terms = ", ".join(md_escape(x["term"]) for x in t["terms"])

@@ -7,7 +7,10 @@ after all of them rendered and were written without error.
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TopicNMFError
@@ -35,6 +38,23 @@ def render(result, formats=FORMATS):
     return files
 
 
+STAGING_PREFIX = ".topicnmf-"
+
+
+@contextmanager
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM while files are renamed into place; they arrive just after."""
+    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    held = {signal.SIGINT, signal.SIGTERM}
+    if can_block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        if can_block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
 def write_files(files, out_dir, model=None):
     """Write {name: text} (and a model folder) into ``out_dir`` all-or-nothing.
 
@@ -47,21 +67,24 @@ def write_files(files, out_dir, model=None):
         raise TopicNMFError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
     if not out.is_dir():
         raise TopicNMFError(f"{out}: exists and is not a folder; choose another --out.")
-    staging = Path(tempfile.mkdtemp(prefix=".topicnmf-", dir=out))
+    for stale in out.glob(STAGING_PREFIX + "*"):  # left by a run that was killed outright
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="")
         if model is not None:
             save_model(model, staging / "model")
         written = []
-        for name in files:
-            os.replace(staging / name, out / name)
-            written.append(out / name)
-        if model is not None:
-            (out / "model").mkdir(exist_ok=True)
-            for part in sorted((staging / "model").iterdir()):
-                os.replace(part, out / "model" / part.name)
-            written.append(out / "model")
+        with _signals_held():
+            for name in files:
+                os.replace(staging / name, out / name)
+                written.append(out / name)
+            if model is not None:
+                (out / "model").mkdir(exist_ok=True)
+                for part in sorted((staging / "model").iterdir()):
+                    os.replace(part, out / "model" / part.name)
+                written.append(out / "model")
         return written
     except OSError as exc:
         raise TopicNMFError(f"{out}: cannot write the reports ({exc.strerror or exc}).") from None
