@@ -176,3 +176,18 @@ def test_same_seed_gives_identical_csv_and_json(tmp_path):
         assert main(["run", str(BUNDLED), "-k", "6", "--out", str(out), "-q", "--formats", "csv,json"]) == 0
         outs.append({f: (out / f).read_bytes() for f in ("topics.csv", "doc_topics.csv", "topics.json")})
     assert outs[0] == outs[1]
+
+
+def test_kullback_leibler_loss_end_to_end(tmp_path):
+    out = tmp_path / "kl"
+    assert main(["run", str(BUNDLED), "-k", "6", "--loss", "kullback-leibler", "--out", str(out),
+                 "-q", "--formats", "csv,json"]) == 0
+    data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert data["parameters"]["nmf"]["solver"] == "mu" and data["parameters"]["nmf"]["init"] == "nndsvda"
+    doc_topics = pd.read_csv(out / "doc_topics.csv")
+    subject = doc_topics.doc_id.str.split("/").str[0]
+    assert normalized_mutual_info_score(subject, doc_topics.dominant_topic) > 0.7
+    scores = tmp_path / "scores"
+    assert main(["transform", str(out), str(BUNDLED), "--out", str(scores), "-q"]) == 0
+    rescored = pd.read_csv(scores / "doc_topics.csv")
+    assert (rescored.dominant_topic == doc_topics.dominant_topic).mean() > 0.9

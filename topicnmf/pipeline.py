@@ -228,7 +228,11 @@ def score(corpus, model, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
     if dtm.X.nnz == 0:
         W = np.zeros((dtm.shape[0], k))
     else:
-        W = factorize(dtm.X, k, H=model.H, update_H=False, tol=tol, max_iter=max_iter).W
+        fitted = model.parameters.get("nmf", {})
+        loss = fitted.get("beta_loss", "frobenius")
+        solver = fitted.get("solver", "cd") if loss == "frobenius" else "mu"
+        W = factorize(dtm.X, k, H=model.H, update_H=False, tol=tol, max_iter=max_iter,
+                      beta_loss=loss, solver=solver).W
     return Scores(doc_topics=doc_topic_table(corpus.ids, W, corpus.metadata()), W=W, dtm=dtm)
 
 

@@ -126,14 +126,15 @@ class FastEngine:
 
     def gram(self, A):
         """A^T A, the rows split across threads (BLAS itself is pinned to one)."""
-        if self._threads == 1 or A.shape[0] < 8192:
+        n, k = A.shape
+        if self._threads == 1 or n * k * k < 2e7:  # small: a thread hand-off costs more
             return A.T @ A
         parts = _pool().map(lambda b: A[b[0]:b[1]].T @ A[b[0]:b[1]],
                             _row_blocks(A.shape[0], self._threads))
         return sum(parts)
 
     def matmul(self, A, M):
-        if self._threads == 1 or A.shape[0] < 8192:
+        if self._threads == 1 or A.shape[0] * A.shape[1] * M.shape[1] < 2e7:
             return A @ M
         out = np.empty((A.shape[0], M.shape[1]), dtype=np.result_type(A, M))
 

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from ..errors import ParameterError
 from . import _validation as v
 from ._engine import make_engine, single_threaded_blas
-from ._init import initialize
+from ._init import initialize, mean_of
 from ._kl import fit_kl
 from ._solve import Penalty, fit_frobenius
 
@@ -147,6 +147,8 @@ def factorize(
             W = _check_factor(W, (n, k), "W", X.dtype)
         else:
             W = _least_squares_start(X, H)
+            if solver == "mu":  # multiplicative updates cannot move an exact zero
+                np.maximum(W, 1e-2 * np.sqrt(mean_of(X) / k), out=W)
         H = H.copy()
     elif init == "custom":
         W = _check_factor(W, (n, k), "W", X.dtype)
