@@ -64,6 +64,13 @@ def _positive_float(text):
     return value
 
 
+AUTO_RANGE = "3:12"
+
+
+def _topics(text):
+    return "auto" if text == "auto" else _positive_int(text)
+
+
 def _formats(text):
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -94,31 +101,9 @@ def _add_input_options(p):
     g.add_argument("-q", "--quiet", action="store_true", help="no progress or log on stderr")
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="topicnmf",
-        description="Discover the topics of a collection of documents with NMF.",
-    )
-    parser.add_argument("--version", action="version", version=f"topicnmf {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser("run", help="fit topics to a folder or CSV/JSONL file and write reports",
-                         description="Fit topics to INPUT (a folder of text files, or a .csv/.jsonl "
-                                     "file) and write reports and a reusable model into --out.")
-    run.add_argument("input", metavar="INPUT", help="folder of text files, or .csv/.tsv/.jsonl(.gz) file")
-    run.add_argument("-k", "--topics", type=_positive_int, default=pipeline.DEFAULT_TOPICS,
-                     help="number of topics (default: %(default)s)")
-    run.add_argument("-o", "--out", default="topicnmf-report", metavar="DIR",
-                     help="output folder (default: %(default)s)")
-    run.add_argument("--formats", type=_formats, default=FORMATS, metavar="LIST",
-                     help=f"reports to write, comma-separated from {','.join(FORMATS)} (default: all)")
-    run.add_argument("--top-terms", type=_positive_int, default=pipeline.DEFAULT_TOP_TERMS,
-                     help="terms listed per topic (default: %(default)s)")
-    run.add_argument("--representative", type=_positive_int, default=pipeline.DEFAULT_REPRESENTATIVE,
-                     metavar="N", help="representative documents listed per topic (default: %(default)s)")
-    _add_input_options(run)
-
-    g = run.add_argument_group("preprocessing")
+def _add_model_options(p):
+    """Preprocessing, TF-IDF and factorization options, shared by run and sweep."""
+    g = p.add_argument_group("preprocessing")
     g.add_argument("--stem", action=argparse.BooleanOptionalAction, default=_P.stem,
                    help="Snowball stemming; topics still show whole words (default: %(default)s)")
     g.add_argument("--ngrams", type=_positive_int, default=_P.ngram_max, metavar="N",
@@ -134,7 +119,7 @@ def build_parser():
     g.add_argument("--no-default-stop-words", action="store_true",
                    help="do not use the built-in English stop-word list")
 
-    g = run.add_argument_group("TF-IDF")
+    g = p.add_argument_group("TF-IDF")
     g.add_argument("--min-df", type=_number, default=_V.min_df,
                    help="ignore terms in fewer documents (a fraction if < 1) (default: %(default)s)")
     g.add_argument("--max-df", type=_number, default=_V.max_df,
@@ -144,7 +129,7 @@ def build_parser():
     g.add_argument("--sublinear-tf", action=argparse.BooleanOptionalAction, default=_V.sublinear_tf,
                    help="use 1 + log(tf) (default: %(default)s)")
 
-    g = run.add_argument_group("factorization")
+    g = p.add_argument_group("factorization")
     g.add_argument("--loss", choices=BETA_LOSSES, default=_N.beta_loss,
                    help="objective: squared Frobenius error, or Kullback-Leibler divergence "
                         "(fitted by multiplicative updates) (default: %(default)s)")
@@ -169,6 +154,50 @@ def build_parser():
     g.add_argument("--l1-ratio", type=_nonnegative_float, default=_N.l1_ratio, metavar="X",
                    help="share of L1 in the regularization, 0 (L2) to 1 (L1, sparser topics) "
                         "(default: %(default)s)")
+
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="topicnmf",
+        description="Discover the topics of a collection of documents with NMF.",
+    )
+    parser.add_argument("--version", action="version", version=f"topicnmf {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="fit topics to a folder or CSV/JSONL file and write reports",
+                         description="Fit topics to INPUT (a folder of text files, or a .csv/.jsonl "
+                                     "file) and write reports and a reusable model into --out.")
+    run.add_argument("input", metavar="INPUT", help="folder of text files, or .csv/.tsv/.jsonl(.gz) file")
+    run.add_argument("-k", "--topics", type=_topics, default=pipeline.DEFAULT_TOPICS,
+                     help=f"number of topics, or 'auto' to sweep {AUTO_RANGE} and take the "
+                          "recommended count (default: %(default)s)")
+    run.add_argument("-o", "--out", default="topicnmf-report", metavar="DIR",
+                     help="output folder (default: %(default)s)")
+    run.add_argument("--formats", type=_formats, default=FORMATS, metavar="LIST",
+                     help=f"reports to write, comma-separated from {','.join(FORMATS)} (default: all)")
+    run.add_argument("--top-terms", type=_positive_int, default=pipeline.DEFAULT_TOP_TERMS,
+                     help="terms listed per topic (default: %(default)s)")
+    run.add_argument("--representative", type=_positive_int, default=pipeline.DEFAULT_REPRESENTATIVE,
+                     metavar="N", help="representative documents listed per topic (default: %(default)s)")
+    _add_input_options(run)
+    _add_model_options(run)
+
+    sw = sub.add_parser("sweep", help="score a range of topic counts and recommend one",
+                        description="Fit each number of topics in --topics to INPUT, score it on "
+                                    "stability, coherence, diversity and error, recommend one, and "
+                                    "write sweep.csv, sweep.json and sweep.html into --out.")
+    sw.add_argument("input", metavar="INPUT", help="folder of text files, or .csv/.tsv/.jsonl(.gz) file")
+    sw.add_argument("-k", "--topics", default=AUTO_RANGE, metavar="FROM:TO[:STEP]",
+                    help="topic counts to try (default: %(default)s)")
+    sw.add_argument("-o", "--out", default="topicnmf-sweep", metavar="DIR",
+                    help="output folder (default: %(default)s)")
+    sw.add_argument("--runs", type=_positive_int, default=3, metavar="N",
+                    help="refits on 80%% subsamples per k, for stability (default: %(default)s)")
+    sw.add_argument("--top-terms", type=_positive_int, default=pipeline.DEFAULT_TOP_TERMS,
+                    help="top terms compared per topic (default: %(default)s)")
+    _add_input_options(sw)
+    _add_model_options(sw)
 
     tr = sub.add_parser("transform", help="score new documents with a saved model",
                         description="Topic weights of the documents in INPUT under MODEL; writes "
@@ -219,8 +248,8 @@ class _Progress:
             self.bar.close()
 
 
-def cmd_run(args):
-    corpus = _read(args)
+def _model_options(args):
+    """(PreprocessOptions, VectorizeOptions, NMFOptions) from the shared options."""
     stop_words = frozenset() if args.no_default_stop_words else DEFAULT_STOP_WORDS
     if args.stop_words:
         stop_words |= read_stop_words(args.stop_words)
@@ -237,6 +266,44 @@ def cmd_run(args):
                      max_iter=args.max_iter, seed=args.seed, alpha_W=args.alpha_W,
                      alpha_H="same" if args.alpha_H is None else args.alpha_H,
                      l1_ratio=args.l1_ratio)
+    return preprocess, vec, nmf
+
+
+def _sweep(corpus, args, ks, preprocess, vec, nmf):
+    from .sweep import sweep
+
+    result = sweep(corpus, ks, preprocess=preprocess, vectorize_options=vec, nmf=nmf,
+                   n_runs=getattr(args, "runs", 3), top_terms=args.top_terms)
+    log.info("recommended: %s", result.reason)
+    return result
+
+
+def cmd_sweep(args):
+    from .report.sweep_report import sweep_files
+    from .sweep import parse_range
+
+    corpus = _read(args)
+    preprocess, vec, nmf = _model_options(args)
+    result = _sweep(corpus, args, parse_range(args.topics, len(corpus)), preprocess, vec, nmf)
+    written = write_files(sweep_files(result, {"nmf": nmf.to_dict(), "vectorize": vec.to_dict()}),
+                          args.out)
+    log.info("wrote %s", ", ".join(str(p) for p in written))
+    print(result.scores.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    print(f"recommended: {result.reason}")
+    return 0
+
+
+def cmd_run(args):
+    from .report.sweep_report import sweep_files
+    from .sweep import parse_range
+
+    corpus = _read(args)
+    preprocess, vec, nmf = _model_options(args)
+    extra = {}
+    if args.topics == "auto":
+        chosen = _sweep(corpus, args, parse_range(AUTO_RANGE, len(corpus)), preprocess, vec, nmf)
+        args.topics = chosen.recommended
+        extra = sweep_files(chosen, {"nmf": nmf.to_dict(), "vectorize": vec.to_dict()})
     progress = _Progress(args.max_iter, args.quiet)
     with logging_redirect_tqdm(loggers=[log]):
         try:
@@ -247,7 +314,8 @@ def cmd_run(args):
             )
         finally:
             progress.close()
-    written = write_files(render(result, args.formats), args.out, model=pipeline.model_from(result))
+    files = render(result, args.formats) | extra
+    written = write_files(files, args.out, model=pipeline.model_from(result))
     log.info("wrote %s", ", ".join(str(p) for p in written))
     for row in result.topics.prevalence.itertuples():
         log.info("topic %2d (%4.1f%%): %s", row.topic, 100 * row.share,
@@ -272,7 +340,7 @@ def cmd_show(args):
     return 0
 
 
-COMMANDS = {"run": cmd_run, "transform": cmd_transform, "show": cmd_show}
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "show": cmd_show}
 
 
 def main(argv=None):

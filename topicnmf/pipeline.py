@@ -15,6 +15,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CorpusError, ParameterError
+from .evaluate import diversity, label_agreement, top_term_indices, topic_quality
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze
@@ -72,6 +73,8 @@ class TopicResult:
     relative_error: float
     converged: bool
     parameters: dict
+    quality: tuple = ()  # per topic: npmi, umass, flags (evaluate.topic_quality)
+    evaluation: dict = field(default_factory=dict)  # overall scores
     preprocess: PreprocessOptions = PreprocessOptions()
     vectorize_options: VectorizeOptions = VectorizeOptions()
     timings: dict = field(compare=False, default_factory=dict)
@@ -180,6 +183,21 @@ def fit(
         log.warning("topic(s) %s came out empty: the corpus supports fewer distinct topics "
                     "than %d (repeated documents or too little text); ask for fewer topics",
                     ", ".join(map(str, empty)), n_topics)
+    start = time.perf_counter()
+    top = top_term_indices(topics.H, top_terms)
+    quality = tuple(topic_quality(dtm.X, topics.W, topics.H, top, dtm.display_terms))
+    evaluation = {
+        "npmi_mean": float(np.mean([q["npmi"] for q in quality])),
+        "umass_mean": float(np.mean([q["umass"] for q in quality])),
+        "diversity": float(diversity(top)),
+        "relative_error": result.reconstruction_err / _norm(dtm.X),
+    }
+    labels = corpus.metadata().get("label")
+    if labels is not None:
+        agreement = label_agreement(topics.doc_topics["dominant_topic"].tolist(), labels)
+        if agreement is not None:
+            evaluation["labels"] = agreement
+    timings["evaluate"] = time.perf_counter() - start
     parameters = {
         "topicnmf_version": __version__,
         "n_topics": n_topics,
@@ -194,7 +212,8 @@ def fit(
         corpus=corpus, dtm=dtm, topics=topics, n_iter=result.n_iter,
         loss_history=result.loss_history, reconstruction_err=result.reconstruction_err,
         relative_error=result.reconstruction_err / _norm(dtm.X), converged=result.converged,
-        parameters=parameters, preprocess=preprocess, vectorize_options=vectorize_options,
+        parameters=parameters, quality=quality, evaluation=evaluation,
+        preprocess=preprocess, vectorize_options=vectorize_options,
         timings=timings,
     )
 

@@ -18,6 +18,7 @@ def report_data(result):
     out = []
     for row in topics.prevalence.itertuples(index=False):
         t = row.topic
+        q = result.quality[t - 1] if result.quality else {}
         terms = topics.terms[topics.terms.topic == t]
         reps = topics.representative[topics.representative.topic == t]
         out.append({
@@ -30,6 +31,13 @@ def report_data(result):
                 {"doc_id": r.doc_id, "weight": _round(r.weight), "snippet": r.snippet}
                 for r in reps.itertuples()
             ],
+            "quality": {
+                "npmi": _round(q.get("npmi", 0.0)),
+                "umass": _round(q.get("umass", 0.0)),
+                "flags": q.get("flags", []),
+                "duplicate_of": q.get("duplicate_of", []),
+                "suggested_stop_words": q.get("suggested_stop_words", []),
+            },
         })
     return {
         "schema": SCHEMA,
@@ -42,8 +50,17 @@ def report_data(result):
             "relative_error": _round(result.relative_error),
             "loss_history": [_round(x) for x in result.loss_history],
         },
+        "evaluation": _rounded(result.evaluation),
         "topics": out,
     }
+
+
+def _rounded(value):
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return _round(value)
+    return value
 
 
 def topics_json(result):

@@ -30,12 +30,28 @@ def markdown_report(result):
         lines += [f"- {md_escape(s['source'])}: {md_escape(s['reason'])}" for s in c["skipped_files"]]
     if c["empty_topics"]:
         lines.append(f"Empty topics (the corpus supports fewer): {c['empty_topics']}.")
-    lines += ["", "| topic | share | documents | top terms |", "| --- | --- | --- | --- |"]
+    ev = data["evaluation"]
+    if ev:
+        line = (f"Coherence (NPMI, mean) {ev['npmi_mean']:.3f}; topic diversity "
+                f"{ev['diversity']:.2f}")
+        if "labels" in ev:
+            line += f"; agreement with labels NMI {ev['labels']['nmi']:.3f}, AMI {ev['labels']['ami']:.3f}"
+        lines.append(line + ".")
+    lines += ["", "| topic | share | documents | NPMI | flags | top terms |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for t in data["topics"]:
         terms = ", ".join(md_escape(x["term"]) for x in t["terms"])
-        lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | {terms} |")
+        flags = ", ".join(t["quality"]["flags"]).replace("_", " ")
+        lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | "
+                     f"{t['quality']['npmi']:.3f} | {flags} | {terms} |")
     for t in data["topics"]:
         lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
+        q = t["quality"]
+        if q["duplicate_of"]:
+            lines.append(f"Near duplicate of topic(s) {', '.join(map(str, q['duplicate_of']))}.")
+        if q["suggested_stop_words"]:
+            lines.append("Very common words; consider --extra-stop-words "
+                         + md_escape(",".join(q["suggested_stop_words"])) + ".")
         lines.append("Top terms: " + ", ".join(
             f"{md_escape(x['term'])} ({x['weight']:.3g})" for x in t["terms"]))
         lines += ["", "Representative documents:", ""]

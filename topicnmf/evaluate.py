@@ -1,0 +1,215 @@
+"""How good are the topics? Coherence, diversity, overlap, stability and label agreement.
+
+Pure functions of arrays; the pipeline and the CLI decide what to fit and what to show.
+
+Top terms are passed as index arrays into the columns of the document-term matrix:
+``top`` has shape (n_topics, n_top), ranked, best first.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
+
+
+def top_term_indices(H, n_top=10):
+    """(n_topics, n_top) column indices of each topic's highest weights, best first."""
+    n_top = min(n_top, H.shape[1])
+    return np.argsort(-H, axis=1, kind="stable")[:, :n_top]
+
+
+def _presence(X):
+    """Binary document-term incidence (CSC) of a sparse or dense matrix."""
+    B = sp.csc_matrix(X, copy=True)
+    B.data = (B.data > 0).astype(np.float64)
+    B.eliminate_zeros()
+    return B
+
+
+def cooccurrence(X, terms):
+    """Document counts: (D, d) with D[a, b] the documents holding both terms[a] and terms[b]
+    and d[a] = D[a, a] those holding terms[a]."""
+    B = _presence(X)[:, terms]
+    D = np.asarray((B.T @ B).todense())
+    return D, np.diag(D).copy()
+
+
+def npmi(X, top):
+    """Per-topic NPMI coherence of the top terms from document co-occurrence in X.
+
+    NPMI(a, b) = log(P(a, b) / (P(a) P(b))) / -log P(a, b), in [-1, 1], with P from the
+    share of documents holding the terms; a pair that never co-occurs scores -1
+    (Bouma 2009; Roeder, Both & Hinneburg 2015). Returns the mean over pairs per topic.
+    """
+    n_docs = X.shape[0]
+    scores = np.empty(len(top))
+    for t, terms in enumerate(top):
+        D, d = cooccurrence(X, terms)
+        p = d / n_docs
+        values = []
+        for a in range(len(terms)):
+            for b in range(a + 1, len(terms)):
+                joint = D[a, b] / n_docs
+                if joint <= 0:
+                    values.append(-1.0)
+                elif joint >= 1:
+                    values.append(1.0)
+                else:
+                    values.append(np.log(joint / (p[a] * p[b])) / -np.log(joint))
+        scores[t] = np.mean(values) if values else 0.0
+    return scores
+
+
+def umass(X, top):
+    """Per-topic UMass coherence (Mimno et al. 2011): mean over ranked pairs a < b of
+    log((D(a, b) + 1) / D(a)), a being the higher-ranked term. At most 0; nearer 0 is better.
+    """
+    scores = np.empty(len(top))
+    for t, terms in enumerate(top):
+        D, d = cooccurrence(X, terms)
+        values = [np.log((D[a, b] + 1.0) / max(d[a], 1.0))
+                  for b in range(1, len(terms)) for a in range(b)]
+        scores[t] = np.mean(values) if values else 0.0
+    return scores
+
+
+def diversity(top):
+    """Share of distinct terms among all topics' top terms (1: no term repeats)."""
+    top = np.asarray(top)
+    return len(np.unique(top)) / top.size if top.size else 0.0
+
+
+def overlap(top):
+    """(n_topics, n_topics) Jaccard overlap of the top-term sets; the diagonal is 1."""
+    sets = [set(map(int, row)) for row in top]
+    k = len(sets)
+    J = np.ones((k, k))
+    for a in range(k):
+        for b in range(a + 1, k):
+            J[a, b] = J[b, a] = len(sets[a] & sets[b]) / len(sets[a] | sets[b])
+    return J
+
+
+def average_jaccard(r1, r2):
+    """Greene, O'Callaghan & Cunningham (2014): mean over depths d of the Jaccard
+    similarity of the two rankings' top-d sets. 1 for identical rankings."""
+    depth = min(len(r1), len(r2))
+    if depth == 0:
+        return 0.0
+    total = 0.0
+    for d in range(1, depth + 1):
+        a, b = set(r1[:d]), set(r2[:d])
+        total += len(a & b) / len(a | b)
+    return total / depth
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How the topics of run B match those of reference run A.
+
+    order[i] is the topic of B matched to topic i of A; agreement[i] their similarity.
+    """
+
+    order: np.ndarray
+    agreement: np.ndarray
+
+    @property
+    def mean(self):
+        return float(self.agreement.mean()) if self.agreement.size else 0.0
+
+
+def match_topics(top_a, top_b):
+    """Match topics one to one (Hungarian algorithm) maximizing the summed average-Jaccard
+    agreement of their term rankings."""
+    k = len(top_a)
+    S = np.array([[average_jaccard(list(top_a[i]), list(top_b[j])) for j in range(len(top_b))]
+                  for i in range(k)])
+    rows, cols = linear_sum_assignment(S, maximize=True)
+    order = np.empty(k, dtype=int)
+    order[rows] = cols
+    return Matching(order=order, agreement=S[rows, cols][np.argsort(rows)])
+
+
+def label_agreement(dominant, labels):
+    """NMI and AMI between dominant topics and known labels, over documents that have both."""
+    pairs = [(d, l) for d, l in zip(dominant, labels)
+             if l is not None and d is not None and d == d]  # d == d drops NaN/NA
+    if len(pairs) < 2:
+        return None
+    ds, ls = zip(*pairs)
+    ds = [int(d) for d in ds]
+    return {
+        "nmi": float(normalized_mutual_info_score(ls, ds)),
+        "ami": float(adjusted_mutual_info_score(ls, ds)),
+        "n_documents": len(pairs),
+    }
+
+
+def stability(X, H_ref, *, n_runs=5, sample=0.8, seed=0, n_top=10, **nmf_options):
+    """Greene et al. (2014) stability: refit on ``n_runs`` random subsamples of the documents
+    (``sample`` of them each), match each run's topics to the reference H_ref, and return
+    (per-topic mean agreement, overall mean agreement)."""
+    from .nmf import factorize
+
+    n = X.shape[0]
+    k = H_ref.shape[0]
+    rng = np.random.default_rng(seed)
+    top_ref = top_term_indices(H_ref, n_top)
+    size = max(k, int(round(sample * n)))
+    agreements = []
+    for _ in range(n_runs):
+        rows = np.sort(rng.choice(n, size=min(size, n), replace=False))
+        result = factorize(X[rows], k, random_state=int(rng.integers(2**31)), **nmf_options)
+        agreements.append(match_topics(top_ref, top_term_indices(result.H, n_top)).agreement)
+    A = np.asarray(agreements)
+    return A.mean(axis=0), float(A.mean())
+
+
+# Thresholds of the per-topic quality flags (see topic_quality).
+LOW_NPMI = 0.05
+DUPLICATE_OVERLAP = 0.5
+FEW_DOCUMENTS_SHARE = 0.5
+COMMON_TERM_DF = 0.4
+LEAKY_SHARE = 0.3
+
+
+def topic_quality(X, W, H, top, display_terms):
+    """Per topic: NPMI, UMass and the flags a reader should see.
+
+    Flags: ``low_coherence`` (NPMI under 0.05: the top terms rarely share documents),
+    ``near_duplicate`` (top-term overlap of at least 0.5 with another topic),
+    ``few_documents`` (its two strongest documents carry over half of its weight),
+    ``common_words`` (at least 30% of its top terms appear in over 40% of all documents;
+    those terms are suggested as extra stop words).
+    """
+    n_docs = X.shape[0]
+    coherence = npmi(X, top)
+    mass = umass(X, top)
+    J = overlap(top)
+    np.fill_diagonal(J, 0.0)
+    df = np.asarray(_presence(X).sum(axis=0)).ravel() / max(n_docs, 1)
+    out = []
+    for t in range(len(top)):
+        flags = []
+        if coherence[t] < LOW_NPMI:
+            flags.append("low_coherence")
+        twins = [int(u) + 1 for u in np.flatnonzero(J[t] >= DUPLICATE_OVERLAP)]
+        if twins:
+            flags.append("near_duplicate")
+        weights = np.sort(W[:, t])[::-1]
+        total = weights.sum()
+        if total > 0 and weights[:2].sum() > FEW_DOCUMENTS_SHARE * total:
+            flags.append("few_documents")
+        common = [display_terms[j] for j in top[t] if df[j] > COMMON_TERM_DF and H[t, j] > 0]
+        if len(common) >= LEAKY_SHARE * len(top[t]) and common:
+            flags.append("common_words")
+        out.append({
+            "npmi": float(coherence[t]),
+            "umass": float(mass[t]),
+            "flags": flags,
+            "duplicate_of": twins,
+            "suggested_stop_words": common if "common_words" in flags else [],
+        })
+    return out

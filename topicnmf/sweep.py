@@ -1,0 +1,105 @@
+"""Choosing the number of topics: fit each k on one TF-IDF matrix, score it, recommend one.
+
+Scores per k: stability (Greene et al. 2014: agreement of the top terms of refits on
+document subsamples, matched with the Hungarian algorithm), mean NPMI coherence, topic
+diversity, relative reconstruction error, and NMI/AMI against labels when the documents
+carry them.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import evaluate
+from .errors import ParameterError
+from .nmf import factorize
+from .pipeline import NMFOptions, _norm
+from .preprocess import Analyzer, PreprocessOptions, analyze
+from .topics import dominant_topics
+from .vectorize import VectorizeOptions, vectorize
+
+log = logging.getLogger("topicnmf")
+
+STABILITY_MARGIN = 0.05  # k within this of the most stable count as stable
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """scores: DataFrame, one row per k; recommended: the k chosen; reason: why, in words."""
+
+    scores: pd.DataFrame
+    recommended: int
+    reason: str
+
+
+def parse_range(text, upper):
+    """'5:40' or '5:40:5' -> [5, ..., 40] (inclusive), capped at ``upper``."""
+    try:
+        parts = [int(p) for p in text.split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (2, 3) or parts[0] < 2 or parts[1] < parts[0] or (len(parts) == 3 and parts[2] < 1):
+        raise ParameterError(f"--topics for a sweep must look like 5:40 or 5:40:5 (from >= 2); got {text!r}.")
+    ks = list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
+    return [k for k in ks if k <= upper]
+
+
+def recommend(scores):
+    """The k to use, and why: among the counts whose stability is within 0.05 of the
+    best, the most coherent (highest mean NPMI); ties go to the smaller k."""
+    best = scores["stability"].max()
+    stable = scores[scores["stability"] >= best - STABILITY_MARGIN]
+    chosen = stable.sort_values(["npmi", "k"], ascending=[False, True]).iloc[0]
+    k = int(chosen["k"])
+    others = ", ".join(str(int(x)) for x in stable["k"] if int(x) != k)
+    reason = (
+        f"k={k}: stability {chosen['stability']:.2f} (best {best:.2f}) and the highest "
+        f"coherence among the stable choices (NPMI {chosen['npmi']:.3f}"
+        + (f"; also stable: {others}" if others else "") + ")."
+    )
+    return k, reason
+
+
+def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions(),
+          nmf=NMFOptions(), n_runs=3, sample=0.8, top_terms=10, progress=None):
+    """Fit every k in ``ks`` to one TF-IDF matrix of ``corpus`` and score it."""
+    analyzed = analyze(corpus.texts, Analyzer(preprocess))
+    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
+    n, m = dtm.shape
+    ks = [k for k in ks if k <= min(n, m)]
+    if not ks:
+        raise ParameterError(f"no k in the range fits a corpus of {n} documents and {m} terms.")
+    options = dict(init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
+                   max_iter=nmf.max_iter, alpha_W=nmf.alpha_W, alpha_H=nmf.alpha_H,
+                   l1_ratio=nmf.l1_ratio)
+    labels = corpus.metadata().get("label")
+    norm = _norm(dtm.X)
+    rows = []
+    for i, k in enumerate(ks):
+        fit = factorize(dtm.X, k, random_state=nmf.seed, **options)
+        top = evaluate.top_term_indices(fit.H, top_terms)
+        _, stability = evaluate.stability(dtm.X, fit.H, n_runs=n_runs, sample=sample,
+                                          seed=nmf.seed, n_top=top_terms, **options)
+        row = {
+            "k": k,
+            "stability": stability,
+            "npmi": float(evaluate.npmi(dtm.X, top).mean()),
+            "umass": float(evaluate.umass(dtm.X, top).mean()),
+            "diversity": evaluate.diversity(top),
+            "relative_error": fit.reconstruction_err / norm,
+        }
+        if labels is not None:
+            agreement = evaluate.label_agreement(list(dominant_topics(fit.W)), labels)
+            if agreement is not None:
+                row["nmi"], row["ami"] = agreement["nmi"], agreement["ami"]
+        rows.append(row)
+        log.info("k=%d: stability %.3f, NPMI %.3f, diversity %.2f", k, row["stability"],
+                 row["npmi"], row["diversity"])
+        if progress is not None:
+            progress(i + 1, len(ks))
+    scores = pd.DataFrame(rows)
+    k, reason = recommend(scores)
+    scores["recommended"] = scores["k"] == k
+    return SweepResult(scores=scores, recommended=k, reason=reason)
