@@ -79,7 +79,7 @@ class ReferenceEngine:
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         """A_out = up to ``max_sweeps`` HALS sweeps from A_in given B (P = X B), then
-        extrapolated: max(0, A_out + beta (A_out - A_in))."""
+        extrapolated: max(0, A_out + beta (A_out - A_in)). Returns <A_out, P>."""
         P = self.dot(X, B)
         A_out[...] = A_in
         first = self.hals(A_out, P, G, l1, l2)
@@ -88,6 +88,7 @@ class ReferenceEngine:
                 break
         if beta:
             self.extrapolate(A_out, A_out, A_in, beta)
+        return float(np.vdot(A_out, P))
 
     def extrapolate(self, out, new, old, beta):
         """out = max(0, new + beta (new - old))."""
@@ -153,8 +154,8 @@ class FastEngine:
             return ReferenceEngine.hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps,
                                              delta, beta)
         t = A_in.dtype.type
-        self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out, t(l1), t(l2),
-                                max_sweeps, t(delta * delta), t(beta))
+        return float(self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out,
+                                             t(l1), t(l2), max_sweeps, t(delta * delta), t(beta)))
 
     def extrapolate(self, out, new, old, beta):
         self._k.extrapolate(out, new, old, out.dtype.type(beta))

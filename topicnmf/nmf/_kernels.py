@@ -87,9 +87,11 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
     X B is computed row block by row block on the fly, so no n x k product array is ever
     stored. Each block makes up to ``max_sweeps`` sweeps, stopping once a sweep moves it by
     at most ``delta2`` times the first sweep's squared step (Gillis & Glineur 2012).
+    Returns <A_out, X B>, the cross term of the loss.
     """
     n, k = A_in.shape
     n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
+    cross = np.zeros(n_blocks)
     for b in prange(n_blocks):
         i0 = b * ROW_BLOCK
         i1 = min(i0 + ROW_BLOCK, n)
@@ -106,6 +108,12 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
                 for j in range(k):
                     y = A_out[i, j] + beta * (A_out[i, j] - A_in[i, j])
                     A_out[i, j] = y if y > 0.0 else 0.0
+        c = 0.0
+        for r in range(i1 - i0):
+            for j in range(k):
+                c += A_out[i0 + r, j] * P[r, j]
+        cross[b] = c
+    return cross.sum()
 
 
 @njit(parallel=True, cache=True, fastmath=True)

@@ -88,6 +88,7 @@ def inner_sweeps(nnz, n_rows, n_other, k, alpha=0.5):
 
 INNER_DELTA = 0.1  # stop inner sweeps once one moves less than this times the first
 STOP_WINDOW = 3  # the stopping rule averages the decrease over this many iterations
+FUSED_H_MAX_BYTES = 4 * 2**20  # see _fit_both
 
 
 def _stalled(accepted, tol):
@@ -183,6 +184,10 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
             for _ in range(inner_H - 1):
                 if eng.hals(A, P, G, pen.l1_H, pen.l2_H) <= INNER_DELTA**2 * first:
                     break
+
+        def update_H_fused(A_in, A_out, B, G):  # with X^T in CSR: returns <H^T, X^T W>
+            return eng.hals_rows(Xt, B, G, A_in, A_out, pen.l1_H, pen.l2_H, inner_H,
+                                 INNER_DELTA, 0.0)
     else:
         rule = _updates.UPDATES[solver]
 
@@ -193,17 +198,22 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         def update_H(A, P, G):
             rule(A, P, G, pen.l1_H, pen.l2_H)
 
-    def objective(Wc, Htc, P_H, G_W, G_H):
+    def objective(Wc, Htc, cross, G_W, G_H):
         # ||X - W H||^2 = ||X||^2 - 2 <H^T, X^T W> + <W^T W, H H^T>, from X's nonzeros only
-        half = 0.5 * max(norm_X2 - 2.0 * float(np.vdot(Htc, P_H)) + float(np.vdot(G_W, G_H)), 0.0)
+        half = 0.5 * max(norm_X2 - 2.0 * cross + float(np.vdot(G_W, G_H)), 0.0)
         return half, half + pen.of(Wc, pen.l1_W, pen.l2_W) + pen.of(Htc, pen.l1_H, pen.l2_H)
 
     norm_X2 = _squared_norm(X)
+    # While W fits in cache, X^T W is fastest gathered from a transposed copy of X, fused
+    # into the H sweep; beyond that, scattered from X itself (no copy of X needed).
+    fuse_H = (solver == "cd" and eng.name == "fast" and sp.issparse(X)
+              and W.nbytes <= FUSED_H_MAX_BYTES)
+    Xt = X.T.tocsr() if fuse_H else None
     W = np.ascontiguousarray(W)
     Ht = np.ascontiguousarray(H.T)  # (n_features, k): both factors are updated row-major
     del H  # (a view when H came column-major, as from initialize)
     G_H = eng.gram(Ht)  # H H^T
-    error_half, loss = objective(W, Ht, eng.tdot(X, W), eng.gram(W), G_H)
+    error_half, loss = objective(W, Ht, float(np.vdot(Ht, eng.tdot(X, W))), eng.gram(W), G_H)
     # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
     # extrapolation direction) and a spare for the extrapolated and the updated H^T.
     W_new = np.empty_like(W)
@@ -224,14 +234,18 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         else:
             Hy, G_y = Ht, G_H
         update_W(W, W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
-        P_H = eng.tdot(X, W_new)  # X^T W
         G_W = eng.gram(W_new)  # W^T W
         Ht_new = H_spare  # H_y is no longer needed
-        Ht_new[...] = Ht
-        update_H(Ht_new, P_H, G_W)
+        if fuse_H:
+            cross = update_H_fused(Ht, Ht_new, W_new, G_W)
+        else:
+            P_H = eng.tdot(X, W_new)  # X^T W
+            Ht_new[...] = Ht
+            update_H(Ht_new, P_H, G_W)
+            cross = float(np.vdot(Ht_new, P_H))
+            del P_H
         G_new = eng.gram(Ht_new)
-        new_half, new_loss = objective(W_new, Ht_new, P_H, G_W, G_new)
-        del P_H
+        new_half, new_loss = objective(W_new, Ht_new, cross, G_W, G_new)
         _check_finite(new_loss, solver, n_iter)
         previous = losses[-1]
         step_taken = not beta or new_loss <= previous
