@@ -10,7 +10,7 @@ sublinear_tf=True)). For each (matrix, k):
    Table: wall time (median), iterations, final relative error ||X - WH|| / ||X||, peak
    memory (tracemalloc, a separate untimed fit; in brackets as a multiple of X (CSR) +
    W + H + one n x k array) and the speed ratio against scikit-learn 'cd', given only when
-   topicnmf's error is equal or better.
+   topicnmf's error is equal or better. Each timed fit starts after a 0.5 s pause (see fit).
 2. Initialization: 'nndsvda' computed by topicnmf and by scikit-learn (median time).
 
     python benchmarks/bench_solver.py                 # all cases, 3 repetitions
@@ -58,8 +58,15 @@ def systems(k):
     }
 
 
+PAUSE = 0.5  # seconds between fits, see fit()
+
+
 def fit(make, X, W0, H0):
+    """Time one fit. Before it, a pause lets the previous fit's idle worker threads (OpenBLAS
+    and OpenMP spin-wait a while after each call) go to sleep, so that no system is timed
+    while another's threads still spin on the second core."""
     model = make()
+    time.sleep(PAUSE)
     W, H = W0.copy(), H0.copy()
     start = time.perf_counter()
     with warnings.catch_warnings():
