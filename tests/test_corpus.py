@@ -105,6 +105,8 @@ def test_single_plain_file_is_refused_with_advice(tmp_path):
         read_corpus(path)
 
 
-def test_from_texts():
-    c = from_texts(["a b", "c d"], ids=["x", "y"], labels=["p", "q"])
-    assert c.ids == ["x", "y"] and c.documents[1].label == "q"
+def test_from_texts_keeps_the_given_order():
+    c = from_texts(["a b", "c d", "e f"], labels=["p", "q", "r"])
+    assert c.ids == ["0", "1", "2"] and c.documents[1].label == "q"
+    many = from_texts([f"text {i}" for i in range(12)])
+    assert many.ids == [str(i) for i in range(12)]  # not sorted as strings ("10" < "2")

@@ -95,14 +95,14 @@ class Corpus:
 
 
 def from_texts(texts, ids=None, *, labels=None, source="<memory>"):
-    """A corpus from Python strings (for notebooks and tests)."""
+    """A corpus from Python strings (for notebooks and tests), in the order given."""
     texts = list(texts)
     ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
     labels = list(labels) if labels is not None else [None] * len(texts)
     if len(ids) != len(texts) or len(labels) != len(texts):
         raise CorpusError("texts, ids and labels must have the same length.")
     docs = [Document(id=i, text=t, label=lab) for i, t, lab in zip(ids, texts, labels)]
-    return _finish(docs, source, skipped=[], decoded=[])
+    return _finish(docs, source, skipped=[], decoded=[], keep_order=True)
 
 
 def read_corpus(
