@@ -314,23 +314,29 @@ def test_loading_a_model_never_unpickles(saved, tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_a_run_killed_midway_leaves_the_previous_report_intact(saved, sig):
+    import threading
+
     before = {p.relative_to(saved): p.read_bytes() for p in saved.rglob("*") if p.is_file()}
     proc = subprocess.Popen(
         [sys.executable, "-m", "topicnmf.cli", "run", str(BUNDLED), "-k", "6", "--out", str(saved),
          "--tol", "0", "--max-iter", "100000000"],
         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
     )
-    deadline = time.monotonic() + 60
-    seen = ""
-    while "TF-IDF matrix" not in seen and time.monotonic() < deadline:
-        seen += proc.stderr.readline()
-    time.sleep(0.5)  # well inside the (endless) factorization
-    assert proc.poll() is None, seen
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stderr.read(1), "")))
+    reader.start()
+    deadline = time.monotonic() + 90
+    while "NMF:" not in "".join(chunks) and time.monotonic() < deadline:  # iterating now
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert proc.poll() is None, "".join(chunks)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
+    err = "".join(chunks)
     after = {p.relative_to(saved): p.read_bytes() for p in saved.rglob("*") if p.is_file()}
-    assert after == before
+    assert after == before, err
     if sig == signal.SIGINT:
-        assert proc.returncode == 130 and "interrupted; no report was written" in err
-        assert "Traceback" not in err
+        assert proc.returncode == 130, err
+        assert "interrupted; no report was written" in err and "Traceback" not in err
         assert not list(saved.glob(".topicnmf-*"))
