@@ -9,7 +9,6 @@ carry them.
 import logging
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from . import evaluate
