@@ -93,8 +93,7 @@ def test_sweep_writes_its_table_and_explains_its_choice(tmp_path, capsys):
     data = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [row["k"] for row in data["scores"]] == list(range(3, 10))
     k = data["recommended"]
-    # six subjects; k = 5 and 6 tie on stability here (see the closing note of issue 4)
-    assert k in (5, 6) and f"recommended: k={k}: stability" in printed
+    assert k == 6 and "recommended: k=6: the most topics that are both stable" in printed
     html = (out / "sweep.html").read_text(encoding="utf-8")
     assert "<svg" in html and f"Recommended: {k}" in html
 

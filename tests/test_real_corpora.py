@@ -18,3 +18,15 @@ def test_bbc_news_five_topics_recover_the_five_sections(tmp_path):
     assert doc_topics.label.tolist() == [truth[i] for i in doc_topics.doc_id]  # label carried through
     nmi = normalized_mutual_info_score(doc_topics.label, doc_topics.dominant_topic)
     assert nmi >= 0.75, nmi
+
+
+def test_bbc_sweep_recommends_about_five_topics(tmp_path, capsys):
+    import json
+
+    path = shared_corpus("bbc-news.jsonl.gz")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--topics", "3:9", "--out", str(out), "-q"]) == 0
+    data = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert 4 <= data["recommended"] <= 7, data["reason"]
+    assert "stable" in data["reason"] and "coherent" in data["reason"]
+    assert all("nmi" in row for row in data["scores"])  # labels carried into the sweep

@@ -22,6 +22,7 @@ from .vectorize import VectorizeOptions, vectorize
 log = logging.getLogger("topicnmf")
 
 STABILITY_MARGIN = 0.05  # k within this of the most stable count as stable
+COHERENCE_MARGIN = 0.10  # and within this fraction of the best NPMI among those as coherent
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,21 @@ def parse_range(text, upper):
 
 
 def recommend(scores):
-    """The k to use, and why: among the counts whose stability is within 0.05 of the
-    best, the most coherent (highest mean NPMI); ties go to the smaller k."""
+    """The k to use, and why: the largest k that is both stable (stability within 0.05 of
+    the best) and coherent (mean NPMI within 10% of the best among the stable ones): the most
+    detailed model the corpus supports. Measured on BBC news (recommends its 5 sections) and
+    the bundled corpus (its 6 subjects)."""
     best = scores["stability"].max()
     stable = scores[scores["stability"] >= best - STABILITY_MARGIN]
-    chosen = stable.sort_values(["npmi", "k"], ascending=[False, True]).iloc[0]
+    top_npmi = stable["npmi"].max()
+    coherent = stable[stable["npmi"] >= top_npmi - COHERENCE_MARGIN * abs(top_npmi)]
+    chosen = coherent.sort_values("k").iloc[-1]
     k = int(chosen["k"])
     others = ", ".join(str(int(x)) for x in stable["k"] if int(x) != k)
     reason = (
-        f"k={k}: stability {chosen['stability']:.2f} (best {best:.2f}) and the highest "
-        f"coherence among the stable choices (NPMI {chosen['npmi']:.3f}"
-        + (f"; also stable: {others}" if others else "") + ")."
+        f"k={k}: the most topics that are both stable (stability {chosen['stability']:.2f}, "
+        f"best {best:.2f}) and coherent (NPMI {chosen['npmi']:.3f}, best of the stable "
+        f"{top_npmi:.3f})" + (f"; also stable: {others}" if others else "") + "."
     )
     return k, reason
 
