@@ -108,3 +108,18 @@ def test_run_with_topics_auto(tmp_path):
     assert data["parameters"]["n_topics"] == sweep["recommended"]
     assert len(data["topics"]) == sweep["recommended"]
     assert data["evaluation"]["npmi_mean"] > 0 and 0 < data["evaluation"]["diversity"] <= 1
+
+
+def test_consensus_of_restarts(tmp_path):
+    import json
+
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["run", str(BUNDLED), "-k", "6", "--init", "random", "--restarts", "4",
+                     "--out", str(out), "-q", "--formats", "json"]) == 0
+        runs.append(json.loads((out / "topics.json").read_text(encoding="utf-8")))
+    consensus = runs[0]["evaluation"]["consensus"]
+    assert consensus["runs"] == 4 and 0 <= consensus["chosen_seed"] <= 3
+    assert consensus["agreement"] >= consensus["mean_agreement"]
+    assert runs[0]["topics"] == runs[1]["topics"]  # the same corpus gives the same topics

@@ -141,6 +141,10 @@ def _add_model_options(p):
                    help=f"initialization (default: {_N.init}; nndsvda with --solver mu, whose "
                         "multiplicative updates cannot move the exact zeros of nndsvd)")
     g.add_argument("--seed", type=int, default=_N.seed, help="random seed (default: %(default)s)")
+    g.add_argument("--restarts", type=_positive_int, default=_N.restarts, metavar="N",
+                   help="fit seeds --seed .. --seed+N-1 and keep the solution whose topics agree "
+                        "most with the others' (a consensus; use with --init random) "
+                        "(default: %(default)s)")
     g.add_argument("--max-iter", type=_positive_int, default=_N.max_iter,
                    help="iteration cap (default: %(default)s)")
     g.add_argument("--tol", type=_nonnegative_float, default=_N.tol,
@@ -265,7 +269,7 @@ def _model_options(args):
     nmf = NMFOptions(solver=solver, beta_loss=args.loss, init=init, tol=args.tol,
                      max_iter=args.max_iter, seed=args.seed, alpha_W=args.alpha_W,
                      alpha_H="same" if args.alpha_H is None else args.alpha_H,
-                     l1_ratio=args.l1_ratio)
+                     l1_ratio=args.l1_ratio, restarts=args.restarts)
     return preprocess, vec, nmf
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CorpusError, ParameterError
-from .evaluate import diversity, label_agreement, top_term_indices, topic_quality
+from .evaluate import diversity, label_agreement, match_topics, top_term_indices, topic_quality
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze
@@ -45,6 +45,7 @@ class NMFOptions:
     alpha_W: float = 0.0
     alpha_H: float | str = "same"
     l1_ratio: float = 0.0
+    restarts: int = 1  # >1: fit seeds seed, seed+1, ... and keep the consensus solution
 
     def to_dict(self):
         return asdict(self)
@@ -158,11 +159,7 @@ def fit(
         )
 
     start = time.perf_counter()
-    result = factorize(
-        dtm.X, n_topics, init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
-        max_iter=nmf.max_iter, random_state=nmf.seed, alpha_W=nmf.alpha_W,
-        alpha_H=nmf.alpha_H, l1_ratio=nmf.l1_ratio, callback=callback,
-    )
+    result, consensus = _factorize_with_restarts(dtm.X, n_topics, nmf, top_terms, callback)
     timings["factorize"] = time.perf_counter() - start
     log.info("NMF: %d iterations, relative error %.6f", result.n_iter,
              result.reconstruction_err / _norm(dtm.X))
@@ -192,6 +189,8 @@ def fit(
         "diversity": float(diversity(top)),
         "relative_error": result.reconstruction_err / _norm(dtm.X),
     }
+    if consensus:
+        evaluation["consensus"] = consensus
     labels = corpus.metadata().get("label")
     if labels is not None:
         agreement = label_agreement(topics.doc_topics["dominant_topic"].tolist(), labels)
@@ -216,6 +215,31 @@ def fit(
         preprocess=preprocess, vectorize_options=vectorize_options,
         timings=timings,
     )
+
+
+def _factorize_with_restarts(X, k, nmf, top_terms, callback):
+    """One factorization, or with ``nmf.restarts`` > 1 the consensus of several: the run
+    whose topics agree most, on average, with the other runs' (matched top terms)."""
+    options = dict(init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
+                   max_iter=nmf.max_iter, alpha_W=nmf.alpha_W, alpha_H=nmf.alpha_H,
+                   l1_ratio=nmf.l1_ratio)
+    if isinstance(nmf.restarts, bool) or not isinstance(nmf.restarts, int) or nmf.restarts < 1:
+        raise ParameterError(f"--restarts must be a positive integer; got {nmf.restarts!r}.")
+    if nmf.restarts == 1:
+        return factorize(X, k, random_state=nmf.seed, callback=callback, **options), None
+    runs = [factorize(X, k, random_state=nmf.seed + r, callback=callback, **options)
+            for r in range(nmf.restarts)]
+    tops = [top_term_indices(run.H, top_terms) for run in runs]
+    agreement = np.ones((len(runs), len(runs)))
+    for a in range(len(runs)):
+        for b in range(a + 1, len(runs)):
+            agreement[a, b] = agreement[b, a] = match_topics(tops[a], tops[b]).mean
+    mean = (agreement.sum(axis=1) - 1) / (len(runs) - 1)
+    best = int(np.argmax(mean))
+    log.info("consensus of %d runs: seed %d agrees best with the others (%.3f)",
+             len(runs), nmf.seed + best, mean[best])
+    return runs[best], {"runs": len(runs), "chosen_seed": nmf.seed + best,
+                        "agreement": float(mean[best]), "mean_agreement": float(mean.mean())}
 
 
 def _norm(X):
