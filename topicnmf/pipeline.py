@@ -161,8 +161,8 @@ def fit(
     start = time.perf_counter()
     result, consensus = _factorize_with_restarts(dtm.X, n_topics, nmf, top_terms, callback)
     timings["factorize"] = time.perf_counter() - start
-    log.info("NMF: %d iterations, relative error %.6f", result.n_iter,
-             result.reconstruction_err / _norm(dtm.X))
+    relative_error = result.reconstruction_err / dtm.norm
+    log.info("NMF: %d iterations, relative error %.6f", result.n_iter, relative_error)
 
     start = time.perf_counter()
     topics = build_topics(
@@ -187,7 +187,7 @@ def fit(
         "npmi_mean": float(np.mean([q["npmi"] for q in quality])),
         "umass_mean": float(np.mean([q["umass"] for q in quality])),
         "diversity": float(diversity(top)),
-        "relative_error": result.reconstruction_err / _norm(dtm.X),
+        "relative_error": relative_error,
     }
     if consensus:
         evaluation["consensus"] = consensus
@@ -210,7 +210,7 @@ def fit(
     return TopicResult(
         corpus=corpus, dtm=dtm, topics=topics, n_iter=result.n_iter,
         loss_history=result.loss_history, reconstruction_err=result.reconstruction_err,
-        relative_error=result.reconstruction_err / _norm(dtm.X), converged=result.converged,
+        relative_error=relative_error, converged=result.converged,
         parameters=parameters, quality=quality, evaluation=evaluation,
         preprocess=preprocess, vectorize_options=vectorize_options,
         timings=timings,
@@ -240,11 +240,6 @@ def _factorize_with_restarts(X, k, nmf, top_terms, callback):
              len(runs), nmf.seed + best, mean[best])
     return runs[best], {"runs": len(runs), "chosen_seed": nmf.seed + best,
                         "agreement": float(mean[best]), "mean_agreement": float(mean.mean())}
-
-
-def _norm(X):
-    value = float(np.sqrt(X.multiply(X).sum()))
-    return value if value > 0 else 1.0
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pandas as pd
 from . import evaluate
 from .errors import ParameterError
 from .nmf import factorize
-from .pipeline import NMFOptions, _norm
+from .pipeline import NMFOptions
 from .preprocess import Analyzer, PreprocessOptions, analyze
 from .topics import dominant_topics
 from .vectorize import VectorizeOptions, vectorize
@@ -79,7 +79,7 @@ def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=Vecto
                    max_iter=nmf.max_iter, alpha_W=nmf.alpha_W, alpha_H=nmf.alpha_H,
                    l1_ratio=nmf.l1_ratio)
     labels = corpus.metadata().get("label")
-    norm = _norm(dtm.X)
+    norm = dtm.norm
     rows = []
     for i, k in enumerate(ks):
         fit = factorize(dtm.X, k, random_state=nmf.seed, **options)

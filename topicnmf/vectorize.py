@@ -64,6 +64,12 @@ class DocumentTermMatrix:
     def shape(self):
         return self.X.shape
 
+    @property
+    def norm(self):
+        """||X||_F, from the stored nonzeros (no copy of X); 1.0 for an all-zero X."""
+        value = float(np.sqrt(np.vdot(self.X.data, self.X.data)))
+        return value if value > 0 else 1.0
+
 
 def _identity(terms):
     return terms

@@ -35,7 +35,7 @@ def fit_kl(X, W, H, *, tol, max_iter, penalty, update_H=True, callback=None, eng
     The objective recorded is D(X || WH) + penalties; stopping as for the Frobenius loss.
     """
     from ._engine import make_engine, single_threaded_blas
-    from ._solve import NMFResult, _check_finite, _stalled
+    from ._solve import NMFResult, _record, _stalled
 
     eng = make_engine(engine)
     X = sp.csr_matrix(X)
@@ -83,10 +83,7 @@ def fit_kl(X, W, H, *, tol, max_iter, penalty, update_H=True, callback=None, eng
                 # H^T <- H^T * (R^T W) / (1^T W)
                 multiply(Ht, eng.tdot(R(), W), W.sum(axis=0), pen.l1_H, pen.l2_H)
             divergence, loss = objective(kl_at_nonzeros())
-            _check_finite(loss, "mu", n_iter)
-            losses.append(loss)
-            if callback is not None:
-                callback(n_iter, time.perf_counter() - start, loss)
+            _record(losses, loss, solver="mu", n_iter=n_iter, start=start, callback=callback)
             if _stalled(losses, tol):
                 converged = True
                 break

@@ -132,8 +132,9 @@ def fit_frobenius(X, W, H, *, solver, tol, max_iter, penalty, update_H=True, cal
     """Iterate ``solver`` from (W, H) until the objective stops decreasing.
 
     Stops when the iterations lower the objective by ``tol`` or less, relative to it:
-    (f_prev - f) / f_prev <= tol, averaged over the last three (accepted) iterations. One iteration updates W (with X H^T computed once) and
-    then H (with X^T W computed once). With ``solver='cd'`` each update makes up to
+    (f_prev - f) / f_prev <= tol, averaged over the last three (accepted) iterations.
+    One iteration updates W (with X H^T computed once) and then H (with X^T W computed
+    once). With ``solver='cd'`` each update makes up to
     ``max_inner`` sweeps (None: chosen from the cost of the products; 1: plain HALS, the
     same iterates as scikit-learn's 'cd'), and ``extrapolate`` (None: on for 'cd')
     adds the adaptive extrapolation of :class:`Extrapolation`; a step that raises the
@@ -164,6 +165,14 @@ def _check_finite(loss, solver, n_iter):
             f"NMF ({solver}) produced non-finite values at iteration {n_iter}; "
             "check the input for inf/NaN or lower the regularization."
         )
+
+
+def _record(losses, loss, *, solver, n_iter, start, callback):
+    """Check, keep and report one iteration's objective (every solver loop does this)."""
+    _check_finite(loss, solver, n_iter)
+    losses.append(loss)
+    if callback is not None:
+        callback(n_iter, time.perf_counter() - start, loss)
 
 
 def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inner, extrapolate):
@@ -260,9 +269,7 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         else:  # the extrapolated step went uphill: undo it and extrapolate less
             ex.rejected()
             Ht_prev = None
-        losses.append(loss)
-        if callback is not None:
-            callback(n_iter, time.perf_counter() - start, loss)
+        _record(losses, loss, solver=solver, n_iter=n_iter, start=start, callback=callback)
         # a rejected step leaves the loss unchanged and says nothing about convergence
         if step_taken and _stalled(accepted, tol):
             converged = True
@@ -298,10 +305,7 @@ def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
     for n_iter in range(1, max_iter + 1):
         rule(W, P, G, pen.l1_W, pen.l2_W)
         error_half, loss = objective()
-        _check_finite(loss, solver, n_iter)
-        losses.append(loss)
-        if callback is not None:
-            callback(n_iter, time.perf_counter() - start, loss)
+        _record(losses, loss, solver=solver, n_iter=n_iter, start=start, callback=callback)
         if _stalled(losses, tol):
             converged = True
             break
