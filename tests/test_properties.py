@@ -30,7 +30,9 @@ def test_text_survives_its_encoding(text, encoding):
     except UnicodeEncodeError:
         return
     decoded, used = decode_bytes(data)
-    if decoded is not None and used in ("utf-8", "utf-16"):
+    # cp1252 bytes that are also valid UTF-8 ("\u00c2\u00a0" -> C2 A0) are UTF-8 to any reader;
+    # the property holds whenever a Unicode encoding was written and one was read
+    if decoded is not None and encoding != "cp1252" and used in ("utf-8", "utf-16"):
         assert decoded == text
 
 

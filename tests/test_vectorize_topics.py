@@ -40,9 +40,27 @@ def test_build_topics_orders_by_prevalence_and_normalizes():
     assert pd.isna(m.doc_topics.dominant_topic[3])
     assert m.doc_topics[["topic_1", "topic_2"]].iloc[3].tolist() == [0.0, 0.0]
     np.testing.assert_allclose(m.doc_topics[["topic_1", "topic_2"]].iloc[:3].sum(axis=1), 1.0)
-    assert m.prevalence.share.tolist() == pytest.approx([3 / 3.6, 0.6 / 3.6])
+    # balanced: component 1's weights times ||H_1|| = sqrt(5), component 0's times sqrt(10)
+    big, small = 3 * np.sqrt(5), 0.6 * np.sqrt(10)
+    assert m.prevalence.share.tolist() == pytest.approx([big / (big + small), small / (big + small)])
     assert m.prevalence.n_documents.tolist() == [2, 1]
     assert m.representative[m.representative.topic == 1].doc_id.tolist() == ["b", "a"]
+    np.testing.assert_allclose(np.linalg.norm(m.H, axis=1), 1.0)
+    np.testing.assert_allclose(m.W @ m.H, W @ H, atol=1e-12)
+
+
+def test_topics_do_not_depend_on_the_arbitrary_scaling_of_the_factors():
+    """W D and D^-1 H are the same fit; raw W would call a different topic dominant."""
+    W = np.array([[1.0, 0.8], [0.2, 1.0], [0.9, 0.1]])
+    H = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    D = np.array([0.5, 4.0])
+    kwargs = dict(doc_ids=["a", "b", "c"], texts=["x"] * 3, display_terms=["t0", "t1", "t2"])
+    m = build_topics(W, H, **kwargs)
+    scaled = build_topics(W * D, H / D[:, None], **kwargs)
+    pd.testing.assert_frame_equal(m.doc_topics, scaled.doc_topics)
+    pd.testing.assert_frame_equal(m.prevalence, scaled.prevalence)
+    # document a: 1.0 * |H_0| = 1.0 against 0.8 * |H_1| = 1.13 -> the second component
+    assert m.doc_topics.set_index("doc_id").loc["a", "dominant_topic"] == m.order.tolist().index(1) + 1
 
 
 def test_normalized_weights_never_nan_and_snippet_cut():

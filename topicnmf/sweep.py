@@ -16,7 +16,7 @@ from .errors import ParameterError
 from .nmf import factorize
 from .pipeline import NMFOptions
 from .preprocess import Analyzer, PreprocessOptions, analyze
-from .topics import dominant_topics
+from .topics import balance, dominant_topics
 from .vectorize import VectorizeOptions, vectorize
 
 log = logging.getLogger("topicnmf")
@@ -95,7 +95,7 @@ def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=Vecto
             "relative_error": fit.reconstruction_err / norm,
         }
         if labels is not None:
-            agreement = evaluate.label_agreement(list(dominant_topics(fit.W)), labels)
+            agreement = evaluate.label_agreement(list(dominant_topics(balance(fit.W, fit.H)[0])), labels)
             if agreement is not None:
                 row["nmi"], row["ami"] = agreement["nmi"], agreement["ami"]
         rows.append(row)

@@ -27,11 +27,12 @@ class TopicModel:
         One row per topic: topic, label (its top three terms), share (of the total
         document weight), n_documents (documents it dominates).
     representative : DataFrame
-        Per topic its strongest documents: topic, rank, doc_id, weight (raw W), snippet.
+        Per topic its strongest documents: topic, rank, doc_id, weight (balanced W), snippet.
     W : ndarray of shape (n_documents, n_topics)
-        Raw document weights, columns in topic order.
+        Document weights, columns in topic order, balanced (see :func:`balance`):
+        W[d, t] is the norm of topic t's part of document d's reconstruction.
     H : ndarray of shape (n_topics, n_terms)
-        Term weights, rows in topic order.
+        Term weights, rows in topic order, each of unit L2 norm.
     order : ndarray of shape (n_topics,)
         ``order[t]`` is the factorization's component shown as topic t + 1.
     """
@@ -66,6 +67,20 @@ def snippet(text, limit=SNIPPET_CHARS):
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut + " \u2026"
+
+
+def balance(W, H):
+    """Rescale a factorization so that every row of H has unit L2 norm, W absorbing the scale.
+
+    WH is unchanged, but W[d, t] becomes the norm of topic t's part of document d's
+    reconstruction, ||W[d, t] H[t]||. Raw W is arbitrary up to that scaling (W D, D^-1 H fits
+    as well), so dominant topics, shares and prevalence are read from balanced weights. Measured
+    (benchmarks/bench_quality.py): NMI of dominant topic vs labels, BBC k=5 0.858 -> 0.862,
+    Debian k=20 0.282 -> 0.332, k=50 0.300 -> 0.347. An all-zero row of H stays zero.
+    """
+    norms = np.linalg.norm(H, axis=1)
+    scale = np.where(norms > 0, norms, 1.0)
+    return W * scale, H / scale[:, None]
 
 
 def prevalence_order(W):
@@ -104,6 +119,7 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
     Parameters
     ----------
     W : ndarray (n_documents, k); H : ndarray (k, n_terms)
+        Any scaling; the model holds them balanced (H rows of unit norm).
     doc_ids, texts : sequences of length n_documents
     display_terms : sequence of length n_terms
     top_terms : int
@@ -113,6 +129,7 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
     n_representative : int
         Documents listed per topic.
     """
+    W, H = balance(W, H)
     order = prevalence_order(W)
     W, H = W[:, order], H[order]
     k = H.shape[0]
