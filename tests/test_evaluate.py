@@ -47,6 +47,17 @@ def test_a_permuted_model_matches_itself_with_agreement_one():
     assert (perm[m.order] == np.arange(6)).all()
 
 
+def test_pairwise_agreement_of_runs():
+    a = np.array([[0, 1], [2, 3]])
+    b = a[::-1]                      # the same topics in another order
+    c = np.array([[0, 4], [2, 3]])   # topic 1 keeps its first term only
+    A = evaluate.pairwise_agreement([a, b, c])
+    assert A[0, 1] == pytest.approx(1.0)
+    # a vs c: topic (2, 3) agrees fully; (0, 1) vs (0, 4): depth 1 -> 1, depth 2 -> 1/3
+    assert A[0, 2] == pytest.approx((1 + (1 + 1 / 3) / 2) / 2)
+    assert A[2, 0] == A[0, 2] and (np.diag(A) == 1).all()
+
+
 def test_label_agreement():
     perfect = evaluate.label_agreement([1, 1, 2, 2, None], ["a", "a", "b", "b", "c"])
     assert perfect["nmi"] == pytest.approx(1) and perfect["ami"] == pytest.approx(1)

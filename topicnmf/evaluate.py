@@ -132,6 +132,17 @@ def match_topics(top_a, top_b):
     return Matching(order=order, agreement=S[rows, cols][np.argsort(rows)])
 
 
+def pairwise_agreement(tops):
+    """(n_runs, n_runs) mean matched agreement between every two runs' top terms (each an
+    (n_topics, n_top) array); the diagonal is 1."""
+    n = len(tops)
+    A = np.ones((n, n))
+    for a in range(n):
+        for b in range(a + 1, n):
+            A[a, b] = A[b, a] = match_topics(tops[a], tops[b]).mean
+    return A
+
+
 def label_agreement(dominant, labels):
     """NMI and AMI between dominant topics and known labels, over documents that have both."""
     pairs = [(d, l) for d, l in zip(dominant, labels)

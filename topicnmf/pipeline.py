@@ -15,7 +15,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CorpusError, ParameterError
-from .evaluate import diversity, label_agreement, match_topics, top_term_indices, topic_quality
+from .evaluate import diversity, label_agreement, pairwise_agreement, top_term_indices, topic_quality
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze
@@ -230,10 +230,7 @@ def _factorize_with_restarts(X, k, nmf, top_terms, callback):
     runs = [factorize(X, k, random_state=nmf.seed + r, callback=callback, **options)
             for r in range(nmf.restarts)]
     tops = [top_term_indices(run.H, top_terms) for run in runs]
-    agreement = np.ones((len(runs), len(runs)))
-    for a in range(len(runs)):
-        for b in range(a + 1, len(runs)):
-            agreement[a, b] = agreement[b, a] = match_topics(tops[a], tops[b]).mean
+    agreement = pairwise_agreement(tops)
     mean = (agreement.sum(axis=1) - 1) / (len(runs) - 1)
     best = int(np.argmax(mean))
     log.info("consensus of %d runs: seed %d agrees best with the others (%.3f)",
