@@ -17,6 +17,7 @@ from .errors import TopicNMFError
 from .model import load_model
 from .nmf._validation import BETA_LOSSES, INITS, SOLVERS
 from .pipeline import NMFOptions
+from .clean import MODES as CLEAN_MODES
 from .preprocess import DEFAULT_STOP_WORDS, PreprocessOptions, read_stop_words
 from .report import FORMATS, render, write_files
 from .report.tables import doc_topics_csv
@@ -104,6 +105,9 @@ def _add_input_options(p):
 def _add_model_options(p):
     """Preprocessing, TF-IDF and factorization options, shared by run and sweep."""
     g = p.add_argument_group("preprocessing")
+    g.add_argument("--clean-email", choices=CLEAN_MODES, default=_P.clean_email,
+                   help="strip e-mail headers (keeping the subject), quoted replies and signatures: "
+                        "auto = only in documents that start with a header block (default: %(default)s)")
     g.add_argument("--stem", action=argparse.BooleanOptionalAction, default=_P.stem,
                    help="Snowball stemming; topics still show whole words (default: %(default)s)")
     g.add_argument("--ngrams", type=_positive_int, default=_P.ngram_max, metavar="N",
@@ -261,6 +265,7 @@ def _model_options(args):
     preprocess = PreprocessOptions(
         min_token_length=args.min_token_length, keep_numbers=args.keep_numbers,
         stem=args.stem, ngram_max=args.ngrams, stop_words=frozenset(stop_words),
+        clean_email=args.clean_email,
     )
     vec = VectorizeOptions(min_df=args.min_df, max_df=args.max_df,
                            max_features=args.max_features, sublinear_tf=args.sublinear_tf)

@@ -1,6 +1,6 @@
 """From text to terms: one definition of a token, used for fitting and for scoring new text.
 
-Lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
+E-mail cleaning (clean.py) -> lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
 numbers and short tokens -> optional Snowball stemming (cached per unique token) ->
 optional n-grams. A stem is shown to people as its most frequent surface form.
 """
@@ -14,6 +14,8 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .clean import MODES as CLEAN_MODES
+from .clean import clean_email
 from .errors import ParameterError
 
 # Words with inner apostrophes stay whole ("o'brien"); a trailing possessive 's is cut.
@@ -43,6 +45,9 @@ class PreprocessOptions:
         Longest n-gram kept (1: single words only).
     stop_words : frozenset of str
         Lowercase words dropped before stemming and n-grams.
+    clean_email : {'auto', 'always', 'never'}, default='auto'
+        Strip e-mail headers (keeping the subject), quoted replies and signatures; 'auto'
+        only in documents that start with an e-mail header block (see clean.py).
     """
 
     min_token_length: int = 2
@@ -50,8 +55,13 @@ class PreprocessOptions:
     stem: bool = False
     ngram_max: int = 1
     stop_words: frozenset = field(default=DEFAULT_STOP_WORDS, repr=False)
+    clean_email: str = "auto"
 
     def __post_init__(self):
+        if self.clean_email not in CLEAN_MODES:
+            raise ParameterError(
+                f"clean_email must be one of {', '.join(CLEAN_MODES)}; got {self.clean_email!r}."
+            )
         if self.min_token_length < 1:
             raise ParameterError(
                 f"min_token_length must be an int >= 1; got {self.min_token_length}."
@@ -66,6 +76,7 @@ class PreprocessOptions:
             "stem": self.stem,
             "ngram_max": self.ngram_max,
             "stop_words": sorted(self.stop_words),
+            "clean_email": self.clean_email,
         }
 
     @classmethod
@@ -73,6 +84,8 @@ class PreprocessOptions:
         return cls(
             min_token_length=d["min_token_length"], keep_numbers=d["keep_numbers"],
             stem=d["stem"], ngram_max=d["ngram_max"], stop_words=frozenset(d["stop_words"]),
+            # models saved before e-mail cleaning existed never cleaned
+            clean_email=d.get("clean_email", "never"),
         )
 
 
@@ -104,7 +117,7 @@ class Analyzer:
     def tokens(self, text):
         """Surface tokens kept after filtering, in order."""
         o = self.options
-        text = unicodedata.normalize("NFKC", text).lower()
+        text = unicodedata.normalize("NFKC", clean_email(text, o.clean_email)).lower()
         kept = []
         for tok in self._tokenizer.tokenize(text):
             tok = tok.replace("\u2019", "'")

@@ -1,0 +1,110 @@
+"""E-mail cleaning: unit cases, and the bundled articles sent as e-mails (headers, quoted
+replies, signatures) written to a temporary folder and run through the CLI."""
+
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from conftest import BUNDLED
+from topicnmf.clean import clean_email, looks_like_email
+from topicnmf.cli import main
+from topicnmf.errors import ParameterError
+from topicnmf.preprocess import Analyzer, PreprocessOptions
+
+MESSAGE = """From: Ada Quill <ada@quill.example>
+To: crew@harbour.example
+Subject: Reefing the mainsail early
+Date: Tue, 3 Mar 2026 10:00:00 +0000
+Message-ID: <1234@quill.example>
+X-Mailer: Thunderbird
+Received: from mx.quill.example
+\tby relay.harbour.example
+
+Reef before the wind rises, not after.
+
+On Mon, 2 Mar 2026, Bo Tarn wrote:
+> When should we reef?
+> The forecast says gusts.
+
+-----Original Message-----
+From: Bo Tarn
+Sent: Monday
+When should we reef?
+"""
+
+
+def test_an_email_keeps_its_subject_and_message_only():
+    cleaned = clean_email(MESSAGE)
+    assert cleaned.splitlines() == ["Reefing the mainsail early", "", "Reef before the wind rises, not after.", ""]
+
+
+def test_signature_and_newsgroup_post():
+    post = ("Newsgroups: rec.boats\nFrom: x@y.example\nSubject: Tides\n\nNeap tides are small.\n"
+            "In article <1@y.example>, z@w.example writes:\n> spring tides?\n-- \nZed Quarrel\nQuarrel Rigging Ltd\n")
+    assert clean_email(post).split() == ["Tides", "Neap", "tides", "are", "small."]
+
+
+def test_text_that_is_not_an_email_is_left_alone():
+    prose = "From: the archive\n\nA line quoting code:\n> make install\n-- \nend"
+    assert not looks_like_email(prose)  # one header line is not a header block
+    assert clean_email(prose) == prose
+    assert clean_email(MESSAGE, "never") == MESSAGE
+    # 'always' strips quotes and signatures even without headers
+    assert "make install" not in clean_email(prose, "always")
+
+
+def test_the_analyzer_cleans_and_the_mode_is_checked():
+    assert "thunderbird" not in Analyzer()(MESSAGE)
+    assert "thunderbird" in Analyzer(PreprocessOptions(clean_email="never"))(MESSAGE)
+    with pytest.raises(ParameterError, match="clean_email must be one of auto, always, never"):
+        PreprocessOptions(clean_email="yes")
+
+
+SENDERS = [
+    ("Margaret Oyelaran", "harbourview-freight.example", "Thunderbird 115",
+     "Margaret Oyelaran | Senior Logistics Coordinator\nHarbourview Freight Consolidated\n"
+     "Telephone extension 4471 | Warehouse twelve, Quayside"),
+    ("Tobias Wrenfield", "kestrel-insurance.example", "Microsoft Outlook 16.0",
+     "Tobias Wrenfield\nClaims adjuster, Kestrel Mutual Insurance\n"
+     "Confidentiality notice: this message is intended for the addressee only"),
+    ("Ines Calloway", "lantern-press.example", "Apple Mail",
+     "Ines Calloway, Acquisitions editor\nLantern Press Publishing Group\nManuscripts, rights and permissions"),
+]
+
+
+def write_mailbox(folder):
+    """The 126 bundled articles as e-mails from three senders (each writing on every subject),
+    each quoting a paragraph of an article on another subject and ending in a signature."""
+    paths = sorted(BUNDLED.rglob("*.txt"))
+    subjects = [p.parent.name for p in paths]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    labels = {}
+    for i, (path, text) in enumerate(zip(paths, texts)):
+        name, domain, mailer, signature = SENDERS[i % len(SENDERS)]
+        other = next(j for j in range((i + 21) % len(paths), len(paths) * 2) if subjects[j % len(paths)] != subjects[i])
+        quoted = "\n".join("> " + line for line in texts[other % len(paths)].split("\n\n")[0].splitlines())
+        mail = (f"From: {name} <{name.split()[0].lower()}@{domain}>\nTo: list@fieldguides.example\n"
+                f"Subject: {path.stem.replace('-', ' ')}\nDate: Tue, {1 + i % 28} Mar 2026 09:00:00 +0000\n"
+                f"Message-ID: <{i}.{domain}>\nX-Mailer: {mailer}\n\n{text}\n\n"
+                f"On Mon, 2 Mar 2026, a reader wrote:\n{quoted}\n\n-- \n{signature}\n")
+        (folder / f"message-{i:03d}.eml.txt").write_text(mail, encoding="utf-8")
+        labels[f"message-{i:03d}.eml.txt"] = subjects[i]
+    return labels
+
+
+@pytest.mark.parametrize("mode", ["auto", "never"])
+def test_topics_of_a_mailbox_follow_subjects_once_cleaned(tmp_path, mode):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    labels = write_mailbox(folder)
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "6", "--out", str(out), "-q", "--clean-email", mode]) == 0
+    docs = pd.read_csv(out / "doc_topics.csv")
+    nmi = normalized_mutual_info_score([labels[d] for d in docs.doc_id], docs.dominant_topic)
+    terms = set(pd.read_csv(out / "topics.csv").term)
+    leaked = terms & {"thunderbird", "outlook", "kestrel", "harbourview", "lantern", "wrote", "example", "mar"}
+    if mode == "auto":
+        # measured: NMI 0.91 cleaned; left as it is, topics follow the senders (NMI 0.002)
+        assert nmi > 0.85 and not leaked
+    else:
+        assert nmi < 0.3 and leaked
