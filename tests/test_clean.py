@@ -1,12 +1,14 @@
 """E-mail cleaning: unit cases, and the bundled articles sent as e-mails (headers, quoted
 replies, signatures) written to a temporary folder and run through the CLI."""
 
+import json
+
 import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from conftest import BUNDLED
-from topicnmf.clean import clean_email, looks_like_email
+from topicnmf.clean import clean_email, drop_lines, looks_like_email, repeated_lines
 from topicnmf.cli import main
 from topicnmf.errors import ParameterError
 from topicnmf.preprocess import Analyzer, PreprocessOptions
@@ -108,3 +110,39 @@ def test_topics_of_a_mailbox_follow_subjects_once_cleaned(tmp_path, mode):
         assert nmi > 0.85 and not leaked
     else:
         assert nmi < 0.3 and leaked
+
+
+FOOTER = ("Share this article with Facebook, Twitter or Pinterest",
+          "Copyright Fieldguide Media Network, all rights reserved. Subscribe to our newsletter")
+
+
+def test_template_lines_repeated_across_documents_are_dropped(tmp_path):
+    """Half the articles carry a site footer: by default it is learned, dropped, listed in
+    topics.json and kept with the model; with --drop-repeated-lines 0 it becomes topic terms."""
+    folder = tmp_path / "site"
+    for i, path in enumerate(sorted(BUNDLED.rglob("*.txt"))):
+        target = folder / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = path.read_text(encoding="utf-8")
+        target.write_text(text + ("\n\n" + "\n".join(FOOTER) if i % 2 else ""), encoding="utf-8")
+    footer_terms = {"facebook", "twitter", "pinterest", "copyright", "fieldguide", "newsletter", "subscribe"}
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "6", "--out", str(out), "-q"]) == 0
+    assert not footer_terms & set(pd.read_csv(out / "topics.csv").term)
+    report = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert report["corpus"]["boilerplate_lines"] == sorted(FOOTER)
+    model = json.loads((out / "model" / "model.json").read_text(encoding="utf-8"))
+    assert sorted(model["preprocess"]["boilerplate_lines"]) == sorted(FOOTER)
+
+    kept = tmp_path / "kept"
+    assert main(["run", str(folder), "--topics", "6", "--out", str(kept), "-q", "--drop-repeated-lines", "0"]) == 0
+    assert footer_terms & set(pd.read_csv(kept / "topics.csv").term)
+
+
+def test_repeated_lines_need_a_share_and_ten_documents():
+    texts = ["same footer line\nbody %d" % i for i in range(9)]
+    assert repeated_lines(texts, 0.2) == frozenset()             # 9 documents: too few
+    texts += ["same footer line\nbody 9"] + ["other %d" % i for i in range(40)]
+    assert repeated_lines(texts, 0.2) == {"same footer line"}    # 10 of 50 documents
+    assert repeated_lines(texts, 0.25) == frozenset()
+    assert drop_lines("a\n  same footer line \nb", {"same footer line"}) == "a\nb"

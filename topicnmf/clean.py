@@ -1,4 +1,7 @@
-"""Text -> text: strip what an e-mail or news post carries besides its message.
+"""Text -> text: strip what is not the document's own content.
+
+Two cleanings: e-mail/news apparatus (below), and boilerplate lines that a template repeats
+across a large share of the documents (``repeated_lines``/``drop_lines``).
 
 An e-mail exported to a text file starts with a header block (From:, To:, Date:,
 Message-ID:, ...), often quotes the message it answers (lines starting with ">", under an
@@ -13,6 +16,7 @@ documents of the six corpora in ../shared/corpora do, so they read exactly as be
 """
 
 import re
+from collections import Counter
 
 MODES = ("auto", "always", "never")
 
@@ -83,3 +87,30 @@ def clean_email(text, mode="auto"):
                 continue
         kept.append(line)
     return "\n".join(([subject] if subject else []) + kept)
+
+
+def repeated_lines(texts, min_share, min_documents=10):
+    """Lines (whitespace-trimmed) found in at least ``min_share`` of the documents and in at
+    least ``min_documents`` of them: a site's header, footer or disclaimer.
+
+    Measured on ../shared/corpora: dropping lines repeated in as few as 5 or 20 Debian
+    package descriptions lowers coherence (mean NPMI at k=20 0.385 -> 0.216 / 0.239) and
+    label agreement, because those shared paragraphs (a Haskell or Node.js family's
+    description) are the packages' subject; the most repeated Debian line is in 1.8% of
+    the documents. Hence a share, not a count: the default 0.2 leaves every shared corpus
+    as it is and catches a template line on one document in five.
+    """
+    if not min_share:
+        return frozenset()
+    counts = Counter()
+    for text in texts:
+        counts.update({line.strip() for line in text.splitlines()} - {""})
+    needed = max(min_documents, min_share * len(texts))
+    return frozenset(line for line, n in counts.items() if n >= needed)
+
+
+def drop_lines(text, lines):
+    """``text`` without the lines whose trimmed form is in ``lines``."""
+    if not lines:
+        return text
+    return "\n".join(line for line in text.splitlines() if line.strip() not in lines)

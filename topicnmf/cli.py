@@ -65,6 +65,13 @@ def _positive_float(text):
     return value
 
 
+def _share(text):
+    value = _nonnegative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
+    return value
+
+
 AUTO_RANGE = "3:12"
 
 
@@ -108,6 +115,9 @@ def _add_model_options(p):
     g.add_argument("--clean-email", choices=CLEAN_MODES, default=_P.clean_email,
                    help="strip e-mail headers (keeping the subject), quoted replies and signatures: "
                         "auto = only in documents that start with a header block (default: %(default)s)")
+    g.add_argument("--drop-repeated-lines", type=_share, default=_P.repeated_line_share, metavar="SHARE",
+                   help="drop lines found in at least this share of the documents (and in 10 or more): "
+                        "templates' headers and footers; 0 keeps every line (default: %(default)s)")
     g.add_argument("--stem", action=argparse.BooleanOptionalAction, default=_P.stem,
                    help="Snowball stemming; topics still show whole words (default: %(default)s)")
     g.add_argument("--ngrams", type=_positive_int, default=_P.ngram_max, metavar="N",
@@ -265,7 +275,7 @@ def _model_options(args):
     preprocess = PreprocessOptions(
         min_token_length=args.min_token_length, keep_numbers=args.keep_numbers,
         stem=args.stem, ngram_max=args.ngrams, stop_words=frozenset(stop_words),
-        clean_email=args.clean_email,
+        clean_email=args.clean_email, repeated_line_share=args.drop_repeated_lines,
     )
     vec = VectorizeOptions(min_df=args.min_df, max_df=args.max_df,
                            max_features=args.max_features, sublinear_tf=args.sublinear_tf)

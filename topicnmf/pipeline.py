@@ -18,7 +18,7 @@ from .errors import CorpusError, ParameterError
 from .evaluate import diversity, label_agreement, pairwise_agreement, top_term_indices, topic_quality
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
-from .preprocess import Analyzer, PreprocessOptions, analyze
+from .preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
 from .resources import check_memory
 from .topics import TopicModel, build_topics, doc_topic_table
 from .vectorize import DocumentTermMatrix, VectorizeOptions, vectorize, vectorize_with
@@ -97,6 +97,7 @@ class TopicResult:
             "decoded_files": [{"source": d, "encoding": e} for d, e in self.corpus.decoded],
             "duplicate_ids_renamed": len(self.corpus.renamed),
             "hidden_left_out": self.corpus.hidden,
+            "boilerplate_lines": sorted(self.preprocess.boilerplate_lines),
             "empty_topics": [int(t) for t in self.topics.empty_topics()],
         }
 
@@ -142,6 +143,10 @@ def fit(
         )
     timings = {}
     start = time.perf_counter()
+    preprocess = learn_boilerplate(corpus.texts, preprocess)
+    if preprocess.boilerplate_lines:
+        log.info("%d line(s) repeated in over %.0f%% of the documents dropped as boilerplate",
+                 len(preprocess.boilerplate_lines), 100 * preprocess.repeated_line_share)
     analyzer = Analyzer(preprocess)
     analyzed = analyze(corpus.texts, analyzer)
     timings["preprocess"] = time.perf_counter() - start
@@ -202,7 +207,8 @@ def fit(
         "n_topics": n_topics,
         "top_terms": top_terms,
         "n_representative": n_representative,
-        "preprocess": {k: v for k, v in preprocess.to_dict().items() if k != "stop_words"}
+        "preprocess": {k: v for k, v in preprocess.to_dict().items()
+                       if k not in ("stop_words", "boilerplate_lines")}
         | {"n_stop_words": len(preprocess.stop_words)},
         "vectorize": vectorize_options.to_dict(),
         "nmf": nmf.to_dict(),

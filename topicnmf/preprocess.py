@@ -1,13 +1,13 @@
 """From text to terms: one definition of a token, used for fitting and for scoring new text.
 
-E-mail cleaning (clean.py) -> lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
+E-mail cleaning and boilerplate lines (clean.py) -> lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
 numbers and short tokens -> optional Snowball stemming (cached per unique token) ->
 optional n-grams. A stem is shown to people as its most frequent surface form.
 """
 
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
@@ -15,7 +15,7 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email
+from .clean import clean_email, drop_lines, repeated_lines
 from .errors import ParameterError
 
 # Words with inner apostrophes stay whole ("o'brien"); a trailing possessive 's is cut.
@@ -48,6 +48,12 @@ class PreprocessOptions:
     clean_email : {'auto', 'always', 'never'}, default='auto'
         Strip e-mail headers (keeping the subject), quoted replies and signatures; 'auto'
         only in documents that start with an e-mail header block (see clean.py).
+    repeated_line_share : float, default=0.2
+        Lines found in at least this share of the documents (and in 10 or more) are a
+        template's boilerplate and are dropped; 0 keeps every line.
+    boilerplate_lines : frozenset of str
+        The lines dropped: learned from the corpus by :func:`learn_boilerplate`, kept with a
+        saved model so new documents are read the same way.
     """
 
     min_token_length: int = 2
@@ -56,8 +62,15 @@ class PreprocessOptions:
     ngram_max: int = 1
     stop_words: frozenset = field(default=DEFAULT_STOP_WORDS, repr=False)
     clean_email: str = "auto"
+    repeated_line_share: float = 0.2
+    boilerplate_lines: frozenset = field(default=frozenset(), repr=False)
 
     def __post_init__(self):
+        share = self.repeated_line_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ParameterError(
+                f"repeated_line_share must be a number from 0 to 1 (0: keep every line); got {share!r}."
+            )
         if self.clean_email not in CLEAN_MODES:
             raise ParameterError(
                 f"clean_email must be one of {', '.join(CLEAN_MODES)}; got {self.clean_email!r}."
@@ -77,6 +90,8 @@ class PreprocessOptions:
             "ngram_max": self.ngram_max,
             "stop_words": sorted(self.stop_words),
             "clean_email": self.clean_email,
+            "repeated_line_share": self.repeated_line_share,
+            "boilerplate_lines": sorted(self.boilerplate_lines),
         }
 
     @classmethod
@@ -86,7 +101,18 @@ class PreprocessOptions:
             stem=d["stem"], ngram_max=d["ngram_max"], stop_words=frozenset(d["stop_words"]),
             # models saved before e-mail cleaning existed never cleaned
             clean_email=d.get("clean_email", "never"),
+            repeated_line_share=d.get("repeated_line_share", 0),
+            boilerplate_lines=frozenset(d.get("boilerplate_lines", ())),
         )
+
+
+def learn_boilerplate(texts, options):
+    """``options`` with ``boilerplate_lines`` learned from ``texts`` (after e-mail cleaning)."""
+    if not options.repeated_line_share:
+        return options
+    cleaned = (clean_email(t, options.clean_email) for t in texts)
+    lines = repeated_lines(list(cleaned), options.repeated_line_share)
+    return replace(options, boilerplate_lines=lines)
 
 
 def read_stop_words(path):
@@ -117,7 +143,8 @@ class Analyzer:
     def tokens(self, text):
         """Surface tokens kept after filtering, in order."""
         o = self.options
-        text = unicodedata.normalize("NFKC", clean_email(text, o.clean_email)).lower()
+        text = drop_lines(clean_email(text, o.clean_email), o.boilerplate_lines)
+        text = unicodedata.normalize("NFKC", text).lower()
         kept = []
         for tok in self._tokenizer.tokenize(text):
             tok = tok.replace("\u2019", "'")

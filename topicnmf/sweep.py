@@ -15,7 +15,7 @@ from . import evaluate
 from .errors import ParameterError
 from .nmf import factorize
 from .pipeline import NMFOptions
-from .preprocess import Analyzer, PreprocessOptions, analyze
+from .preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
 from .topics import balance, dominant_topics
 from .vectorize import VectorizeOptions, vectorize
 
@@ -69,7 +69,7 @@ def recommend(scores):
 def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions(),
           nmf=NMFOptions(), n_runs=3, sample=0.8, top_terms=10, progress=None):
     """Fit every k in ``ks`` to one TF-IDF matrix of ``corpus`` and score it."""
-    analyzed = analyze(corpus.texts, Analyzer(preprocess))
+    analyzed = analyze(corpus.texts, Analyzer(learn_boilerplate(corpus.texts, preprocess)))
     dtm = vectorize(analyzed, corpus.ids, vectorize_options)
     n, m = dtm.shape
     ks = [k for k in ks if k <= min(n, m)]
