@@ -28,10 +28,10 @@ def _presence(X):
     return B
 
 
-def cooccurrence(X, terms):
+def cooccurrence(X, terms, presence=None):
     """Document counts: (D, d) with D[a, b] the documents holding both terms[a] and terms[b]
-    and d[a] = D[a, a] those holding terms[a]."""
-    B = _presence(X)[:, terms]
+    and d[a] = D[a, a] those holding terms[a]. ``presence``: X's incidence, if already made."""
+    B = (_presence(X) if presence is None else presence)[:, terms]
     D = np.asarray((B.T @ B).todense())
     return D, np.diag(D).copy()
 
@@ -44,9 +44,10 @@ def npmi(X, top):
     (Bouma 2009; Roeder, Both & Hinneburg 2015). Returns the mean over pairs per topic.
     """
     n_docs = X.shape[0]
+    B = _presence(X)
     scores = np.empty(len(top))
     for t, terms in enumerate(top):
-        D, d = cooccurrence(X, terms)
+        D, d = cooccurrence(X, terms, B)
         p = d / n_docs
         values = []
         for a in range(len(terms)):
@@ -66,9 +67,10 @@ def umass(X, top):
     """Per-topic UMass coherence (Mimno et al. 2011): mean over ranked pairs a < b of
     log((D(a, b) + 1) / D(a)), a being the higher-ranked term. At most 0; nearer 0 is better.
     """
+    B = _presence(X)
     scores = np.empty(len(top))
     for t, terms in enumerate(top):
-        D, d = cooccurrence(X, terms)
+        D, d = cooccurrence(X, terms, B)
         values = [np.log((D[a, b] + 1.0) / max(d[a], 1.0))
                   for b in range(1, len(terms)) for a in range(b)]
         scores[t] = np.mean(values) if values else 0.0
