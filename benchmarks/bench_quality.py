@@ -129,8 +129,10 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="subsample refits for stability")
     parser.add_argument("--lda-seeds", type=int, default=None,
                         help="random starts for LDA (default: --seeds; LDA takes minutes a fit on Debian)")
+    parser.add_argument("--lda-runs", type=int, default=None, help="subsample refits for LDA (default: --runs)")
     args = parser.parse_args(argv)
     lda_seeds = args.seeds if args.lda_seeds is None else args.lda_seeds
+    lda_runs = args.runs if args.lda_runs is None else args.lda_runs
     factorize(sp.random(30, 20, density=0.3, format="csr", random_state=0), 2)  # compile the kernels
     print("| corpus | k | system | NPMI | diversity | NMI | AMI | seeds | subsample | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -141,7 +143,7 @@ def main(argv=None):
         systems = {
             "topicnmf": lambda: run_topicnmf(texts, labels, k, args.seeds, args.runs),  # noqa: B023
             "sklearn NMF": lambda: run_sklearn(texts, k, args.seeds, args.runs, "nmf"),  # noqa: B023
-            "sklearn LDA": lambda: run_sklearn(texts, k, lda_seeds, args.runs, "lda"),  # noqa: B023
+            "sklearn LDA": lambda: run_sklearn(texts, k, lda_seeds, lda_runs, "lda"),  # noqa: B023
         }
         for label, go in systems.items():
             R, top, dominant, seeds, subsample, seconds = go()

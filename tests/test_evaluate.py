@@ -134,3 +134,17 @@ def test_consensus_of_restarts(tmp_path):
     assert consensus["runs"] == 4 and 0 <= consensus["chosen_seed"] <= 3
     assert consensus["agreement"] >= consensus["mean_agreement"]
     assert runs[0]["topics"] == runs[1]["topics"]  # the same corpus gives the same topics
+
+
+def test_recommendation_rule_and_its_caution():
+    import pandas as pd
+
+    from topicnmf.sweep import recommend
+
+    scores = pd.DataFrame({"k": [3, 4, 5, 6], "stability": [0.80, 0.92, 0.90, 0.60],
+                           "npmi": [0.30, 0.36, 0.34, 0.40]})
+    k, reason = recommend(scores)
+    # 4 and 5 are stable (within 0.05 of 0.92); 5's NPMI is within 10% of 4's: the larger wins
+    assert k == 5 and "also stable: 4" in reason and "Caution" not in reason
+    k, reason = recommend(scores.assign(stability=scores.stability - 0.4))
+    assert k == 5 and "Caution: no k is stable (best 0.52" in reason
