@@ -148,3 +148,27 @@ def test_recommendation_rule_and_its_caution():
     assert k == 5 and "also stable: 4" in reason and "Caution" not in reason
     k, reason = recommend(scores.assign(stability=scores.stability - 0.4))
     assert k == 5 and "Caution: no k is stable (best 0.52" in reason
+
+
+def test_coherence_against_a_reference_corpus(tmp_path, capsys):
+    import json
+
+    same, baking = tmp_path / "same", tmp_path / "baking"
+    args = ["run", str(BUNDLED), "--topics", "6", "-q", "--out"]
+    assert main([*args, str(same), "--coherence-reference", str(BUNDLED)]) == 0
+    data = json.loads((same / "topics.json").read_text(encoding="utf-8"))
+    # the corpus as its own reference: the same document co-occurrences, the same NPMI
+    for t in data["topics"]:
+        assert t["quality"]["npmi_reference"] == pytest.approx(t["quality"]["npmi"], abs=1e-6)
+    assert data["evaluation"]["reference"]["n_documents"] == 126
+    assert "NPMI against the reference" in (same / "report.md").read_text(encoding="utf-8")
+
+    assert main([*args, str(baking), "--coherence-reference", str(BUNDLED / "baking")]) == 0
+    topics = json.loads((baking / "topics.json").read_text(encoding="utf-8"))["topics"]
+    ref = {t["label"]: t["quality"]["npmi_reference"] for t in topics}
+    bread = next(v for label, v in ref.items() if "dough" in label or "flour" in label or "butter" in label)
+    # in baking articles only the baking topic's terms ever meet: the others score about -1
+    assert bread > -0.1 and sorted(ref.values())[-2] < -0.9
+
+    assert main([*args, str(tmp_path / "x"), "--coherence-reference", str(tmp_path / "absent")]) == 1
+    assert "absent" in capsys.readouterr().err

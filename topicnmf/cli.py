@@ -196,6 +196,9 @@ def build_parser():
                      help=f"reports to write, comma-separated from {','.join(FORMATS)} (default: all)")
     run.add_argument("--top-terms", type=_positive_int, default=pipeline.DEFAULT_TOP_TERMS,
                      help="terms listed per topic (default: %(default)s)")
+    run.add_argument("--coherence-reference", metavar="PATH",
+                     help="also score coherence (NPMI) on this reference corpus: a folder or "
+                          ".csv/.jsonl file read like INPUT (e.g. a larger collection of the same kind)")
     run.add_argument("--representative", type=_positive_int, default=pipeline.DEFAULT_REPRESENTATIVE,
                      metavar="N", help="representative documents listed per topic (default: %(default)s)")
     _add_input_options(run)
@@ -234,14 +237,17 @@ def build_parser():
     return parser
 
 
-def _read(args):
-    extensions = tuple(
+def _extensions(args):
+    return tuple(
         e if e.startswith(".") else "." + e
         for e in (x.strip().lower() for x in args.extensions.split(",")) if e
     )
+
+
+def _read(args):
     corpus = read_corpus(
         args.input, text_column=args.text_column, id_column=args.id_column,
-        label_column=args.label_column, date_column=args.date_column, extensions=extensions,
+        label_column=args.label_column, date_column=args.date_column, extensions=_extensions(args),
         max_file_mb=args.max_file_mb, include_hidden=args.include_hidden, strict=args.strict,
     )
     log.info("%s", corpus.summary())
@@ -323,13 +329,19 @@ def cmd_run(args):
         chosen = _sweep(corpus, args, parse_range(AUTO_RANGE, len(corpus)), preprocess, vec, nmf)
         args.topics = chosen.recommended
         extra = sweep_files(chosen, {"nmf": nmf.to_dict(), "vectorize": vec.to_dict()})
+    reference = None
+    if args.coherence_reference:
+        reference = read_corpus(
+            args.coherence_reference, text_column=args.text_column, extensions=_extensions(args),
+            max_file_mb=args.max_file_mb, include_hidden=args.include_hidden, strict=args.strict,
+        )
     progress = _Progress(args.max_iter, args.quiet)
     with logging_redirect_tqdm(loggers=[log]):
         try:
             result = pipeline.fit(
                 corpus, n_topics=args.topics, preprocess=preprocess, vectorize_options=vec,
                 nmf=nmf, top_terms=args.top_terms, n_representative=args.representative,
-                callback=progress,
+                callback=progress, reference=reference,
             )
         finally:
             progress.close()

@@ -1,7 +1,7 @@
 """The one place that wires the stages together.
 
-    documents -> tokens -> TF-IDF matrix X -> (W, H) -> topics
-    corpus.py    preprocess.py  vectorize.py  nmf/      topics.py
+    documents -> cleaned text -> tokens -> TF-IDF matrix X -> (W, H) -> topics
+    corpus.py    clean.py        preprocess.py  vectorize.py  nmf/      topics.py
 
 ``fit`` and ``score`` take values and return values; reading files and writing reports
 belong to the shells (``corpus``, ``report``, ``model``, ``cli``).
@@ -15,13 +15,20 @@ import numpy as np
 
 from . import __version__
 from .errors import CorpusError, ParameterError
-from .evaluate import diversity, label_agreement, pairwise_agreement, top_term_indices, topic_quality
+from .evaluate import (
+    diversity,
+    label_agreement,
+    npmi,
+    pairwise_agreement,
+    top_term_indices,
+    topic_quality,
+)
 from .nmf import factorize
 from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
 from .preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
 from .resources import check_memory
 from .topics import TopicModel, build_topics, doc_topic_table
-from .vectorize import DocumentTermMatrix, VectorizeOptions, vectorize, vectorize_with
+from .vectorize import DocumentTermMatrix, VectorizeOptions, presence, vectorize, vectorize_with
 
 log = logging.getLogger("topicnmf")
 
@@ -112,6 +119,7 @@ def fit(
     top_terms=DEFAULT_TOP_TERMS,
     n_representative=DEFAULT_REPRESENTATIVE,
     callback=None,
+    reference=None,
 ):
     """Fit a topic model to a :class:`~topicnmf.corpus.Corpus`.
 
@@ -126,6 +134,9 @@ def fit(
     n_representative : int, default=5
     callback : callable(iteration, elapsed, loss), optional
         Called after every NMF iteration (the CLI drives its progress bar with it).
+    reference : Corpus, optional
+        A reference corpus: NPMI is also computed from its documents (read with the same
+        preprocessing), as ``npmi_reference`` per topic and ``npmi_reference_mean``.
 
     Returns
     -------
@@ -194,6 +205,12 @@ def fit(
         "diversity": float(diversity(top)),
         "relative_error": relative_error,
     }
+    if reference is not None:
+        R = presence(analyze(reference.texts, analyzer), dtm.terms)
+        scores = npmi(R, top)
+        quality = tuple(q | {"npmi_reference": float(v)} for q, v in zip(quality, scores))
+        evaluation["npmi_reference_mean"] = float(scores.mean())
+        evaluation["reference"] = {"source": reference.source, "n_documents": len(reference)}
     if consensus:
         evaluation["consensus"] = consensus
     labels = corpus.metadata().get("label")

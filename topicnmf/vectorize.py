@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from .errors import ParameterError, VocabularyError
 
@@ -116,3 +116,11 @@ def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):
     X = vectorizer.transform(analyzed.terms)
     return DocumentTermMatrix(X=X.tocsr(), doc_ids=tuple(doc_ids), terms=tuple(terms),
                               display_terms=tuple(display_terms), idf=np.asarray(idf))
+
+
+def presence(analyzed, terms):
+    """Binary (documents, terms) incidence of analyzed texts over a fixed vocabulary: which
+    documents of a reference corpus hold each term (for coherence against that corpus)."""
+    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False, binary=True, dtype=np.float64,
+                                 vocabulary={t: i for i, t in enumerate(terms)})
+    return vectorizer.transform(analyzed.terms).tocsr()

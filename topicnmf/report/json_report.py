@@ -33,6 +33,7 @@ def report_data(result):
             ],
             "quality": {
                 "npmi": _round(q.get("npmi", 0.0)),
+                **({"npmi_reference": _round(q["npmi_reference"])} if "npmi_reference" in q else {}),
                 "umass": _round(q.get("umass", 0.0)),
                 "flags": q.get("flags", []),
                 "duplicate_of": q.get("duplicate_of", []),

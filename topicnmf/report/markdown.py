@@ -34,6 +34,9 @@ def markdown_report(result):
     if ev:
         line = (f"Coherence (NPMI, mean) {ev['npmi_mean']:.3f}; topic diversity "
                 f"{ev['diversity']:.2f}")
+        if "npmi_reference_mean" in ev:
+            line += (f"; NPMI against the reference {md_escape(ev['reference']['source'])} "
+                     f"{ev['npmi_reference_mean']:.3f}")
         if "labels" in ev:
             line += f"; agreement with labels NMI {ev['labels']['nmi']:.3f}, AMI {ev['labels']['ami']:.3f}"
         lines.append(line + ".")
