@@ -191,3 +191,18 @@ def test_kullback_leibler_loss_end_to_end(tmp_path):
     assert main(["transform", str(out), str(BUNDLED), "--out", str(scores), "-q"]) == 0
     rescored = pd.read_csv(scores / "doc_topics.csv")
     assert (rescored.dominant_topic == doc_topics.dominant_topic).mean() > 0.9
+
+
+def test_folder_labels_score_topics_against_the_subfolders(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q", "--folder-labels"]) == 0
+    docs = pd.read_csv(out / "doc_topics.csv")
+    assert set(docs.label) == {"astronomy", "baking", "finance", "gardening", "programming", "sailing"}
+    labels = json.loads((out / "topics.json").read_text(encoding="utf-8"))["evaluation"]["labels"]
+    assert labels["nmi"] > 0.8 and labels["n_documents"] == 126
+    assert "agreement with labels NMI" in (out / "report.md").read_text(encoding="utf-8")
+
+    table = tmp_path / "docs.csv"
+    table.write_text("text\nsome text here\nmore text there\n", encoding="utf-8")
+    assert main(["run", str(table), "--out", str(tmp_path / "t"), "-q", "--folder-labels"]) == 1
+    assert "--folder-labels needs a folder as input" in capsys.readouterr().err

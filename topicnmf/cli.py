@@ -102,6 +102,9 @@ def _add_input_options(p):
                    help="file suffixes read from a folder (default: %(default)s)")
     g.add_argument("--max-file-mb", type=_positive_float, default=DEFAULT_MAX_FILE_MB, metavar="MB",
                    help="skip files larger than this (default: %(default)s)")
+    g.add_argument("--folder-labels", action="store_true",
+                   help="label each document with its top-level subfolder, so the report scores "
+                        "topics against the folders (NMI/AMI)")
     g.add_argument("--include-hidden", action="store_true",
                    help="also read hidden files and folders such as .git (default: left out)")
     g.add_argument("--strict", action="store_true",
@@ -249,6 +252,7 @@ def _read(args):
         args.input, text_column=args.text_column, id_column=args.id_column,
         label_column=args.label_column, date_column=args.date_column, extensions=_extensions(args),
         max_file_mb=args.max_file_mb, include_hidden=args.include_hidden, strict=args.strict,
+        folder_labels=args.folder_labels,
     )
     log.info("%s", corpus.summary())
     return corpus

@@ -116,6 +116,7 @@ def read_corpus(
     max_file_mb=DEFAULT_MAX_FILE_MB,
     include_hidden=False,
     strict=False,
+    folder_labels=False,
 ):
     """Read a folder (recursively) or a CSV/TSV/JSONL file into a :class:`Corpus`.
 
@@ -136,16 +137,23 @@ def read_corpus(
         Also read hidden files and folders (names starting with '.', such as .git).
     strict : bool, default=False
         Raise :class:`CorpusError` instead of skipping any file or row.
+    folder_labels : bool, default=False
+        For a folder: label each document with the top-level subfolder it is in (files
+        directly in the folder get none), so reports score topics against the folders.
     """
     p = Path(path)
     if not p.exists():
         raise CorpusError(f"{path}: no such file or folder; check the path.")
     if p.is_dir():
         corpus = _read_folder(p, tuple(e.lower() for e in extensions),
-                              max_bytes=int(max_file_mb * 2**20), include_hidden=include_hidden)
+                              max_bytes=int(max_file_mb * 2**20), include_hidden=include_hidden,
+                              folder_labels=folder_labels)
         _check_strict(corpus, strict)
         return corpus
     name = p.name.lower()
+    if folder_labels:
+        raise CorpusError(f"{path}: --folder-labels needs a folder as input; for a table, "
+                          "use --label-column.")
     if not name.endswith(TABLE_SUFFIXES):
         raise CorpusError(
             f"{path}: a single file must be .csv, .tsv or .jsonl(.gz); "
@@ -173,7 +181,7 @@ def _check_strict(corpus, strict):
 # -- folders -----------------------------------------------------------------------------
 
 
-def _read_folder(root, extensions, *, max_bytes, include_hidden):
+def _read_folder(root, extensions, *, max_bytes, include_hidden, folder_labels=False):
     docs, skipped, decoded, hidden = [], [], [], 0
     # os.walk does not follow links to folders, so link loops cannot trap it.
     for dirpath, dirnames, filenames in os.walk(root):
@@ -195,7 +203,8 @@ def _read_folder(root, extensions, *, max_bytes, include_hidden):
                 continue
             if encoding != "utf-8":
                 decoded.append((rel, encoding))
-            docs.append(Document(id=rel, text=text))
+            label = rel.split("/", 1)[0] if folder_labels and "/" in rel else None
+            docs.append(Document(id=rel, text=text, label=label))
     if not docs:
         if skipped:
             raise CorpusError(
