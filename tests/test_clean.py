@@ -105,6 +105,9 @@ def test_topics_of_a_mailbox_follow_subjects_once_cleaned(tmp_path, mode):
     nmi = normalized_mutual_info_score([labels[d] for d in docs.doc_id], docs.dominant_topic)
     terms = set(pd.read_csv(out / "topics.csv").term)
     leaked = terms & {"thunderbird", "outlook", "kestrel", "harbourview", "lantern", "wrote", "example", "mar"}
+    snippet = json.loads((out / "topics.json").read_text(encoding="utf-8"))["topics"][0][
+        "representative_documents"][0]["snippet"]
+    assert snippet.startswith("From:") == (mode == "never")  # snippets show the cleaned message
     if mode == "auto":
         # measured: NMI 0.91 cleaned; left as it is, topics follow the senders (NMI 0.002)
         assert nmi > 0.85 and not leaked

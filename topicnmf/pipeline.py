@@ -181,8 +181,8 @@ def fit(
     log.info("NMF: %d iterations, relative error %.6f", result.n_iter, relative_error)
 
     start = time.perf_counter()
-    topics = build_topics(
-        result.W, result.H, doc_ids=corpus.ids, texts=corpus.texts,
+    topics = build_topics(  # snippets show the cleaned text (no mail headers, no boilerplate)
+        result.W, result.H, doc_ids=corpus.ids, texts=[analyzer.clean(t) for t in corpus.texts],
         display_terms=dtm.display_terms, top_terms=top_terms, n_representative=n_representative,
         metadata=corpus.metadata(),
     )

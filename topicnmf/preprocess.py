@@ -140,11 +140,15 @@ class Analyzer:
         self._stemmer = SnowballStemmer("english") if options.stem else None
         self._stems = {}
 
+    def clean(self, text):
+        """The text without e-mail apparatus and boilerplate lines (what is tokenized)."""
+        o = self.options
+        return drop_lines(clean_email(text, o.clean_email), o.boilerplate_lines)
+
     def tokens(self, text):
         """Surface tokens kept after filtering, in order."""
         o = self.options
-        text = drop_lines(clean_email(text, o.clean_email), o.boilerplate_lines)
-        text = unicodedata.normalize("NFKC", text).lower()
+        text = unicodedata.normalize("NFKC", self.clean(text)).lower()
         kept = []
         for tok in self._tokenizer.tokenize(text):
             tok = tok.replace("\u2019", "'")
