@@ -107,9 +107,10 @@ def test_topics_of_a_mailbox_follow_subjects_once_cleaned(tmp_path, mode):
     leaked = terms & {"thunderbird", "outlook", "kestrel", "harbourview", "lantern", "wrote", "example", "mar"}
     snippet = json.loads((out / "topics.json").read_text(encoding="utf-8"))["topics"][0][
         "representative_documents"][0]["snippet"]
-    assert snippet.startswith("From:") == (mode == "never")  # snippets show the cleaned message
+    assert ("Message-ID" in snippet) == (mode == "never")  # snippets show the cleaned message
     if mode == "auto":
-        # measured: NMI 0.91 cleaned; left as it is, topics follow the senders (NMI 0.002)
+        # measured: NMI 0.91 cleaned; uncleaned, topics follow the senders: NMI 0.11 (0.002
+        # with --drop-repeated-lines 0 too; the sender lines are repeated in a third of the mails)
         assert nmi > 0.85 and not leaked
     else:
         assert nmi < 0.3 and leaked
