@@ -130,6 +130,9 @@ def main(argv=None):
     parser.add_argument("--lda-seeds", type=int, default=None,
                         help="random starts for LDA (default: --seeds; LDA takes minutes a fit on Debian)")
     parser.add_argument("--lda-runs", type=int, default=None, help="subsample refits for LDA (default: --runs)")
+    parser.add_argument("--systems", nargs="+", default=["topicnmf", "sklearn NMF", "sklearn LDA"],
+                        choices=["topicnmf", "sklearn NMF", "sklearn LDA"], metavar="NAME",
+                        help="systems to run (default: all three)")
     args = parser.parse_args(argv)
     lda_seeds = args.seeds if args.lda_seeds is None else args.lda_seeds
     lda_runs = args.runs if args.lda_runs is None else args.lda_runs
@@ -145,8 +148,8 @@ def main(argv=None):
             "sklearn NMF": lambda: run_sklearn(texts, k, args.seeds, args.runs, "nmf"),  # noqa: B023
             "sklearn LDA": lambda: run_sklearn(texts, k, lda_seeds, lda_runs, "lda"),  # noqa: B023
         }
-        for label, go in systems.items():
-            R, top, dominant, seeds, subsample, seconds = go()
+        for label in args.systems:
+            R, top, dominant, seeds, subsample, seconds = systems[label]()
             agreement = evaluate.label_agreement(dominant, labels)
             print(f"| {name} | {k} | {label} | {evaluate.npmi(R, top).mean():.3f} | "
                   f"{evaluate.diversity(top):.2f} | {agreement['nmi']:.3f} | {agreement['ami']:.3f} | "
