@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from topicnmf import evaluate
 from topicnmf.clean import drop_lines, repeated_lines
@@ -38,6 +39,7 @@ VARIANTS = {
     "default": (P, V, {}, None),
     "no sublinear tf": (P, replace(V, sublinear_tf=False), {}, None),
     "stemming": (replace(P, stem=True), V, {}, None),
+    "scikit-learn stop words only": (replace(P, stop_words=frozenset(ENGLISH_STOP_WORDS)), V, {}, None),
     "max_df 0.5": (P, replace(V, max_df=0.5), {}, None),
     "min_df 5": (P, replace(V, min_df=5), {}, None),
     "init nndsvda": (P, V, {"init": "nndsvda"}, None),
