@@ -33,11 +33,12 @@ SIGNATURE_LINES = 15  # a "-- " line further from the end than this is not a sig
 
 
 def _header_block(lines):
-    """(number of lines in the leading header block, subject text), or (0, None)."""
+    """(lines up to the end of the leading header block, blank lines before it included,
+    subject text), or (0, None)."""
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    start, names, subject = i, [], None
+    names, subject = [], None
     while i < len(lines) and lines[i].strip():
         line = lines[i]
         match = _HEADER.match(line)

@@ -147,8 +147,8 @@ def pairwise_agreement(tops):
 
 def label_agreement(dominant, labels):
     """NMI and AMI between dominant topics and known labels, over documents that have both."""
-    pairs = [(d, l) for d, l in zip(dominant, labels)
-             if l is not None and d is not None and d == d]  # d == d drops NaN/NA
+    pairs = [(d, label) for d, label in zip(dominant, labels)
+             if label is not None and d is not None and d == d]  # d == d drops NaN/NA
     if len(pairs) < 2:
         return None
     ds, ls = zip(*pairs)
