@@ -135,6 +135,8 @@ def test_template_lines_repeated_across_documents_are_dropped(tmp_path):
     assert not footer_terms & set(pd.read_csv(out / "topics.csv").term)
     report = json.loads((out / "topics.json").read_text(encoding="utf-8"))
     assert report["corpus"]["boilerplate_lines"] == sorted(FOOTER)
+    assert "Boilerplate lines left out" in (out / "report.html").read_text(encoding="utf-8")
+    assert f"- {FOOTER[0]}" in (out / "report.md").read_text(encoding="utf-8")
     model = json.loads((out / "model" / "model.json").read_text(encoding="utf-8"))
     assert sorted(model["preprocess"]["boilerplate_lines"]) == sorted(FOOTER)
 
@@ -150,3 +152,23 @@ def test_repeated_lines_need_a_share_and_ten_documents():
     assert repeated_lines(texts, 0.2) == {"same footer line"}    # 10 of 50 documents
     assert repeated_lines(texts, 0.25) == frozenset()
     assert drop_lines("a\n  same footer line \nb", {"same footer line"}) == "a\nb"
+
+
+def test_a_model_saved_before_cleaning_existed_reads_new_text_as_it_did(tmp_path):
+    """model.json without the cleaning keys: e-mail text is scored uncleaned, as then."""
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q"]) == 0
+    path = out / "model" / "model.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("clean_email", "repeated_line_share", "boilerplate_lines"):
+        del meta["preprocess"][key]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    from topicnmf.model import load_model
+
+    options = load_model(out).preprocess
+    assert options.clean_email == "never" and not options.boilerplate_lines
+    assert "thunderbird" in Analyzer(options)(MESSAGE)
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "mail.txt").write_text(MESSAGE, encoding="utf-8")
+    assert main(["transform", str(out), str(new), "--out", str(tmp_path / "scores"), "-q"]) == 0

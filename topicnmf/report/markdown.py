@@ -28,6 +28,9 @@ def markdown_report(result):
     if c["skipped"]:
         lines.append(f"Skipped {c['skipped']} input(s):")
         lines += [f"- {md_escape(s['source'])}: {md_escape(s['reason'])}" for s in c["skipped_files"]]
+    if c["boilerplate_lines"]:
+        lines.append(f"Left out {len(c['boilerplate_lines'])} boilerplate line(s) repeated across the documents:")
+        lines += [f"- {md_escape(line)}" for line in c["boilerplate_lines"]]
     if c["empty_topics"]:
         lines.append(f"Empty topics (the corpus supports fewer): {c['empty_topics']}.")
     ev = data["evaluation"]
