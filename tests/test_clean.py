@@ -152,6 +152,8 @@ def test_repeated_lines_need_a_share_and_ten_documents():
     assert repeated_lines(texts, 0.2) == {"same footer line"}    # 10 of 50 documents
     assert repeated_lines(texts, 0.25) == frozenset()
     assert drop_lines("a\n  same footer line \nb", {"same footer line"}) == "a\nb"
+    answers = ["no comment"] * 30 + ["answer %d" % i for i in range(30)]  # one-line documents
+    assert repeated_lines(answers, 0.2) == frozenset()
 
 
 def test_a_model_saved_before_cleaning_existed_reads_new_text_as_it_did(tmp_path):

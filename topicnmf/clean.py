@@ -105,7 +105,9 @@ def repeated_lines(texts, min_share, min_documents=10):
         return frozenset()
     counts = Counter()
     for text in texts:
-        counts.update({line.strip() for line in text.splitlines()} - {""})
+        lines = {line.strip() for line in text.splitlines()} - {""}
+        if len(lines) > 1:  # a one-line document (a tweet, a survey answer) is all content
+            counts.update(lines)
     needed = max(min_documents, min_share * len(texts))
     return frozenset(line for line, n in counts.items() if n >= needed)
 
