@@ -172,3 +172,17 @@ def test_coherence_against_a_reference_corpus(tmp_path, capsys):
 
     assert main([*args, str(tmp_path / "x"), "--coherence-reference", str(tmp_path / "absent")]) == 1
     assert "absent" in capsys.readouterr().err
+
+
+def test_regularizing_one_factor_only_is_warned(caplog):
+    from topicnmf import pipeline
+    from topicnmf.corpus import read_corpus
+
+    corpus = read_corpus(BUNDLED)
+    with caplog.at_level("WARNING", logger="topicnmf"):
+        pipeline.fit(corpus, n_topics=6, nmf=pipeline.NMFOptions(alpha_W=0.0, alpha_H=1e-5, l1_ratio=1.0))
+    assert "only H is regularized" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="topicnmf"):
+        pipeline.fit(corpus, n_topics=6, nmf=pipeline.NMFOptions(alpha_W=1e-6))
+    assert "regularized" not in caplog.text

@@ -168,6 +168,12 @@ def fit(
     n, m = dtm.shape
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", n, m, dtm.X.nnz)
     check_memory(n, m, dtm.X.nnz, n_topics)
+    alpha_H = nmf.alpha_W if nmf.alpha_H == "same" else nmf.alpha_H
+    if (nmf.alpha_W > 0) != (alpha_H > 0):
+        log.warning("only %s is regularized (alpha_W=%g, alpha_H=%g): the other factor can grow "
+                    "without bound to shrink the penalty, so topics drift; set both, or use "
+                    "--alpha-W alone (alpha_H follows it)", "W" if nmf.alpha_W > 0 else "H",
+                    nmf.alpha_W, alpha_H)
     if n_topics > min(n, m):
         raise ParameterError(
             f"--topics {n_topics} is more than the corpus supports: it has {n} documents and "
