@@ -11,17 +11,14 @@ of the factorization.
 """
 
 import argparse
-import gzip
-import json
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from _corpora import load
 from topicnmf import evaluate
 from topicnmf.clean import drop_lines, repeated_lines
 from topicnmf.nmf import factorize
@@ -30,8 +27,6 @@ from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze
 from topicnmf.topics import balance
 from topicnmf.vectorize import VectorizeOptions, vectorize
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-FILES = {"bbc": "bbc-news.jsonl.gz", "debian": "debian-packages.jsonl.gz"}
 
 P, V = PreprocessOptions(), VectorizeOptions()
 # name -> (preprocess options, vectorize options, factorize options, drop lines in >= N documents)
@@ -53,13 +48,6 @@ VARIANTS = {
 }
 
 
-def load(name):
-    path = CORPORA / FILES[name]
-    if not path.exists():
-        sys.exit(f"{path} is absent: the benchmark needs ../shared/corpora beside the repository.")
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    return [r["text"] for r in rows], [r.get("label") for r in rows]
 
 
 def reference(texts, stem):

@@ -23,12 +23,8 @@ For each corpus and k it prints, per system:
 """
 
 import argparse
-import gzip
-import json
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,24 +33,16 @@ from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from _corpora import load
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
 from topicnmf.nmf import factorize
 from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze
 from topicnmf.vectorize import VectorizeOptions, vectorize
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-FILES = {"bbc": "bbc-news.jsonl.gz", "debian": "debian-packages.jsonl.gz"}
 N_TOP = 10
 
 
-def load(name):
-    path = CORPORA / FILES[name]
-    if not path.exists():
-        sys.exit(f"{path} is absent: the benchmark needs ../shared/corpora beside the repository.")
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    return [r["text"] for r in rows], [r.get("label") for r in rows]
 
 
 def seed_agreement(tops):

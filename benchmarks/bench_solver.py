@@ -18,14 +18,11 @@ sublinear_tf=True)). For each (matrix, k):
 """
 
 import argparse
-import gzip
-import json
 import statistics
 import sys
 import time
 import tracemalloc
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import NMF as SkNMF
@@ -33,19 +30,14 @@ from sklearn.decomposition._nmf import _initialize_nmf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from _corpora import load
 from topicnmf import NMF
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-FILES = {"debian": "debian-packages.jsonl.gz", "bbc": "bbc-news.jsonl.gz"}
 DEFAULT_CASES = ["debian:20", "debian:100", "bbc:10"]
 
 
 def tfidf(name):
-    path = CORPORA / FILES[name]
-    if not path.exists():
-        sys.exit(f"{path} is absent: the benchmark needs ../shared/corpora beside the repository.")
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f]
+    texts, _ = load(name)
     vectorizer = TfidfVectorizer(min_df=5, max_df=0.5, stop_words="english", sublinear_tf=True)
     return vectorizer.fit_transform(texts).tocsr()
 
