@@ -156,7 +156,7 @@ def fit(
     start = time.perf_counter()
     preprocess = learn_boilerplate(corpus.texts, preprocess)
     if preprocess.boilerplate_lines:
-        log.info("%d line(s) repeated in over %.0f%% of the documents dropped as boilerplate",
+        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
                  len(preprocess.boilerplate_lines), 100 * preprocess.repeated_line_share)
     analyzer = Analyzer(preprocess)
     analyzed = analyze(corpus.texts, analyzer)

@@ -1,8 +1,8 @@
 """From text to terms: one definition of a token, used for fitting and for scoring new text.
 
-E-mail cleaning and boilerplate lines (clean.py) -> lowercase -> NFKC-normalize -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words,
-numbers and short tokens -> optional Snowball stemming (cached per unique token) ->
-optional n-grams. A stem is shown to people as its most frequent surface form.
+E-mail cleaning and boilerplate lines out (clean.py) -> NFKC-normalize -> lowercase -> NLTK
+regexp tokenizer (needs no NLTK data) -> drop stop words, numbers and short tokens ->
+optional Snowball stemming (cached per unique token) -> optional n-grams. A stem is shown to people as its most frequent surface form.
 """
 
 import unicodedata
@@ -49,8 +49,9 @@ class PreprocessOptions:
         Strip e-mail headers (keeping the subject), quoted replies and signatures; 'auto'
         only in documents that start with an e-mail header block (see clean.py).
     repeated_line_share : float, default=0.2
-        Lines found in at least this share of the documents (and in 10 or more) are a
-        template's boilerplate and are dropped; 0 keeps every line.
+        Lines found in at least this share of the documents (and in 10 or more; documents
+        of one line are not counted) are a template's boilerplate and are dropped; 0 keeps
+        every line.
     boilerplate_lines : frozenset of str
         The lines dropped: learned from the corpus by :func:`learn_boilerplate`, kept with a
         saved model so new documents are read the same way.
