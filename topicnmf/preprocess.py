@@ -2,7 +2,8 @@
 
 E-mail cleaning and boilerplate lines out (clean.py) -> NFKC-normalize -> lowercase -> NLTK
 regexp tokenizer (needs no NLTK data) -> drop stop words, numbers and short tokens ->
-optional Snowball stemming (cached per unique token) -> optional n-grams. A stem is shown to people as its most frequent surface form.
+optional Snowball stemming (cached per unique token) -> optional n-grams. A stem is shown to
+people as its most frequent surface form.
 """
 
 import unicodedata
