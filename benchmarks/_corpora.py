@@ -1,4 +1,5 @@
-"""The shared corpora the benchmarks read, from ../shared/corpora beside the repository."""
+"""The shared corpora the benchmarks read (from ../shared/corpora beside the repository), and
+the document-incidence matrix topicnmf's topics are scored against."""
 
 import gzip
 import json
@@ -17,3 +18,15 @@ def load(name):
     with gzip.open(path, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     return [r["text"] for r in rows], [r.get("label") for r in rows]
+
+
+def topicnmf_reference(texts, stem=False):
+    """(X, term -> column) of topicnmf's own tokens with nothing removed (no stop
+    words, numbers kept, every term); NPMI reads only which documents hold each term."""
+    from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze
+    from topicnmf.vectorize import VectorizeOptions, vectorize
+
+    options = PreprocessOptions(stem=stem, stop_words=frozenset(), keep_numbers=True, min_token_length=1)
+    dtm = vectorize(analyze(texts, Analyzer(options)), [str(i) for i in range(len(texts))],
+                    VectorizeOptions(min_df=1, max_df=1.0))
+    return dtm.X, {t: i for i, t in enumerate(dtm.terms)}

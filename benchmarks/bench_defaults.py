@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from _corpora import load
+from _corpora import load, topicnmf_reference
 from topicnmf import evaluate
 from topicnmf.clean import drop_lines, repeated_lines
 from topicnmf.nmf import factorize
@@ -45,16 +45,13 @@ VARIANTS = {
     "L2 alpha 1e-5": (P, V, {"alpha_W": 1e-5, "l1_ratio": 0.0}, None),
     "L2 alpha 1e-4": (P, V, {"alpha_W": 1e-4, "l1_ratio": 0.0}, None),
     "KL loss (mu)": (P, V, {"beta_loss": "kullback-leibler", "solver": "mu", "init": "nndsvda"}, None),
+    "dominant topic from raw W": (P, V, {}, None),
 }
+RAW_W = {"dominant topic from raw W"}  # skip topics.balance when reading the dominant topic
 
 
 
 
-def reference(texts, stem):
-    options = PreprocessOptions(stem=stem, stop_words=frozenset(), keep_numbers=True, min_token_length=1)
-    dtm = vectorize(analyze(texts, Analyzer(options)), [str(i) for i in range(len(texts))],
-                    VectorizeOptions(min_df=1, max_df=1.0))
-    return dtm.X, {t: i for i, t in enumerate(dtm.terms)}
 
 
 def main(argv=None):
@@ -79,14 +76,14 @@ def main(argv=None):
                 lines = repeated_lines(texts, 1e-12, min_documents=min_docs)
                 docs = [drop_lines(t, lines) for t in texts]
             if pre.stem not in references:
-                references[pre.stem] = reference(texts, pre.stem)
+                references[pre.stem] = topicnmf_reference(texts, pre.stem)
             R, index = references[pre.stem]
             dtm = vectorize(analyze(docs, Analyzer(pre)), [str(i) for i in range(len(docs))], vec)
             for k in ks:
                 start = time.perf_counter()
                 fit = factorize(dtm.X, k, random_state=0, **({"init": DEFAULT_INIT} | nmf))
                 seconds = time.perf_counter() - start
-                W, H = balance(fit.W, fit.H)
+                W, H = (fit.W, fit.H) if variant in RAW_W else balance(fit.W, fit.H)
                 top = evaluate.top_term_indices(H, 10)
                 top_ref = np.array([[index[dtm.terms[j]] for j in row] for row in top])
                 dominant = [int(d) if W[i, d] > 0 else None for i, d in enumerate(W.argmax(axis=1))]

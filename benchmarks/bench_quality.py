@@ -33,12 +33,10 @@ from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from _corpora import load
+from _corpora import load, topicnmf_reference
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
 from topicnmf.nmf import factorize
-from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze
-from topicnmf.vectorize import VectorizeOptions, vectorize
 
 N_TOP = 10
 
@@ -67,14 +65,10 @@ def run_topicnmf(texts, labels, k, seeds, runs):
                  for s in range(seeds)]
     _, subsample = evaluate.stability(X, result.topics.H, n_runs=runs,
                                       init=result.parameters["nmf"]["init"])
-    # reference: topicnmf's own tokens with nothing removed
-    options = PreprocessOptions(stop_words=frozenset(), keep_numbers=True, min_token_length=1)
-    reference = vectorize(analyze(texts, Analyzer(options)), result.dtm.doc_ids,
-                          VectorizeOptions(min_df=1, max_df=1.0))
-    index = {t: i for i, t in enumerate(reference.terms)}
+    R, index = topicnmf_reference(texts)
     top_ref = np.array([[index[result.dtm.terms[j]] for j in row] for row in top])
     dominant = result.topics.doc_topics["dominant_topic"].tolist()
-    return reference.X, top_ref, dominant, seed_agreement(seed_tops), subsample, seconds
+    return R, top_ref, dominant, seed_agreement(seed_tops), subsample, seconds
 
 
 def run_sklearn(texts, k, seeds, runs, kind):

@@ -75,7 +75,7 @@ def balance(W, H):
     WH is unchanged, but W[d, t] becomes the norm of topic t's part of document d's
     reconstruction, ||W[d, t] H[t]||. Raw W is arbitrary up to that scaling (W D, D^-1 H fits
     as well), so dominant topics, shares and prevalence are read from balanced weights. Measured
-    (benchmarks/bench_quality.py): NMI of dominant topic vs labels, BBC k=5 0.858 -> 0.862,
+    (benchmarks/bench_defaults.py): NMI of dominant topic vs labels, BBC k=5 0.858 -> 0.862,
     Debian k=20 0.282 -> 0.332, k=50 0.300 -> 0.347. An all-zero row of H stays zero.
     """
     norms = np.linalg.norm(H, axis=1)
