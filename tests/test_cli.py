@@ -206,3 +206,14 @@ def test_folder_labels_score_topics_against_the_subfolders(tmp_path, capsys):
     table.write_text("text\nsome text here\nmore text there\n", encoding="utf-8")
     assert main(["run", str(table), "--out", str(tmp_path / "t"), "-q", "--folder-labels"]) == 1
     assert "--folder-labels needs a folder as input" in capsys.readouterr().err
+
+
+def test_main_leaves_logging_as_it_found_it(tmp_path):
+    """main() called from a notebook must not leave the library's log messages going to a
+    handler of its own (a closed stream, once the command is over) instead of the caller's."""
+    import logging
+
+    log = logging.getLogger("topicnmf")
+    before = log.handlers[:], log.level, log.propagate
+    assert main(["show", str(tmp_path / "missing.json")]) == 1
+    assert (log.handlers[:], log.level, log.propagate) == before

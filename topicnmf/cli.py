@@ -384,6 +384,9 @@ def main(argv=None):
     quiet = getattr(args, "quiet", False)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("topicnmf: %(message)s"))
+    # The command line owns the logger only while it runs: main() called from Python
+    # (a notebook, a test) must leave logging as it found it.
+    saved = log.handlers[:], log.level, log.propagate
     log.handlers[:] = [handler]
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
@@ -395,6 +398,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("topicnmf: interrupted; no report was written.", file=sys.stderr)
         return 130
+    finally:
+        log.handlers[:], level, log.propagate = saved
+        log.setLevel(level)
 
 
 if __name__ == "__main__":
