@@ -45,3 +45,18 @@ def test_invalid_options():
         PreprocessOptions(ngram_max=9)
     with pytest.raises(ParameterError, match="min_token_length"):
         PreprocessOptions(min_token_length=0)
+
+
+def test_tokenizer_gives_nltks_tokens_on_real_text():
+    """The unguarded tokenizer (our pattern is linear) must split exactly as NLTK's own."""
+    from nltk.tokenize import RegexpTokenizer
+
+    from topicnmf.corpus import read_corpus
+    from topicnmf.preprocess import TOKEN_PATTERN, _Tokenizer
+
+    from conftest import BUNDLED
+
+    texts = read_corpus(BUNDLED).texts + ["O\u2019Brien's caf\u00e9 \u2014 x_y 3.5 'quoted' rock'n'roll", ""]
+    ours, nltk = _Tokenizer(TOKEN_PATTERN), RegexpTokenizer(TOKEN_PATTERN)
+    assert sum(len(ours.tokenize(t)) for t in texts) > 5_000
+    assert all(ours.tokenize(t) == nltk.tokenize(t) for t in texts)
