@@ -9,6 +9,7 @@ belong to the shells (``corpus``, ``report``, ``model``, ``cli``).
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -109,6 +110,20 @@ class TopicResult:
         }
 
 
+class _Cleaned(Sequence):
+    """``clean(texts[i])`` on demand: snippets need only the representative documents, not
+    a cleaned copy of the whole corpus."""
+
+    def __init__(self, texts, clean):
+        self._texts, self._clean = texts, clean
+
+    def __len__(self):
+        return len(self._texts)
+
+    def __getitem__(self, i):
+        return self._clean(self._texts[i])
+
+
 def fit(
     corpus,
     *,
@@ -188,7 +203,7 @@ def fit(
 
     start = time.perf_counter()
     topics = build_topics(  # snippets show the cleaned text (no mail headers, no boilerplate)
-        result.W, result.H, doc_ids=corpus.ids, texts=[analyzer.clean(t) for t in corpus.texts],
+        result.W, result.H, doc_ids=corpus.ids, texts=_Cleaned(corpus.texts, analyzer.clean),
         display_terms=dtm.display_terms, top_terms=top_terms, n_representative=n_representative,
         metadata=corpus.metadata(),
     )
