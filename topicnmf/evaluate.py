@@ -36,15 +36,16 @@ def cooccurrence(X, terms, presence=None):
     return D, np.diag(D).copy()
 
 
-def npmi(X, top):
-    """Per-topic NPMI coherence of the top terms from document co-occurrence in X.
+def npmi(X, top, presence=None):
+    """Per-topic NPMI coherence of the top terms from document co-occurrence in X
+    (``presence``: X's incidence, if already made).
 
     NPMI(a, b) = log(P(a, b) / (P(a) P(b))) / -log P(a, b), in [-1, 1], with P from the
     share of documents holding the terms; a pair that never co-occurs scores -1
     (Bouma 2009; Roeder, Both & Hinneburg 2015). Returns the mean over pairs per topic.
     """
     n_docs = X.shape[0]
-    B = _presence(X)
+    B = _presence(X) if presence is None else presence
     scores = np.empty(len(top))
     for t, terms in enumerate(top):
         D, d = cooccurrence(X, terms, B)
@@ -63,11 +64,11 @@ def npmi(X, top):
     return scores
 
 
-def umass(X, top):
+def umass(X, top, presence=None):
     """Per-topic UMass coherence (Mimno et al. 2011): mean over ranked pairs a < b of
     log((D(a, b) + 1) / D(a)), a being the higher-ranked term. At most 0; nearer 0 is better.
     """
-    B = _presence(X)
+    B = _presence(X) if presence is None else presence
     scores = np.empty(len(top))
     for t, terms in enumerate(top):
         D, d = cooccurrence(X, terms, B)
@@ -198,11 +199,12 @@ def topic_quality(X, W, H, top, display_terms):
     those terms are suggested as extra stop words).
     """
     n_docs = X.shape[0]
-    coherence = npmi(X, top)
-    mass = umass(X, top)
+    B = _presence(X)
+    coherence = npmi(X, top, B)
+    mass = umass(X, top, B)
     J = overlap(top)
     np.fill_diagonal(J, 0.0)
-    df = np.asarray(_presence(X).sum(axis=0)).ravel() / max(n_docs, 1)
+    df = np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)
     out = []
     for t in range(len(top)):
         flags = []

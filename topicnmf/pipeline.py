@@ -58,6 +58,13 @@ class NMFOptions:
     def to_dict(self):
         return asdict(self)
 
+    def solver_options(self):
+        """The keyword arguments of :func:`topicnmf.nmf.factorize` these options set (all
+        but the seed and the number of restarts)."""
+        return dict(init=self.init, solver=self.solver, beta_loss=self.beta_loss, tol=self.tol,
+                    max_iter=self.max_iter, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
+                    l1_ratio=self.l1_ratio)
+
 
 @dataclass(frozen=True)
 class TopicResult:
@@ -264,9 +271,7 @@ def fit(
 def _factorize_with_restarts(X, k, nmf, top_terms, callback):
     """One factorization, or with ``nmf.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms)."""
-    options = dict(init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
-                   max_iter=nmf.max_iter, alpha_W=nmf.alpha_W, alpha_H=nmf.alpha_H,
-                   l1_ratio=nmf.l1_ratio)
+    options = nmf.solver_options()
     if isinstance(nmf.restarts, bool) or not isinstance(nmf.restarts, int) or nmf.restarts < 1:
         raise ParameterError(f"--restarts must be a positive integer; got {nmf.restarts!r}.")
     if nmf.restarts == 1:

@@ -84,9 +84,7 @@ def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=Vecto
     ks = [k for k in ks if k <= min(n, m)]
     if not ks:
         raise ParameterError(f"no k in the range fits a corpus of {n} documents and {m} terms.")
-    options = dict(init=nmf.init, solver=nmf.solver, beta_loss=nmf.beta_loss, tol=nmf.tol,
-                   max_iter=nmf.max_iter, alpha_W=nmf.alpha_W, alpha_H=nmf.alpha_H,
-                   l1_ratio=nmf.l1_ratio)
+    options = nmf.solver_options()
     labels = corpus.metadata().get("label")
     norm = dtm.norm
     rows = []
