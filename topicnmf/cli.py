@@ -12,12 +12,12 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, pipeline
+from .clean import MODES as CLEAN_MODES
 from .corpus import DEFAULT_EXTENSIONS, DEFAULT_MAX_FILE_MB, read_corpus
 from .errors import TopicNMFError
 from .model import load_model
 from .nmf._validation import BETA_LOSSES, INITS, SOLVERS
 from .pipeline import NMFOptions
-from .clean import MODES as CLEAN_MODES
 from .preprocess import DEFAULT_STOP_WORDS, PreprocessOptions, read_stop_words
 from .report import FORMATS, render, write_files
 from .report.tables import doc_topics_csv
@@ -175,7 +175,6 @@ def _add_model_options(p):
     g.add_argument("--l1-ratio", type=_nonnegative_float, default=_N.l1_ratio, metavar="X",
                    help="share of L1 in the regularization, 0 (L2) to 1 (L1, sparser topics) "
                         "(default: %(default)s)")
-
 
 
 def build_parser():
