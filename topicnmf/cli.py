@@ -297,11 +297,11 @@ def _model_options(args):
     return preprocess, vec, nmf
 
 
-def _sweep(corpus, args, ks, preprocess, vec, nmf):
+def _sweep(corpus, args, ks, preprocess, vec, nmf, prepared=None):
     from .sweep import sweep
 
     result = sweep(corpus, ks, preprocess=preprocess, vectorize_options=vec, nmf=nmf,
-                   n_runs=getattr(args, "runs", 3), top_terms=args.top_terms)
+                   n_runs=getattr(args, "runs", 3), top_terms=args.top_terms, prepared=prepared)
     log.info("recommended: %s", result.reason)
     return result
 
@@ -327,9 +327,11 @@ def cmd_run(args):
 
     corpus = _read(args)
     preprocess, vec, nmf = _model_options(args)
-    extra = {}
-    if args.topics == "auto":
-        chosen = _sweep(corpus, args, parse_range(AUTO_RANGE, len(corpus)), preprocess, vec, nmf)
+    extra, prepared = {}, None
+    if args.topics == "auto":  # the sweep and the fit share one TF-IDF matrix
+        prepared = pipeline.prepare(corpus, preprocess, vec)
+        chosen = _sweep(corpus, args, parse_range(AUTO_RANGE, len(corpus)), preprocess, vec, nmf,
+                        prepared)
         args.topics = chosen.recommended
         extra = sweep_files(chosen, {"nmf": nmf.to_dict(), "vectorize": vec.to_dict()})
     reference = None
@@ -344,7 +346,7 @@ def cmd_run(args):
             result = pipeline.fit(
                 corpus, n_topics=args.topics, preprocess=preprocess, vectorize_options=vec,
                 nmf=nmf, top_terms=args.top_terms, n_representative=args.representative,
-                callback=progress, reference=reference,
+                callback=progress, reference=reference, prepared=prepared,
             )
         finally:
             progress.close()

@@ -131,6 +131,36 @@ class _Cleaned(Sequence):
         return self._clean(self._texts[i])
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A corpus made ready to factorize: the preprocessing with its learned boilerplate
+    lines, the analyzer, and the TF-IDF matrix."""
+
+    preprocess: PreprocessOptions
+    vectorize_options: VectorizeOptions
+    analyzer: Analyzer
+    dtm: DocumentTermMatrix
+    timings: dict = field(compare=False, default_factory=dict)
+
+
+def prepare(corpus, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions()):
+    """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
+    start = time.perf_counter()
+    preprocess = learn_boilerplate(corpus.texts, preprocess)
+    if preprocess.boilerplate_lines:
+        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
+                 len(preprocess.boilerplate_lines), 100 * preprocess.repeated_line_share)
+    analyzer = Analyzer(preprocess)
+    analyzed = analyze(corpus.texts, analyzer)
+    timings = {"preprocess": time.perf_counter() - start}
+
+    start = time.perf_counter()
+    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
+    timings["vectorize"] = time.perf_counter() - start
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
+    return Prepared(preprocess, vectorize_options, analyzer, dtm, timings)
+
+
 def fit(
     corpus,
     *,
@@ -142,6 +172,7 @@ def fit(
     n_representative=DEFAULT_REPRESENTATIVE,
     callback=None,
     reference=None,
+    prepared=None,
 ):
     """Fit a topic model to a :class:`~topicnmf.corpus.Corpus`.
 
@@ -159,6 +190,9 @@ def fit(
     reference : Corpus, optional
         A reference corpus: NPMI is also computed from its documents (read with the same
         preprocessing), as ``npmi_reference`` per topic and ``npmi_reference_mean``.
+    prepared : Prepared, optional
+        The output of :func:`prepare` for this corpus (then ``preprocess`` and
+        ``vectorize_options`` are its own), so a sweep and a fit share one TF-IDF matrix.
 
     Returns
     -------
@@ -174,21 +208,12 @@ def fit(
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row)."
         )
-    timings = {}
-    start = time.perf_counter()
-    preprocess = learn_boilerplate(corpus.texts, preprocess)
-    if preprocess.boilerplate_lines:
-        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
-                 len(preprocess.boilerplate_lines), 100 * preprocess.repeated_line_share)
-    analyzer = Analyzer(preprocess)
-    analyzed = analyze(corpus.texts, analyzer)
-    timings["preprocess"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
-    timings["vectorize"] = time.perf_counter() - start
+    if prepared is None:
+        prepared = prepare(corpus, preprocess, vectorize_options)
+    preprocess, analyzer, dtm = prepared.preprocess, prepared.analyzer, prepared.dtm
+    vectorize_options = prepared.vectorize_options
+    timings = dict(prepared.timings)
     n, m = dtm.shape
-    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", n, m, dtm.X.nnz)
     check_memory(n, m, dtm.X.nnz, n_topics)
     alpha_H = nmf.alpha_W if nmf.alpha_H == "same" else nmf.alpha_H
     if (nmf.alpha_W > 0) != (alpha_H > 0):

@@ -14,10 +14,10 @@ import pandas as pd
 from . import evaluate
 from .errors import ParameterError
 from .nmf import factorize
-from .pipeline import NMFOptions
-from .preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
+from .pipeline import NMFOptions, prepare
+from .preprocess import PreprocessOptions
 from .topics import balance, dominant_topics
-from .vectorize import VectorizeOptions, vectorize
+from .vectorize import VectorizeOptions
 
 log = logging.getLogger("topicnmf")
 
@@ -76,10 +76,12 @@ def recommend(scores):
 
 
 def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions(),
-          nmf=NMFOptions(), n_runs=3, sample=0.8, top_terms=10, progress=None):
-    """Fit every k in ``ks`` to one TF-IDF matrix of ``corpus`` and score it."""
-    analyzed = analyze(corpus.texts, Analyzer(learn_boilerplate(corpus.texts, preprocess)))
-    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
+          nmf=NMFOptions(), n_runs=3, sample=0.8, top_terms=10, progress=None, prepared=None):
+    """Fit every k in ``ks`` to one TF-IDF matrix of ``corpus`` and score it. ``prepared``:
+    :func:`topicnmf.pipeline.prepare`'s output for the corpus, if already made."""
+    if prepared is None:
+        prepared = prepare(corpus, preprocess, vectorize_options)
+    dtm = prepared.dtm
     n, m = dtm.shape
     ks = [k for k in ks if k <= min(n, m)]
     if not ks:
