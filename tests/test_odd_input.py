@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from topicnmf import corpus as corpus_module
+from topicnmf import readers
 from topicnmf.cli import main
 
 from conftest import BUNDLED
@@ -52,7 +53,7 @@ CASES = {
                                                  + b"\xff\xfe broken \xc3"), None,
                          "utf-8 (invalid bytes replaced)"),
     "one-long-line.txt": (lambda p: p.write_text(" ".join(sample_text(7).split()) * 2000, encoding="utf-8"), None, None),
-    "too-big.txt": (lambda p: p.write_text("word " * 300_000, encoding="utf-8"), "larger than --max-file-mb (1 MB)", None),
+    "too-big.txt": (lambda p: p.write_text("word " * 300_000, encoding="utf-8"), "larger than max_file_mb (1 MB)", None),
     "name with spaces.txt": (lambda p: p.write_text(sample_text(8), encoding="utf-8"), None, None),
     "\u00fcnicode-\u540d\u524d.txt": (lambda p: p.write_text(sample_text(9), encoding="utf-8"), None, None),
     "new\nline.txt": (lambda p: p.write_text(sample_text(10), encoding="utf-8"), None, None),
@@ -100,7 +101,7 @@ def test_a_folder_of_odd_files(odd_folder, tmp_path, capsys):
     for name in ("topics.csv", "doc_topics.csv", "topics.json"):
         assert "nan" not in (out / name).read_text(encoding="utf-8").lower().split(",")
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "too-big.txt" in html and "larger than --max-file-mb" in html
+    assert "too-big.txt" in html and "larger than max_file_mb" in html
 
 
 def test_strict_turns_skips_into_an_error(odd_folder, tmp_path, capsys):
@@ -108,7 +109,7 @@ def test_strict_turns_skips_into_an_error(odd_folder, tmp_path, capsys):
     code = main(["run", str(odd_folder), "-k", "3", "--min-df", "1", "--strict", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "topicnmf: error: --strict:" in err and "could not be used" in err
+    assert "topicnmf: error: strict=True:" in err and "could not be used" in err
     assert not out.exists()
 
 
@@ -132,7 +133,7 @@ def test_file_deleted_between_listing_and_reading(tmp_path, monkeypatch, capsys)
             victim.unlink()
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(corpus_module, "open", racing_open, raising=False)
+    monkeypatch.setattr(readers, "open", racing_open, raising=False)
     c = corpus_module.read_corpus(folder)
     assert [(s.source, s.reason) for s in c.skipped] == [("vanishing.txt", "unreadable (No such file or directory)")]
 
@@ -158,7 +159,7 @@ def test_unreadable_file_is_skipped(tmp_path):
         ("docs.jsonl", '{"text": "fine words here"}\n{"text": broken}\n', [], 1, "line 2 is not valid JSON"),
         ("docs.jsonl", '["not", "an", "object"]\n', [], 1, "line 1 is not a JSON object"),
         ("docs.csv", "text\n\n  \n", [], 1, "every row has an empty 'text' cell"),
-        ("docs.csv", "id,text\n1,hello\n", ["--id-column", "ref"], 1, "no column 'ref' for --id-column"),
+        ("docs.csv", "id,text\n1,hello\n", ["--id-column", "ref"], 1, "no column 'ref' for id_column"),
         ("docs.csv", b"text\n\x00\x01\x02\x03", [], 1, "looks binary, not a text table"),
         ("docs.jsonl.gz", b"not gzip at all", [], 1, "cannot read"),
     ],
