@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from topicnmf.corpus import decode_bytes, from_texts, read_corpus
-from topicnmf.errors import CorpusError
+from topicnmf.corpus import (DEFAULT_EXTENSIONS, CorpusStats, ReadOptions, Skipped, decode_bytes, from_texts,
+                             read_corpus)
+from topicnmf.errors import CorpusError, ParameterError
 
 
 def write(path, data):
@@ -110,3 +111,74 @@ def test_from_texts_keeps_the_given_order():
     assert c.ids == ["0", "1", "2"] and c.documents[1].label == "q"
     many = from_texts([f"text {i}" for i in range(12)])
     assert many.ids == [str(i) for i in range(12)]  # not sorted as strings ("10" < "2")
+
+
+def test_read_options_defaults_and_suffixes():
+    o = ReadOptions()
+    assert (o.text_column, o.id_column, o.extensions, o.max_file_mb, o.strict) == (
+        "text", None, DEFAULT_EXTENSIONS, 50.0, False)
+    assert ReadOptions(extensions="txt, MD,.Rst,").extensions == (".txt", ".md", ".rst")
+    assert ReadOptions(extensions=["TXT"]).extensions == (".txt",)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(max_file_mb=0), r"max_file_mb must be a number > 0; got 0\."),
+    (dict(max_file_mb="50"), r"max_file_mb must be a number > 0; got '50'\."),
+    (dict(max_file_mb=True), r"max_file_mb must be a number > 0; got True\."),
+    (dict(extensions=""), r"extensions must name at least one suffix, such as '\.txt'; got ''\."),
+    (dict(extensions=[3]), r"extensions must be file suffixes such as"),
+    (dict(text_column=""), r"text_column must be a non-empty string; got ''\."),
+    (dict(label_column=5), r"label_column must be a non-empty string or None; got 5\."),
+    (dict(strict="yes"), r"strict must be True or False; got 'yes'\."),
+])
+def test_read_options_name_the_parameter(settings, message):
+    with pytest.raises(ParameterError, match=message):
+        ReadOptions(**settings)
+
+
+def test_read_corpus_takes_options_and_settings_over_them(tmp_path):
+    path = write(tmp_path / "docs.csv", "ref,body,text\nr1,from body,from text\n")
+    options = ReadOptions(text_column="body")
+    assert read_corpus(path, options).texts == ["from body"]
+    assert read_corpus(path, options, id_column="ref").ids == ["r1"]
+    assert read_corpus(path, text_column="text").texts == ["from text"]
+    with pytest.raises(ParameterError, match="options must be a ReadOptions"):
+        read_corpus(path, {"text_column": "body"})
+
+
+def test_stats_carry_what_reading_met(tmp_path):
+    write(tmp_path / "a.txt", "text")
+    write(tmp_path / "b.txt", "caf\u00e9".encode("cp1252"))
+    write(tmp_path / "c.txt", "")
+    write(tmp_path / ".h.txt", "hidden")
+    c = read_corpus(tmp_path)
+    assert c.stats == CorpusStats(str(tmp_path), 2, (Skipped("c.txt", "empty"),), (("b.txt", "cp1252"),), (), 1)
+    assert c.stats.summary() == c.summary() == (
+        f"read 2 documents from {tmp_path}; skipped 1 (1 empty); 1 decoded as a legacy encoding (not UTF-8); "
+        "1 hidden file(s)/folder(s) left out")
+
+
+def test_texts_of_fetches_by_id_in_the_order_given():
+    c = from_texts(["zero", "one", "two"], ids=["a", "b", "c"])
+    assert c.texts_of(["c", "a", "c"]) == ["two", "zero", "two"]
+    assert c.texts_of([]) == []
+    with pytest.raises(CorpusError, match=r"<memory>: no document with id 'x'\."):
+        c.texts_of(["a", "x"])
+
+
+def test_messages_name_parameters_not_flags(tmp_path):
+    write(tmp_path / "big.txt", "word " * 300_000)
+    write(tmp_path / "ok.txt", "fine")
+    c = read_corpus(tmp_path, max_file_mb=1)
+    assert c.skipped == (Skipped("big.txt", "larger than max_file_mb (1 MB)"),)
+    with pytest.raises(CorpusError, match=r"strict=True: 1 input\(s\) could not be used \(big.txt: larger than"):
+        read_corpus(tmp_path, max_file_mb=1, strict=True)
+    with pytest.raises(CorpusError, match=r"no text files found \(looked for \.xyz\); set extensions to read"):
+        read_corpus(tmp_path, extensions="xyz")
+    table = write(tmp_path / "t" / "docs.csv", "id,text\n1,hello\n")
+    with pytest.raises(CorpusError, match="folder_labels needs a folder as input; for a table, use label_column"):
+        read_corpus(table, folder_labels=True)
+    with pytest.raises(CorpusError, match=r"no column 'tag' for label_column; columns are \['id', 'text'\]\.$"):
+        read_corpus(table, label_column="tag")
+    with pytest.raises(CorpusError, match=r"no column 'body'; columns are \['id', 'text'\]\. Set text_column to"):
+        read_corpus(table, text_column="body")

@@ -3,7 +3,7 @@ with the documented CorpusError."""
 
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from topicnmf.corpus import decode_bytes, read_corpus
@@ -13,27 +13,78 @@ from topicnmf.preprocess import Analyzer, PreprocessOptions
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+# What decode_bytes counts as a control character (binary above 1%); tab, newlines, form
+# feed and escape are text.
+CONTROL = "".join(map(chr, [*range(0, 9), *range(14, 27), *range(28, 32), 127]))
+ENCODINGS = {"utf-8", "utf-8 (invalid bytes replaced)", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"}
+# Any Unicode text but control characters, lone surrogates and the BOM character.
+UNICODE_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL + "\ufeff"),
+                       max_size=500)
+ASCII_TEXT = st.text(st.sampled_from(string.printable), min_size=1, max_size=12)
+CP1252_ONLY = [c for c in bytes(range(128, 256)).decode("cp1252", errors="ignore") if c not in CONTROL]
+
+
+def utf16_shaped(head):
+    """Zero bytes in (nearly) every other position, and (nearly) none in the others."""
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 4 and any(
+        a.count(0) > 0.9 * len(a) and b.count(0) < 0.1 * len(b) for a, b in ((even, odd), (odd, even)))
+
+
 @SETTINGS
 @given(st.binary(max_size=2000))
 def test_decode_bytes_returns_text_or_says_binary(data):
     text, encoding = decode_bytes(data)
-    assert (text is None) == (encoding is None)
-    if text is not None:
-        assert isinstance(text, str) and isinstance(encoding, str)
+    assert decode_bytes(data) == (text, encoding)  # deterministic
+    if text is None:
+        assert encoding is None
+        return
+    assert isinstance(text, str) and encoding in ENCODINGS
+    sample = text[:8192]
+    assert sum(c in CONTROL for c in sample) <= 0.01 * len(sample)
+    if not encoding.startswith("utf-16"):
+        assert "\x00" not in text  # a zero byte in the first 8 KiB means UTF-16 or binary
 
 
 @SETTINGS
-@given(st.text(max_size=500), st.sampled_from(["utf-8", "utf-16", "cp1252", "utf-8-sig"]))
-def test_text_survives_its_encoding(text, encoding):
-    try:
-        data = text.encode(encoding)
-    except UnicodeEncodeError:
-        return
+@given(UNICODE_TEXT)
+def test_valid_utf8_text_is_read_as_itself(text):
+    assert decode_bytes(text.encode("utf-8")) == (text, "utf-8")
+
+
+@SETTINGS
+@given(st.binary(max_size=3000), st.data())
+def test_a_zero_byte_in_the_head_says_binary_unless_utf16_shaped(data, draw):
+    at = draw.draw(st.integers(0, len(data)))
+    data = b"x" + data[:at] + b"\x00" + data[at:]  # "x": no BOM
+    assume(not utf16_shaped(data[:8192]))
+    assert decode_bytes(data) == (None, None)
+
+
+@SETTINGS
+@given(UNICODE_TEXT, st.sampled_from([("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("utf-16", "utf-16")]))
+def test_text_survives_its_encoding(text, encodings):
+    written, read = encodings
+    assert decode_bytes(text.encode(written)) == (text, read)
+
+
+@SETTINGS
+@given(ASCII_TEXT, st.lists(st.tuples(st.sampled_from(CP1252_ONLY), ASCII_TEXT), max_size=40))
+def test_cp1252_text_survives_its_encoding(start, pieces):
+    # No two bytes above 127 side by side: no valid UTF-8 sequence, so nothing but cp1252 fits.
+    text = start + "".join(a + b for a, b in pieces)
+    assert decode_bytes(text.encode("cp1252")) == (text, "cp1252" if pieces else "utf-8")
+
+
+@SETTINGS
+@given(st.text(st.sampled_from(CP1252_ONLY + list(string.printable)), max_size=300))
+def test_any_cp1252_text_is_read_as_cp1252_or_as_the_utf8_it_also_is(text):
+    text = "x" + text  # no byte-order mark
+    data = text.encode("cp1252")
     decoded, used = decode_bytes(data)
-    # cp1252 bytes that are also valid UTF-8 ("\u00c2\u00a0" -> C2 A0) are UTF-8 to any reader;
-    # the property holds whenever a Unicode encoding was written and one was read
-    if decoded is not None and encoding != "cp1252" and used in ("utf-8", "utf-16"):
-        assert decoded == text
+    expected = {"cp1252": text, "utf-8": data.decode("utf-8", errors="replace"),
+                "utf-8 (invalid bytes replaced)": data.decode("utf-8", errors="replace")}
+    assert decoded == expected[used]
 
 
 @SETTINGS
