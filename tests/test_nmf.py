@@ -285,5 +285,5 @@ def test_kl_never_builds_an_nnz_by_k_array():
 
 
 def test_kl_needs_multiplicative_updates():
-    with pytest.raises(ParameterError, match="use solver='mu'"):
-        factorize(random_sparse(), 3, beta_loss="kullback-leibler")
+    with pytest.raises(ParameterError, match="The 'solver' parameter.*use solver='mu'"):
+        factorize(random_sparse(), 3, beta_loss="kullback-leibler", solver="cd")

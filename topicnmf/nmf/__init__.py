@@ -3,8 +3,9 @@
 Shapes: X (n_samples, n_features), W (n_samples, n_components), H (n_components, n_features).
 """
 
+from ._common import NMFResult
 from ._estimator import NMF
-from ._factorize import factorize
-from ._solve import NMFResult
+from ._factorize import factorize, refine_W
+from ._options import SolverOptions
 
-__all__ = ["NMF", "NMFResult", "factorize"]
+__all__ = ["NMF", "NMFResult", "SolverOptions", "factorize", "refine_W"]

@@ -1,31 +1,33 @@
 """``topicnmf.NMF``: a scikit-learn-compatible estimator over :func:`factorize`."""
 
 import warnings
+from dataclasses import fields, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
 
-from ._factorize import (
-    DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL, factorize, refine_W,
-)
+from ._factorize import factorize, refine_W
+from ._options import SolverOptions
 
 
 class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Non-negative matrix factorization X ~ W H with topicnmf's sparse solvers.
 
     Parameter names and meanings follow ``sklearn.decomposition.NMF``, so it drops into
-    a scikit-learn Pipeline.
+    a scikit-learn Pipeline. The solver's parameters and their defaults are those of
+    :class:`~topicnmf.nmf.SolverOptions`, checked when fitting.
 
     Parameters
     ----------
     n_components : int or 'auto', default='auto'
         Number of components; 'auto' takes it from a custom W/H, else n_features.
     init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random', 'custom'} or None, default=None
-    solver : {'cd', 'mu', 'als'}, default='cd'
+    solver : {'cd', 'mu', 'als'} or None, default=None
+        None: 'mu' for beta_loss='kullback-leibler', else 'cd'.
     beta_loss : {'frobenius', 'kullback-leibler'}, default='frobenius'
-        'kullback-leibler' needs solver='mu'.
+        'kullback-leibler' is fitted by solver='mu' only.
     tol : float, default=1e-9
         Fitting stops once the objective falls by no more than this, relative to it, per
         iteration (averaged over the last three).
@@ -51,15 +53,15 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self,
         n_components="auto",
         *,
-        init=None,
-        solver=DEFAULT_SOLVER,
-        beta_loss=DEFAULT_BETA_LOSS,
-        tol=DEFAULT_TOL,
-        max_iter=DEFAULT_MAX_ITER,
+        init=SolverOptions.init,
+        solver=SolverOptions.solver,
+        beta_loss=SolverOptions.beta_loss,
+        tol=SolverOptions.tol,
+        max_iter=SolverOptions.max_iter,
         random_state=None,
-        alpha_W=0.0,
-        alpha_H="same",
-        l1_ratio=0.0,
+        alpha_W=SolverOptions.alpha_W,
+        alpha_H=SolverOptions.alpha_H,
+        l1_ratio=SolverOptions.l1_ratio,
         verbose=0,
     ):
         self.n_components = n_components
@@ -75,11 +77,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def _options(self):
-        return dict(
-            solver=self.solver, beta_loss=self.beta_loss, tol=self.tol,
-            max_iter=self.max_iter, random_state=self.random_state, alpha_W=self.alpha_W,
-            alpha_H=self.alpha_H, l1_ratio=self.l1_ratio, callback=self._callback(),
-        )
+        """The solver's options from this estimator's parameters (validated here)."""
+        return SolverOptions(**{f.name: getattr(self, f.name) for f in fields(SolverOptions)})
 
     def _callback(self):
         if not self.verbose:
@@ -103,9 +102,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _fit(self, X, W, H):
         X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
         check_non_negative(X, "NMF (input X)")
-        result = factorize(
-            X, self._n_components(X, W, H), init=self.init, W=W, H=H, **self._options()
-        )
+        result = factorize(X, self._n_components(X, W, H), options=self._options(), W=W, H=H,
+                           random_state=self.random_state, callback=self._callback())
         self._warn_if_not_converged(result)
         self.components_ = np.ascontiguousarray(result.H)
         self.n_components_ = result.H.shape[0]
@@ -121,8 +119,7 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         so that ``fit_transform(X)`` agrees with ``fit(X).transform(X)``.
         """
         X, W = self._fit(X, W, H)
-        options = {k: v for k, v in self._options().items() if k not in ("callback", "random_state")}
-        return refine_W(X, W, self.components_, **options).W
+        return refine_W(X, W, self.components_, self._options()).W
 
     def fit(self, X, y=None, W=None, H=None):
         """Learn the factorization of X; returns self."""
@@ -137,7 +134,10 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         )
         check_non_negative(X, "NMF (input X)")
         H = self.components_.astype(X.dtype, copy=False)
-        result = factorize(X, self.n_components_, H=H, update_H=False, **self._options())
+        # (the start is solved from H: the fit's init does not apply)
+        options = replace(self._options(), init=None)
+        result = factorize(X, self.n_components_, options=options, H=H, update_H=False,
+                           random_state=self.random_state, callback=self._callback())
         return result.W
 
     def inverse_transform(self, X):

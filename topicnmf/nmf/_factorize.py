@@ -1,32 +1,19 @@
-"""The public function: validate, initialize, iterate. The estimator calls this."""
+"""The public functions: check the input, start, and run the solver the table names.
+The estimator calls these."""
+
+from dataclasses import fields, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ParameterError
 from . import _validation as v
-from ._engine import make_engine, single_threaded_blas
-from ._init import initialize, mean_of
-from ._kl import fit_kl
-from ._solve import Penalty, fit_frobenius
+from ._engine import make_engine
+from ._init import initialize, least_squares_start, mean_of
+from ._options import SolverOptions
+from ._solvers import SOLVERS, solve
 
-# Each default is defined here once; the estimator, the pipeline and the CLI read them.
-DEFAULT_SOLVER = "cd"
-DEFAULT_BETA_LOSS = "frobenius"
-DEFAULT_TOL = 1e-9
-DEFAULT_MAX_ITER = 200
-
-
-def penalty_for(shape, *, alpha_W, alpha_H, l1_ratio):
-    """Scale alphas as scikit-learn does: W's by n_features, H's by n_samples."""
-    n, m = shape
-    alpha_H = alpha_W if alpha_H == "same" else alpha_H
-    return Penalty(
-        l1_W=alpha_W * l1_ratio * m,
-        l2_W=alpha_W * (1.0 - l1_ratio) * m,
-        l1_H=alpha_H * l1_ratio * n,
-        l2_H=alpha_H * (1.0 - l1_ratio) * n,
-    )
+_SETTINGS = frozenset(f.name for f in fields(SolverOptions))
 
 
 def check_input(X, owner="NMF"):
@@ -51,27 +38,9 @@ def check_input(X, owner="NMF"):
     return X
 
 
-def factorize(
-    X,
-    n_components,
-    *,
-    init=None,
-    solver=DEFAULT_SOLVER,
-    beta_loss=DEFAULT_BETA_LOSS,
-    tol=DEFAULT_TOL,
-    max_iter=DEFAULT_MAX_ITER,
-    random_state=None,
-    alpha_W=0.0,
-    alpha_H="same",
-    l1_ratio=0.0,
-    W=None,
-    H=None,
-    update_H=True,
-    callback=None,
-    engine="fast",
-    max_inner=1,
-    extrapolate=None,
-):
+def factorize(X, n_components, *, options=None, random_state=None, W=None, H=None,
+              update_H=True, callback=None, engine="fast", max_inner=1, extrapolate=None,
+              **settings):
     """Factorize a nonnegative matrix X ~ W H.
 
     Parameters
@@ -80,61 +49,43 @@ def factorize(
         Nonnegative data; a sparse X stays sparse throughout.
     n_components : int
         Number of components k.
-    init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random', 'custom'} or None, default=None
-        None picks 'nndsvda' when k <= min(n_samples, n_features), else 'random'.
-        'custom' uses the W and H given (only H when ``update_H`` is False).
-    solver : {'cd', 'mu', 'als'}, default='cd'
-        'cd': hierarchical ALS (coordinate descent on columns); 'mu': Lee-Seung
-        multiplicative updates; 'als': projected alternating least squares.
-    beta_loss : {'frobenius', 'kullback-leibler'}, default='frobenius'
-        'kullback-leibler' needs solver='mu' and is evaluated at X's nonzeros only.
-    tol : float, default=1e-9
-        Stop when the iterations lower the objective by ``tol`` or less relative to it
-        (on average over the last three); 0 runs all ``max_iter`` iterations (unless the
-        fit becomes exact). The default makes runs end at least as accurate
-        as scikit-learn's 'cd' with its defaults (see benchmarks/).
-    max_iter : int, default=200
+    options : SolverOptions, optional
+        The loss, solver, start, stopping rule and penalty (default: ``SolverOptions()``).
+        An ``init`` of None picks 'nndsvda' when k <= min(n_samples, n_features), else
+        'random'. 'custom' uses the W and H given (only H when ``update_H`` is False).
     random_state : int, numpy Generator or None
         Seeds 'random' and 'nndsvdar' initialization and the randomized SVD.
-    alpha_W, alpha_H, l1_ratio : float
-        Regularization with scikit-learn's meaning; ``alpha_H='same'`` copies alpha_W.
     W, H : ndarray, optional
         Initial factors for init='custom'; with ``update_H=False``, H is the fixed factor.
     update_H : bool, default=True
         False solves for W only (as ``transform`` does).
     callback : callable(iteration, elapsed_seconds, loss), optional
     engine : {'fast', 'reference'}, default='fast'
-        'fast' runs compiled kernels on all cores; 'reference' the plain numpy code.
-    max_inner : int or None, default=None
+        A name in ``_engine.ENGINES``: 'fast' runs compiled kernels on all cores,
+        'reference' the plain numpy code.
+    max_inner : int or None, default=1
         HALS sweeps per product for solver='cd': None chooses from the cost of the
-        products (accelerated HALS, Gillis & Glineur 2012); 1 (the default) one sweep.
+        products (accelerated HALS, Gillis & Glineur 2012); 1 one sweep.
     extrapolate : bool or None, default=None
         Adaptive extrapolation between iterations (Ang & Gillis 2019); None: on for 'cd'.
+    **settings
+        Fields of :class:`SolverOptions` (``solver='mu'``, ``tol=0``, ...) overriding
+        those of ``options``.
 
     Returns
     -------
     NMFResult
     """
+    options = _options(options, settings, "factorize")
     X = check_input(X)
     n, m = X.shape
     k = v.check_int(n_components, "n_components", low=1)
-    v.check_option(solver, "solver", v.SOLVERS)
-    v.check_option(beta_loss, "beta_loss", v.BETA_LOSSES)
-    if beta_loss == "kullback-leibler" and solver != "mu":
-        raise ParameterError(
-            f"beta_loss='kullback-leibler' is fitted by multiplicative updates; "
-            f"use solver='mu' (got solver={solver!r})."
-        )
-    tol = v.check_real(tol, "tol")
-    max_iter = v.check_int(max_iter, "max_iter", low=1)
-    alpha_W = v.check_real(alpha_W, "alpha_W")
-    alpha_H = v.check_real(alpha_H, "alpha_H", allow=("same",))
-    l1_ratio = v.check_real(l1_ratio, "l1_ratio", high=1.0)
     rng = v.check_random_state(random_state)
-    engine = v.check_option(engine, "engine", ("fast", "reference"))
-    if init is None:
-        init = "nndsvda" if k <= min(n, m) else "random"
-    v.check_option(init, "init", v.INITS + ("custom",))
+    eng = make_engine(engine)
+    if options.init is None and k > min(n, m):
+        options = replace(options, init="random")  # NNDSVD needs k <= min(n, m)
+    options = options.resolve(default_init="nndsvda")
+    init = options.init
     if init in v.INITS[:3] and k > min(n, m):
         raise ParameterError(
             f"init={init!r} needs n_components <= min(n_samples, n_features) = {min(n, m)}; "
@@ -146,56 +97,62 @@ def factorize(
         if init == "custom" and W is not None:
             W = _check_factor(W, (n, k), "W", X.dtype)
         else:
-            W = _least_squares_start(X, H)
-            if solver == "mu":  # multiplicative updates cannot move an exact zero
+            W = least_squares_start(X, H)
+            if SOLVERS[options.beta_loss, options.solver].multiplicative:
+                # multiplicative updates cannot move an exact zero
                 np.maximum(W, 1e-2 * np.sqrt(mean_of(X) / k), out=W)
         H = H.copy()
     elif init == "custom":
         W = _check_factor(W, (n, k), "W", X.dtype)
         H = _check_factor(H, (k, m), "H", X.dtype)
     else:
-        eng = make_engine(engine)
-        with single_threaded_blas(eng):  # see _engine: one threading layer
+        with eng.threading():
             W, H = initialize(X, k, init, rng, eng)
 
-    penalty = penalty_for((n, m), alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio)
     if max_inner is not None:
         max_inner = v.check_int(max_inner, "max_inner", low=1)
-    return _iterate(X, W, H, solver=solver, beta_loss=beta_loss, tol=tol, max_iter=max_iter,
-                    penalty=penalty, update_H=update_H, callback=callback, engine=engine,
-                    max_inner=max_inner, extrapolate=extrapolate)
+    return _run(eng, X, W, H, options, update_H=update_H, callback=callback,
+                max_inner=max_inner, extrapolate=extrapolate)
 
 
-def _iterate(X, W, H, *, beta_loss, **options):
-    """Run the solver for ``beta_loss`` on arrays the caller owns (they may be written into)."""
-    if beta_loss == "kullback-leibler":
-        options.pop("solver"), options.pop("max_inner"), options.pop("extrapolate")
-        return fit_kl(X, W, H, **options)
-    return fit_frobenius(X, W, H, **options)
-
-
-def refine_W(X, W, H, *, solver=DEFAULT_SOLVER, beta_loss=DEFAULT_BETA_LOSS, tol=DEFAULT_TOL,
-             max_iter=DEFAULT_MAX_ITER, alpha_W=0.0, alpha_H="same", l1_ratio=0.0):
+def refine_W(X, W, H, options):
     """Solve for W with H fixed, starting from W, which is updated in place (so the
-    caller must own it). Used to make the W of a fit exactly what ``transform`` gives."""
-    penalty = penalty_for(X.shape, alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio)
-    return _iterate(check_input(X), W, H, solver=solver, beta_loss=beta_loss, tol=tol,
-                    max_iter=max_iter, penalty=penalty, update_H=False, callback=None,
-                    engine="fast", max_inner=1, extrapolate=False)
+    caller must own it). Used to make the W of a fit exactly what ``transform`` gives.
 
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    W : ndarray of shape (n_samples, n_components)
+    H : ndarray of shape (n_components, n_features)
+    options : SolverOptions
+        The loss, solver, stopping rule and penalty (``init`` is not used).
 
-def _least_squares_start(X, H):
-    """W0 = max(0, X H^T (H H^T)^-1): the unconstrained solution, projected.
-
-    A far better start for the (convex) W-only problem than a constant, so ``transform``
-    converges in a few sweeps.
+    Returns
+    -------
+    NMFResult
     """
-    k = H.shape[0]
-    G = H @ H.T
-    G += (1e-10 * max(np.trace(G) / k, 1e-300)) * np.eye(k, dtype=G.dtype)
-    P = np.asarray(X @ H.T)
-    W = np.linalg.solve(G, P.T).T
-    return np.ascontiguousarray(np.maximum(W, 0), dtype=X.dtype)
+    options = _options(options, {}, "refine_W").resolve()
+    return _run(make_engine("fast"), check_input(X), W, H, options, update_H=False,
+                callback=None, max_inner=1, extrapolate=False)
+
+
+def _options(options, settings, owner):
+    if options is None:
+        options = SolverOptions()
+    elif not isinstance(options, SolverOptions):
+        raise TypeError(f"{owner}() needs options as a SolverOptions; got {type(options).__name__}.")
+    for name in settings:
+        if name not in _SETTINGS:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
+    return replace(options, **settings) if settings else options
+
+
+def _run(eng, X, W, H, options, **loop):
+    """Run the resolved ``options``' solver on arrays the caller owns (they may be written
+    into)."""
+    return solve(eng, X, W, H, beta_loss=options.beta_loss, solver=options.solver,
+                 tol=float(options.tol), max_iter=int(options.max_iter),
+                 penalty=options.penalty(X.shape), **loop)
 
 
 def _check_factor(A, shape, name, dtype):

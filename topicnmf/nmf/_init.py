@@ -8,11 +8,27 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from ._engine import make_engine
+
 
 def mean_of(X):
     """Mean of all entries of X (zeros included), without densifying a sparse X."""
     n, m = X.shape
     return float(X.sum()) / (n * m)
+
+
+def least_squares_start(X, H):
+    """W0 = max(0, X H^T (H H^T)^-1): the unconstrained solution for a fixed H, projected.
+
+    A far better start for the (convex) W-only problem than a constant, so ``transform``
+    converges in a few sweeps.
+    """
+    k = H.shape[0]
+    G = H @ H.T
+    G += (1e-10 * max(np.trace(G) / k, 1e-300)) * np.eye(k, dtype=G.dtype)
+    P = np.asarray(X @ H.T)
+    W = np.linalg.solve(G, P.T).T
+    return np.ascontiguousarray(np.maximum(W, 0), dtype=X.dtype)
 
 
 def _orthonormalize(Y, engine):
@@ -62,7 +78,8 @@ def initialize(X, n_components, init, rng, engine=None):
     n_components : int
     init : {'nndsvd', 'nndsvda', 'nndsvdar', 'random'}
     rng : numpy.random.Generator
-    engine : the solver's engine (``_engine``), for the products of the randomized SVD
+    engine : ArrayEngine, optional
+        For the products of the randomized SVD; None: the fast engine.
     """
     dtype = X.dtype
     n, m = X.shape
@@ -75,8 +92,6 @@ def initialize(X, n_components, init, rng, engine=None):
         return W.astype(dtype), np.asfortranarray(H, dtype=dtype)
 
     if engine is None:
-        from ._engine import make_engine
-
         engine = make_engine("fast")
     Xs = X.tocsr() if sp.issparse(X) else X
     U, S, Vt = randomized_svd(Xs, k, rng, engine)

@@ -9,7 +9,9 @@ given only the two products it needs, ``P = X B`` (rows, k) and the Gram matrix
 So one function updates both factors, and X never appears here: the sparse products are
 computed by the caller.
 
-All functions update ``A`` in place and return nothing.
+All rules update ``A`` in place (``hals`` returns nothing either; the engines measure its
+step). ``kl_multiplicative`` is the Kullback-Leibler rule, which needs other products (see
+``_kl``).
 """
 
 import numpy as np
@@ -61,4 +63,24 @@ def alternating_least_squares(A, P, G, l1, l2):
     np.maximum(sol.T, 0, out=A)
 
 
-UPDATES = {"cd": hals, "mu": multiplicative, "als": alternating_least_squares}
+def kl_multiplicative(A, N, s, l1, l2):
+    """Lee & Seung (2001) multiplicative update for the Kullback-Leibler divergence.
+
+    A <- A * N / (s + l1 + l2 A)      (elementwise; s broadcast over the rows of A)
+
+    with N = R B (R = X / (A B^T) at X's nonzeros) and s = 1^T B, the column sums of B:
+    W <- W * (R H^T) / (1 H^T) and H^T <- H^T * (R^T W) / (1^T W).
+    """
+    eps = np.finfo(A.dtype).eps
+    denom = s + l1 + (l2 * A if l2 else 0.0)
+    A *= N / np.maximum(denom, eps)
+
+
+def repeat_sweeps(sweep, A, P, G, l1, l2, max_sweeps, delta):
+    """Up to ``max_sweeps`` sweeps ``sweep(A, P, G, l1, l2)`` (each returning its squared
+    step), stopping once one moves A by at most ``delta``^2 times the first's squared step
+    (Gillis & Glineur 2012: the products P and G are reused while that buys progress)."""
+    first = sweep(A, P, G, l1, l2)
+    for _ in range(max_sweeps - 1):
+        if sweep(A, P, G, l1, l2) <= delta * delta * first:
+            break

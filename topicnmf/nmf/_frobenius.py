@@ -1,0 +1,202 @@
+"""The Frobenius loss: X ~ W H on a nonnegative, possibly sparse X.
+
+Shapes: X (n_samples, n_features), W (n_samples, k), H (k, n_features).
+
+Objective, as in scikit-learn:
+
+    0.5 ||X - W H||_F^2 + l1_W |W|_1 + 0.5 l2_W ||W||_F^2 + l1_H |H|_1 + 0.5 l2_H ||H||_F^2
+
+with l1_W = alpha_W * l1_ratio * n_features, l2_W = alpha_W * (1 - l1_ratio) * n_features,
+and the same for H with n_samples.
+
+The loss is computed from X's nonzeros only, never from a dense W @ H:
+
+    ||X - W H||^2 = ||X||^2 - 2 tr(W^T X H^T) + tr((W^T W)(H H^T))
+
+and the two middle terms come for free from the products each update needs anyway.
+
+Every array operation goes through the engine (``_engine.ArrayEngine``); which update
+runs comes from the solver table (``_solvers.SOLVERS``).
+"""
+
+import time
+
+import numpy as np
+
+from . import _updates
+from ._common import Extrapolation, NMFResult, _check_finite, _record, _stalled
+
+INNER_DELTA = 0.1  # stop inner sweeps once one moves less than this times the first
+
+
+def inner_sweeps(nnz, n_rows, n_other, k, alpha=0.5):
+    """How many HALS sweeps to make per product, after Gillis & Glineur (2012).
+
+    A sweep of a factor with ``n_rows`` rows costs ~ n_rows k^2; the products it needs
+    (X B and B^T B) cost ~ nnz k + n_other k^2. Reusing them for up to
+    1 + alpha * (1 + cost(products) / cost(sweep)) sweeps buys progress cheaply.
+    """
+    rho = 1.0 + (nnz / k + n_other) / max(n_rows, 1)
+    return 1 + int(alpha * rho)
+
+
+def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=True,
+                  callback=None, max_inner=1, extrapolate=None):
+    """Iterate ``solver`` (a ``_solvers.Solver``) from (W, H) until the objective stops
+    decreasing.
+
+    Stops when the iterations lower the objective by ``tol`` or less, relative to it:
+    (f_prev - f) / f_prev <= tol, averaged over the last three (accepted) iterations.
+    One iteration updates W (with X H^T computed once) and then H (with X^T W computed
+    once). With HALS (``solver.rows``) each update makes up to ``max_inner`` sweeps (None:
+    chosen from the cost of the products; 1: plain HALS, the same iterates as
+    scikit-learn's 'cd'), and ``extrapolate`` (None: the solver's default) adds the
+    adaptive extrapolation of :class:`~._common.Extrapolation`; a step that raises the
+    objective is undone, so the loss history never increases.
+
+    W and H must be arrays the caller owns and hands over: they may be written into.
+
+    Returns
+    -------
+    NMFResult
+    """
+    X = engine.as_matrix(X)
+    with engine.threading():
+        if update_H:
+            if extrapolate is None:
+                extrapolate = solver.extrapolate
+            return _fit_both(engine, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
+                             penalty=penalty, callback=callback, max_inner=max_inner,
+                             extrapolate=extrapolate)
+        return _fit_W(engine, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
+                      penalty=penalty, callback=callback)
+
+
+def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inner, extrapolate):
+    n, m = X.shape
+    k = W.shape[1]
+    pen = penalty
+    rule = getattr(eng, solver.update)  # A <- update(A, P = X B, G = B^T B)
+    if solver.rows:
+        nnz = eng.nnz(X)
+        inner_W = max_inner or inner_sweeps(nnz, n, m, k)
+        inner_H = max_inner or inner_sweeps(nnz, m, n, k)
+        Xt = eng.fused_transpose(X, W)  # X^T, when the engine gathers X^T W in the H sweep
+    else:
+        inner_W = inner_H = 1
+        Xt = None
+
+    def update_W(A_in, A_out, B, G, beta):
+        if solver.rows:
+            # A_out <- HALS sweeps from A_in for min ||X - A B^T||, X B fused in; extrapolated
+            eng.hals_rows(X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, inner_W, INNER_DELTA, beta)
+        else:  # (the multiplicative and ALS updates extrapolate H only)
+            eng.copy_into(A_out, A_in)
+            rule(A_out, eng.dot(X, B), G, pen.l1_W, pen.l2_W)
+
+    def update_H(A_in, A_out, B, G):
+        """A_out <- the update of A_in = H^T given B = W; returns <A_out, X^T W>."""
+        if Xt is not None:
+            return eng.hals_rows(Xt, B, G, A_in, A_out, pen.l1_H, pen.l2_H, inner_H,
+                                 INNER_DELTA, 0.0)
+        P = eng.tdot(X, B)  # X^T W
+        eng.copy_into(A_out, A_in)
+        _updates.repeat_sweeps(rule, A_out, P, G, pen.l1_H, pen.l2_H, inner_H, INNER_DELTA)
+        return eng.vdot(A_out, P)
+
+    def objective(Wc, Htc, cross, G_W, G_H):
+        # ||X - W H||^2 = ||X||^2 - 2 <H^T, X^T W> + <W^T W, H H^T>, from X's nonzeros only
+        half = 0.5 * max(norm_X2 - 2.0 * cross + eng.vdot(G_W, G_H), 0.0)
+        return half, half + pen.on_W(eng, Wc) + pen.on_H(eng, Htc)
+
+    norm_X2 = eng.squared_norm(X)
+    W = eng.asfactor(W)
+    Ht = eng.asfactor(H.T)  # (n_features, k): both factors are updated row-major
+    del H  # (a view when H came column-major, as from initialize)
+    G_H = eng.gram(Ht)  # H H^T
+    error_half, loss = objective(W, Ht, eng.vdot(Ht, eng.tdot(X, W)), eng.gram(W), G_H)
+    # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
+    # extrapolation direction) and a spare for the extrapolated and the updated H^T.
+    W_new = eng.empty_like(W)
+    Ht_prev = None
+    H_spare = eng.empty_like(Ht)
+    losses = [loss]
+    accepted = [loss]
+    ex = Extrapolation() if extrapolate else None
+    start = time.perf_counter()
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        beta = ex.beta if ex is not None and n_iter > ex.warmup else 0.0
+        if beta and Ht_prev is not None:
+            Hy = H_spare
+            eng.extrapolate(Hy, Ht, Ht_prev, beta)  # H_y = max(0, H + beta (H - H_prev))
+            G_y = eng.gram(Hy)
+        else:
+            Hy, G_y = Ht, G_H
+        update_W(W, W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
+        G_W = eng.gram(W_new)  # W^T W
+        Ht_new = H_spare  # H_y is no longer needed
+        cross = update_H(Ht, Ht_new, W_new, G_W)
+        G_new = eng.gram(Ht_new)
+        new_half, new_loss = objective(W_new, Ht_new, cross, G_W, G_new)
+        _check_finite(new_loss, solver.name, n_iter)
+        previous = losses[-1]
+        step_taken = not beta or new_loss <= previous
+        if step_taken:
+            W, W_new = W_new, W
+            H_spare = Ht_prev if Ht_prev is not None else eng.empty_like(Ht)
+            Ht_prev, Ht, G_H = Ht, Ht_new, G_new
+            error_half, loss = new_half, new_loss
+            accepted.append(loss)
+            if beta:
+                ex.accepted()
+        else:  # the extrapolated step went uphill: undo it and extrapolate less
+            ex.rejected()
+            Ht_prev = None
+        _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
+        # a rejected step leaves the loss unchanged and says nothing about convergence
+        if step_taken and _stalled(accepted, tol):
+            converged = True
+            break
+    del W_new, Ht_prev, H_spare
+    return _result(eng, W, eng.to_numpy(Ht).T, n_iter, losses, error_half, converged, start)
+
+
+def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
+    """W only, with H fixed (the convex problem ``transform`` solves): X H^T and H H^T are
+    computed once, and each iteration is one update of W from them."""
+    pen = penalty
+    rule = getattr(eng, solver.update)
+    Ht = eng.asfactor(H.T)
+    W = eng.asfactor(W)  # updated in place: the caller hands over its own array
+    norm_X2 = eng.squared_norm(X)
+    P = eng.dot(X, Ht)
+    G = eng.gram(Ht)
+    penalty_H = pen.on_H(eng, Ht)
+
+    def objective():
+        half = 0.5 * max(norm_X2 - 2.0 * eng.vdot(W, P) + eng.vdot(G, eng.gram(W)), 0.0)
+        return half, half + pen.on_W(eng, W) + penalty_H
+
+    error_half, loss = objective()
+    losses = [loss]
+    start = time.perf_counter()
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        rule(W, P, G, pen.l1_W, pen.l2_W)
+        error_half, loss = objective()
+        _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
+        if _stalled(losses, tol):
+            converged = True
+            break
+    return _result(eng, W, H, n_iter, losses, error_half, converged, start)
+
+
+def _result(eng, W, H, n_iter, losses, error_half, converged, start):
+    return NMFResult(
+        W=eng.to_numpy(W), H=H, n_iter=n_iter, loss_history=np.asarray(losses),
+        reconstruction_err=float(np.sqrt(2.0 * error_half)), converged=converged,
+        elapsed=time.perf_counter() - start,
+    )
