@@ -7,16 +7,12 @@ The format readers and the decoding live in :mod:`topicnmf.readers`.
 """
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
 
 from .errors import CorpusError, ParameterError
-from .readers import csv_rows, decode_bytes, jsonl_rows, read_text_file
-
-__all__ = ["Corpus", "CorpusStats", "DEFAULT_EXTENSIONS", "DEFAULT_MAX_FILE_MB", "Document",
-           "ReadLog", "ReadOptions", "Skipped", "TABLE_SUFFIXES", "decode_bytes", "from_texts",
-           "iter_documents", "read_corpus"]
+from .readers import csv_rows, decode_bytes, jsonl_rows, read_text_file  # noqa: F401 (decode_bytes: API)
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc")
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
@@ -287,11 +283,10 @@ def iter_documents(path, options=None, *, log=None, **settings):
     if not p.exists():
         raise CorpusError(f"{path}: no such file or folder; check the path.")
     if not p.is_dir():
-        name = p.name.lower()
         if options.folder_labels:
             raise CorpusError(f"{path}: folder_labels needs a folder as input; for a table, "
                               "use label_column.")
-        if not name.endswith(TABLE_SUFFIXES):
+        if not p.name.lower().endswith(TABLE_SUFFIXES):
             raise CorpusError(
                 f"{path}: a single file must be .csv, .tsv or .jsonl(.gz); "
                 "for plain text files, pass the folder that holds them."
@@ -303,12 +298,10 @@ def iter_documents(path, options=None, *, log=None, **settings):
 
 def _options(options, settings):
     if options is None:
-        options = ReadOptions(**settings)
-    elif not isinstance(options, ReadOptions):
+        return ReadOptions(**settings)
+    if not isinstance(options, ReadOptions):
         raise ParameterError(f"options must be a ReadOptions; got {options!r}.")
-    elif settings:
-        options = ReadOptions(**{**{f.name: getattr(options, f.name) for f in fields(options)}, **settings})
-    return options
+    return replace(options, **settings) if settings else options  # replace() validates anew
 
 
 def _documents(path, options, log):
