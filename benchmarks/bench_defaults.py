@@ -22,7 +22,7 @@ from _corpora import load, topicnmf_reference
 from topicnmf import evaluate
 from topicnmf.clean import drop_lines, repeated_lines
 from topicnmf.nmf import factorize
-from topicnmf.pipeline import DEFAULT_INIT
+from topicnmf.config import DEFAULT_INIT
 from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze
 from topicnmf.topics import balance
 from topicnmf.vectorize import VectorizeOptions, vectorize
@@ -44,7 +44,7 @@ VARIANTS = {
     "L1 alpha 1e-5": (P, V, {"alpha_W": 1e-5, "l1_ratio": 1.0}, None),
     "L2 alpha 1e-5": (P, V, {"alpha_W": 1e-5, "l1_ratio": 0.0}, None),
     "L2 alpha 1e-4": (P, V, {"alpha_W": 1e-4, "l1_ratio": 0.0}, None),
-    "KL loss (mu)": (P, V, {"beta_loss": "kullback-leibler", "solver": "mu", "init": "nndsvda"}, None),
+    "KL loss (mu)": (P, V, {"beta_loss": "kullback-leibler", "init": "nndsvda"}, None),
     "dominant topic from raw W": (P, V, {}, None),
 }
 RAW_W = {"dominant topic from raw W"}  # skip topics.balance when reading the dominant topic
@@ -87,7 +87,7 @@ def main(argv=None):
                 top = evaluate.top_term_indices(H, 10)
                 top_ref = np.array([[index[dtm.terms[j]] for j in row] for row in top])
                 dominant = [int(d) if W[i, d] > 0 else None for i, d in enumerate(W.argmax(axis=1))]
-                nmi = evaluate.label_agreement(dominant, labels)["nmi"]
+                nmi = evaluate.label_agreement(dominant, labels).nmi
                 print(f"| {name} | {k} | {variant} | {evaluate.npmi(R, top_ref).mean():.3f} | "
                       f"{evaluate.diversity(top_ref):.2f} | {nmi:.3f} | {dtm.shape[1]} | {fit.n_iter} | "
                       f"{seconds:.1f} |", flush=True)

@@ -63,8 +63,7 @@ def run_topicnmf(texts, labels, k, seeds, runs):
     top = evaluate.top_term_indices(result.topics.H, N_TOP)
     seed_tops = [evaluate.top_term_indices(factorize(X, k, init="random", random_state=s).H, N_TOP)
                  for s in range(seeds)]
-    _, subsample = evaluate.stability(X, result.topics.H, n_runs=runs,
-                                      init=result.parameters["nmf"]["init"])
+    _, subsample = evaluate.stability(X, result.topics.H, n_runs=runs, options=result.config.nmf)
     R, index = topicnmf_reference(texts)
     top_ref = np.array([[index[result.dtm.terms[j]] for j in row] for row in top])
     dominant = result.topics.doc_topics["dominant_topic"].tolist()
@@ -134,7 +133,7 @@ def main(argv=None):
             R, top, dominant, seeds, subsample, seconds = systems[label]()
             agreement = evaluate.label_agreement(dominant, labels)
             print(f"| {name} | {k} | {label} | {evaluate.npmi(R, top).mean():.3f} | "
-                  f"{evaluate.diversity(top):.2f} | {agreement['nmi']:.3f} | {agreement['ami']:.3f} | "
+                  f"{evaluate.diversity(top):.2f} | {agreement.nmi:.3f} | {agreement.ami:.3f} | "
                   f"{seeds:.2f} | {subsample:.2f} | {seconds:.1f} |", flush=True)
 
 

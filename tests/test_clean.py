@@ -167,9 +167,9 @@ def test_a_model_saved_before_cleaning_existed_reads_new_text_as_it_did(tmp_path
     path.write_text(json.dumps(meta), encoding="utf-8")
     from topicnmf.model import load_model
 
-    options = load_model(out).preprocess
-    assert options.clean_email == "never" and not options.boilerplate_lines
-    assert "thunderbird" in Analyzer(options)(MESSAGE)
+    fitted = load_model(out).preprocess
+    assert fitted.options.clean_email == "never" and not fitted.boilerplate_lines
+    assert "thunderbird" in Analyzer(fitted)(MESSAGE)
     new = tmp_path / "new"
     new.mkdir()
     (new / "mail.txt").write_text(MESSAGE, encoding="utf-8")

@@ -13,7 +13,8 @@ from topicnmf.cli import main
 
 from conftest import BUNDLED
 
-EXPECTED_FILES = {"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html", "model"}
+EXPECTED_FILES = {"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html", "model",
+                  "config.toml"}
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +98,11 @@ def test_help_explains_options_with_defaults():
         ("empty", [], 1, "no text files found"),
         ("binary", [], 1, r"no readable text in 2 file(s) (binary)"),
         ("stopwords", [], 1, "no terms left after preprocessing"),
-        ("few", ["--topics", "50"], 1, "--topics 50 is more than the corpus supports"),
+        ("few", ["--topics", "50"], 1, "--topics=50 is more than the corpus supports"),
         ("few", ["--solver", "magic"], 2, "argument --solver: invalid choice: 'magic'"),
         ("few", ["--formats", "pdf"], 2, "unknown format(s) pdf"),
         ("few", ["--topics", "0"], 2, "expected a positive integer, got '0'"),
-        ("few", ["--min-df", "50"], 1, "every term was filtered out by min_df=50"),
+        ("few", ["--min-df", "50"], 1, "every term was filtered out by --min-df=50"),
     ],
 )
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, make, args, code, message):
@@ -146,7 +147,8 @@ def test_csv_input_with_text_column(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(path), "--text-column", "body", "--id-column", "ref", "-k", "6",
                  "--formats", "csv,json", "--stem", "--ngrams", "2", "--out", str(out), "-q"]) == 0
-    assert {p.name for p in out.iterdir()} == {"topics.csv", "doc_topics.csv", "topics.json", "model"}
+    assert {p.name for p in out.iterdir()} == {"topics.csv", "doc_topics.csv", "topics.json", "model",
+                                              "config.toml"}
     doc_topics = pd.read_csv(out / "doc_topics.csv")
     assert doc_topics.doc_id.tolist() == [r["ref"] for r in rows]
     terms = pd.read_csv(out / "topics.csv").term

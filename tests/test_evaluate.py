@@ -60,8 +60,8 @@ def test_pairwise_agreement_of_runs():
 
 def test_label_agreement():
     perfect = evaluate.label_agreement([1, 1, 2, 2, None], ["a", "a", "b", "b", "c"])
-    assert perfect["nmi"] == pytest.approx(1) and perfect["ami"] == pytest.approx(1)
-    assert perfect["n_documents"] == 4
+    assert perfect.nmi == pytest.approx(1) and perfect.ami == pytest.approx(1)
+    assert perfect.n_documents == 4
     assert evaluate.label_agreement([1], ["a"]) is None
 
 
@@ -70,9 +70,9 @@ def test_quality_flags():
     H = np.array([[1.0, 0.5, 0.0], [0.0, 0.0, 1.0]])
     top = [[0, 1], [2, 0]]
     q = evaluate.topic_quality(X, W, H, top, ["a", "b", "c"])
-    assert "few_documents" in q[0]["flags"] and "few_documents" not in q[1]["flags"]
-    assert "low_coherence" in q[1]["flags"]  # c and a never share a document
-    assert q[0]["suggested_stop_words"] == ["a", "b"] and "common_words" in q[0]["flags"]
+    assert "few_documents" in q[0].flags and "few_documents" not in q[1].flags
+    assert "low_coherence" in q[1].flags  # c and a never share a document
+    assert q[0].suggested_stop_words == ("a", "b") and "common_words" in q[0].flags
 
 
 def test_stability_is_high_for_real_structure_and_low_for_noise():
@@ -177,12 +177,13 @@ def test_coherence_against_a_reference_corpus(tmp_path, capsys):
 def test_regularizing_one_factor_only_is_warned(caplog):
     from topicnmf import pipeline
     from topicnmf.corpus import read_corpus
+    from topicnmf.nmf import SolverOptions
 
     corpus = read_corpus(BUNDLED)
     with caplog.at_level("WARNING", logger="topicnmf"):
-        pipeline.fit(corpus, n_topics=6, nmf=pipeline.NMFOptions(alpha_W=0.0, alpha_H=1e-5, l1_ratio=1.0))
+        pipeline.fit(corpus, n_topics=6, nmf=SolverOptions(alpha_W=0.0, alpha_H=1e-5, l1_ratio=1.0))
     assert "only H is regularized" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="topicnmf"):
-        pipeline.fit(corpus, n_topics=6, nmf=pipeline.NMFOptions(alpha_W=1e-6))
+        pipeline.fit(corpus, n_topics=6, nmf=SolverOptions(alpha_W=1e-6))
     assert "regularized" not in caplog.text

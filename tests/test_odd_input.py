@@ -159,7 +159,7 @@ def test_unreadable_file_is_skipped(tmp_path):
         ("docs.jsonl", '{"text": "fine words here"}\n{"text": broken}\n', [], 1, "line 2 is not valid JSON"),
         ("docs.jsonl", '["not", "an", "object"]\n', [], 1, "line 1 is not a JSON object"),
         ("docs.csv", "text\n\n  \n", [], 1, "every row has an empty 'text' cell"),
-        ("docs.csv", "id,text\n1,hello\n", ["--id-column", "ref"], 1, "no column 'ref' for id_column"),
+        ("docs.csv", "id,text\n1,hello\n", ["--id-column", "ref"], 1, "no column 'ref' for --id-column"),
         ("docs.csv", b"text\n\x00\x01\x02\x03", [], 1, "looks binary, not a text table"),
         ("docs.jsonl.gz", b"not gzip at all", [], 1, "cannot read"),
     ],
@@ -257,7 +257,7 @@ def test_not_enough_memory_is_refused_before_fitting(tmp_path, capsys, monkeypat
     code, out = run_folder(tmp_path, [sample_text(i) for i in range(6)], "-k", "2", "--min-df", "1")
     err = capsys.readouterr().err
     assert code == 1
-    assert "but only 0.0 GiB is available; cap the vocabulary with --max-features" in err
+    assert "but only 0.0 GiB is available; cap the vocabulary (--max-features)" in err
     assert not out.exists()
 
 

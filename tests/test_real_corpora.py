@@ -53,7 +53,7 @@ def _against_scikit_learn(texts, labels, k):
     index = {t: i for i, t in enumerate(ref.terms)}
     top = evaluate.top_term_indices(result.topics.H, 10)
     ours = (evaluate.npmi(ref.X, np.array([[index[result.dtm.terms[j]] for j in r] for r in top])).mean(),
-            result.evaluation["labels"]["nmi"])
+            result.evaluation.labels.nmi)
 
     vec = TfidfVectorizer(stop_words="english", min_df=2, max_df=0.95)
     X = vec.fit_transform(texts)
@@ -65,7 +65,7 @@ def _against_scikit_learn(texts, labels, k):
     R = count.fit_transform(texts)
     terms = vec.get_feature_names_out()
     sk_top = np.array([[count.vocabulary_[terms[j]] for j in r] for r in evaluate.top_term_indices(sk.components_, 10)])
-    theirs = (evaluate.npmi(R, sk_top).mean(), evaluate.label_agreement(list(W.argmax(axis=1)), labels)["nmi"])
+    theirs = (evaluate.npmi(R, sk_top).mean(), evaluate.label_agreement(list(W.argmax(axis=1)), labels).nmi)
     return result, {"topicnmf": ours, "sklearn": theirs}
 
 

@@ -31,7 +31,7 @@ def test_everything_filtered_gives_clear_errors():
 def test_build_topics_orders_by_prevalence_and_normalizes():
     W = np.array([[0.1, 1.0], [0.0, 2.0], [0.5, 0.0], [0.0, 0.0]])
     H = np.array([[0.0, 3.0, 1.0], [2.0, 0.0, 1.0]])
-    m = build_topics(W, H, doc_ids=["a", "b", "c", "d"], texts=["x"] * 4,
+    m = build_topics(W, H, doc_ids=["a", "b", "c", "d"],
                      display_terms=["t0", "t1", "t2"], top_terms=2, n_representative=2)
     # component 1 carries the most weight, so it becomes topic 1
     assert m.top_terms(1) == ["t0", "t2"]
@@ -54,7 +54,7 @@ def test_topics_do_not_depend_on_the_arbitrary_scaling_of_the_factors():
     W = np.array([[1.0, 0.8], [0.2, 1.0], [0.9, 0.1]])
     H = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
     D = np.array([0.5, 4.0])
-    kwargs = dict(doc_ids=["a", "b", "c"], texts=["x"] * 3, display_terms=["t0", "t1", "t2"])
+    kwargs = dict(doc_ids=["a", "b", "c"], display_terms=["t0", "t1", "t2"])
     m = build_topics(W, H, **kwargs)
     scaled = build_topics(W * D, H / D[:, None], **kwargs)
     pd.testing.assert_frame_equal(m.doc_topics, scaled.doc_topics)

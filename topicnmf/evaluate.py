@@ -6,7 +6,7 @@ Top terms are passed as index arrays into the columns of the document-term matri
 ``top`` has shape (n_topics, n_top), ranked, best first.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -146,25 +146,33 @@ def pairwise_agreement(tops):
     return A
 
 
+@dataclass(frozen=True)
+class LabelAgreement:
+    """NMI and AMI of the dominant topics against known labels, over ``n_documents``."""
+
+    nmi: float
+    ami: float
+    n_documents: int
+
+
 def label_agreement(dominant, labels):
-    """NMI and AMI between dominant topics and known labels, over documents that have both."""
+    """:class:`LabelAgreement` of dominant topics with known labels, over the documents that
+    have both; None when fewer than two do."""
     pairs = [(d, label) for d, label in zip(dominant, labels)
              if label is not None and d is not None and d == d]  # d == d drops NaN/NA
     if len(pairs) < 2:
         return None
     ds, ls = zip(*pairs)
     ds = [int(d) for d in ds]
-    return {
-        "nmi": float(normalized_mutual_info_score(ls, ds)),
-        "ami": float(adjusted_mutual_info_score(ls, ds)),
-        "n_documents": len(pairs),
-    }
+    return LabelAgreement(nmi=float(normalized_mutual_info_score(ls, ds)),
+                          ami=float(adjusted_mutual_info_score(ls, ds)), n_documents=len(pairs))
 
 
-def stability(X, H_ref, *, n_runs=5, sample=0.8, seed=0, n_top=10, **nmf_options):
+def stability(X, H_ref, *, n_runs=5, sample=0.8, seed=0, n_top=10, options=None):
     """Greene et al. (2014) stability: refit on ``n_runs`` random subsamples of the documents
-    (``sample`` of them each), match each run's topics to the reference H_ref, and return
-    (per-topic mean agreement, overall mean agreement)."""
+    (``sample`` of them each) with the solver ``options`` (:class:`~topicnmf.nmf.SolverOptions`),
+    match each run's topics to the reference H_ref, and return (per-topic mean agreement,
+    overall mean agreement)."""
     from .nmf import factorize
 
     n = X.shape[0]
@@ -175,7 +183,7 @@ def stability(X, H_ref, *, n_runs=5, sample=0.8, seed=0, n_top=10, **nmf_options
     agreements = []
     for _ in range(n_runs):
         rows = np.sort(rng.choice(n, size=min(size, n), replace=False))
-        result = factorize(X[rows], k, random_state=int(rng.integers(2**31)), **nmf_options)
+        result = factorize(X[rows], k, options=options, random_state=int(rng.integers(2**31)))
         agreements.append(match_topics(top_ref, top_term_indices(result.H, n_top)).agreement)
     A = np.asarray(agreements)
     return A.mean(axis=0), float(A.mean())
@@ -189,8 +197,23 @@ COMMON_TERM_DF = 0.4
 LEAKY_SHARE = 0.3
 
 
+@dataclass(frozen=True)
+class TopicQuality:
+    """How good one topic is, and the flags a reader should see (see :func:`topic_quality`).
+
+    ``npmi_reference`` is set when a reference corpus was given.
+    """
+
+    npmi: float
+    umass: float
+    flags: tuple = ()
+    duplicate_of: tuple = ()
+    suggested_stop_words: tuple = ()
+    npmi_reference: float | None = None
+
+
 def topic_quality(X, W, H, top, display_terms):
-    """Per topic: NPMI, UMass and the flags a reader should see.
+    """Per topic a :class:`TopicQuality`: NPMI, UMass and flags.
 
     Flags: ``low_coherence`` (NPMI under 0.05: the top terms rarely share documents),
     ``near_duplicate`` (top-term overlap of at least 0.5 with another topic),
@@ -210,21 +233,55 @@ def topic_quality(X, W, H, top, display_terms):
         flags = []
         if coherence[t] < LOW_NPMI:
             flags.append("low_coherence")
-        twins = [int(u) + 1 for u in np.flatnonzero(J[t] >= DUPLICATE_OVERLAP)]
+        twins = tuple(int(u) + 1 for u in np.flatnonzero(J[t] >= DUPLICATE_OVERLAP))
         if twins:
             flags.append("near_duplicate")
         weights = np.sort(W[:, t])[::-1]
         total = weights.sum()
         if total > 0 and weights[:2].sum() > FEW_DOCUMENTS_SHARE * total:
             flags.append("few_documents")
-        common = [display_terms[j] for j in top[t] if df[j] > COMMON_TERM_DF and H[t, j] > 0]
+        common = tuple(display_terms[j] for j in top[t] if df[j] > COMMON_TERM_DF and H[t, j] > 0)
         if len(common) >= LEAKY_SHARE * len(top[t]) and common:
             flags.append("common_words")
-        out.append({
-            "npmi": float(coherence[t]),
-            "umass": float(mass[t]),
-            "flags": flags,
-            "duplicate_of": twins,
-            "suggested_stop_words": common if "common_words" in flags else [],
-        })
-    return out
+        out.append(TopicQuality(
+            npmi=float(coherence[t]), umass=float(mass[t]), flags=tuple(flags), duplicate_of=twins,
+            suggested_stop_words=common if "common_words" in flags else (),
+        ))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """Which of ``runs`` restarts was kept: the one whose topics agree best with the others'."""
+
+    runs: int
+    chosen_seed: int
+    agreement: float
+    mean_agreement: float
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference corpus NPMI was also computed on."""
+
+    source: str
+    n_documents: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Overall scores of a fitted topic model; optional parts are None when not measured."""
+
+    npmi_mean: float
+    umass_mean: float
+    diversity: float
+    relative_error: float
+    npmi_reference_mean: float | None = None
+    reference: Reference | None = None
+    consensus: Consensus | None = None
+    labels: LabelAgreement | None = None
+
+    def to_dict(self):
+        """Plain data, parts not measured left out."""
+        return {f.name: (asdict(v) if hasattr(v, "__dataclass_fields__") else v)
+                for f in fields(self) if (v := getattr(self, f.name)) is not None}

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFileError
-from .preprocess import PreprocessOptions
+from .preprocess import Preprocessing
 from .vectorize import VectorizeOptions
 
 MODEL_SCHEMA = "topicnmf.model/1"
@@ -27,6 +27,7 @@ class SavedModel:
     """What scoring new documents needs.
 
     H : ndarray (n_topics, n_terms), topics in report order; idf : ndarray (n_terms,)
+    preprocess : Preprocessing, the fitted preprocessing (options and boilerplate lines)
     """
 
     H: np.ndarray
@@ -34,7 +35,7 @@ class SavedModel:
     terms: tuple
     display_terms: tuple
     labels: tuple
-    preprocess: PreprocessOptions
+    preprocess: Preprocessing
     vectorize: VectorizeOptions
     parameters: dict
 
@@ -107,7 +108,7 @@ def load_model(path):
         model = SavedModel(
             H=H, idf=idf, terms=terms, display_terms=tuple(meta["display_terms"]),
             labels=tuple(meta["labels"]),
-            preprocess=PreprocessOptions.from_dict(meta["preprocess"]),
+            preprocess=Preprocessing.from_dict(meta["preprocess"]),
             vectorize=VectorizeOptions(**meta["vectorize"]),
             parameters=meta["parameters"],
         )

@@ -3,20 +3,27 @@
     documents -> cleaned text -> tokens -> TF-IDF matrix X -> (W, H) -> topics
     corpus.py    clean.py        preprocess.py  vectorize.py  nmf/      topics.py
 
-``fit`` and ``score`` take values and return values; reading files and writing reports
-belong to the shells (``corpus``, ``report``, ``model``, ``cli``).
+:func:`run` takes a source (a path or a :class:`~topicnmf.corpus.Corpus`) and a
+:class:`~topicnmf.config.RunConfig` and returns a :class:`Run`: the result, the sweep that
+chose the number of topics (``n_topics='auto'``) and the model to save. It owns choosing k,
+restarts and their consensus, the reference corpus and packaging the model; the command
+line only parses, calls it and writes. Writing reports belongs to the shells (``report``,
+``model``, ``cli``).
 """
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import __version__
+from .config import RunConfig, parse_range
+from .corpus import Corpus, CorpusStats, read_corpus
 from .errors import CorpusError, ParameterError
 from .evaluate import (
+    Consensus,
+    Evaluation,
+    Reference,
     diversity,
     label_agreement,
     npmi,
@@ -24,293 +31,275 @@ from .evaluate import (
     top_term_indices,
     topic_quality,
 )
-from .nmf import factorize
-from .nmf._factorize import DEFAULT_BETA_LOSS, DEFAULT_MAX_ITER, DEFAULT_SOLVER, DEFAULT_TOL
-from .preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
+from .model import SavedModel
+from .nmf import SolverOptions, factorize
+from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
 from .resources import check_memory
-from .topics import TopicModel, build_topics, doc_topic_table
-from .vectorize import DocumentTermMatrix, VectorizeOptions, presence, vectorize, vectorize_with
+from .sweep import SweepResult, score_counts
+from .topics import TopicModel, build_topics, doc_topic_table, with_snippets
+from .vectorize import DocumentTermMatrix, presence, vectorize, vectorize_with
 
 log = logging.getLogger("topicnmf")
 
-DEFAULT_TOPICS = 10
-DEFAULT_TOP_TERMS = 10
-DEFAULT_REPRESENTATIVE = 5
-DEFAULT_SEED = 0
-DEFAULT_INIT = "nndsvd"
-
 
 @dataclass(frozen=True)
-class NMFOptions:
-    """Factorization settings for the pipeline. Every default is defined once here or in nmf."""
+class FitRecord:
+    """The factorization's record: iterations, loss per iteration, final error."""
 
-    solver: str = DEFAULT_SOLVER
-    beta_loss: str = DEFAULT_BETA_LOSS
-    init: str = DEFAULT_INIT
-    tol: float = DEFAULT_TOL
-    max_iter: int = DEFAULT_MAX_ITER
-    seed: int = DEFAULT_SEED
-    alpha_W: float = 0.0
-    alpha_H: float | str = "same"
-    l1_ratio: float = 0.0
-    restarts: int = 1  # >1: fit seeds seed, seed+1, ... and keep the consensus solution
-
-    def to_dict(self):
-        return asdict(self)
-
-    def solver_options(self):
-        """The keyword arguments of :func:`topicnmf.nmf.factorize` these options set (all
-        but the seed and the number of restarts)."""
-        return dict(init=self.init, solver=self.solver, beta_loss=self.beta_loss, tol=self.tol,
-                    max_iter=self.max_iter, alpha_W=self.alpha_W, alpha_H=self.alpha_H,
-                    l1_ratio=self.l1_ratio)
-
-
-@dataclass(frozen=True)
-class TopicResult:
-    """Everything one run produces; the reports are functions of this value.
-
-    Attributes
-    ----------
-    corpus : Corpus
-    dtm : DocumentTermMatrix
-    topics : TopicModel
-    n_iter, loss_history, reconstruction_err, relative_error, converged : the fit's record
-    parameters : dict of every setting used
-    timings : dict of seconds per stage (kept out of the deterministic outputs)
-    """
-
-    corpus: object
-    dtm: DocumentTermMatrix
-    topics: TopicModel
     n_iter: int
     loss_history: np.ndarray
     reconstruction_err: float
     relative_error: float
     converged: bool
-    parameters: dict
-    quality: tuple = ()  # per topic: npmi, umass, flags (evaluate.topic_quality)
-    evaluation: dict = field(default_factory=dict)  # overall scores
-    preprocess: PreprocessOptions = PreprocessOptions()
-    vectorize_options: VectorizeOptions = VectorizeOptions()
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """Everything one fit produces; the reports are functions of this value.
+
+    Attributes
+    ----------
+    config : RunConfig
+    corpus : CorpusStats
+        What was read (documents, skipped inputs, decodings); not the texts.
+    preprocessing : Preprocessing
+        The options with the boilerplate lines learned from the corpus.
+    dtm : DocumentTermMatrix
+    topics : TopicModel
+    fit : FitRecord
+    quality : tuple of TopicQuality, one per topic
+    evaluation : Evaluation
+    timings : dict of seconds per stage (kept out of the deterministic outputs)
+    """
+
+    config: RunConfig
+    corpus: CorpusStats
+    preprocessing: Preprocessing
+    dtm: DocumentTermMatrix
+    topics: TopicModel
+    fit: FitRecord
+    quality: tuple
+    evaluation: Evaluation
     timings: dict = field(compare=False, default_factory=dict)
 
-    def corpus_stats(self):
-        X = self.dtm.X
-        n, m = X.shape
-        empty = int((np.diff(X.indptr) == 0).sum())
-        return {
-            "source": self.corpus.source,
-            "n_documents": n,
-            "n_terms": m,
-            "nonzeros": int(X.nnz),
-            "density": float(X.nnz / (n * m)) if n and m else 0.0,
-            "documents_without_terms": empty,
-            "skipped": len(self.corpus.skipped),
-            "skipped_files": [{"source": s.source, "reason": s.reason} for s in self.corpus.skipped],
-            "legacy_decoded": len(self.corpus.decoded),
-            "decoded_files": [{"source": d, "encoding": e} for d, e in self.corpus.decoded],
-            "duplicate_ids_renamed": len(self.corpus.renamed),
-            "hidden_left_out": self.corpus.hidden,
-            "boilerplate_lines": sorted(self.preprocess.boilerplate_lines),
-            "empty_topics": [int(t) for t in self.topics.empty_topics()],
-        }
+    @property
+    def n_topics(self):
+        return self.topics.n_topics
+
+    @property
+    def parameters(self):
+        """The settings as recorded in topics.json and with the model."""
+        return self.config.parameters(self.n_topics)
 
 
-class _Cleaned(Sequence):
-    """``clean(texts[i])`` on demand: snippets need only the representative documents, not
-    a cleaned copy of the whole corpus."""
+@dataclass(frozen=True)
+class Run:
+    """One run: the fitted result, the model to save, and the sweep if k was chosen by one."""
 
-    def __init__(self, texts, clean):
-        self._texts, self._clean = texts, clean
-
-    def __len__(self):
-        return len(self._texts)
-
-    def __getitem__(self, i):
-        return self._clean(self._texts[i])
+    result: TopicResult
+    model: SavedModel
+    sweep: SweepResult | None = None
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A corpus made ready to factorize: the preprocessing with its learned boilerplate
-    lines, the analyzer, and the TF-IDF matrix."""
+    """A corpus made ready to factorize: fitted preprocessing, analyzer, TF-IDF matrix."""
 
-    preprocess: PreprocessOptions
-    vectorize_options: VectorizeOptions
+    preprocessing: Preprocessing
     analyzer: Analyzer
     dtm: DocumentTermMatrix
     timings: dict = field(compare=False, default_factory=dict)
 
 
-def prepare(corpus, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions()):
-    """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
-    start = time.perf_counter()
-    preprocess = learn_boilerplate(corpus.texts, preprocess)
-    if preprocess.boilerplate_lines:
-        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
-                 len(preprocess.boilerplate_lines), 100 * preprocess.repeated_line_share)
-    analyzer = Analyzer(preprocess)
-    analyzed = analyze(corpus.texts, analyzer)
-    timings = {"preprocess": time.perf_counter() - start}
-
-    start = time.perf_counter()
-    dtm = vectorize(analyzed, corpus.ids, vectorize_options)
-    timings["vectorize"] = time.perf_counter() - start
-    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocess, vectorize_options, analyzer, dtm, timings)
+def configure(config=None, **settings):
+    """``config`` (default: RunConfig()) with ``settings`` (RunConfig fields) replaced."""
+    config = RunConfig() if config is None else config
+    if not isinstance(config, RunConfig):
+        raise ParameterError(f"config must be a RunConfig; got {type(config).__name__}.")
+    try:
+        return replace(config, **settings) if settings else config
+    except TypeError as exc:
+        raise ParameterError(f"{exc}; the settings are RunConfig's fields.") from None
 
 
-def fit(
-    corpus,
-    *,
-    n_topics=DEFAULT_TOPICS,
-    preprocess=PreprocessOptions(),
-    vectorize_options=VectorizeOptions(),
-    nmf=NMFOptions(),
-    top_terms=DEFAULT_TOP_TERMS,
-    n_representative=DEFAULT_REPRESENTATIVE,
-    callback=None,
-    reference=None,
-    prepared=None,
-):
-    """Fit a topic model to a :class:`~topicnmf.corpus.Corpus`.
-
-    Parameters
-    ----------
-    corpus : Corpus
-    n_topics : int, default=10
-    preprocess : PreprocessOptions
-    vectorize_options : VectorizeOptions
-    nmf : NMFOptions
-    top_terms : int, default=10
-    n_representative : int, default=5
-    callback : callable(iteration, elapsed, loss), optional
-        Called after every NMF iteration (the CLI drives its progress bar with it).
-    reference : Corpus, optional
-        A reference corpus: NPMI is also computed from its documents (read with the same
-        preprocessing), as ``npmi_reference`` per topic and ``npmi_reference_mean``.
-    prepared : Prepared, optional
-        The output of :func:`prepare` for this corpus (then ``preprocess`` and
-        ``vectorize_options`` are its own), so a sweep and a fit share one TF-IDF matrix.
-
-    Returns
-    -------
-    TopicResult
-    """
-    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or n_topics < 1:
-        raise ParameterError(f"--topics must be a positive integer; got {n_topics!r}.")
-    for name, value in (("top_terms", top_terms), ("n_representative", n_representative)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+def read(source, config):
+    """The corpus of ``source``: a Corpus as it is, or a path read with ``config.read``."""
+    corpus = source if isinstance(source, Corpus) else read_corpus(source, config.read)
+    log.info("%s", corpus.summary())
     if len(corpus) < 2:
         raise CorpusError(
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row)."
         )
-    if prepared is None:
-        prepared = prepare(corpus, preprocess, vectorize_options)
-    preprocess, analyzer, dtm = prepared.preprocess, prepared.analyzer, prepared.dtm
-    vectorize_options = prepared.vectorize_options
-    timings = dict(prepared.timings)
+    return corpus
+
+
+def prepare(corpus, config=RunConfig()):
+    """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
+    start = time.perf_counter()
+    preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
+    if preprocessing.boilerplate_lines:
+        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
+                 len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)
+    analyzer = Analyzer(preprocessing)
+    analyzed = analyze(corpus.texts, analyzer)
+    timings = {"preprocess": time.perf_counter() - start}
+
+    start = time.perf_counter()
+    dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+    timings["vectorize"] = time.perf_counter() - start
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
+    return Prepared(preprocessing, analyzer, dtm, timings)
+
+
+def run(source, config=None, *, callback=None, reference=None, **settings):
+    """Read, choose k if asked, fit, evaluate and package one topic model.
+
+    Parameters
+    ----------
+    source : str, Path or Corpus
+        A folder or CSV/TSV/JSONL file (read with ``config.read``), or a corpus.
+    config : RunConfig, optional
+    callback : callable(iteration, elapsed, loss), optional
+        Called after every NMF iteration (the CLI drives its progress bar with it).
+    reference : Corpus, optional
+        A reference corpus for NPMI; by default ``config.coherence_reference`` is read.
+    **settings
+        RunConfig fields overriding ``config``'s (``run(path, n_topics=6)``).
+
+    Returns
+    -------
+    Run
+    """
+    config = configure(config, **settings)  # every setting is checked before reading
+    corpus = read(source, config)
+    if reference is None and config.coherence_reference is not None:
+        reference = read_corpus(config.coherence_reference, replace(
+            config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
+    prepared = prepare(corpus, config)
+    swept = None
+    n_topics = config.n_topics
+    if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
+        swept = _sweep(prepared.dtm, corpus, config)
+        n_topics = swept.recommended
+    result = _fit(corpus, prepared, n_topics, config, callback, reference)
+    return Run(result=result, model=model_from(result), sweep=swept)
+
+
+def fit(corpus, config=None, **kwargs):
+    """The :class:`TopicResult` of :func:`run` (same arguments)."""
+    return run(corpus, config, **kwargs).result
+
+
+def sweep(source, config=None, **settings):
+    """Score every k of ``config.topic_range`` on one TF-IDF matrix and recommend one."""
+    config = configure(config, **settings)
+    corpus = read(source, config)
+    return _sweep(prepare(corpus, config).dtm, corpus, config)
+
+
+def _sweep(dtm, corpus, config):
+    ks = [k for k in parse_range(config.topic_range) if k <= len(corpus)]
+    result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"))
+    log.info("recommended: %s", result.reason)
+    return result
+
+
+def _fit(corpus, prepared, n_topics, config, callback, reference):
+    dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.X.nnz, n_topics)
-    alpha_H = nmf.alpha_W if nmf.alpha_H == "same" else nmf.alpha_H
-    if (nmf.alpha_W > 0) != (alpha_H > 0):
-        log.warning("only %s is regularized (alpha_W=%g, alpha_H=%g): the other factor can grow "
-                    "without bound to shrink the penalty, so topics drift; set both, or use "
-                    "--alpha-W alone (alpha_H follows it)", "W" if nmf.alpha_W > 0 else "H",
-                    nmf.alpha_W, alpha_H)
+    _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
-            f"--topics {n_topics} is more than the corpus supports: it has {n} documents and "
+            f"n_topics={n_topics} is more than the corpus supports: it has {n} documents and "
             f"{m} terms after filtering; ask for at most {min(n, m)} topics."
         )
 
     start = time.perf_counter()
-    result, consensus = _factorize_with_restarts(dtm.X, n_topics, nmf, top_terms, callback)
+    nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, callback)
     timings["factorize"] = time.perf_counter() - start
-    relative_error = result.reconstruction_err / dtm.norm
-    log.info("NMF: %d iterations, relative error %.6f", result.n_iter, relative_error)
+    record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
+                       reconstruction_err=nmf.reconstruction_err,
+                       relative_error=nmf.reconstruction_err / dtm.norm, converged=nmf.converged)
+    log.info("NMF: %d iterations, relative error %.6f", record.n_iter, record.relative_error)
 
     start = time.perf_counter()
-    topics = build_topics(  # snippets show the cleaned text (no mail headers, no boilerplate)
-        result.W, result.H, doc_ids=corpus.ids, texts=_Cleaned(corpus.texts, analyzer.clean),
-        display_terms=dtm.display_terms, top_terms=top_terms, n_representative=n_representative,
-        metadata=corpus.metadata(),
-    )
+    topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
+                          top_terms=config.top_terms, n_representative=config.n_representative,
+                          metadata=corpus.metadata())
+    # representative documents' texts fetched back by id; snippets show the cleaned text
+    texts = corpus.texts_of(topics.representative["doc_id"].tolist())
+    topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
     timings["topics"] = time.perf_counter() - start
-    empty_docs = int((np.diff(dtm.X.indptr) == 0).sum())
-    if empty_docs:
+    _warn_empty(dtm, topics, n_topics)
+
+    start = time.perf_counter()
+    quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
+    timings["evaluate"] = time.perf_counter() - start
+    return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
+                       dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
+                       timings=timings)
+
+
+def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
+    dtm = prepared.dtm
+    top = top_term_indices(topics.H, config.top_terms)
+    quality = topic_quality(dtm.X, topics.W, topics.H, top, dtm.display_terms)
+    extra = {}
+    if reference is not None:
+        scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)
+        quality = tuple(replace(q, npmi_reference=float(v)) for q, v in zip(quality, scores))
+        extra = {"npmi_reference_mean": float(scores.mean()),
+                 "reference": Reference(source=reference.source, n_documents=len(reference))}
+    labels = corpus.metadata().get("label")
+    agreement = None
+    if labels is not None:
+        agreement = label_agreement(topics.doc_topics["dominant_topic"].tolist(), labels)
+    evaluation = Evaluation(
+        npmi_mean=float(np.mean([q.npmi for q in quality])),
+        umass_mean=float(np.mean([q.umass for q in quality])),
+        diversity=float(diversity(top)), relative_error=record.relative_error,
+        consensus=consensus, labels=agreement, **extra,
+    )
+    return quality, evaluation
+
+
+def _warn_one_sided_penalty(options, shape):
+    penalty = options.penalty(shape)
+    on_W, on_H = penalty.l1_W + penalty.l2_W > 0, penalty.l1_H + penalty.l2_H > 0
+    if on_W != on_H:
+        log.warning("only %s is regularized (alpha_W=%g, alpha_H=%g): the other factor can grow "
+                    "without bound to shrink the penalty, so topics drift; set both, or set "
+                    "alpha_W alone (alpha_H follows it)", "W" if on_W else "H",
+                    options.alpha_W, options.alpha_W if options.alpha_H == "same" else options.alpha_H)
+
+
+def _warn_empty(dtm, topics, n_topics):
+    if dtm.empty_rows:
         log.warning("%d document(s) have no terms left after preprocessing; they get no "
-                    "dominant topic and zero weights", empty_docs)
+                    "dominant topic and zero weights", dtm.empty_rows)
     empty = topics.empty_topics()
     if empty:
         log.warning("topic(s) %s came out empty: the corpus supports fewer distinct topics "
                     "than %d (repeated documents or too little text); ask for fewer topics",
                     ", ".join(map(str, empty)), n_topics)
-    start = time.perf_counter()
-    top = top_term_indices(topics.H, top_terms)
-    quality = tuple(topic_quality(dtm.X, topics.W, topics.H, top, dtm.display_terms))
-    evaluation = {
-        "npmi_mean": float(np.mean([q["npmi"] for q in quality])),
-        "umass_mean": float(np.mean([q["umass"] for q in quality])),
-        "diversity": float(diversity(top)),
-        "relative_error": relative_error,
-    }
-    if reference is not None:
-        R = presence(analyze(reference.texts, analyzer), dtm.terms)
-        scores = npmi(R, top)
-        quality = tuple(q | {"npmi_reference": float(v)} for q, v in zip(quality, scores))
-        evaluation["npmi_reference_mean"] = float(scores.mean())
-        evaluation["reference"] = {"source": reference.source, "n_documents": len(reference)}
-    if consensus:
-        evaluation["consensus"] = consensus
-    labels = corpus.metadata().get("label")
-    if labels is not None:
-        agreement = label_agreement(topics.doc_topics["dominant_topic"].tolist(), labels)
-        if agreement is not None:
-            evaluation["labels"] = agreement
-    timings["evaluate"] = time.perf_counter() - start
-    parameters = {
-        "topicnmf_version": __version__,
-        "n_topics": n_topics,
-        "top_terms": top_terms,
-        "n_representative": n_representative,
-        "preprocess": {k: v for k, v in preprocess.to_dict().items()
-                       if k not in ("stop_words", "boilerplate_lines")}
-        | {"n_stop_words": len(preprocess.stop_words)},
-        "vectorize": vectorize_options.to_dict(),
-        "nmf": nmf.to_dict(),
-    }
-    return TopicResult(
-        corpus=corpus, dtm=dtm, topics=topics, n_iter=result.n_iter,
-        loss_history=result.loss_history, reconstruction_err=result.reconstruction_err,
-        relative_error=relative_error, converged=result.converged,
-        parameters=parameters, quality=quality, evaluation=evaluation,
-        preprocess=preprocess, vectorize_options=vectorize_options,
-        timings=timings,
-    )
 
 
-def _factorize_with_restarts(X, k, nmf, top_terms, callback):
-    """One factorization, or with ``nmf.restarts`` > 1 the consensus of several: the run
+def _factorize_with_restarts(X, k, config, callback):
+    """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms)."""
-    options = nmf.solver_options()
-    if isinstance(nmf.restarts, bool) or not isinstance(nmf.restarts, int) or nmf.restarts < 1:
-        raise ParameterError(f"--restarts must be a positive integer; got {nmf.restarts!r}.")
-    if nmf.restarts == 1:
-        return factorize(X, k, random_state=nmf.seed, callback=callback, **options), None
-    runs = [factorize(X, k, random_state=nmf.seed + r, callback=callback, **options)
-            for r in range(nmf.restarts)]
-    tops = [top_term_indices(run.H, top_terms) for run in runs]
-    agreement = pairwise_agreement(tops)
+    seeds = range(config.seed, config.seed + config.restarts)
+    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback) for s in seeds]
+    if len(runs) == 1:
+        return runs[0], None
+    agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])
     mean = (agreement.sum(axis=1) - 1) / (len(runs) - 1)
     best = int(np.argmax(mean))
     log.info("consensus of %d runs: seed %d agrees best with the others (%.3f)",
-             len(runs), nmf.seed + best, mean[best])
-    return runs[best], {"runs": len(runs), "chosen_seed": nmf.seed + best,
-                        "agreement": float(mean[best]), "mean_agreement": float(mean.mean())}
+             len(runs), seeds[best], mean[best])
+    return runs[best], Consensus(runs=len(runs), chosen_seed=seeds[best],
+                                 agreement=float(mean[best]), mean_agreement=float(mean.mean()))
 
 
 @dataclass(frozen=True)
@@ -322,13 +311,13 @@ class Scores:
     dtm: DocumentTermMatrix
 
 
-def score(corpus, model, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
+def score(corpus, model, *, options=None):
     """Topic weights for the documents of ``corpus`` under a :class:`~topicnmf.model.SavedModel`.
 
-    Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed.
+    Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed,
+    by the fit's loss (``options``: the solver's stopping settings, default SolverOptions()).
     """
-    analyzer = Analyzer(model.preprocess)
-    analyzed = analyze(corpus.texts, analyzer)
+    analyzed = analyze(corpus.texts, Analyzer(model.preprocess))
     dtm = vectorize_with(
         analyzed, corpus.ids, terms=model.terms, idf=model.idf,
         display_terms=model.display_terms, options=model.vectorize,
@@ -338,24 +327,21 @@ def score(corpus, model, *, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
         W = np.zeros((dtm.shape[0], k))
     else:
         fitted = model.parameters.get("nmf", {})
-        loss = fitted.get("beta_loss", "frobenius")
-        solver = fitted.get("solver", "cd") if loss == "frobenius" else "mu"
-        W = factorize(dtm.X, k, H=model.H, update_H=False, tol=tol, max_iter=max_iter,
-                      beta_loss=loss, solver=solver).W
+        options = replace(options or SolverOptions(), beta_loss=fitted.get("beta_loss", "frobenius"),
+                          solver=fitted.get("solver"))
+        W = factorize(dtm.X, k, options=options, H=model.H, update_H=False).W
     return Scores(doc_topics=doc_topic_table(corpus.ids, W, corpus.metadata()), W=W, dtm=dtm)
 
 
 def model_from(result):
     """The part of a :class:`TopicResult` needed to score new documents later."""
-    from .model import SavedModel
-
     return SavedModel(
         H=result.topics.H,
         idf=result.dtm.idf,
         terms=result.dtm.terms,
         display_terms=result.dtm.display_terms,
         labels=tuple(result.topics.prevalence["label"]),
-        preprocess=result.preprocess,
-        vectorize=result.vectorize_options,
+        preprocess=result.preprocessing,
+        vectorize=result.config.vectorize,
         parameters=result.parameters,
     )

@@ -8,7 +8,7 @@ people as its most frequent surface form.
 
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
@@ -36,6 +36,10 @@ CONTRACTIONS = frozenset(
 DEFAULT_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | CONTRACTIONS
 
 
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class PreprocessOptions:
     """How text becomes terms. Every default is defined here.
@@ -57,10 +61,7 @@ class PreprocessOptions:
     repeated_line_share : float, default=0.2
         Lines found in at least this share of the documents (and in 10 or more; documents
         of one line are not counted) are a template's boilerplate and are dropped; 0 keeps
-        every line.
-    boilerplate_lines : frozenset of str
-        The lines dropped: learned from the corpus by :func:`learn_boilerplate`, kept with a
-        saved model so new documents are read the same way.
+        every line. The lines themselves are learned state: see :class:`Preprocessing`.
     """
 
     min_token_length: int = 2
@@ -70,7 +71,6 @@ class PreprocessOptions:
     stop_words: frozenset = field(default=DEFAULT_STOP_WORDS, repr=False)
     clean_email: str = "auto"
     repeated_line_share: float = 0.2
-    boilerplate_lines: frozenset = field(default=frozenset(), repr=False)
 
     def __post_init__(self):
         share = self.repeated_line_share
@@ -82,12 +82,15 @@ class PreprocessOptions:
             raise ParameterError(
                 f"clean_email must be one of {', '.join(CLEAN_MODES)}; got {self.clean_email!r}."
             )
-        if self.min_token_length < 1:
-            raise ParameterError(
-                f"min_token_length must be an int >= 1; got {self.min_token_length}."
-            )
-        if not 1 <= self.ngram_max <= 5:
-            raise ParameterError(f"ngram_max must be an int from 1 to 5; got {self.ngram_max}.")
+        if not _is_int(self.min_token_length) or self.min_token_length < 1:
+            raise ParameterError(f"min_token_length must be an int >= 1; got {self.min_token_length!r}.")
+        if not _is_int(self.ngram_max) or not 1 <= self.ngram_max <= 5:
+            raise ParameterError(f"ngram_max must be an int from 1 to 5; got {self.ngram_max!r}.")
+        for name in ("keep_numbers", "stem"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
+        if not isinstance(self.stop_words, frozenset):
+            object.__setattr__(self, "stop_words", frozenset(self.stop_words))
 
     def to_dict(self):
         return {
@@ -98,7 +101,6 @@ class PreprocessOptions:
             "stop_words": sorted(self.stop_words),
             "clean_email": self.clean_email,
             "repeated_line_share": self.repeated_line_share,
-            "boilerplate_lines": sorted(self.boilerplate_lines),
         }
 
     @classmethod
@@ -109,17 +111,38 @@ class PreprocessOptions:
             # models saved before e-mail cleaning existed never cleaned
             clean_email=d.get("clean_email", "never"),
             repeated_line_share=d.get("repeated_line_share", 0),
-            boilerplate_lines=frozenset(d.get("boilerplate_lines", ())),
         )
 
 
+@dataclass(frozen=True)
+class Preprocessing:
+    """Fitted preprocessing: the options, and what was learned from the corpus with them.
+
+    Attributes
+    ----------
+    options : PreprocessOptions
+    boilerplate_lines : frozenset of str
+        The template lines dropped from every document (learned by :func:`learn_boilerplate`);
+        kept with a saved model so new documents are read the same way.
+    """
+
+    options: PreprocessOptions = PreprocessOptions()
+    boilerplate_lines: frozenset = field(default=frozenset(), repr=False)
+
+    def to_dict(self):
+        return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(PreprocessOptions.from_dict(d), frozenset(d.get("boilerplate_lines", ())))
+
+
 def learn_boilerplate(texts, options):
-    """``options`` with ``boilerplate_lines`` learned from ``texts`` (after e-mail cleaning)."""
+    """:class:`Preprocessing` with the boilerplate lines of ``texts`` (after e-mail cleaning)."""
     if not options.repeated_line_share:
-        return options
+        return Preprocessing(options)
     cleaned = (clean_email(t, options.clean_email) for t in texts)
-    lines = repeated_lines(list(cleaned), options.repeated_line_share)
-    return replace(options, boilerplate_lines=lines)
+    return Preprocessing(options, repeated_lines(list(cleaned), options.repeated_line_share))
 
 
 def read_stop_words(path):
@@ -169,8 +192,11 @@ class Analyzer:
     token is ~16x slower than looking it up).
     """
 
-    def __init__(self, options=PreprocessOptions()):
+    def __init__(self, options=PreprocessOptions(), boilerplate_lines=frozenset()):
+        if isinstance(options, Preprocessing):
+            options, boilerplate_lines = options.options, options.boilerplate_lines
         self.options = options
+        self.boilerplate_lines = boilerplate_lines
         self._tokenizer = _Tokenizer(TOKEN_PATTERN)
         self._stemmer = SnowballStemmer("english") if options.stem else None
         self._kept = _PerToken(self._keep)
@@ -178,8 +204,7 @@ class Analyzer:
 
     def clean(self, text):
         """The text without e-mail apparatus and boilerplate lines (what is tokenized)."""
-        o = self.options
-        return drop_lines(clean_email(text, o.clean_email), o.boilerplate_lines)
+        return drop_lines(clean_email(text, self.options.clean_email), self.boilerplate_lines)
 
     def _keep(self, tok):
         """The token as kept (apostrophe normalized, possessive cut), or '' to drop it."""

@@ -44,6 +44,6 @@ def check_memory(n_documents, n_terms, nnz, k, *, available=None):
         raise ResourceError(
             f"fitting {k} topics to {n_documents} documents x {n_terms} terms needs about "
             f"{need / 2**30:.1f} GiB but only {have / 2**30:.1f} GiB is available; "
-            "cap the vocabulary with --max-features, ask for fewer --topics, or free memory."
+            "cap the vocabulary (max_features), ask for fewer topics (n_topics), or free memory."
         )
     return need

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import evaluate
+from .config import RunConfig
 from .errors import ParameterError
 from .nmf import factorize
-from .pipeline import NMFOptions, prepare
-from .preprocess import PreprocessOptions
 from .topics import balance, dominant_topics
-from .vectorize import VectorizeOptions
 
 log = logging.getLogger("topicnmf")
 
@@ -31,23 +29,13 @@ LOW_STABILITY = 0.7
 
 @dataclass(frozen=True)
 class SweepResult:
-    """scores: DataFrame, one row per k; recommended: the k chosen; reason: why, in words."""
+    """scores: DataFrame, one row per k; recommended: the k chosen; reason: why, in words;
+    parameters: the TF-IDF and factorization settings used (recorded in sweep.json)."""
 
     scores: pd.DataFrame
     recommended: int
     reason: str
-
-
-def parse_range(text, upper):
-    """'5:40' or '5:40:5' -> [5, ..., 40] (inclusive), capped at ``upper``."""
-    try:
-        parts = [int(p) for p in text.split(":")]
-    except ValueError:
-        parts = []
-    if len(parts) not in (2, 3) or parts[0] < 2 or parts[1] < parts[0] or (len(parts) == 3 and parts[2] < 1):
-        raise ParameterError(f"--topics for a sweep must look like 5:40 or 5:40:5 (from >= 2); got {text!r}.")
-    ks = list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
-    return [k for k in ks if k <= upper]
+    parameters: dict
 
 
 def recommend(scores):
@@ -75,38 +63,32 @@ def recommend(scores):
     return k, reason
 
 
-def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=VectorizeOptions(),
-          nmf=NMFOptions(), n_runs=3, sample=0.8, top_terms=10, progress=None, prepared=None):
-    """Fit every k in ``ks`` to one TF-IDF matrix of ``corpus`` and score it. ``prepared``:
-    :func:`topicnmf.pipeline.prepare`'s output for the corpus, if already made."""
-    if prepared is None:
-        prepared = prepare(corpus, preprocess, vectorize_options)
-    dtm = prepared.dtm
+def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progress=None):
+    """Fit every k in ``ks`` to the TF-IDF matrix ``dtm`` and score it (``config``: the
+    factorization, seed, ``sweep_runs`` and ``top_terms``; ``labels``: known labels of the
+    documents, for NMI/AMI)."""
     n, m = dtm.shape
     ks = [k for k in ks if k <= min(n, m)]
     if not ks:
-        raise ParameterError(f"no k in the range fits a corpus of {n} documents and {m} terms.")
-    options = nmf.solver_options()
-    labels = corpus.metadata().get("label")
-    norm = dtm.norm
+        raise ParameterError(f"no k in topic_range fits a corpus of {n} documents and {m} terms.")
     rows = []
     for i, k in enumerate(ks):
-        fit = factorize(dtm.X, k, random_state=nmf.seed, **options)
-        top = evaluate.top_term_indices(fit.H, top_terms)
-        _, stability = evaluate.stability(dtm.X, fit.H, n_runs=n_runs, sample=sample,
-                                          seed=nmf.seed, n_top=top_terms, **options)
+        fit = factorize(dtm.X, k, options=config.nmf, random_state=config.seed)
+        top = evaluate.top_term_indices(fit.H, config.top_terms)
+        _, stability = evaluate.stability(dtm.X, fit.H, n_runs=config.sweep_runs, sample=sample,
+                                          seed=config.seed, n_top=config.top_terms, options=config.nmf)
         row = {
             "k": k,
             "stability": stability,
             "npmi": float(evaluate.npmi(dtm.X, top).mean()),
             "umass": float(evaluate.umass(dtm.X, top).mean()),
             "diversity": evaluate.diversity(top),
-            "relative_error": fit.reconstruction_err / norm,
+            "relative_error": fit.reconstruction_err / dtm.norm,
         }
         if labels is not None:
             agreement = evaluate.label_agreement(list(dominant_topics(balance(fit.W, fit.H)[0])), labels)
             if agreement is not None:
-                row["nmi"], row["ami"] = agreement["nmi"], agreement["ami"]
+                row["nmi"], row["ami"] = agreement.nmi, agreement.ami
         rows.append(row)
         log.info("k=%d: stability %.3f, NPMI %.3f, diversity %.2f", k, row["stability"],
                  row["npmi"], row["diversity"])
@@ -115,4 +97,6 @@ def sweep(corpus, ks, *, preprocess=PreprocessOptions(), vectorize_options=Vecto
     scores = pd.DataFrame(rows)
     k, reason = recommend(scores)
     scores["recommended"] = scores["k"] == k
-    return SweepResult(scores=scores, recommended=k, reason=reason)
+    parameters = config.parameters(k)
+    return SweepResult(scores=scores, recommended=k, reason=reason,
+                       parameters={"nmf": parameters["nmf"], "vectorize": parameters["vectorize"]})

@@ -4,7 +4,7 @@ Topics are numbered from 1 in order of prevalence (topic 1 carries the most weig
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,8 @@ class TopicModel:
         One row per topic: topic, label (its top three terms), share (of the total
         document weight), n_documents (documents it dominates).
     representative : DataFrame
-        Per topic its strongest documents: topic, rank, doc_id, weight (balanced W), snippet.
+        Per topic its strongest documents: topic, rank, doc_id, weight (balanced W), and
+        once their texts are fetched back by id (:func:`with_snippets`), snippet.
     W : ndarray of shape (n_documents, n_topics)
         Document weights, columns in topic order, balanced (see :func:`balance`):
         W[d, t] is the norm of topic t's part of document d's reconstruction.
@@ -112,7 +113,7 @@ def doc_topic_table(doc_ids, W, metadata=None):
     return table
 
 
-def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_representative=5,
+def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
                  metadata=None):
     """Assemble a :class:`TopicModel` from a factorization.
 
@@ -120,7 +121,7 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
     ----------
     W : ndarray (n_documents, k); H : ndarray (k, n_terms)
         Any scaling; the model holds them balanced (H rows of unit norm).
-    doc_ids, texts : sequences of length n_documents
+    doc_ids : sequence of length n_documents
     display_terms : sequence of length n_terms
     top_terms : int
         Terms listed per topic.
@@ -158,8 +159,14 @@ def build_topics(W, H, *, doc_ids, texts, display_terms, top_terms=10, n_represe
     for t in range(k):
         best = np.argsort(-W[:, t], kind="stable")[:n_representative]
         for rank, d in enumerate(best[W[best, t] > 0], start=1):
-            rep_rows.append((t + 1, rank, doc_ids[d], float(W[d, t]), snippet(texts[d])))
-    representative = pd.DataFrame(
-        rep_rows, columns=["topic", "rank", "doc_id", "weight", "snippet"]
-    )
+            rep_rows.append((t + 1, rank, doc_ids[d], float(W[d, t])))
+    representative = pd.DataFrame(rep_rows, columns=["topic", "rank", "doc_id", "weight"])
     return TopicModel(terms, doc_topics, prevalence, representative, W, H, order)
+
+
+def with_snippets(model, texts):
+    """``model`` with a snippet of each representative document, given their ``texts`` in
+    the order of ``model.representative`` (fetched back by id at the end of a run, so the
+    texts need not travel through the stages)."""
+    representative = model.representative.assign(snippet=[snippet(t) for t in texts])
+    return replace(model, representative=representative)

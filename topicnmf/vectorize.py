@@ -65,6 +65,11 @@ class DocumentTermMatrix:
         return self.X.shape
 
     @property
+    def empty_rows(self):
+        """Documents (rows of X) with no terms left."""
+        return int((np.diff(self.X.indptr) == 0).sum())
+
+    @property
     def norm(self):
         """||X||_F, from the stored nonzeros (no copy of X); 1.0 for an all-zero X."""
         value = float(np.sqrt(np.vdot(self.X.data, self.X.data)))
@@ -93,12 +98,12 @@ def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
         if "empty vocabulary" in message:
             raise VocabularyError(
                 "no terms left after preprocessing: every token was a stop word, a number "
-                "or too short; check the input's language or loosen --min-token-length."
+                "or too short; check the input's language or lower min_token_length."
             ) from None
         if "no terms remain" in message or "max_df corresponds" in message:
             raise VocabularyError(
                 f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
-                f"over {len(doc_ids)} documents; lower --min-df or raise --max-df."
+                f"over {len(doc_ids)} documents; lower min_df or raise max_df."
             ) from None
         raise
     terms = tuple(vectorizer.get_feature_names_out())

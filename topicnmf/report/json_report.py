@@ -12,13 +12,41 @@ def _round(x):
     return float(f"{x:.6g}")
 
 
+def _quality(q):
+    reference = {} if q.npmi_reference is None else {"npmi_reference": _round(q.npmi_reference)}
+    return {"npmi": _round(q.npmi), **reference, "umass": _round(q.umass), "flags": list(q.flags),
+            "duplicate_of": list(q.duplicate_of),
+            "suggested_stop_words": list(q.suggested_stop_words)}
+
+
+def corpus_data(result):
+    """What was read and how the matrix came out: the report's corpus statistics."""
+    stats, X = result.corpus, result.dtm.X
+    n, m = X.shape
+    return {
+        "source": stats.source,
+        "n_documents": n,
+        "n_terms": m,
+        "nonzeros": int(X.nnz),
+        "density": float(X.nnz / (n * m)) if n and m else 0.0,
+        "documents_without_terms": result.dtm.empty_rows,
+        "skipped": len(stats.skipped),
+        "skipped_files": [{"source": s.source, "reason": s.reason} for s in stats.skipped],
+        "legacy_decoded": len(stats.decoded),
+        "decoded_files": [{"source": d, "encoding": e} for d, e in stats.decoded],
+        "duplicate_ids_renamed": len(stats.renamed),
+        "hidden_left_out": stats.hidden,
+        "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
+        "empty_topics": [int(t) for t in result.topics.empty_topics()],
+    }
+
+
 def report_data(result):
     """The report as plain Python data (also what the Markdown and HTML are made from)."""
     topics = result.topics
     out = []
-    for row in topics.prevalence.itertuples(index=False):
+    for row, quality in zip(topics.prevalence.itertuples(index=False), result.quality, strict=True):
         t = row.topic
-        q = result.quality[t - 1] if result.quality else {}
         terms = topics.terms[topics.terms.topic == t]
         reps = topics.representative[topics.representative.topic == t]
         out.append({
@@ -31,27 +59,21 @@ def report_data(result):
                 {"doc_id": r.doc_id, "weight": _round(r.weight), "snippet": r.snippet}
                 for r in reps.itertuples()
             ],
-            "quality": {
-                "npmi": _round(q.get("npmi", 0.0)),
-                **({"npmi_reference": _round(q["npmi_reference"])} if "npmi_reference" in q else {}),
-                "umass": _round(q.get("umass", 0.0)),
-                "flags": q.get("flags", []),
-                "duplicate_of": q.get("duplicate_of", []),
-                "suggested_stop_words": q.get("suggested_stop_words", []),
-            },
+            "quality": _quality(quality),
         })
+    fit = result.fit
     return {
         "schema": SCHEMA,
         "parameters": result.parameters,
-        "corpus": result.corpus_stats(),
+        "corpus": corpus_data(result),
         "fit": {
-            "n_iter": int(result.n_iter),
-            "converged": bool(result.converged),
-            "reconstruction_error": _round(result.reconstruction_err),
-            "relative_error": _round(result.relative_error),
-            "loss_history": [_round(x) for x in result.loss_history],
+            "n_iter": int(fit.n_iter),
+            "converged": bool(fit.converged),
+            "reconstruction_error": _round(fit.reconstruction_err),
+            "relative_error": _round(fit.relative_error),
+            "loss_history": [_round(x) for x in fit.loss_history],
         },
-        "evaluation": _rounded(result.evaluation),
+        "evaluation": _rounded(result.evaluation.to_dict()),
         "topics": out,
     }
 

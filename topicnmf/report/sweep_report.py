@@ -14,10 +14,10 @@ def sweep_csv(result):
     return result.scores.to_csv(index=False, lineterminator="\n", float_format="%.6g")
 
 
-def sweep_json(result, parameters):
+def sweep_json(result):
     rows = [{k: (_round(v) if isinstance(v, float) else (bool(v) if k == "recommended" else int(v)))
              for k, v in row.items()} for row in result.scores.to_dict(orient="records")]
-    data = {"schema": "topicnmf.sweep/1", "parameters": parameters,
+    data = {"schema": "topicnmf.sweep/1", "parameters": result.parameters,
             "recommended": result.recommended, "reason": result.reason, "scores": rows}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -69,6 +69,6 @@ def sweep_html(result, width=640, height=260):
                         columns=columns, rows=rows)
 
 
-def sweep_files(result, parameters):
-    return {"sweep.csv": sweep_csv(result), "sweep.json": sweep_json(result, parameters),
+def sweep_files(result):
+    return {"sweep.csv": sweep_csv(result), "sweep.json": sweep_json(result),
             "sweep.html": sweep_html(result)}

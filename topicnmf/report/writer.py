@@ -66,7 +66,7 @@ def write_files(files, out_dir, model=None):
     except OSError as exc:
         raise TopicNMFError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
     if not out.is_dir():
-        raise TopicNMFError(f"{out}: exists and is not a folder; choose another --out.")
+        raise TopicNMFError(f"{out}: exists and is not a folder; choose another output folder.")
     for stale in out.glob(STAGING_PREFIX + "*"):  # left by a run that was killed outright
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))

@@ -1,0 +1,169 @@
+"""One run's configuration: a frozen, validated value that every entry point builds.
+
+The command line, the config file, the Python API and the sweep all make a
+:class:`RunConfig`; :func:`topicnmf.pipeline.run` runs it. Each stage's settings keep their
+own dataclass and defaults (``ReadOptions``, ``PreprocessOptions``, ``VectorizeOptions``,
+``SolverOptions``); this module composes them, adds the run's own settings, and resolves
+every dependent default once: the loss chooses the solver and the solver the initialization
+(``SolverOptions.resolve``), and the stop-word list is assembled from its three settings.
+Constructing a RunConfig raises :class:`~topicnmf.errors.ParameterError` before any
+document is read, with a message naming the parameter.
+"""
+
+from dataclasses import MISSING, dataclass, field, fields, replace
+
+from . import __version__
+from .corpus import ReadOptions
+from .errors import ParameterError
+from .nmf import SolverOptions
+from .preprocess import DEFAULT_STOP_WORDS, PreprocessOptions, read_stop_words
+from .report.writer import FORMATS
+from .vectorize import VectorizeOptions
+
+# The topic pipeline starts from nndsvd: deterministic, sparse, and measured best on the
+# shared corpora (benchmarks/bench_defaults.py); multiplicative updates get nndsvda.
+DEFAULT_INIT = "nndsvd"
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def parse_range(text, name="topic_range"):
+    """'5:40' or '5:40:5' -> [5, ..., 40] (inclusive)."""
+    try:
+        parts = [int(p) for p in str(text).split(":")]
+    except ValueError:
+        parts = []
+    if (len(parts) not in (2, 3) or parts[0] < 2 or parts[1] < parts[0]
+            or (len(parts) == 3 and parts[2] < 1)):
+        raise ParameterError(
+            f"{name} must look like 5:40 or 5:40:5 (from >= 2); got {text!r}.")
+    return list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a run's output, validated and with dependent defaults resolved.
+
+    Attributes
+    ----------
+    n_topics : int or 'auto', default=10
+        'auto' sweeps ``topic_range`` and fits the recommended count.
+    topic_range : str, default='3:12'
+        FROM:TO[:STEP], the counts a sweep (and ``n_topics='auto'``) tries.
+    sweep_runs : int, default=3
+        Refits on 80% subsamples per count, for the sweep's stability score.
+    seed : int, default=0
+    restarts : int, default=1
+        Fits with seeds seed .. seed+restarts-1, keeping the consensus solution.
+    top_terms, n_representative : int, default=10, 5
+        Terms and representative documents listed per topic.
+    formats : tuple of str
+        Reports to write (see ``topicnmf.report.FORMATS``).
+    coherence_reference : str or None
+        A corpus (path, read with ``read``) that NPMI is also computed on.
+    stop_words_file, extra_stop_words, default_stop_words
+        The stop-word list: the built-in list (unless ``default_stop_words`` is False),
+        plus the words of the file, plus the extra words; resolved into
+        ``preprocess.stop_words``.
+    read, preprocess, vectorize, nmf
+        The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
+    """
+
+    n_topics: int | str = 10
+    topic_range: str = "3:12"
+    sweep_runs: int = 3
+    seed: int = 0
+    restarts: int = 1
+    top_terms: int = 10
+    n_representative: int = 5
+    formats: tuple = FORMATS
+    coherence_reference: str | None = None
+    stop_words_file: str | None = None
+    extra_stop_words: tuple = ()
+    default_stop_words: bool = True
+    read: ReadOptions = field(default_factory=ReadOptions)
+    preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
+    vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
+    nmf: SolverOptions = field(default_factory=SolverOptions)
+
+    def __post_init__(self):
+        if self.n_topics != "auto":
+            if isinstance(self.n_topics, str):
+                raise ParameterError(
+                    f"n_topics must be a positive integer or 'auto'; got {self.n_topics!r}.")
+            _positive_int("n_topics", self.n_topics)
+        parse_range(self.topic_range)
+        for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
+            _positive_int(name, getattr(self, name))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
+        formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown or not formats:
+            raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
+        for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
+                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions)):
+            if not isinstance(getattr(self, name), kind):
+                raise ParameterError(f"{name} must be a {kind.__name__}; got {getattr(self, name)!r}.")
+        extra = (self.extra_stop_words.split(",") if isinstance(self.extra_stop_words, str)
+                 else self.extra_stop_words)
+        extra = tuple(w.strip().lower() for w in extra if w.strip())
+        base = self.preprocess.stop_words if self.default_stop_words else frozenset()
+        words = base | frozenset(extra)
+        if self.stop_words_file:
+            words |= read_stop_words(self.stop_words_file)
+        resolved = {
+            "formats": formats,
+            "extra_stop_words": extra,
+            "preprocess": replace(self.preprocess, stop_words=words),
+            "nmf": self.nmf.resolve(default_init=DEFAULT_INIT),
+        }
+        for name, value in resolved.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_settings(cls, settings):
+        """A RunConfig from {dotted name: value}, e.g. {'n_topics': 6, 'vectorize.min_df': 5}:
+        the form the command line and the config file produce."""
+        top, parts = {}, {}
+        for name, value in settings.items():
+            section, _, attr = name.rpartition(".")
+            (parts.setdefault(section, {}) if section else top)[attr] = value
+        sections = {f.name: f.default_factory for f in fields(cls) if f.default_factory is not MISSING}
+        for section, values in parts.items():
+            if section not in sections:
+                raise ParameterError(f"unknown settings section {section!r}.")
+            try:
+                top[section] = sections[section](**values)
+            except TypeError as exc:
+                raise ParameterError(f"{section}: {exc}.") from None
+        try:
+            return cls(**top)
+        except TypeError as exc:
+            raise ParameterError(f"RunConfig: {exc}.") from None
+
+    def get(self, name):
+        """The value of a dotted setting name ('vectorize.min_df')."""
+        value = self
+        for part in name.split("."):
+            value = getattr(value, part)
+        return value
+
+    def parameters(self, n_topics):
+        """The settings recorded in topics.json and with a saved model (n_topics as fitted)."""
+        solver = self.nmf.to_dict()
+        nmf = {k: solver[k] for k in ("solver", "beta_loss", "init", "tol", "max_iter")}
+        nmf |= {"seed": self.seed} | {k: solver[k] for k in ("alpha_W", "alpha_H", "l1_ratio")}
+        return {
+            "topicnmf_version": __version__,
+            "n_topics": n_topics,
+            "top_terms": self.top_terms,
+            "n_representative": self.n_representative,
+            "preprocess": {k: v for k, v in self.preprocess.to_dict().items() if k != "stop_words"}
+            | {"n_stop_words": len(self.preprocess.stop_words)},
+            "vectorize": self.vectorize.to_dict(),
+            "nmf": nmf | {"restarts": self.restarts},
+        }

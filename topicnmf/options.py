@@ -1,0 +1,325 @@
+"""Every command-line option, declared once: its flags, the setting it sets, how its text is
+parsed, and its help. The CLI's parser, the config file (same names as the long flags) and
+the written ``config.toml`` are all made from this table, and each option maps to exactly
+one :class:`~topicnmf.config.RunConfig` setting; defaults are read from RunConfig itself.
+
+Precedence: a flag given on the command line > the config file > the default.
+"""
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+
+import tomli_w
+
+from .config import RunConfig
+from .errors import ParameterError
+from .report.writer import FORMATS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def _number(text):
+    """An int when it looks like one ("2"), else a float ("0.5")."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _nonnegative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    value = _nonnegative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def _share(text):
+    value = _nonnegative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
+    return value
+
+
+def _alpha_H(text):
+    return "same" if text == "same" else _nonnegative_float(text)
+
+
+def _topics(text):
+    return "auto" if text == "auto" else _positive_int(text)
+
+
+def _words(text):
+    return tuple(w.strip() for w in text.split(",") if w.strip())
+
+
+def _formats(text):
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(FORMATS)}")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option and the one RunConfig setting it sets.
+
+    kind: 'value' (takes an argument), 'switch' (present: True), 'off' (present: the
+    setting is False) or 'toggle' (--name / --no-name).
+    """
+
+    flags: tuple
+    setting: str
+    help: str
+    parse: object = str
+    kind: str = "value"
+    metavar: str | None = None
+    choices: tuple | None = None
+    default_text: str | None = None  # shown instead of the default value
+
+    @property
+    def key(self):
+        """The name in a config file: the long flag without its dashes."""
+        return self.flags[-1][2:]
+
+    def add_to(self, group, defaults):
+        default = self.default_text
+        if default is None:
+            value = defaults.get(self.setting)
+            default = ",".join(map(str, value)) if isinstance(value, tuple) else value
+        text = self.help + ("" if self.kind in ("switch", "off") or default is None
+                            else f" (default: {default})")
+        if self.kind == "value":
+            group.add_argument(*self.flags, dest=self.setting, type=self.parse, metavar=self.metavar,
+                               choices=self.choices, default=argparse.SUPPRESS, help=text)
+        elif self.kind == "toggle":
+            group.add_argument(*self.flags, dest=self.setting, action=argparse.BooleanOptionalAction,
+                               default=argparse.SUPPRESS, help=text)
+        else:
+            group.add_argument(*self.flags, dest=self.setting, action="store_const",
+                               const=self.kind == "switch", default=argparse.SUPPRESS, help=text)
+
+
+INPUT = ("input", (
+    Option(("--text-column",), "read.text_column", "CSV/JSONL column holding the text", metavar="NAME"),
+    Option(("--id-column",), "read.id_column", "CSV/JSONL column with document ids", metavar="NAME",
+           default_text="'id' if present, else the row number"),
+    Option(("--label-column",), "read.label_column",
+           "CSV/JSONL column with a known label, carried to the outputs", metavar="NAME",
+           default_text="'label' if present"),
+    Option(("--date-column",), "read.date_column", "CSV/JSONL column with a date", metavar="NAME",
+           default_text="'date' if present"),
+    Option(("--extensions",), "read.extensions", "file suffixes read from a folder", metavar="LIST"),
+    Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
+           parse=_positive_float, metavar="MB"),
+    Option(("--folder-labels",), "read.folder_labels",
+           "label each document with its top-level subfolder, so the report scores topics "
+           "against the folders (NMI/AMI)", kind="switch"),
+    Option(("--include-hidden",), "read.include_hidden",
+           "also read hidden files and folders such as .git (default: left out)", kind="switch"),
+    Option(("--strict",), "read.strict",
+           "stop with an error instead of skipping an unusable file or row", kind="switch"),
+))
+
+PREPROCESSING = ("preprocessing", (
+    Option(("--clean-email",), "preprocess.clean_email",
+           "strip e-mail headers (keeping the subject), quoted replies and signatures: auto = only "
+           "in documents that start with a header block", choices=("auto", "always", "never")),
+    Option(("--drop-repeated-lines",), "preprocess.repeated_line_share",
+           "drop lines found in at least this share of the documents (and in 10 or more): "
+           "templates' headers and footers; 0 keeps every line", parse=_share, metavar="SHARE"),
+    Option(("--stem",), "preprocess.stem", "Snowball stemming; topics still show whole words",
+           kind="toggle"),
+    Option(("--ngrams",), "preprocess.ngram_max", "longest n-gram used as a term, 1 to 5",
+           parse=_positive_int, metavar="N"),
+    Option(("--min-token-length",), "preprocess.min_token_length", "shortest token kept",
+           parse=_positive_int, metavar="N"),
+    Option(("--keep-numbers",), "preprocess.keep_numbers",
+           "keep tokens that start with a digit (default: dropped)", kind="switch"),
+    Option(("--stop-words",), "stop_words_file",
+           "file of extra stop words, one per line, added to the built-in English list", metavar="FILE"),
+    Option(("--extra-stop-words",), "extra_stop_words", "comma-separated extra stop words",
+           parse=_words, metavar="LIST", default_text="none"),
+    Option(("--no-default-stop-words",), "default_stop_words",
+           "do not use the built-in English stop-word list", kind="off"),
+))
+
+TFIDF = ("TF-IDF", (
+    Option(("--min-df",), "vectorize.min_df",
+           "ignore terms in fewer documents (a fraction if < 1)", parse=_number),
+    Option(("--max-df",), "vectorize.max_df",
+           "ignore terms in more documents (a fraction if <= 1.0)", parse=_number),
+    Option(("--max-features",), "vectorize.max_features", "keep only the N most frequent terms",
+           parse=_positive_int, metavar="N", default_text="all"),
+    Option(("--sublinear-tf",), "vectorize.sublinear_tf", "use 1 + log(tf)", kind="toggle"),
+))
+
+FACTORIZATION = ("factorization", (
+    Option(("--loss",), "nmf.beta_loss", "objective: squared Frobenius error, or Kullback-Leibler "
+           "divergence (fitted by multiplicative updates)", choices=("frobenius", "kullback-leibler")),
+    Option(("--solver",), "nmf.solver", "cd: hierarchical ALS / coordinate descent; mu: "
+           "multiplicative updates; als: alternating least squares", choices=("cd", "mu", "als"),
+           default_text="cd; mu with --loss kullback-leibler"),
+    Option(("--init",), "nmf.init", "initialization", choices=("nndsvd", "nndsvda", "nndsvdar", "random"),
+           default_text="nndsvd; nndsvda with --solver mu, whose multiplicative updates cannot "
+                        "move the exact zeros of nndsvd"),
+    Option(("--seed",), "seed", "random seed", parse=_nonnegative_int),
+    Option(("--restarts",), "restarts", "fit seeds --seed .. --seed+N-1 and keep the solution whose "
+           "topics agree most with the others' (a consensus; use with --init random)",
+           parse=_positive_int, metavar="N"),
+    Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int),
+    Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
+           "each, on average over the last three", parse=_nonnegative_float),
+    Option(("--alpha-W",), "nmf.alpha_W", "regularization of the document weights W, as in "
+           "scikit-learn", parse=_nonnegative_float, metavar="X"),
+    Option(("--alpha-H",), "nmf.alpha_H", "regularization of the topic terms H",
+           parse=_alpha_H, metavar="X", default_text="same as --alpha-W"),
+    Option(("--l1-ratio",), "nmf.l1_ratio", "share of L1 in the regularization, 0 (L2) to 1 "
+           "(L1, sparser topics)", parse=_share, metavar="X"),
+))
+
+TOP_TERMS = Option(("--top-terms",), "top_terms", "terms listed (and compared) per topic",
+                   parse=_positive_int)
+REPORT = ("report", (
+    Option(("-k", "--topics"), "n_topics", "number of topics, or 'auto' to sweep --topic-range "
+           "and take the recommended count", parse=_topics),
+    Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", metavar="FROM:TO[:STEP]"),
+    Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(FORMATS)}",
+           parse=_formats, metavar="LIST", default_text="all"),
+    TOP_TERMS,
+    Option(("--representative",), "n_representative", "representative documents listed per topic",
+           parse=_positive_int, metavar="N"),
+    Option(("--coherence-reference",), "coherence_reference",
+           "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
+           "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),
+))
+SWEEP = ("sweep", (
+    Option(("-k", "--topics"), "topic_range", "topic counts to try", metavar="FROM:TO[:STEP]"),
+    Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability",
+           parse=_positive_int, metavar="N"),
+    TOP_TERMS,
+))
+MODEL = (PREPROCESSING, TFIDF, FACTORIZATION)
+COMMANDS = {
+    "run": (REPORT, INPUT) + MODEL,
+    "sweep": (SWEEP, INPUT) + MODEL,
+    "transform": (INPUT,),
+    "show": (("report", (TOP_TERMS,)),),
+}
+
+
+def options_of(command):
+    return [option for _, group in COMMANDS[command] for option in group]
+
+
+def in_flags(message, command):
+    """A library message with its parameter names (``min_df``, ``n_topics``) written as
+    ``command``'s flags (``--min-df``, ``--topics``), for a user of the command line. Only
+    names with an underscore are translated: they cannot be ordinary words."""
+    for option in options_of(command):
+        name = option.setting.rpartition(".")[2]
+        if "_" in name:
+            message = re.sub(rf"(?<![\w.-]){name}(?![\w])", option.flags[-1], message)
+    return message
+
+
+def add_options(parser, command):
+    """Add ``command``'s options to an argparse parser, in their groups."""
+    defaults = RunConfig()
+    for title, group in COMMANDS[command]:
+        target = parser.add_argument_group(title)
+        for option in group:
+            option.add_to(target, defaults)
+
+
+def given(args, command):
+    """{setting: value} of the options given on the command line."""
+    values = vars(args)
+    return {o.setting: values[o.setting] for o in options_of(command) if o.setting in values}
+
+
+def read_config_file(path, command):
+    """{setting: value} from a TOML file whose keys are ``command``'s long option names
+    (``min-df = 5``; ``min_df`` works too)."""
+    try:
+        with open(path, "rb") as f:
+            table = tomllib.load(f)
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the config file ({exc.strerror or exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: not a valid TOML config file ({exc}).") from None
+    by_key = {o.key: o for o in options_of(command)}
+    settings = {}
+    for key, value in table.items():
+        option = by_key.get(key.replace("_", "-").removeprefix("--"))
+        if option is None:
+            raise ParameterError(
+                f"{path}: unknown setting {key!r}; a config file uses the long option names "
+                f"of 'topicnmf {command}' (see --help), e.g. min-df = 5.")
+        if option.kind != "value":
+            if not isinstance(value, bool):
+                raise ParameterError(f"{path}: {key} must be true or false; got {value!r}.")
+            settings[option.setting] = value if option.kind != "off" else not value
+            continue
+        text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        try:
+            settings[option.setting] = option.parse(text)
+        except argparse.ArgumentTypeError as exc:
+            raise ParameterError(f"{path}: {key}: {exc}.") from None
+        if option.choices and settings[option.setting] not in option.choices:
+            raise ParameterError(f"{path}: {key} must be one of {', '.join(option.choices)}; got {value!r}.")
+    return settings
+
+
+def config_toml(config, command="run"):
+    """The resolved settings of ``config`` as a TOML config file for ``command``: rerunning
+    with ``--config`` on the same input reproduces the run's outputs."""
+    table = {}
+    for option in options_of(command):
+        value = config.get(option.setting)
+        if value is None:
+            continue
+        if option.kind == "off":
+            value = not value
+        table[option.key] = list(value) if isinstance(value, tuple) else value
+    return (f"# topicnmf {command} settings, resolved. Rerun with:\n"
+            f"#   topicnmf {command} INPUT --config config.toml --out DIR\n" + tomli_w.dumps(table))
