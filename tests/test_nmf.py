@@ -1,4 +1,8 @@
-"""The solver's contract, for every solver and dtype."""
+"""The solver's contract, for every solver, dtype and engine.
+
+Every test taking ``engine`` runs over every engine in the factory's registry: an engine
+added there (out-of-core, Dask, GPU) is held to the same contract.
+"""
 
 import warnings
 
@@ -10,12 +14,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from topicnmf import NMF, factorize
 from topicnmf.errors import ParameterError
+from topicnmf.nmf._engine import ENGINES
 from topicnmf.nmf._init import initialize
 
 from conftest import BUNDLED
 
 SOLVERS = ["cd", "mu", "als"]
 DTYPES = [np.float64, np.float32]
+ENGINE_NAMES = list(ENGINES)
 
 
 def planted(n=60, m=40, k=4, seed=0, density=0.5):
@@ -44,73 +50,84 @@ def tfidf():
     return TfidfVectorizer(stop_words="english", min_df=2, sublinear_tf=True).fit_transform(texts)
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_factors_nonnegative_finite_and_dtype_kept(solver, dtype):
+def test_factors_nonnegative_finite_and_dtype_kept(solver, dtype, engine):
     X = random_sparse(dtype=dtype)
-    r = factorize(X, 5, solver=solver, random_state=0, max_iter=50)
+    r = factorize(X, 5, solver=solver, random_state=0, max_iter=50, engine=engine)
     for A in (r.W, r.H):
         assert A.dtype == dtype
         assert np.all(np.isfinite(A)) and A.min() >= 0
     assert r.W.shape == (80, 5) and r.H.shape == (5, 50)
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("solver", ["cd", "mu"])
-def test_loss_never_increases(solver, dtype):
+def test_loss_never_increases(solver, dtype, engine):
     X = random_sparse(dtype=dtype)
-    r = factorize(X, 6, solver=solver, init="random", random_state=3, tol=0, max_iter=100)
+    r = factorize(X, 6, solver=solver, init="random", random_state=3, tol=0, max_iter=100,
+                  engine=engine)
     h = r.loss_history
     slack = 1e-5 if dtype == np.float32 else 1e-12
     assert np.all(np.diff(h) <= slack * h[0])
     assert h[-1] < h[0]
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_loss_history_matches_a_dense_reference(solver):
+def test_loss_history_matches_a_dense_reference(solver, engine):
     X = random_sparse()
-    r = factorize(X, 4, solver=solver, random_state=0, max_iter=30)
+    r = factorize(X, 4, solver=solver, random_state=0, max_iter=30, engine=engine)
     assert r.loss_history[-1] == pytest.approx(slow_loss(X, r.W, r.H), rel=1e-8)
     assert r.reconstruction_err == pytest.approx(np.sqrt(2 * slow_loss(X, r.W, r.H)), rel=1e-8)
     assert len(r.loss_history) == r.n_iter + 1
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("solver", ["cd", "als"])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_planted_factors_are_recovered(solver, sparse):
+def test_planted_factors_are_recovered(solver, sparse, engine):
     X, _, _ = planted()
     Xin = sp.csr_matrix(X) if sparse else X
-    r = factorize(Xin, 4, solver=solver, init="nndsvd", tol=1e-12, max_iter=3000, random_state=0)
+    r = factorize(Xin, 4, solver=solver, init="nndsvd", tol=1e-12, max_iter=3000, random_state=0,
+                  engine=engine)
     rel = np.linalg.norm(X - r.W @ r.H) / np.linalg.norm(X)
     assert rel < 1e-3
 
 
-def test_planted_factors_are_recovered_by_multiplicative_updates():
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_planted_factors_are_recovered_by_multiplicative_updates(engine):
     # MU converges slowly (it is the classic, not the fast, method): give it more sweeps.
     X, _, _ = planted()
-    r = factorize(X, 4, solver="mu", init="nndsvda", tol=0, max_iter=8000, random_state=0)
+    r = factorize(X, 4, solver="mu", init="nndsvda", tol=0, max_iter=8000, random_state=0,
+                  engine=engine)
     assert np.linalg.norm(X - r.W @ r.H) / np.linalg.norm(X) < 1e-3
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_sparse_and_dense_input_agree(solver):
+def test_sparse_and_dense_input_agree(solver, engine):
     X = random_sparse()
-    a = factorize(X, 5, solver=solver, random_state=0, max_iter=40)
-    b = factorize(X.toarray(), 5, solver=solver, random_state=0, max_iter=40)
+    a = factorize(X, 5, solver=solver, random_state=0, max_iter=40, engine=engine)
+    b = factorize(X.toarray(), 5, solver=solver, random_state=0, max_iter=40, engine=engine)
     np.testing.assert_allclose(a.W, b.W, rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(a.H, b.H, rtol=1e-7, atol=1e-10)
 
 
-def test_same_seed_same_result_and_seeds_differ():
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_same_seed_same_result_and_seeds_differ(engine):
     X = random_sparse()
-    a = factorize(X, 5, init="random", random_state=7, max_iter=20)
-    b = factorize(X, 5, init="random", random_state=7, max_iter=20)
-    c = factorize(X, 5, init="random", random_state=8, max_iter=20)
+    a = factorize(X, 5, init="random", random_state=7, max_iter=20, engine=engine)
+    b = factorize(X, 5, init="random", random_state=7, max_iter=20, engine=engine)
+    c = factorize(X, 5, init="random", random_state=8, max_iter=20, engine=engine)
     np.testing.assert_array_equal(a.W, b.W)
     assert not np.allclose(a.W, c.W)
 
 
-def test_hals_iterates_equal_scikit_learn_cd(tfidf):
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_hals_iterates_equal_scikit_learn_cd(tfidf, engine):
     """Same init and update order as scikit-learn's 'cd': the same iterates."""
     from sklearn.decomposition import NMF as SkNMF
 
@@ -119,8 +136,28 @@ def test_hals_iterates_equal_scikit_learn_cd(tfidf):
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk = SkNMF(6, init="custom", solver="cd", tol=0, max_iter=10).fit(tfidf, W=W0.copy(), H=H0.copy())
     ours = factorize(tfidf, 6, init="custom", W=W0, H=H0, tol=0, max_iter=10, max_inner=1,
-                     extrapolate=False)
+                     extrapolate=False, engine=engine)
     np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@pytest.mark.parametrize("solver, beta_loss", [("cd", "frobenius"), ("mu", "frobenius"),
+                                               ("als", "frobenius"), ("mu", "kullback-leibler")])
+def test_fixed_H_solve_keeps_H_and_lowers_the_loss(solver, beta_loss, engine):
+    """update_H=False (what transform does): H comes back unchanged, W nonnegative, and the
+    loss never increases."""
+    X = random_sparse(n=70, m=45, density=0.25, seed=2)
+    fit = factorize(X, 4, random_state=0, max_iter=30, engine=engine)
+    H = fit.H.copy()
+    r = factorize(X, 4, solver=solver, beta_loss=beta_loss, H=fit.H, update_H=False, tol=0,
+                  max_iter=20, engine=engine)
+    np.testing.assert_array_equal(r.H, H)
+    np.testing.assert_array_equal(fit.H, H)  # the caller's H is not written into
+    assert r.W.shape == (70, 4) and r.W.min() >= 0 and np.all(np.isfinite(r.W))
+    h = r.loss_history
+    assert np.all(np.diff(h) <= 1e-12 * h[0])
+    if beta_loss == "frobenius":
+        assert h[-1] == pytest.approx(slow_loss(X, r.W, H), rel=1e-8)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -143,12 +180,13 @@ def test_fast_kernels_agree_with_the_reference(dtype):
     np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
 
 
+@pytest.mark.parametrize("engine", [e for e in ENGINE_NAMES if e != "reference"])
 @pytest.mark.parametrize("extrapolate", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_fast_and_reference_engines_give_the_same_factorization(extrapolate, dtype):
+def test_engines_give_the_reference_factorization(extrapolate, dtype, engine):
     X = random_sparse(n=200, m=90, density=0.1, dtype=dtype)
     options = dict(random_state=0, max_iter=30, tol=0, max_inner=1, extrapolate=extrapolate)
-    a = factorize(X, 6, engine="fast", **options)
+    a = factorize(X, 6, engine=engine, **options)
     b = factorize(X, 6, engine="reference", **options)
     rtol = 1e-3 if dtype == np.float32 else 1e-7
     np.testing.assert_allclose(a.W, b.W, rtol=rtol, atol=rtol * 1e-2)
@@ -168,10 +206,11 @@ def test_final_error_within_half_percent_of_scikit_learn(tfidf, k):
     assert ours.reconstruction_err_ <= 1.005 * sk.reconstruction_err_
 
 
-def test_regularization_shrinks_factors():
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_regularization_shrinks_factors(engine):
     X = random_sparse()
-    plain = factorize(X, 5, random_state=0, max_iter=100)
-    l1 = factorize(X, 5, random_state=0, max_iter=100, alpha_W=0.01, l1_ratio=1.0)
+    plain = factorize(X, 5, random_state=0, max_iter=100, engine=engine)
+    l1 = factorize(X, 5, random_state=0, max_iter=100, alpha_W=0.01, l1_ratio=1.0, engine=engine)
     assert (l1.W == 0).mean() > (plain.W == 0).mean()
     assert l1.loss_history[-1] <= l1.loss_history[0]
 
@@ -234,10 +273,11 @@ def test_negative_or_nonfinite_input_is_refused():
         factorize(X, 2)
 
 
-def test_kl_loss_never_increases_and_matches_a_dense_reference():
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_kl_loss_never_increases_and_matches_a_dense_reference(engine):
     X = random_sparse(n=60, m=40, density=0.3)
     r = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", init="nndsvda",
-                  random_state=0, tol=0, max_iter=60)
+                  random_state=0, tol=0, max_iter=60, engine=engine)
     h = r.loss_history
     assert np.all(np.diff(h) <= 1e-12 * h[0])
     D = X.toarray()
@@ -247,7 +287,8 @@ def test_kl_loss_never_increases_and_matches_a_dense_reference():
     assert h[-1] == pytest.approx(dense_kl, rel=1e-9)
 
 
-def test_kl_equals_scikit_learn_multiplicative_updates():
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_kl_equals_scikit_learn_multiplicative_updates(engine):
     from sklearn.decomposition import NMF as SkNMF
 
     X = random_sparse(n=70, m=50, density=0.3, seed=4)
@@ -257,14 +298,16 @@ def test_kl_equals_scikit_learn_multiplicative_updates():
         sk = SkNMF(5, init="custom", solver="mu", beta_loss="kullback-leibler", tol=0,
                    max_iter=30).fit(X, W=W0.copy(), H=H0.copy())
     ours = factorize(X, 5, solver="mu", beta_loss="kullback-leibler", init="custom",
-                     W=W0, H=H0, tol=0, max_iter=30)
+                     W=W0, H=H0, tol=0, max_iter=30, engine=engine)
     np.testing.assert_allclose(ours.H, sk.components_, rtol=1e-6, atol=1e-10)
     assert ours.reconstruction_err == pytest.approx(sk.reconstruction_err_, rel=1e-6)
 
 
-def test_kl_fast_and_reference_engines_agree():
+@pytest.mark.parametrize("engine", [e for e in ENGINE_NAMES if e != "reference"])
+def test_kl_engines_agree_with_the_reference(engine):
     X = random_sparse(n=80, m=60, density=0.2, seed=9)
-    a = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", random_state=1, max_iter=25, tol=0)
+    a = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", random_state=1, max_iter=25, tol=0,
+                  engine=engine)
     b = factorize(X, 4, solver="mu", beta_loss="kullback-leibler", random_state=1, max_iter=25, tol=0,
                   engine="reference")
     np.testing.assert_allclose(a.W, b.W, rtol=1e-9, atol=1e-12)
@@ -272,13 +315,14 @@ def test_kl_fast_and_reference_engines_agree():
 
 
 def test_kl_never_builds_an_nnz_by_k_array():
+    """The fast engine's promise (the reference engine gathers nnz x k rows, obviously)."""
     import tracemalloc
 
     X = sp.random(20000, 4000, density=0.0025, random_state=0, format="csr")  # 200k nonzeros
     k = 50
     tracemalloc.start()
     factorize(X, k, solver="mu", beta_loss="kullback-leibler", init="random", random_state=0,
-              max_iter=3)
+              max_iter=3, engine="fast")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < X.nnz * k * 8 / 2  # an nnz x k float64 temporary alone would be 80 MB

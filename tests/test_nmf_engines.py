@@ -1,0 +1,169 @@
+"""The array-engine contract: every engine in the registry implements ``ArrayEngine`` and
+each operation means what the protocol says, checked against plain numpy."""
+
+from contextlib import AbstractContextManager
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from topicnmf import factorize
+from topicnmf.errors import ParameterError
+from topicnmf.nmf import _updates
+from topicnmf.nmf._engine import ENGINES, ArrayEngine, make_engine
+
+ENGINE_NAMES = list(ENGINES)
+DTYPES = [np.float64, np.float32]
+
+
+def tol(dtype):
+    return 1e-4 if dtype == np.float32 else 1e-10
+
+
+def problem(dtype=np.float64, sparse=True, n=130, m=70, k=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, m, density=0.15, random_state=seed, format="csr", dtype=dtype)
+    X = X if sparse else X.toarray()
+    W = rng.random((n, k)).astype(dtype)
+    Ht = rng.random((m, k)).astype(dtype)
+    return X, W, Ht
+
+
+def dense(X):
+    return X.toarray() if sp.issparse(X) else X
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_every_registered_engine_satisfies_the_protocol(name):
+    engine = make_engine(name)
+    assert isinstance(engine, ArrayEngine)
+    assert engine.name == name
+
+
+def test_the_protocol_check_is_not_vacuous():
+    class Partial:
+        name = "partial"
+
+        def dot(self, X, B):
+            return X @ B
+
+    assert not isinstance(Partial(), ArrayEngine)
+
+
+def test_an_unknown_engine_names_the_parameter():
+    with pytest.raises(ParameterError, match=r"The 'engine' parameter of NMF must be one of 'fast', "
+                                             r"'reference'\. Got 'gpu' instead\."):
+        make_engine("gpu")
+    with pytest.raises(ParameterError, match="'engine' parameter"):
+        factorize(sp.random(10, 8, density=0.5, random_state=0), 2, engine="gpu")
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_products(name, dtype, sparse):
+    eng = make_engine(name)
+    X, W, Ht = problem(dtype, sparse)
+    X = eng.as_matrix(X)
+    np.testing.assert_allclose(eng.dot(X, Ht), dense(X) @ Ht, rtol=tol(dtype))
+    np.testing.assert_allclose(eng.tdot(X, W), dense(X).T @ W, rtol=tol(dtype))
+    np.testing.assert_allclose(eng.gram(W), W.T @ W, rtol=tol(dtype))
+    M = np.eye(5, dtype=dtype) * 2
+    np.testing.assert_allclose(eng.matmul(W, M), 2 * W, rtol=tol(dtype))
+    assert eng.squared_norm(X) == pytest.approx(float((dense(X) ** 2).sum()), rel=tol(dtype))
+    assert eng.nnz(X) == np.count_nonzero(dense(X))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_reductions_and_layout(name, dtype):
+    eng = make_engine(name)
+    _, W, Ht = problem(dtype)
+    assert eng.vdot(W, W) == pytest.approx(float((W.astype(np.float64) ** 2).sum()), rel=tol(dtype))
+    assert eng.total(W) == pytest.approx(float(W.sum(dtype=np.float64)), rel=tol(dtype))
+    np.testing.assert_allclose(eng.to_numpy(eng.colsum(W)), W.sum(axis=0), rtol=tol(dtype))
+    assert eng.all_finite(W) and not eng.all_finite(np.array([[1.0, np.inf]], dtype=dtype))
+    F = np.asfortranarray(W)
+    A = eng.asfactor(F)
+    assert eng.to_numpy(A).flags.c_contiguous and np.array_equal(eng.to_numpy(A), W)
+    C = eng.copy(W)
+    assert C is not W and np.array_equal(eng.to_numpy(C), W)
+    out = eng.empty_like(W)
+    eng.copy_into(out, W)
+    assert np.array_equal(eng.to_numpy(out), W) and out.dtype == W.dtype
+    assert isinstance(eng.threading(), AbstractContextManager)
+    with eng.threading():
+        pass
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_updates_match_the_numpy_rules(name, dtype):
+    eng = make_engine(name)
+    X, W, Ht = problem(dtype)
+    P = (X @ Ht).astype(dtype)
+    G = Ht.T @ Ht
+    for method, rule in [("hals", _updates.hals), ("multiplicative", _updates.multiplicative),
+                         ("alternating_least_squares", _updates.alternating_least_squares)]:
+        mine, theirs = W.copy(), W.copy()
+        step = getattr(eng, method)(mine, P, G, 0.01, 0.1)
+        rule(theirs, P, G, 0.01, 0.1)
+        np.testing.assert_allclose(mine, theirs, rtol=100 * tol(dtype), atol=1e-6)
+        if method == "hals":
+            assert step == pytest.approx(float(((theirs - W.astype(np.float64)) ** 2).sum()),
+                                         rel=1e-3 if dtype == np.float32 else 1e-8)
+    s = Ht.sum(axis=0)
+    mine, theirs = W.copy(), W.copy()
+    eng.kl_multiplicative(mine, P, s, 0.01, 0.1)
+    _updates.kl_multiplicative(theirs, P, s, 0.01, 0.1)
+    np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.4])
+@pytest.mark.parametrize("sparse", [True, False])
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_hals_rows_is_sweeps_then_extrapolation(name, sparse, beta):
+    eng = make_engine(name)
+    X, A_in, Ht = problem(sparse=sparse)
+    X = eng.as_matrix(X)
+    G = Ht.T @ Ht
+    A_out = np.empty_like(A_in)
+    cross = eng.hals_rows(X, Ht, G, A_in, A_out, 0.0, 0.0, 1, 0.1, beta)
+    P = dense(X) @ Ht
+    expected = A_in.copy()
+    _updates.hals(expected, P, G, 0.0, 0.0)
+    expected = np.maximum(expected + beta * (expected - A_in), 0)
+    np.testing.assert_allclose(A_out, expected, rtol=1e-9, atol=1e-12)
+    assert cross == pytest.approx(float((A_out * P).sum()), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_extrapolate_and_fused_transpose(name):
+    eng = make_engine(name)
+    X, W, Ht = problem()
+    old = W * 0.5
+    out = np.empty_like(W)
+    eng.extrapolate(out, W, old, 0.7)
+    np.testing.assert_allclose(out, np.maximum(W + 0.7 * (W - old), 0), rtol=1e-12)
+    eng.extrapolate(W, W, old, 0.7)  # out may be new
+    np.testing.assert_allclose(W, out, rtol=1e-12)
+    Xt = eng.fused_transpose(eng.as_matrix(X), W)
+    assert Xt is None or (sp.isspmatrix_csr(Xt) and np.array_equal(Xt.toarray(), X.toarray().T))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_kl_ratio_at_the_nonzeros(name, dtype):
+    eng = make_engine(name)
+    X, W, Ht = problem(dtype)
+    X = eng.as_sparse(X)
+    R = eng.empty_pattern(X)
+    eps = np.finfo(dtype).eps
+    partial = eng.kl_ratio(X, W, Ht, eps, R)
+    D = X.toarray().astype(np.float64)
+    WH = np.maximum(W.astype(np.float64) @ Ht.T.astype(np.float64), eps)
+    nz = D > 0
+    np.testing.assert_allclose(R.toarray()[nz], (D / WH)[nz], rtol=tol(dtype) * 10)
+    assert np.array_equal(R.indices, X.indices) and np.array_equal(R.indptr, X.indptr)
+    expected = float((D[nz] * np.log(D[nz] / WH[nz]) - D[nz]).sum())
+    assert partial == pytest.approx(expected, rel=tol(dtype) * 10)
