@@ -65,6 +65,14 @@ def test_bad_values_name_the_parameter(field, value, message):
         factorize(random_sparse(), 3, **{field: value})
 
 
+def test_the_solver_table_covers_the_parameter_vocabulary():
+    from topicnmf.nmf import _validation
+    from topicnmf.nmf._solvers import SOLVERS
+
+    assert {solver for _, solver in SOLVERS} == set(_validation.SOLVERS)
+    assert {loss for loss, _ in SOLVERS} == set(_validation.BETA_LOSSES)
+
+
 def test_resolve_makes_solver_and_init_concrete():
     assert SolverOptions(solver="mu").resolve(default_init="nndsvd").init == "nndsvda"
     assert SolverOptions(beta_loss="kullback-leibler").resolve(default_init="nndsvd") == \
