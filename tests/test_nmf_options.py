@@ -126,6 +126,7 @@ def test_estimator_validates_at_fit_not_at_construction():
         model.fit(random_sparse())
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_estimator_fits_kullback_leibler_without_naming_the_solver():
     X = random_sparse()
     model = NMF(4, beta_loss="kullback-leibler", random_state=0, max_iter=30)

@@ -1,5 +1,6 @@
 """``topicnmf.NMF``: a scikit-learn-compatible estimator over :func:`factorize`."""
 
+import sys
 import warnings
 from dataclasses import fields, replace
 
@@ -83,7 +84,6 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _callback(self):
         if not self.verbose:
             return None
-        import sys
 
         def report(iteration, elapsed, loss):
             print(f"NMF iteration {iteration}: loss {loss:.6g} ({elapsed:.2f}s)", file=sys.stderr)
