@@ -14,7 +14,7 @@ from topicnmf.cli import main
 from conftest import BUNDLED
 
 EXPECTED_FILES = {"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html", "model",
-                  "config.toml"}
+                  "config.toml", "manifest.json"}
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_csv_input_with_text_column(tmp_path):
     assert main(["run", str(path), "--text-column", "body", "--id-column", "ref", "-k", "6",
                  "--formats", "csv,json", "--stem", "--ngrams", "2", "--out", str(out), "-q"]) == 0
     assert {p.name for p in out.iterdir()} == {"topics.csv", "doc_topics.csv", "topics.json", "model",
-                                              "config.toml"}
+                                              "config.toml", "manifest.json"}
     doc_topics = pd.read_csv(out / "doc_topics.csv")
     assert doc_topics.doc_id.tolist() == [r["ref"] for r in rows]
     terms = pd.read_csv(out / "topics.csv").term
@@ -219,3 +219,27 @@ def test_main_leaves_logging_as_it_found_it(tmp_path):
     before = log.handlers[:], log.level, log.propagate
     assert main(["show", str(tmp_path / "missing.json")]) == 1
     assert (log.handlers[:], log.level, log.propagate) == before
+
+
+def test_a_rerun_into_the_same_folder_leaves_exactly_one_run(tmp_path, capsys):
+    """An auto run then a fixed k, then CSV only: nothing of the earlier runs stays beside the
+    new files, files topicnmf does not write stay, and the manifest lists what is there."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["run", str(BUNDLED), "--topics", "auto", "--topic-range", "3:4", "--out", str(out), "-q"]) == 0
+    assert {"sweep.csv", "sweep.json", "sweep.html"} <= {p.name for p in out.iterdir()}
+
+    assert main(["run", str(BUNDLED), "--topics", "4", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == EXPECTED_FILES | {"notes.txt"}
+    err = capsys.readouterr().err
+    assert "what the previous run wrote and this one does not: sweep.csv, sweep.html, sweep.json" in err
+
+    assert main(["run", str(BUNDLED), "--topics", "5", "--formats", "csv", "--out", str(out), "-q"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"topics.csv", "doc_topics.csv", "config.toml", "model", "manifest.json", "notes.txt"}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == "run"
+    assert manifest["files"] == ["config.toml", "doc_topics.csv", "topics.csv", "model/", "manifest.json"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert pd.read_csv(out / "doc_topics.csv").shape[1] == 2 + 5

@@ -95,7 +95,7 @@ def test_flag_beats_config_file_beats_default(tmp_path):
     assert data["parameters"]["vectorize"]["min_df"] == 1  # the file
     assert data["parameters"]["preprocess"]["stem"] is True  # the file
     assert data["parameters"]["vectorize"]["max_df"] == 0.95  # the default
-    assert {p.name for p in out.iterdir()} == {"topics.json", "config.toml", "model"}
+    assert {p.name for p in out.iterdir()} == {"topics.json", "config.toml", "model", "manifest.json"}
 
 
 def test_written_config_reruns_the_report_byte_for_byte(tmp_path):

@@ -100,7 +100,7 @@ def test_sweep_writes_its_table_and_explains_its_choice(tmp_path, capsys):
     out = tmp_path / "sweep"
     assert main(["sweep", str(BUNDLED), "--topics", "3:9", "--out", str(out), "-q"]) == 0
     printed = capsys.readouterr().out
-    assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.json", "sweep.html"}
+    assert {p.name for p in out.iterdir()} == {"sweep.csv", "sweep.json", "sweep.html", "manifest.json"}
     data = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [row["k"] for row in data["scores"]] == list(range(3, 10))
     k = data["recommended"]

@@ -108,7 +108,7 @@ def cmd_run(args):
     files = render(done.result, config.formats) | {"config.toml": config_toml(config)}
     if done.sweep is not None:
         files |= sweep_files(done.sweep)
-    _wrote(write_files(files, args.out, model=done.model))
+    _wrote(write_files(files, args.out, model=done.model, command="run"))
     topics = done.result.topics
     for row in topics.prevalence.itertuples():
         log.info("topic %2d (%4.1f%%): %s", row.topic, 100 * row.share,
@@ -118,7 +118,7 @@ def cmd_run(args):
 
 def cmd_sweep(args):
     result = pipeline.sweep(args.input, configure(args))
-    _wrote(write_files(sweep_files(result), args.out))
+    _wrote(write_files(sweep_files(result), args.out, command="sweep"))
     print(result.scores.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"recommended: {result.reason}")
     return 0
@@ -129,7 +129,8 @@ def cmd_transform(args):
     corpus = read_corpus(args.input, configure(args).read)
     log.info("%s", corpus.summary())
     scores = pipeline.score(corpus, model)
-    _wrote(write_files({"doc_topics.csv": doc_topics_csv(scores.doc_topics)}, args.out))
+    _wrote(write_files({"doc_topics.csv": doc_topics_csv(scores.doc_topics)}, args.out,
+                       command="transform"))
     return 0
 
 
