@@ -243,3 +243,30 @@ def test_a_rerun_into_the_same_folder_leaves_exactly_one_run(tmp_path, capsys):
     assert manifest["files"] == ["config.toml", "doc_topics.csv", "topics.csv", "model/", "manifest.json"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert pd.read_csv(out / "doc_topics.csv").shape[1] == 2 + 5
+
+
+def test_transform_names_no_topic_for_a_weak_match(bundled_run, tmp_path, capsys):
+    """One common word shared with the vocabulary is not a topic: coverage and fit say how
+    well each new document is matched, and a weak match gets no dominant topic."""
+    new = tmp_path / "new"
+    new.mkdir()
+    texts = {"bread.txt": "Knead the dough, let the yeast rise, and bake the bread in a hot oven.",
+             "weather.txt": "The weather was nice today and people went out.",
+             "unknown.txt": "Banana spaceship violin quantum."}
+    for name, text in texts.items():
+        (new / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "scores"
+    assert main(["transform", str(bundled_run), str(new), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    scores = pd.read_csv(out / "doc_topics.csv").set_index("doc_id")
+    assert list(scores.columns[-2:]) == ["coverage", "fit"]
+    assert scores.loc["bread.txt", "coverage"] > 0.8 and scores.loc["bread.txt", "fit"] > 0.3
+    assert pd.notna(scores.loc["bread.txt", "dominant_topic"])
+    # measured: coverage 0.4, fit 0.07 against the fitted documents' 1st percentile 0.105
+    assert pd.isna(scores.loc["weather.txt", "dominant_topic"])
+    assert scores.loc["weather.txt"].filter(like="topic_").max() > 0.5  # leans, but is not about it
+    assert scores.loc["unknown.txt", "coverage"] == 0 and pd.isna(scores.loc["unknown.txt", "dominant_topic"])
+    assert "1 document(s) have no term of the model's vocabulary" in err
+    assert "1 document(s) match the topics too weakly to name one" in err
+    floor = json.loads((bundled_run / "model" / "model.json").read_text(encoding="utf-8"))["match_floor"]
+    assert 0 < floor["fit"] < 0.3 and 0 < floor["coverage"] < 1

@@ -16,7 +16,7 @@ from . import __version__
 from .corpus import ReadOptions
 from .errors import ParameterError
 from .nmf import SolverOptions
-from .preprocess import DEFAULT_STOP_WORDS, PreprocessOptions, read_stop_words
+from .preprocess import PreprocessOptions, read_stop_words
 from .report.writer import FORMATS
 from .vectorize import VectorizeOptions
 

@@ -8,13 +8,14 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelFileError
 from .preprocess import Preprocessing
+from .topics import MatchFloor
 from .vectorize import VectorizeOptions
 
 MODEL_SCHEMA = "topicnmf.model/1"
@@ -28,6 +29,7 @@ class SavedModel:
 
     H : ndarray (n_topics, n_terms), topics in report order; idf : ndarray (n_terms,)
     preprocess : Preprocessing, the fitted preprocessing (options and boilerplate lines)
+    match_floor : MatchFloor, the least fit and coverage of a match a topic is named for
     """
 
     H: np.ndarray
@@ -38,6 +40,7 @@ class SavedModel:
     preprocess: Preprocessing
     vectorize: VectorizeOptions
     parameters: dict
+    match_floor: MatchFloor = MatchFloor()
 
     @property
     def n_topics(self):
@@ -62,6 +65,7 @@ def save_model(model, folder):
         "preprocess": model.preprocess.to_dict(),
         "vectorize": model.vectorize.to_dict(),
         "parameters": model.parameters,
+        "match_floor": asdict(model.match_floor),
     }
     _atomic_write(folder / ARRAYS, lambda f: np.savez_compressed(f, H=model.H, idf=model.idf))
     _atomic_write(folder / META, lambda f: f.write(json.dumps(meta, indent=1).encode("utf-8")))
@@ -111,6 +115,8 @@ def load_model(path):
             preprocess=Preprocessing.from_dict(meta["preprocess"]),
             vectorize=VectorizeOptions(**meta["vectorize"]),
             parameters=meta["parameters"],
+            # models saved before the floor existed: the measured typical one, no coverage floor
+            match_floor=MatchFloor(**meta.get("match_floor", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{folder}/{META}: missing or invalid field ({exc}).") from None

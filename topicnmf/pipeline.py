@@ -36,8 +36,17 @@ from .nmf import SolverOptions, factorize
 from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
-from .topics import TopicModel, build_topics, doc_topic_table, with_snippets
-from .vectorize import DocumentTermMatrix, presence, vectorize, vectorize_with
+from .topics import (
+    MatchFloor,
+    TopicModel,
+    build_topics,
+    fit_strength,
+    listed_documents,
+    score_table,
+    with_document_snippets,
+    with_snippets,
+)
+from .vectorize import DocumentTermMatrix, coverage, presence, vectorize, vectorize_with
 
 log = logging.getLogger("topicnmf")
 
@@ -69,6 +78,9 @@ class TopicResult:
     fit : FitRecord
     quality : tuple of TopicQuality, one per topic
     evaluation : Evaluation
+    match_floor : MatchFloor
+        The weakest fit and coverage among the fitted documents (1st percentiles), below
+        which ``score`` names no topic for a new document.
     timings : dict of seconds per stage (kept out of the deterministic outputs)
     """
 
@@ -80,6 +92,7 @@ class TopicResult:
     fit: FitRecord
     quality: tuple
     evaluation: Evaluation
+    match_floor: MatchFloor = MatchFloor()
     timings: dict = field(compare=False, default_factory=dict)
 
     @property
@@ -108,6 +121,7 @@ class Prepared:
     preprocessing: Preprocessing
     analyzer: Analyzer
     dtm: DocumentTermMatrix
+    coverage: np.ndarray  # per document, the share of its words in the vocabulary
     timings: dict = field(compare=False, default_factory=dict)
 
 
@@ -149,7 +163,7 @@ def prepare(corpus, config=RunConfig()):
     dtm = vectorize(analyzed, corpus.ids, config.vectorize)
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocessing, analyzer, dtm, timings)
+    return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms), timings)
 
 
 def run(source, config=None, *, callback=None, reference=None, **settings):
@@ -231,15 +245,19 @@ def _fit(corpus, prepared, n_topics, config, callback, reference):
     # representative documents' texts fetched back by id; snippets show the cleaned text
     texts = corpus.texts_of(topics.representative["doc_id"].tolist())
     topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
+    rows = listed_documents(topics.W)  # and those of the documents a report lists
+    texts = corpus.texts_of(topics.doc_topics["doc_id"].to_numpy()[rows].tolist())
+    topics = with_document_snippets(topics, rows, [prepared.analyzer.clean(t) for t in texts])
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
 
     start = time.perf_counter()
     quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
     timings["evaluate"] = time.perf_counter() - start
+    floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
-                       timings=timings)
+                       match_floor=floor, timings=timings)
 
 
 def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
@@ -304,11 +322,13 @@ def _factorize_with_restarts(X, k, config, callback):
 
 @dataclass(frozen=True)
 class Scores:
-    """Topic weights of new documents under a saved model."""
+    """Topic weights of new documents under a saved model, with how well each is matched."""
 
-    doc_topics: object  # DataFrame like TopicModel.doc_topics
+    doc_topics: object  # DataFrame: doc_topics columns, then coverage and fit
     W: np.ndarray
     dtm: DocumentTermMatrix
+    coverage: np.ndarray  # per document, the share of its words in the model's vocabulary
+    fit: np.ndarray  # per document, the cosine between its TF-IDF row and its reconstruction
 
 
 def score(corpus, model, *, options=None):
@@ -316,6 +336,9 @@ def score(corpus, model, *, options=None):
 
     Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed,
     by the fit's loss (``options``: the solver's stopping settings, default SolverOptions()).
+    A document fitted or covered worse than the model's ``match_floor`` (the weakest 1% of
+    the documents it was fitted on) gets no dominant topic: its weights still say which
+    topics its few known words lean to, but it is about none of them.
     """
     analyzed = analyze(corpus.texts, Analyzer(model.preprocess))
     dtm = vectorize_with(
@@ -330,7 +353,17 @@ def score(corpus, model, *, options=None):
         options = replace(options or SolverOptions(), beta_loss=fitted.get("beta_loss", "frobenius"),
                           solver=fitted.get("solver"))
         W = factorize(dtm.X, k, options=options, H=model.H, update_H=False).W
-    return Scores(doc_topics=doc_topic_table(corpus.ids, W, corpus.metadata()), W=W, dtm=dtm)
+    shares, fit = coverage(analyzed, model.terms), fit_strength(dtm.X, W, model.H)
+    if dtm.empty_rows:
+        log.warning("%d document(s) have no term of the model's vocabulary; they get no "
+                    "dominant topic and zero weights", dtm.empty_rows)
+    table = score_table(corpus.ids, W, shares, fit, model.match_floor, corpus.metadata())
+    weak = int(table["dominant_topic"].isna().sum()) - dtm.empty_rows
+    if weak:
+        log.info("%d document(s) match the topics too weakly to name one (fit under %.3f or "
+                 "coverage under %.2f, the weakest 1%% of the fitted documents)",
+                 weak, model.match_floor.fit, model.match_floor.coverage)
+    return Scores(doc_topics=table, W=W, dtm=dtm, coverage=shares, fit=fit)
 
 
 def model_from(result):
@@ -344,4 +377,5 @@ def model_from(result):
         preprocess=result.preprocessing,
         vectorize=result.config.vectorize,
         parameters=result.parameters,
+        match_floor=result.match_floor,
     )

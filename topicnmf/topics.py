@@ -4,12 +4,13 @@ Topics are numbered from 1 in order of prevalence (topic 1 carries the most weig
 """
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 SNIPPET_CHARS = 200
+DOCUMENT_ROWS = 2000  # documents a report's document table lists at most
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class TopicModel:
         document weight), n_documents (documents it dominates).
     representative : DataFrame
         Per topic its strongest documents: topic, rank, doc_id, weight (balanced W), and
-        once their texts are fetched back by id (:func:`with_snippets`), snippet.
+        once their texts are fetched back by id (:func:`with_snippets`), snippet and title
+        (the first line when it reads as one, see :func:`split_title`; else '').
     W : ndarray of shape (n_documents, n_topics)
         Document weights, columns in topic order, balanced (see :func:`balance`):
         W[d, t] is the norm of topic t's part of document d's reconstruction.
@@ -36,6 +38,10 @@ class TopicModel:
         Term weights, rows in topic order, each of unit L2 norm.
     order : ndarray of shape (n_topics,)
         ``order[t]`` is the factorization's component shown as topic t + 1.
+    documents : DataFrame
+        The documents a report lists (:func:`listed_documents`): row (of W), doc_id, title
+        (see :func:`split_title`) and snippet (of the text after the title);
+        empty until their texts are fetched back by id (:func:`with_document_snippets`).
     """
 
     terms: pd.DataFrame
@@ -45,6 +51,8 @@ class TopicModel:
     W: np.ndarray
     H: np.ndarray
     order: np.ndarray
+    documents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"row": [], "doc_id": [], "title": [], "snippet": []}), compare=False)
 
     @property
     def n_topics(self):
@@ -61,6 +69,49 @@ class TopicModel:
         return self.terms.loc[self.terms.topic == topic, "term"].tolist()
 
 
+WEAK_QUANTILE = 0.01  # a new document fitted or covered worse than 99% of the fitted ones
+
+
+@dataclass(frozen=True)
+class MatchFloor:
+    """The least fit strength and vocabulary coverage of a match a topic is named for:
+    the 1st percentiles over the documents the model was fitted on."""
+
+    fit: float = 0.1
+    coverage: float = 0.0
+
+    @classmethod
+    def of(cls, fit, coverage):
+        """The floor of the fitted documents (those with any term)."""
+        seen = coverage > 0
+        if not seen.any():
+            return cls()
+        return cls(fit=float(np.quantile(fit[seen], WEAK_QUANTILE)),
+                   coverage=float(np.quantile(coverage[seen], WEAK_QUANTILE)))
+
+
+def fit_strength(X, W, H):
+    """Per document, the cosine between its row of X and its reconstruction W H:
+    <x, w H> / (||x|| ||w H||), from X's nonzeros (0 where either is zero)."""
+    cross = np.einsum("ij,ij->i", np.asarray(X @ H.T), W)
+    reconstruction = np.sqrt(np.maximum(np.einsum("ij,ij->i", W @ (H @ H.T), W), 0.0))
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    denominator = norms * reconstruction
+    return np.divide(cross, denominator, out=np.zeros_like(cross), where=denominator > 0)
+
+
+def score_table(doc_ids, W, coverage, fit, floor, metadata=None):
+    """doc_topics of new documents: as :func:`doc_topic_table`, then ``coverage`` and ``fit``;
+    the dominant topic is left empty for a weak match (fit or coverage under ``floor``)."""
+    table = doc_topic_table(doc_ids, W)
+    weak = (np.asarray(fit) < floor.fit) | (np.asarray(coverage) < floor.coverage)
+    table.loc[weak, "dominant_topic"] = pd.NA
+    table["coverage"], table["fit"] = coverage, fit
+    for name, values in (metadata or {}).items():
+        table[name] = values
+    return table
+
+
 def snippet(text, limit=SNIPPET_CHARS):
     """The start of a text on one line, cut at a word boundary."""
     flat = re.sub(r"\s+", " ", text).strip()
@@ -68,6 +119,16 @@ def snippet(text, limit=SNIPPET_CHARS):
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut + " \u2026"
+
+
+def split_title(text, limit=120):
+    """(title, rest): a text's first line as its title when it is short and more follows
+    (a headline, a subject), else ('', text)."""
+    head, newline, rest = text.strip().partition("\n")
+    head = re.sub(r"\s+", " ", head).strip()
+    if newline and head and len(head) <= limit and rest.strip():
+        return head, rest
+    return "", text
 
 
 def balance(W, H):
@@ -168,5 +229,32 @@ def with_snippets(model, texts):
     """``model`` with a snippet of each representative document, given their ``texts`` in
     the order of ``model.representative`` (fetched back by id at the end of a run, so the
     texts need not travel through the stages)."""
-    representative = model.representative.assign(snippet=[snippet(t) for t in texts])
+    representative = model.representative.assign(snippet=[snippet(t) for t in texts],
+                                                 title=[split_title(t)[0] for t in texts])
     return replace(model, representative=representative)
+
+
+def listed_documents(W, limit=DOCUMENT_ROWS):
+    """Rows of W a report lists, at most ``limit``: each topic's documents (those it dominates)
+    ranked by their weight for it, taken in turn across topics (every topic's strongest first),
+    so that each topic is represented. Documents with no weight are left out."""
+    strongest = W.max(axis=1) if W.size else np.zeros(W.shape[0])
+    rows = np.flatnonzero(strongest > 0)
+    dominant = W[rows].argmax(axis=1)
+    by_weight = rows[np.lexsort((-strongest[rows], dominant))]  # per topic, strongest first
+    topic_of = W[by_weight].argmax(axis=1)
+    starts = np.searchsorted(topic_of, topic_of)  # first position of each topic's run
+    rank = np.arange(by_weight.size) - starts
+    order = np.lexsort((-strongest[by_weight], rank))
+    return by_weight[order][:limit]
+
+
+def with_document_snippets(model, rows, texts):
+    """``model`` with the listed documents (:func:`listed_documents` rows), the title and a
+    snippet of each, given their ``texts`` in the same order."""
+    ids = model.doc_topics["doc_id"].to_numpy()[np.asarray(rows, dtype=int)]
+    parts = [split_title(t) for t in texts]
+    documents = pd.DataFrame({"row": np.asarray(rows, dtype=int), "doc_id": ids,
+                              "title": [title for title, _ in parts],
+                              "snippet": [snippet(rest) for _, rest in parts]})
+    return replace(model, documents=documents)

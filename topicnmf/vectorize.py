@@ -123,6 +123,18 @@ def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):
                               display_terms=tuple(display_terms), idf=np.asarray(idf))
 
 
+def coverage(analyzed, terms):
+    """Per document, the share of its words (single-word terms) that are in ``terms``: how
+    much of a text the vocabulary sees (0 for a text with no words)."""
+    vocabulary = frozenset(terms)
+    shares = np.zeros(len(analyzed.terms))
+    for i, doc in enumerate(analyzed.terms):
+        words = [t for t in doc if " " not in t]
+        if words:
+            shares[i] = sum(t in vocabulary for t in words) / len(words)
+    return shares
+
+
 def presence(analyzed, terms):
     """Binary (documents, terms) incidence of analyzed texts over a fixed vocabulary: which
     documents of a reference corpus hold each term (for coherence against that corpus)."""
