@@ -90,14 +90,20 @@ class MatchFloor:
                    coverage=float(np.quantile(coverage[seen], WEAK_QUANTILE)))
 
 
-def fit_strength(X, W, H):
+def fit_strength(X, W, H, block=65536):
     """Per document, the cosine between its row of X and its reconstruction W H:
-    <x, w H> / (||x|| ||w H||), from X's nonzeros (0 where either is zero)."""
-    cross = np.einsum("ij,ij->i", np.asarray(X @ H.T), W)
-    reconstruction = np.sqrt(np.maximum(np.einsum("ij,ij->i", W @ (H @ H.T), W), 0.0))
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    denominator = norms * reconstruction
-    return np.divide(cross, denominator, out=np.zeros_like(cross), where=denominator > 0)
+    <x, w H> / (||x|| ||w H||), from X's nonzeros (0 where either is zero). Computed a
+    block of rows at a time, so no (n_documents, k) product is held."""
+    G = H @ H.T
+    out = np.zeros(X.shape[0])
+    for start in range(0, X.shape[0], block):
+        rows = slice(start, start + block)
+        Xb, Wb = X[rows], W[rows]
+        cross = np.einsum("ij,ij->i", np.asarray(Xb @ H.T), Wb)
+        reconstruction = np.sqrt(np.maximum(np.einsum("ij,ij->i", Wb @ G, Wb), 0.0))
+        denominator = np.sqrt(np.asarray(Xb.multiply(Xb).sum(axis=1)).ravel()) * reconstruction
+        np.divide(cross, denominator, out=out[rows], where=denominator > 0)
+    return out
 
 
 def score_table(doc_ids, W, coverage, fit, floor, metadata=None):
