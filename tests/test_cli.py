@@ -270,3 +270,23 @@ def test_transform_names_no_topic_for_a_weak_match(bundled_run, tmp_path, capsys
     assert "1 document(s) match the topics too weakly to name one" in err
     floor = json.loads((bundled_run / "model" / "model.json").read_text(encoding="utf-8"))["match_floor"]
     assert 0 < floor["fit"] < 0.3 and 0 < floor["coverage"] < 1
+
+
+def test_a_tiny_corpus_keeps_terms_of_one_document_and_errors_name_the_filter(tmp_path, capsys):
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for name, text in {"a.txt": "Sourdough bread needs flour, water, salt and a lively starter.",
+                       "b.txt": "Tomatoes need sun, water and rich compost in the garden.",
+                       "c.txt": "Saturn's rings show in a small telescope on a clear night."}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "2", "--out", str(out), "--formats", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "min_df=1: with 3 documents (under 10) a term of one document is kept" in err
+    data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert data["parameters"]["vectorize"]["min_df"] == 1 and data["corpus"]["n_terms"] > 10
+
+    assert main(["run", str(folder), "--topics", "2", "--min-df", "2", "--out", str(tmp_path / "x"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "--topics=2 is more than the corpus supports: it has 3 documents and 1 terms" in err
+    assert "(--min-df=2 and --max-df=0.95 kept 1 of " in err and "or lower --min-df" in err

@@ -152,8 +152,9 @@ class RunConfig:
             value = getattr(value, part)
         return value
 
-    def parameters(self, n_topics):
-        """The settings recorded in topics.json and with a saved model (n_topics as fitted)."""
+    def parameters(self, n_topics, vectorize=None):
+        """The settings recorded in topics.json and with a saved model: ``n_topics`` and
+        ``vectorize`` (min_df resolved) as the matrix was fitted."""
         solver = self.nmf.to_dict()
         nmf = {k: solver[k] for k in ("solver", "beta_loss", "init", "tol", "max_iter")}
         nmf |= {"seed": self.seed} | {k: solver[k] for k in ("alpha_W", "alpha_H", "l1_ratio")}
@@ -164,6 +165,6 @@ class RunConfig:
             "n_representative": self.n_representative,
             "preprocess": {k: v for k, v in self.preprocess.to_dict().items() if k != "stop_words"}
             | {"n_stop_words": len(self.preprocess.stop_words)},
-            "vectorize": self.vectorize.to_dict(),
+            "vectorize": (vectorize or self.vectorize).to_dict(),
             "nmf": nmf | {"restarts": self.restarts},
         }

@@ -182,7 +182,8 @@ PREPROCESSING = ("preprocessing", (
 
 TFIDF = ("TF-IDF", (
     Option(("--min-df",), "vectorize.min_df",
-           "ignore terms in fewer documents (a fraction if < 1)", parse=_number),
+           "ignore terms in fewer documents (a fraction if < 1)", parse=_number,
+           default_text="2, or 1 for fewer than 10 documents"),
     Option(("--max-df",), "vectorize.max_df",
            "ignore terms in more documents (a fraction if <= 1.0)", parse=_number),
     Option(("--max-features",), "vectorize.max_features", "keep only the N most frequent terms",

@@ -102,7 +102,7 @@ class TopicResult:
     @property
     def parameters(self):
         """The settings as recorded in topics.json and with the model."""
-        return self.config.parameters(self.n_topics)
+        return self.config.parameters(self.n_topics, self.dtm.options)
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference):
     if n_topics > min(n, m):
         raise ParameterError(
             f"n_topics={n_topics} is more than the corpus supports: it has {n} documents and "
-            f"{m} terms after filtering; ask for at most {min(n, m)} topics."
+            f"{m} terms ({dtm.filtering()}); ask for at most {min(n, m)} topics"
+            + (", or lower min_df or raise max_df." if m < n else ".")
         )
 
     start = time.perf_counter()
@@ -375,7 +376,7 @@ def model_from(result):
         display_terms=result.dtm.display_terms,
         labels=tuple(result.topics.prevalence["label"]),
         preprocess=result.preprocessing,
-        vectorize=result.config.vectorize,
+        vectorize=result.dtm.options,
         parameters=result.parameters,
         match_floor=result.match_floor,
     )

@@ -97,6 +97,6 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
     scores = pd.DataFrame(rows)
     k, reason = recommend(scores)
     scores["recommended"] = scores["k"] == k
-    parameters = config.parameters(k)
+    parameters = config.parameters(k, dtm.options)
     return SweepResult(scores=scores, recommended=k, reason=reason,
                        parameters={"nmf": parameters["nmf"], "vectorize": parameters["vectorize"]})

@@ -1,11 +1,18 @@
 """Terms -> TF-IDF document-term matrix X (sparse CSR), with scikit-learn's TfidfVectorizer."""
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from .errors import ParameterError, VocabularyError
+
+log = logging.getLogger("topicnmf")
+# min_df=None ("auto") keeps only terms in 2 or more documents, which drops typos and names
+# of one document, except in a corpus this small, where a term of one document is a fair
+# share of it (3 files and min_df=2 leave a handful of terms).
+SMALL_CORPUS = 10
 
 
 @dataclass(frozen=True)
@@ -14,14 +21,16 @@ class VectorizeOptions:
 
     min_df, max_df : int or float
         Keep terms in at least ``min_df`` documents (a fraction when a float < 1) and at most
-        ``max_df`` (a fraction when a float <= 1), as in scikit-learn.
+        ``max_df`` (a fraction when a float <= 1), as in scikit-learn. ``min_df=None``
+        (the default) is 2, or 1 for a corpus of fewer than 10 documents; the matrix
+        records the value used (``DocumentTermMatrix.options``).
     max_features : int or None
         Keep only the most frequent terms.
     sublinear_tf : bool
         Use 1 + log(tf): long documents and repeated words count less.
     """
 
-    min_df: float = 2
+    min_df: float | None = None
     max_df: float = 0.95
     max_features: int | None = None
     sublinear_tf: bool = True
@@ -29,12 +38,20 @@ class VectorizeOptions:
     def __post_init__(self):
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
+            if name == "min_df" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ParameterError(f"{name} must be a positive number; got {value!r}.")
         if isinstance(self.max_df, float) and self.max_df > 1:
             raise ParameterError(f"max_df as a fraction must be at most 1.0; got {self.max_df}.")
         if self.max_features is not None and self.max_features < 1:
             raise ParameterError(f"max_features must be >= 1; got {self.max_features}.")
+
+    def resolve(self, n_documents):
+        """These options with ``min_df`` chosen for a corpus of ``n_documents`` when None."""
+        if self.min_df is not None:
+            return self
+        return replace(self, min_df=1 if n_documents < SMALL_CORPUS else 2)
 
     def to_dict(self):
         return {"min_df": self.min_df, "max_df": self.max_df,
@@ -52,6 +69,10 @@ class DocumentTermMatrix:
     terms : tuple of str, length n_terms (the analyzer's terms, e.g. stems)
     display_terms : tuple of str, length n_terms (readable forms)
     idf : ndarray of shape (n_terms,)
+    options : VectorizeOptions
+        The options the matrix was made with, ``min_df`` resolved.
+    n_seen_terms : int
+        Distinct terms in the documents before ``min_df``/``max_df``/``max_features``.
     """
 
     X: object
@@ -59,6 +80,8 @@ class DocumentTermMatrix:
     terms: tuple
     display_terms: tuple
     idf: np.ndarray
+    options: VectorizeOptions = VectorizeOptions(min_df=2)
+    n_seen_terms: int = 0
 
     @property
     def shape(self):
@@ -68,6 +91,13 @@ class DocumentTermMatrix:
     def empty_rows(self):
         """Documents (rows of X) with no terms left."""
         return int((np.diff(self.X.indptr) == 0).sum())
+
+    def filtering(self):
+        """What the document-frequency settings kept, in words (for error messages)."""
+        o = self.options
+        cap = f" and max_features={o.max_features}" if o.max_features else ""
+        return (f"min_df={o.min_df} and max_df={o.max_df}{cap} kept {self.shape[1]} of "
+                f"{self.n_seen_terms} terms")
 
     @property
     def norm(self):
@@ -90,6 +120,11 @@ def _vectorizer(options, vocabulary=None):
 
 def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
     """Fit TF-IDF on an :class:`~topicnmf.preprocess.AnalyzedCorpus`."""
+    chosen = options.resolve(len(doc_ids))
+    if options.min_df is None and chosen.min_df == 1:
+        log.info("min_df=1: with %d documents (under %d) a term of one document is kept",
+                 len(doc_ids), SMALL_CORPUS)
+    options = chosen
     vectorizer = _vectorizer(options)
     try:
         X = vectorizer.fit_transform(analyzed.terms)
@@ -110,7 +145,7 @@ def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
     return DocumentTermMatrix(
         X=X.tocsr(), doc_ids=tuple(doc_ids), terms=terms,
         display_terms=tuple(analyzed.display.get(t, t) for t in terms),
-        idf=vectorizer.idf_.copy(),
+        idf=vectorizer.idf_.copy(), options=options, n_seen_terms=len(analyzed.display),
     )
 
 
@@ -120,7 +155,8 @@ def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):
     vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
     X = vectorizer.transform(analyzed.terms)
     return DocumentTermMatrix(X=X.tocsr(), doc_ids=tuple(doc_ids), terms=tuple(terms),
-                              display_terms=tuple(display_terms), idf=np.asarray(idf))
+                              display_terms=tuple(display_terms), idf=np.asarray(idf),
+                              options=options, n_seen_terms=len(analyzed.display))
 
 
 def coverage(analyzed, terms):
