@@ -187,3 +187,20 @@ def test_regularizing_one_factor_only_is_warned(caplog):
     with caplog.at_level("WARNING", logger="topicnmf"):
         pipeline.fit(corpus, n_topics=6, nmf=SolverOptions(alpha_W=1e-6))
     assert "regularized" not in caplog.text
+
+
+@pytest.mark.parametrize("text, escaped", [
+    ("01-finding-saturn.txt", "01-finding-saturn.txt"),  # nothing to escape mid-line
+    ("# not a heading", "\\# not a heading"),
+    ("- not a list", "\\- not a list"),
+    ("1. not a list", "1\\. not a list"),
+    ("[click](http://evil.example)", "\\[click\\](http\\://evil.example)"),
+    ("www.evil.example mail me@evil.example", "www\\.evil.example mail me\\@evil.example"),
+    ("*bold* _it_ `code` a|b ~~s~~", "\\*bold\\* \\_it\\_ \\`code\\` a\\|b \\~\\~s\\~\\~"),
+    ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+    ("two\nlines", "two lines"),
+])
+def test_markdown_escapes_only_what_is_markup_where_it_stands(text, escaped):
+    from topicnmf.report import md_escape
+
+    assert md_escape(text) == escaped

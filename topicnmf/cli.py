@@ -62,8 +62,9 @@ def build_parser():
              "diversity and error, recommend one, and write sweep.csv, sweep.json and "
              "sweep.html into --out.", out="topicnmf-sweep")
     _command(sub, "transform", "score new documents with a saved model",
-             "Topic weights of the documents in INPUT under MODEL; writes doc_topics.csv into "
-             "--out.", out="topicnmf-scores", model=True, config=False)
+             "Topic weights of the documents in INPUT under MODEL, with how well each is "
+             "matched (coverage, fit); writes doc_topics.csv into --out.", out="topicnmf-scores",
+             model=True, config=False)
     _command(sub, "show", "print the topics of a saved model",
              "Print each topic of MODEL with its top terms.", model=True, input=False, config=False)
     return parser

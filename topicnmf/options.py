@@ -149,8 +149,8 @@ INPUT = ("input", (
     Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
            parse=_positive_float, metavar="MB"),
     Option(("--folder-labels",), "read.folder_labels",
-           "label each document with its top-level subfolder, so the report scores topics "
-           "against the folders (NMI/AMI)", kind="switch"),
+           "label each document with its top-level subfolder (a label column in doc_topics.csv; "
+           "run also scores its topics against them: NMI/AMI)", kind="switch"),
     Option(("--include-hidden",), "read.include_hidden",
            "also read hidden files and folders such as .git (default: left out)", kind="switch"),
     Option(("--strict",), "read.strict",

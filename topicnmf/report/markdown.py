@@ -4,14 +4,23 @@ import re
 
 from .json_report import report_data
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline, these start emphasis, code, links, tables or strikethrough wherever they stand.
+_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# Block markers count only at the start of a line: a heading, quote, list item or rule.
+_BLOCK_START = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#>+=.)-])")
+# Bare addresses GitHub's Markdown turns into links: http://, www., e-mail addresses.
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp)(?=://)|\bwww(?=\.)")
 
 
 def md_escape(text):
-    """Text that renders literally in Markdown: no links, emphasis, code or raw HTML."""
+    """Text that renders literally in Markdown, escaping only what would be read as markup
+    where it stands (so ``01-saturn.txt`` stays readable): no links (bracketed or bare),
+    emphasis, code, tables, raw HTML, or a block marker at the start."""
     text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"\s+", " ", text)
-    return _SPECIAL.sub(r"\\\1", text)
+    text = _INLINE.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: m.group(0) + "\\", text).replace("@", "\\@")
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def markdown_report(result):
