@@ -7,7 +7,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 # upstream first; a module may import only modules of earlier layers (and its own package)
 LAYERS = [
-    {"errors"},
+    {"errors", "progress"},
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},

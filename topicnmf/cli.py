@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 
-from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, pipeline
@@ -19,6 +18,7 @@ from .corpus import read_corpus
 from .errors import TopicNMFError
 from .model import load_model
 from .options import add_options, config_toml, given, in_flags, read_config_file
+from .progress import Bars, stage
 from .report import render, write_files
 from .report.sweep_report import sweep_files
 from .report.tables import doc_topics_csv
@@ -76,40 +76,25 @@ def configure(args):
     return RunConfig.from_settings(settings | given(args, args.command))
 
 
-class _Progress:
-    """A progress bar over NMF iterations on stderr, opened at the first iteration."""
-
-    def __init__(self, total, quiet):
-        self.total, self.quiet, self.bar = total, quiet, None
-
-    def __call__(self, iteration, elapsed, loss):
-        if self.bar is None:
-            self.bar = tqdm(total=self.total, desc="NMF", unit="it", disable=self.quiet,
-                            file=sys.stderr, leave=False)
-        self.bar.update(1)
-        self.bar.set_postfix(loss=f"{loss:.5g}", refresh=False)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _wrote(written):
     log.info("wrote %s", ", ".join(str(p) for p in written))
 
 
 def cmd_run(args):
     config = configure(args)
-    progress = _Progress(config.nmf.max_iter, args.quiet)
+    bars = Bars(enabled=not args.quiet)
     with logging_redirect_tqdm(loggers=[log]):
-        try:
-            done = pipeline.run(args.input, config, callback=progress)
-        finally:
-            progress.close()
-    files = render(done.result, config.formats) | {"config.toml": config_toml(config)}
-    if done.sweep is not None:
-        files |= sweep_files(done.sweep)
-    _wrote(write_files(files, args.out, model=done.model, command="run"))
+        done = pipeline.run(args.input, config, progress=bars)
+        with stage(bars, "write", len(config.formats) + 2) as bar:
+            files = {"config.toml": config_toml(config)}
+            for fmt in config.formats:  # one format at a time: doc_topics.csv takes a while
+                files |= render(done.result, (fmt,))
+                bar.advance()
+            if done.sweep is not None:
+                files |= sweep_files(done.sweep)
+            written = write_files(files, args.out, model=done.model, command="run")
+            bar.advance(2)
+    _wrote(written)
     topics = done.result.topics
     for row in topics.prevalence.itertuples():
         log.info("topic %2d (%4.1f%%): %s", row.topic, 100 * row.share,
@@ -118,7 +103,8 @@ def cmd_run(args):
 
 
 def cmd_sweep(args):
-    result = pipeline.sweep(args.input, configure(args))
+    with logging_redirect_tqdm(loggers=[log]):
+        result = pipeline.sweep(args.input, configure(args), progress=Bars(enabled=not args.quiet))
     _wrote(write_files(sweep_files(result), args.out, command="sweep"))
     print(result.scores.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"recommended: {result.reason}")

@@ -240,7 +240,7 @@ def from_texts(texts, ids=None, *, labels=None, source="<memory>"):
     return _corpus(docs, log)
 
 
-def read_corpus(path, options=None, **settings):
+def read_corpus(path, options=None, *, on_document=None, **settings):
     """Read a folder (recursively) or a CSV/TSV/JSONL file into a :class:`Corpus`.
 
     Parameters
@@ -249,6 +249,8 @@ def read_corpus(path, options=None, **settings):
         A folder of text files, or one .csv/.tsv/.jsonl(.gz) file.
     options : ReadOptions, optional
         How to read; default ``ReadOptions()``.
+    on_document : callable, optional
+        Called after each document read (progress).
     **settings
         :class:`ReadOptions` fields, overriding ``options`` (``text_column="body"``).
 
@@ -256,7 +258,11 @@ def read_corpus(path, options=None, **settings):
     file's order. Raises :class:`CorpusError` when nothing usable is found.
     """
     log = ReadLog()
-    docs = list(iter_documents(path, options, log=log, **settings))
+    docs = []
+    for doc in iter_documents(path, options, log=log, **settings):
+        docs.append(doc)
+        if on_document is not None:
+            on_document()
     if Path(path).is_dir():
         docs.sort(key=lambda d: d.id)
     return _corpus(docs, log)

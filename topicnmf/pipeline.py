@@ -34,6 +34,7 @@ from .evaluate import (
 from .model import SavedModel
 from .nmf import SolverOptions, factorize
 from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
+from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
 from .topics import (
@@ -136,9 +137,13 @@ def configure(config=None, **settings):
         raise ParameterError(f"{exc}; the settings are RunConfig's fields.") from None
 
 
-def read(source, config):
+def read(source, config, progress=Silent()):
     """The corpus of ``source``: a Corpus as it is, or a path read with ``config.read``."""
-    corpus = source if isinstance(source, Corpus) else read_corpus(source, config.read)
+    if isinstance(source, Corpus):
+        corpus = source
+    else:
+        with _stage(progress, "read") as bar:
+            corpus = read_corpus(source, config.read, on_document=bar.advance)
     log.info("%s", corpus.summary())
     if len(corpus) < 2:
         raise CorpusError(
@@ -148,7 +153,7 @@ def read(source, config):
     return corpus
 
 
-def prepare(corpus, config=RunConfig()):
+def prepare(corpus, config=RunConfig(), progress=Silent()):
     """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
     start = time.perf_counter()
     preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
@@ -156,7 +161,8 @@ def prepare(corpus, config=RunConfig()):
         log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
                  len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)
     analyzer = Analyzer(preprocessing)
-    analyzed = analyze(corpus.texts, analyzer)
+    with _stage(progress, "tokenize", len(corpus)) as bar:
+        analyzed = analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
@@ -166,7 +172,7 @@ def prepare(corpus, config=RunConfig()):
     return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms), timings)
 
 
-def run(source, config=None, *, callback=None, reference=None, **settings):
+def run(source, config=None, *, callback=None, reference=None, progress=None, **settings):
     """Read, choose k if asked, fit, evaluate and package one topic model.
 
     Parameters
@@ -178,6 +184,8 @@ def run(source, config=None, *, callback=None, reference=None, **settings):
         Called after every NMF iteration (the CLI drives its progress bar with it).
     reference : Corpus, optional
         A reference corpus for NPMI; by default ``config.coherence_reference`` is read.
+    progress : Progress, optional
+        Told of each long stage as it runs (default: nothing shown).
     **settings
         RunConfig fields overriding ``config``'s (``run(path, n_topics=6)``).
 
@@ -186,17 +194,18 @@ def run(source, config=None, *, callback=None, reference=None, **settings):
     Run
     """
     config = configure(config, **settings)  # every setting is checked before reading
-    corpus = read(source, config)
+    progress = progress or Silent()
+    corpus = read(source, config, progress)
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
-    prepared = prepare(corpus, config)
+    prepared = prepare(corpus, config, progress)
     swept = None
     n_topics = config.n_topics
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
-        swept = _sweep(prepared.dtm, corpus, config)
+        swept = _sweep(prepared.dtm, corpus, config, progress)
         n_topics = swept.recommended
-    result = _fit(corpus, prepared, n_topics, config, callback, reference)
+    result = _fit(corpus, prepared, n_topics, config, callback, reference, progress)
     return Run(result=result, model=model_from(result), sweep=swept)
 
 
@@ -205,21 +214,24 @@ def fit(corpus, config=None, **kwargs):
     return run(corpus, config, **kwargs).result
 
 
-def sweep(source, config=None, **settings):
+def sweep(source, config=None, *, progress=None, **settings):
     """Score every k of ``config.topic_range`` on one TF-IDF matrix and recommend one."""
     config = configure(config, **settings)
-    corpus = read(source, config)
-    return _sweep(prepare(corpus, config).dtm, corpus, config)
+    progress = progress or Silent()
+    corpus = read(source, config, progress)
+    return _sweep(prepare(corpus, config, progress).dtm, corpus, config, progress)
 
 
-def _sweep(dtm, corpus, config):
+def _sweep(dtm, corpus, config, progress=Silent()):
     ks = [k for k in parse_range(config.topic_range) if k <= len(corpus)]
-    result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"))
+    with _stage(progress, "sweep", len(ks)) as bar:
+        result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"),
+                              progress=lambda done, total: bar.advance(k=ks[done - 1]))
     log.info("recommended: %s", result.reason)
     return result
 
 
-def _fit(corpus, prepared, n_topics, config, callback, reference):
+def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent()):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.X.nnz, n_topics)
@@ -232,7 +244,13 @@ def _fit(corpus, prepared, n_topics, config, callback, reference):
         )
 
     start = time.perf_counter()
-    nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, callback)
+    with _stage(progress, "fit", config.nmf.max_iter * config.restarts) as bar:
+        def each(iteration, elapsed, loss):  # the caller's callback, and the progress
+            if callback is not None:
+                callback(iteration, elapsed, loss)
+            bar.advance(loss=loss)
+
+        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each)
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,

@@ -251,15 +251,18 @@ class AnalyzedCorpus:
     display: dict  # term -> readable form
 
 
-def analyze(texts, analyzer):
+def analyze(texts, analyzer, on_document=None):
     """Run ``analyzer`` over every text and derive each term's display form.
 
     With stemming, a stem is displayed as its most frequent surface form
     (ties broken alphabetically); an n-gram as its parts' display forms.
+    ``on_document``, if given, is called after each text (progress).
     """
     surfaces = defaultdict(Counter)
     all_terms = []
     for text in texts:
+        if on_document is not None:
+            on_document()
         tokens = analyzer.tokens(text)
         if analyzer.options.stem:
             for tok in tokens:

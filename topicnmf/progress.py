@@ -1,0 +1,83 @@
+"""Progress of a run's long stages: the protocol the pipeline reports to, a silent default,
+and the command line's bars.
+
+The pipeline calls ``start(stage, total)``, ``advance(n, **info)`` and ``finish()`` for
+'read', 'tokenize', 'sweep' and 'fit' (the CLI adds 'write'). :class:`Bars` draws one tqdm
+bar per stage on stderr when it is a terminal, finished when the stage is (a fit that
+converges early included), and nothing when it is not: the log lines say what happened,
+without bar fragments in a file.
+"""
+
+import sys
+from contextlib import contextmanager
+from typing import Protocol
+
+from tqdm import tqdm
+
+UNITS = {"read": "doc", "tokenize": "doc", "sweep": "k", "fit": "it", "write": "file"}
+
+
+class Progress(Protocol):
+    """Where a run reports its long stages; a library caller may pass its own."""
+
+    def start(self, stage, total=None):
+        """A stage begins; ``total`` steps when known (documents, iterations, counts)."""
+
+    def advance(self, n=1, **info):
+        """``n`` more steps done; ``info`` to show beside the bar (``loss=...``)."""
+
+    def finish(self):
+        """The stage is over."""
+
+
+class Silent:
+    """The :class:`Progress` that shows nothing (the default)."""
+
+    def start(self, stage, total=None):
+        pass
+
+    def advance(self, n=1, **info):
+        pass
+
+    def finish(self):
+        pass
+
+
+@contextmanager
+def stage(progress, name, total=None):
+    """``progress`` told that stage ``name`` runs for the duration of the block."""
+    progress.start(name, total)
+    try:
+        yield progress
+    finally:
+        progress.finish()
+
+
+class Bars:
+    """One tqdm bar per stage on ``stream`` (stderr), only when it is a terminal."""
+
+    def __init__(self, stream=None, enabled=True):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = None
+
+    def start(self, stage, total=None):
+        self.finish()
+        if self.enabled:
+            self.bar = tqdm(total=total, desc=stage, unit=UNITS.get(stage, "it"), file=self.stream,
+                            leave=False, dynamic_ncols=True)
+
+    def advance(self, n=1, **info):
+        if self.bar is not None:
+            self.bar.update(n)
+            if info:
+                self.bar.set_postfix({k: f"{v:.5g}" if isinstance(v, float) else v
+                                      for k, v in info.items()}, refresh=False)
+
+    def finish(self):
+        if self.bar is not None:
+            if self.bar.total is not None and self.bar.n < self.bar.total:
+                self.bar.total = self.bar.n  # done: a fit that converged early is complete
+            self.bar.refresh()
+            self.bar.close()
+            self.bar = None
