@@ -1,10 +1,23 @@
-"""report.html: one self-contained page (inline CSS and SVG, no scripts, no network).
+"""report.html: one self-contained page (inline CSS, SVG and one inline script; no network).
 
-Rendered with Jinja2 and autoescaping on, so document text can never become markup.
+Rendered with Jinja2 and autoescaping on, so document text can never become markup. The
+data the script needs (the document table) travels as JSON inside
+``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, and the script
+writes text with ``textContent`` only. A Content-Security-Policy allows nothing but inline
+styles, ``data:`` images and the one script, named by its SHA-256 hash.
 """
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+import base64
+import hashlib
+from importlib import resources
 
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from . import formatting as fmt
+from . import visuals
+from .charts import PALETTE, line_chart
 from .json_report import report_data
 
 _env = Environment(
@@ -13,28 +26,162 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters.update(pct=fmt.pct, weight=fmt.weight, score=fmt.score, count=fmt.count,
+                    flag=fmt.flag_text)
 
 
-def _loss_points(history, width=480, height=120):
-    """An SVG polyline of the loss per iteration."""
+def _asset(name):
+    return resources.files("topicnmf").joinpath("report", "templates", name).read_text(encoding="utf-8")
+
+
+def csp(script):
+    """The page's Content-Security-Policy: nothing but inline styles, data: images and the
+    script whose SHA-256 is given (of ``script``, the exact text inside its tag)."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+
+
+def _term_rows(result, n_show):
+    """Per topic the relevance candidates, as the page's term rows."""
+    H, X = result.topics.H, result.dtm.X
+    p_wt = visuals.topic_term_distributions(H)
+    p_w = visuals.term_marginal(X)
+    df = visuals.document_frequency(X)
+    # the bars: the topic's part of a term's fitted weight (sum_d W[d,t] H[t,w]) and the
+    # term's fitted weight over all topics (column sums of WH), on one scale per topic
+    topic_mass = result.topics.W.sum(axis=0)[:, None] * H
+    corpus_mass = topic_mass.sum(axis=0)
+    display = result.dtm.display_terms
+    out = []
+    for t, ids in enumerate(visuals.relevance_candidates(p_wt, p_w, n_show)):
+        top = corpus_mass[ids].max() if len(ids) else 1.0
+        with np.errstate(divide="ignore"):
+            log_pwt, log_pw = np.log(p_wt[t, ids]), np.log(p_w[ids])
+        out.append([{
+            "term": display[j], "weight": fmt.weight(H[t, j]), "df": int(df[j]),
+            "topic_bar": round(100 * topic_mass[t, j] / top, 1),
+            "corpus_bar": round(100 * corpus_mass[j] / top, 1),
+            "lp": f"{log_pwt[i]:.5f}", "lw": f"{log_pw[i]:.5f}", "shown": i < n_show,
+        } for i, j in enumerate(ids)])
+    return out
+
+
+def _map(result, shares):
+    p_wt = visuals.topic_term_distributions(result.topics.H)
+    coords, distances = visuals.intertopic_map(p_wt)
+    size = 360
+    radius = min(0.1 * size, 0.28 * size / np.sqrt(max(len(shares), 1)))
+    circles, _ = visuals.layout_map(coords, shares, size=size, max_radius=radius)
+    return {"size": size, "circles": circles}
+
+
+def _similarity(H):
+    S = visuals.topic_similarity(H)
+    k = S.shape[0]
+    cell = max(8, min(44, 400 // max(k, 1)))
+    margin = 26
+    cells = [{"x": margin + b * cell, "y": margin + a * cell, "a": a + 1, "b": b + 1,
+              "value": float(S[a, b]), "text": f"{S[a, b]:.2f}".lstrip("0") if a != b else ""}
+             for a in range(k) for b in range(k)]
+    off = S - np.eye(k)
+    pair = np.unravel_index(np.argmax(off), off.shape) if k > 1 else None
+    return {"cell": cell, "margin": margin, "size": margin + k * cell + 4, "cells": cells,
+            "ticks": [{"t": t + 1, "at": margin + t * cell + cell / 2} for t in range(k)],
+            "show_text": k <= 12,
+            "closest": None if pair is None else (pair[0] + 1, pair[1] + 1, float(S[pair]))}
+
+
+def _labels(result):
+    doc_topics = result.topics.doc_topics
+    if "label" not in doc_topics.columns:
+        return None
+    table = visuals.label_table(doc_topics["dominant_topic"], doc_topics["label"], result.n_topics)
+    if table.empty:
+        return None
+    rows = []
+    for label, counts in table.iterrows():
+        total = int(counts.sum())
+        rows.append({"label": label, "total": total, "cells": [
+            {"n": int(n), "alpha": round(0.85 * n / total, 3) if total else 0} for n in counts]})
+    return rows
+
+
+def _dominant_shares(doc_topics, k):
+    """Per document the share of its weight on its dominant topic (0 without one)."""
+    shares = doc_topics[[f"topic_{t + 1}" for t in range(k)]].to_numpy(dtype=float)
+    return shares.max(axis=1) if k else np.zeros(len(doc_topics))
+
+
+def _documents(result, listed):
+    """The document table's rows: [id, dominant topic, its share, label, title, snippet]."""
+    doc_topics = result.topics.doc_topics
+    dominant = doc_topics["dominant_topic"]
+    shares = _dominant_shares(doc_topics, result.n_topics)
+    labels = doc_topics["label"] if "label" in doc_topics.columns else None
+    rows = []
+    for row, doc_id, title, text in zip(listed["row"], listed["doc_id"], listed["title"],
+                                        listed["snippet"]):
+        if dominant.isna().iat[row]:
+            continue
+        label = None if labels is None or labels.isna().iat[row] else str(labels.iat[row])
+        rows.append([str(doc_id), int(dominant.iat[row]), round(float(shares[row]), 4), label,
+                     title, text])
+    rows.sort(key=lambda r: -r[2])  # stable: equal shares keep the listing's order
+    return rows
+
+
+def _representative(data, result):
+    """Each representative document's share of its weight on the topic, and its text split
+    into title and body (the snippet of the reports runs the title into the body)."""
+    doc_topics = result.topics.doc_topics
+    index = {d: i for i, d in enumerate(doc_topics["doc_id"])}
+    reps = result.topics.representative
+    titles = dict(zip(zip(reps["topic"], reps["doc_id"]), reps.get("title", [""] * len(reps))))
+    for t in data["topics"]:
+        column = doc_topics[f"topic_{t['topic']}"]
+        for d in t["representative_documents"]:
+            d["share"] = float(column.iat[index[d["doc_id"]]]) if d["doc_id"] in index else None
+            title = titles.get((t["topic"], d["doc_id"])) or ""
+            body = d["snippet"]
+            if title and body.startswith(title):
+                d["title"], d["body"] = title, body[len(title):].strip()
+            else:
+                d["title"], d["body"] = "", body
+
+
+def _loss_chart(fit, loss):
+    history = fit["loss_history"]
     if len(history) < 2:
-        return ""
-    low, high = min(history), max(history)
-    span = (high - low) or 1.0
-    step = width / (len(history) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - (v - low) / span * height:.1f}" for i, v in enumerate(history)
-    )
+        return None
+    points = list(enumerate(history))  # 0: the initialization
+    y_label = "KL divergence" if loss == "kullback-leibler" else "objective"
+    return line_chart([("objective", points)], x_label="iteration", y_label=y_label,
+                      width=480, height=260, integer_x=True)
 
 
 def html_report(result, title="topicnmf report"):
     data = report_data(result)
-    for t in data["topics"]:
-        top = max((x["weight"] for x in t["terms"]), default=0) or 1.0
-        for x in t["terms"]:
-            x["bar"] = round(100 * x["weight"] / top, 1)
-    max_share = max((t["share"] for t in data["topics"]), default=0) or 1.0
+    _representative(data, result)
+    n_show = max(1, data["parameters"].get("top_terms", 10))
+    terms = _term_rows(result, n_show)
+    shares = [t["share"] for t in data["topics"]]
+    max_share = max(shares, default=0) or 1.0
+    for t, rows in zip(data["topics"], terms):
+        t["rows"] = rows
+        t["color"] = PALETTE[(t["topic"] - 1) % len(PALETTE)]
+        t["bar"] = round(100 * t["share"] / max_share, 1)
+    documents = _documents(result, result.topics.documents)
+    page_data = {"topics": [[t["topic"], t["label"]] for t in data["topics"]],
+                 "labels": "label" in result.topics.doc_topics.columns, "docs": documents}
+    script = _asset("report.js")
     return _env.get_template("report.html").render(
-        title=title, data=data, max_share=max_share,
-        loss_points=_loss_points(data["fit"]["loss_history"]), timings=result.timings,
+        title=title, data=data, csp=Markup(csp(script)), script=Markup(script),
+        style=Markup(_asset("report.css")), page_json=Markup(fmt.inert_json(page_data)),
+        n_listed=len(documents), n_documents=data["corpus"]["n_documents"], n_show=n_show,
+        map=_map(result, shares), similarity=_similarity(result.topics.H),
+        labels=_labels(result), parameters=fmt.parameter_rows(data["parameters"]),
+        corpus_rows=fmt.corpus_rows(data["corpus"], data["fit"]),
+        loss=_loss_chart(data["fit"], data["parameters"].get("nmf", {}).get("beta_loss")),
+        timings=result.timings,
     )

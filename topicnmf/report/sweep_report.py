@@ -1,13 +1,13 @@
-"""Outputs of a sweep over k: sweep.csv, sweep.json and sweep.html (self-contained chart)."""
+"""Outputs of a sweep over k: sweep.csv, sweep.json and sweep.html (self-contained charts)."""
 
 import json
+from importlib import resources
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from .charts import line_chart
 from .json_report import _round
-
-METRICS = (("stability", "#3b6fd1"), ("npmi", "#d1623b"), ("diversity", "#3ba55d"),
-           ("relative_error", "#8a63d2"))
 
 
 def sweep_csv(result):
@@ -22,51 +22,53 @@ def sweep_json(result):
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-_PAGE = Environment(autoescape=select_autoescape(default=True, default_for_string=True)).from_string(
-    """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>topicnmf: choosing the number of topics</title>
-<style>body{font:15px/1.45 system-ui,sans-serif;max-width:900px;margin:auto;padding:1.5em;color:#1d2330}
-table{border-collapse:collapse}td,th{padding:.2em .6em;text-align:right}tr.rec{font-weight:700;background:#eef3fc}
-svg{background:#fff;border:1px solid #dde2ea}</style></head><body>
-<h1>Choosing the number of topics</h1>
-<p><b>Recommended: {{ k }}</b>. {{ reason }}</p>
-<svg width="{{ w }}" height="{{ h }}" viewBox="0 0 {{ w }} {{ h }}" role="img" aria-label="scores by number of topics">
-{% for name, color, points in lines %}<polyline fill="none" stroke="{{ color }}" stroke-width="2" points="{{ points }}"/>
-<text x="{{ w - 120 }}" y="{{ 18 * loop.index }}" fill="{{ color }}">{{ name }}</text>{% endfor %}
-{% for x, label in ticks %}<text x="{{ x }}" y="{{ h - 4 }}" font-size="11" text-anchor="middle">{{ label }}</text>{% endfor %}
-<line x1="{{ rec_x }}" x2="{{ rec_x }}" y1="0" y2="{{ h - 16 }}" stroke="#999" stroke-dasharray="4 3"/>
-</svg>
-<p style="color:#667;font-size:.85em">Each curve scaled to its own range. Stability: agreement of top terms
-across refits on subsamples (1 = identical). NPMI: coherence of top terms in the corpus. Diversity: share of
-distinct top terms.</p>
-<table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for row in rows %}<tr class="{{ 'rec' if row.recommended else '' }}">{% for c in columns %}<td>{{ row[c] }}</td>{% endfor %}</tr>{% endfor %}
-</table></body></html>
-""")
+_env = Environment(
+    loader=PackageLoader("topicnmf", "report/templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# (column, name on the page, what it measures); the first group shares one 0-1 scale
+SHARED_SCALE = (
+    ("stability", "stability", "agreement of the top terms of refits on 80% subsamples with the "
+     "full fit (1 = identical)"),
+    ("diversity", "diversity", "share of distinct terms among all topics' top terms"),
+    ("nmi", "NMI", "agreement of the dominant topics with the documents' labels"),
+    ("ami", "AMI", "the same, adjusted for chance"),
+    ("relative_error", "relative error", "||X - WH|| / ||X|| (lower fits closer)"),
+)
+COHERENCE = ("npmi", "NPMI", "mean coherence of the top terms (-1 to 1, higher is better)")
+COLUMNS = {"k": "k", "stability": "stability", "npmi": "NPMI", "umass": "UMass",
+           "diversity": "diversity", "relative_error": "relative error", "nmi": "NMI", "ami": "AMI"}
 
 
-def sweep_html(result, width=640, height=260):
+def sweep_html(result, width=480):
     scores = result.scores
-    ks = list(scores["k"])
-    span = max(ks) - min(ks) or 1
-
-    def x_of(k):
-        return 20 + (k - min(ks)) / span * (width - 160)
-
-    lines = []
-    for name, color in METRICS:
-        values = list(scores[name])
-        low, high = min(values), max(values)
-        rng = (high - low) or 1.0
-        points = " ".join(f"{x_of(k):.1f},{(height - 24) - (v - low) / rng * (height - 48):.1f}"
-                          for k, v in zip(ks, values))
-        lines.append((name, color, points))
+    ks = [int(k) for k in scores["k"]]
+    marker = (result.recommended, f"recommended k = {result.recommended}")
+    shared = [(name, list(zip(ks, scores[col]))) for col, name, _ in SHARED_SCALE
+              if col in scores.columns]
+    charts = [
+        (line_chart(shared, x_label="number of topics k", y_label="score (0 to 1)",
+                    y_range=(0, 1), x_values=ks, marker=marker, width=width),
+         "Scores on one shared scale from 0 to 1"),
+        (line_chart([(COHERENCE[1], list(zip(ks, scores[COHERENCE[0]])))],
+                    x_label="number of topics k", y_label="mean NPMI",
+                    y_range=(min(0.0, float(scores["npmi"].min())), float(scores["npmi"].max())),
+                    x_values=ks, marker=marker, width=width),
+         "Coherence (NPMI), on a scale from 0"),
+    ]
+    explained = [(name, text) for col, name, text in (*SHARED_SCALE, COHERENCE)
+                 if col in scores.columns]
     columns = [c for c in scores.columns if c != "recommended"]
-    rows = [{**{c: (f"{r[c]:.4g}" if isinstance(r[c], float) else r[c]) for c in columns},
+    rows = [{"cells": [str(int(r[c])) if c == "k" else f"{r[c]:.3f}" for c in columns],
              "recommended": bool(r["recommended"])} for r in scores.to_dict(orient="records")]
-    return _PAGE.render(k=result.recommended, reason=result.reason, lines=lines, w=width, h=height,
-                        ticks=[(x_of(k), k) for k in ks], rec_x=x_of(result.recommended),
-                        columns=columns, rows=rows)
+    return _env.get_template("sweep.html").render(
+        k=result.recommended, reason=result.reason, charts=charts, explained=explained,
+        headers=[COLUMNS.get(c, c.replace("_", " ")) for c in columns], rows=rows,
+        style=Markup(resources.files("topicnmf").joinpath("report", "templates", "report.css")
+                     .read_text(encoding="utf-8")))
 
 
 def sweep_files(result):
