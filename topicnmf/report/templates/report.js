@@ -40,10 +40,11 @@
   var names = {};
   data.topics.forEach(function (t) { names[t[0]] = t[1]; });
 
-  function cell(row, text, cls) {
+  function cell(row, text, cls, name) {
     var td = document.createElement("td");
     td.textContent = text;
     if (cls) { td.className = cls; }
+    if (name) { td.setAttribute("data-name", name); }
     row.appendChild(td);
     return td;
   }
@@ -63,9 +64,9 @@
     rows.slice(0, limit).forEach(function (d) {
       var tr = document.createElement("tr");
       cell(tr, d.id, "docid");
-      cell(tr, String(d.topic), "num").title = names[d.topic] || "";
-      cell(tr, (100 * d.share).toFixed(0) + "%", "num");
-      if (data.labels) { cell(tr, d.label === null ? "" : d.label); }
+      cell(tr, String(d.topic), "num", "topic").title = names[d.topic] || "";
+      cell(tr, (100 * d.share).toFixed(0) + "%", "num", "share");
+      if (data.labels) { cell(tr, d.label === null ? "" : d.label, "", "label"); }
       var td = cell(tr, "", "snippet");
       if (d.title) {
         var b = document.createElement("b");
