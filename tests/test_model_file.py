@@ -212,6 +212,13 @@ def test_an_npy_member_without_its_magic(folder):
     _load_fails(folder, r"model\.npz: H\.npy is not an npy array \(the magic string is not correct")
 
 
+def test_an_npy_header_numpy_cannot_tokenize(folder):
+    arrays = _arrays(folder)
+    header = _npy(arrays["H"]).replace(b"589), }", b"589 , }", 1)  # the shape's ( left open
+    _write_npz(folder, H=header, idf=arrays["idf"])
+    _load_fails(folder, r"model\.npz: H\.npy is not an npy array \(")
+
+
 def test_a_bit_flipped_npz(folder):
     data = bytearray((folder / "model.npz").read_bytes())
     data[len(data) // 3] ^= 0x10  # inside H's deflated bytes
@@ -306,8 +313,13 @@ def test_an_H_not_finite_and_nonnegative(folder, value):
 
 def test_deeply_nested_json(folder):
     meta_text = json.dumps(_meta(folder) | {"parameters": "X"})
-    _write_meta(folder, text=meta_text.replace('"X"', "[" * 200_000 + "]" * 200_000))
+    _write_meta(folder, text=meta_text.replace('"X"', "[" * 50_000 + "]" * 50_000))
     _load_fails(folder, r"model\.json: not valid JSON \(nested too deeply\)")
+
+
+def test_model_json_of_many_small_lists_is_not_parsed(folder):
+    _write_meta(folder, _meta(folder) | {"parameters": {"x": [[]] * 200_000}})
+    _load_fails(folder, r"model\.json: more than 100,000 lists and objects")
 
 
 def test_parameters_nested_past_what_a_record_needs(folder):
@@ -444,11 +456,17 @@ FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(Heal
 @FUZZ
 @given(file=st.sampled_from(["model.json", "model.npz"]),
        edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
-       cut=st.none() | st.floats(0, 1))
-def test_fuzz_random_bytes(saved, file, edits, cut):
+       cut=st.none() | st.floats(0, 1), stored=st.booleans())
+def test_fuzz_random_bytes(saved, file, edits, cut, stored):
     def target(name, data):
         if name != file:
             return data
+        if stored and name == "model.npz":  # the npy headers and data bare, not deflated
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+                for key, value in _arrays(saved).items():
+                    archive.writestr(f"{key}.npy", _npy(value))
+            data = buffer.getvalue()
         data = bytearray(data)
         for where, byte in edits:
             data[int(where * len(data))] = byte

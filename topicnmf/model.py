@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from tokenize import TokenError
 
 import numpy as np
 
@@ -102,8 +103,11 @@ def _umask():
 MAX_ARRAY_BYTES = 2**31
 # Topics a person can read; a sweep stops far below this.
 MAX_TOPICS = 10_000
-# model.json: a million-term vocabulary (terms and readable forms) takes about 30 MB.
+# model.json: a million-term vocabulary (terms and readable forms) takes about 30 MB, and
+# parses into about 250 MB of strings. A real one holds a dozen lists and dicts; 64 MiB of
+# empty ones would parse into 1.5 GB, so brackets (in strings too) are counted first.
 MAX_META_BYTES = 64 * 2**20
+MAX_BRACKETS = 100_000
 # Deflate expands at most about 1,030:1 (all zeros); an H of 99.9% zeros compresses about 430:1.
 # Members under RATIO_FLOOR_BYTES may compress any amount: they cost nothing to read.
 MAX_RATIO = 500
@@ -170,8 +174,11 @@ def _regular_size(path):
 
 def _read_meta(path):
     """The fields of :class:`SavedModel` but the arrays, each checked, from model.json."""
+    data = _read_bytes(path, MAX_META_BYTES)
+    if data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
+        raise _damaged(path, f"more than {MAX_BRACKETS:,} lists and objects")
     try:
-        meta = json.loads(_read_bytes(path, MAX_META_BYTES).decode("utf-8"))
+        meta = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         what = "nested too deeply" if isinstance(exc, RecursionError) else exc
         raise _damaged(path, f"not valid JSON ({what})") from None
@@ -327,7 +334,7 @@ def _npy_header(path, archive, name, file_size):
             read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                            else np.lib.format.read_array_header_2_0)
             shape, _, dtype = read_header(f)
-        except (ValueError, TypeError, SyntaxError) as exc:
+        except (ValueError, TypeError, SyntaxError, TokenError) as exc:  # numpy's header parser
             raise _damaged(path, f"{member} is not an npy array ({exc})") from None
         header_size = f.tell()
     if not (dtype.kind == "f" and dtype.itemsize in (4, 8) and dtype.isnative
