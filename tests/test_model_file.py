@@ -226,6 +226,20 @@ def test_a_bit_flipped_npz(folder):
     _load_fails(folder, r"model\.npz: not a readable npz archive \((error|BadZipFile)")
 
 
+@pytest.mark.parametrize("where, value, match", [
+    ("central", 0x00FF, r"not a readable npz archive \(NotImplementedError: zip file version 25\.5"),
+    ("central_flags", 0x01, r"H\.npy is encrypted or compressed in a way numpy never writes"),
+    ("central_flags", 0x20, r"H\.npy is encrypted or compressed in a way numpy never writes"),
+])
+def test_zip_features_numpy_never_writes(folder, where, value, match):
+    data = bytearray((folder / "model.npz").read_bytes())
+    central = data.index(b"PK\x01\x02")
+    offset = {"central": central + 6, "central_flags": central + 8}[where]  # version needed, flags
+    data[offset:offset + 2] = value.to_bytes(2, "little")
+    (folder / "model.npz").write_bytes(bytes(data))
+    _load_fails(folder, rf"model\.npz: {match}")
+
+
 def test_a_zero_byte_npz(folder):
     (folder / "model.npz").write_bytes(b"")
     _load_fails(folder, r"model\.npz: not a readable npz archive \(BadZipFile: File is not a zip file")
@@ -456,8 +470,9 @@ FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(Heal
 @FUZZ
 @given(file=st.sampled_from(["model.json", "model.npz"]),
        edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
-       cut=st.none() | st.floats(0, 1), stored=st.booleans())
-def test_fuzz_random_bytes(saved, file, edits, cut, stored):
+       region=st.sampled_from(["anywhere", "head", "tail"]), cut=st.none() | st.floats(0, 1),
+       stored=st.booleans())
+def test_fuzz_random_bytes(saved, file, edits, region, cut, stored):
     def target(name, data):
         if name != file:
             return data
@@ -468,8 +483,9 @@ def test_fuzz_random_bytes(saved, file, edits, cut, stored):
                     archive.writestr(f"{key}.npy", _npy(value))
             data = buffer.getvalue()
         data = bytearray(data)
-        for where, byte in edits:
-            data[int(where * len(data))] = byte
+        for where, byte in edits:  # the zip's local headers lead, its directory trails
+            span = {"anywhere": len(data), "head": min(len(data), 128), "tail": min(len(data), 256)}[region]
+            data[int(where * span) if region != "tail" else len(data) - 1 - int(where * span)] = byte
         return bytes(data[:int(cut * len(data))] if cut is not None else data)
     _assert_loads_or_refuses(_tampered(saved, target))
 

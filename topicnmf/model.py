@@ -300,8 +300,9 @@ def _read_arrays(path, *, n_terms, n_labels):
             for ok, what in checks:
                 if not ok:
                     raise _damaged(path, what)
-            H, idf = (_npy_array(archive, name) for name in NPY_MEMBERS)
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
+            H, idf = (_npy_array(archive, info) for info, _ in headers.values())
+    # NotImplementedError: zip features numpy never writes (zip versions, flag bits)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, NotImplementedError) as exc:
         raise _damaged(path, f"not a readable npz archive ({type(exc).__name__}: {exc})") from None
     if not np.isfinite(H).all() or H.min() < 0:
         raise _damaged(path, "H must be finite and nonnegative")
@@ -319,7 +320,7 @@ def _npy_header(path, archive, name, file_size):
         info = archive.getinfo(member)
     except KeyError:
         raise _damaged(path, f"no {member} in the archive") from None
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x61:
         raise _damaged(path, f"{member} is encrypted or compressed in a way numpy never writes")
     if info.file_size > MAX_ARRAY_BYTES + 2**16:
         raise _damaged(path, f"{member} expands to {info.file_size:,} bytes, more than "
@@ -352,9 +353,9 @@ def _npy_header(path, archive, name, file_size):
     return info, tuple(int(n) for n in shape)
 
 
-def _npy_array(archive, name):
-    """The checked member ``name`` as a C-ordered float64 array (numpy reads it in blocks
+def _npy_array(archive, info):
+    """The checked member ``info`` as a C-ordered float64 array (numpy reads it in blocks
     into an array of the declared size; no pickle)."""
-    with archive.open(f"{name}.npy") as f:
+    with archive.open(info) as f:
         array = np.lib.format.read_array(f, allow_pickle=False)
     return np.ascontiguousarray(array, dtype=np.float64)
