@@ -19,6 +19,7 @@ LAYERS = [
     {"pipeline"},
     {"options"},
     {"cli"},
+    {"__main__"},
 ]
 LAYER = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

@@ -93,6 +93,7 @@ def cmd_run(args):
             if done.sweep is not None:
                 files |= sweep_files(done.sweep)
             written = write_files(files, args.out, model=done.model, command="run")
+            args.written = True
             bar.advance(2)
     _wrote(written)
     topics = done.result.topics
@@ -106,6 +107,7 @@ def cmd_sweep(args):
     with logging_redirect_tqdm(loggers=[log]):
         result = pipeline.sweep(args.input, configure(args), progress=Bars(enabled=not args.quiet))
     _wrote(write_files(sweep_files(result), args.out, command="sweep"))
+    args.written = True
     print(result.scores.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"recommended: {result.reason}")
     return 0
@@ -118,6 +120,7 @@ def cmd_transform(args):
     scores = pipeline.score(corpus, model)
     _wrote(write_files({"doc_topics.csv": doc_topics_csv(scores.doc_topics)}, args.out,
                        command="transform"))
+    args.written = True
     return 0
 
 
@@ -150,8 +153,12 @@ def main(argv=None):
     except TopicNMFError as exc:
         print(f"topicnmf: error: {in_flags(str(exc), args.command)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("topicnmf: interrupted; no report was written.", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "written", False) or getattr(args, "written", False):
+            print(f"topicnmf: interrupted after the output was written to {args.out}.", file=sys.stderr)
+        else:
+            print("topicnmf: interrupted; nothing was written (a previous report in the output "
+                  "folder is as it was).", file=sys.stderr)
         return 130
     finally:
         log.handlers[:], level, log.propagate = saved

@@ -28,3 +28,11 @@ class ModelFileError(TopicNMFError):
 
 class ConvergenceError(TopicNMFError, ArithmeticError):
     """The factorization produced non-finite values."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, held until the reports were switched into place (``written``) or not."""
+
+    def __init__(self, written=False):
+        super().__init__()
+        self.written = written

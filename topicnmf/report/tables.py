@@ -1,11 +1,56 @@
-"""CSV outputs: each a function of the result, returning text."""
+"""CSV outputs: each a function of the result, returning text.
+
+Cells are made safe to open in a spreadsheet: a text cell that starts with ``=``, ``+``,
+``-``, ``@`` or a tab/CR would be run as a formula there (``=HYPERLINK(...)`` in a document
+id), so it gets a leading apostrophe, as OWASP advises; topics.json keeps every value raw.
+A cell holding a bare carriage return, which the csv module leaves unquoted when lines end
+in ``\\n`` (a reader then sees two rows), makes the whole file quote its text cells.
+"""
+
+import csv
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(frame):
+    """``frame`` with its text cells that a spreadsheet would run as formulas neutralized."""
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if not _is_text(values):
+            continue
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        if risky.any():
+            out = out.copy() if out is frame else out
+            out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
+def _is_text(values):
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+
+
+def _has_carriage_return(frame):
+    return any(frame[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+               for c in frame.columns if _is_text(frame[c]))
+
+
+def to_csv(frame):
+    """The CSV text of a table: lines end in ``\\n``, floats with 6 significant digits."""
+    frame = _safe(frame)
+    quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
+    if quoting == csv.QUOTE_NONNUMERIC:  # <NA> and None must stay empty, not a quoted ""
+        frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)})
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g", quoting=quoting)
 
 
 def topics_csv(result):
     """topic, rank, term, weight: one row per top term of each topic."""
-    return result.topics.terms.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    return to_csv(result.topics.terms)
 
 
 def doc_topics_csv(doc_topics):
     """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document)."""
-    return doc_topics.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+    return to_csv(doc_topics)

@@ -1,0 +1,178 @@
+"""The output folder under hostile conditions: signals mid-switch, failed renames, a second
+writer, odd things in the folder. A folder always holds one run's files, or the previous
+run's untouched, and the message says which."""
+
+import csv
+import io
+import json
+import os
+import signal
+import threading
+
+import pandas as pd
+import pytest
+
+from topicnmf import pipeline
+from topicnmf.cli import main
+from topicnmf.errors import Interrupted, TopicNMFError
+from topicnmf.report import folder, render, write_files
+from topicnmf.report.tables import to_csv
+
+from conftest import BUNDLED
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Two different runs' rendered files and models."""
+    out = []
+    for k in (3, 4):
+        done = pipeline.run(BUNDLED, n_topics=k)
+        out.append((render(done.result), done.model))
+    return out
+
+
+def _k_of(out):
+    return json.loads((out / "topics.json").read_text(encoding="utf-8"))["parameters"]["n_topics"]
+
+
+def _slowed_switch(monkeypatch, on_call):
+    """os.replace as the switch sees it, calling ``on_call(n)`` before the n-th rename."""
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(1)
+        on_call(len(calls))
+        return real(src, dst)
+
+    monkeypatch.setattr(folder.os, "replace", replace)
+    return calls
+
+
+@pytest.mark.parametrize("sender", ["main thread", "other thread"])
+def test_ctrl_c_during_the_switch_is_held_until_the_report_is_whole(runs, tmp_path, monkeypatch, sender):
+    out = tmp_path / "out"
+    (first, model_first), (second, model_second) = runs
+    write_files(first, out, model=model_first)
+
+    def interrupt(n):
+        if n == 4:  # old files moved aside, new ones not yet in: the worst moment
+            if sender == "main thread":
+                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                thread = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT))
+                thread.start()
+                thread.join()
+
+    _slowed_switch(monkeypatch, interrupt)
+    with pytest.raises(Interrupted) as caught:
+        write_files(second, out, model=model_second)
+    assert caught.value.written
+    assert _k_of(out) == 4 and (out / "manifest.json").exists()
+    assert pd.read_csv(out / "doc_topics.csv").shape[1] == 2 + 4
+    assert not list(out.glob(".topicnmf-*"))
+
+
+def test_sigterm_during_the_switch_arrives_after_it(runs, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (first, model_first), (second, model_second) = runs
+    write_files(first, out, model=model_first)
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda s, f: seen.append(_k_of(out)))
+    try:
+        _slowed_switch(monkeypatch, lambda n: n == 3 and os.kill(os.getpid(), signal.SIGTERM))
+        write_files(second, out, model=model_second)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == [4]  # delivered once, when the new report was whole
+
+
+def test_a_failed_rename_puts_the_previous_report_back(runs, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (first, model_first), (second, model_second) = runs
+    write_files(first, out, model=model_first)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    model_before = (out / "model" / "model.npz").read_bytes()
+
+    def fail(n):
+        if n == 9:
+            raise PermissionError(13, "Permission denied")
+
+    _slowed_switch(monkeypatch, fail)
+    with pytest.raises(TopicNMFError, match="cannot write the reports; the previous report is as it was"):
+        write_files(second, out, model=model_second)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert (out / "model" / "model.npz").read_bytes() == model_before
+
+
+def test_a_folder_where_a_report_goes_stops_the_run_before_anything_moves(runs, tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "report.html").mkdir(parents=True)
+    (out / "report.html" / "mine.txt").write_text("keep", encoding="utf-8")
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "report.html is a folder, not what topicnmf writes there" in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+    assert (out / "report.html" / "mine.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_a_second_writer_is_told_who_holds_the_folder(runs, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (first, _), _ = runs
+    with folder.locked(out):
+        with pytest.raises(TopicNMFError, match=rf"another topicnmf \(process {os.getpid()}\) is writing"):
+            # a second open file description: as another process would hold it
+            fd = os.open(out / folder.LOCK, os.O_RDWR)
+            try:
+                import fcntl
+
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            finally:
+                os.close(fd)
+            write_files(first, out)
+
+
+def test_model_link_in_the_output_folder_is_replaced_not_written_through(runs, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "model").symlink_to(elsewhere, target_is_directory=True)
+    (first, model_first), _ = runs
+    write_files(first, out, model=model_first)
+    assert not (out / "model").is_symlink() and (out / "model" / "model.json").exists()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_other_commands_never_replace_a_run_and_an_empty_out_is_refused(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(run), "-q", "--formats", "csv"]) == 0
+    before = (run / "doc_topics.csv").read_bytes()
+    assert main(["transform", str(run), str(BUNDLED / "baking"), "--out", str(run), "-q"]) == 1
+    assert "holds the report of 'topicnmf run' (with its model)" in capsys.readouterr().err
+    assert (run / "doc_topics.csv").read_bytes() == before
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", "", "-q"]) == 1
+    assert "the output folder is an empty name" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_folder_is_one_line(runs, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(folder.tempfile, "mkdtemp", refuse)
+    (first, _), _ = runs
+    with pytest.raises(TopicNMFError, match="cannot write into the output folder"):
+        write_files(first, tmp_path / "out")
+
+
+@pytest.mark.parametrize("cell", ["a\rb", "line\nbreak", "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(A1)", "plain, with comma", '"quoted"'])
+def test_csv_cells_survive_both_readers_and_never_run_as_formulas(cell):
+    frame = pd.DataFrame({"doc_id": [cell, "next"], "weight": [0.5, 1.0]})
+    text = to_csv(frame)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 3 and len(pd.read_csv(io.StringIO(text))) == 2
+    value = rows[1][0]
+    assert value.lstrip("'") == cell
+    assert not value.startswith(("=", "+", "-", "@"))

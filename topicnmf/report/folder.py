@@ -1,0 +1,177 @@
+"""The output folder: one writer at a time, and a run's files switched in as a whole.
+
+A run's files are first written into a staging folder inside the output folder. The
+switch then moves what is there aside (``manifest.json`` first), moves the new files in
+(``manifest.json`` last) and only then deletes the old ones. An error half-way puts
+everything back as it was; Ctrl-C or SIGTERM arriving during the switch is held until it
+is over, whichever thread the kernel delivers it to (the handler that holds it runs in the
+main thread). A folder without ``manifest.json`` is a run that did not finish (killed
+outright mid-switch); the next run into it replaces it.
+"""
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import Interrupted, TopicNMFError
+
+MANIFEST = "manifest.json"
+MANIFEST_SCHEMA = "topicnmf.manifest/1"
+STAGING_PREFIX = ".topicnmf-"
+LOCK = ".topicnmf.lock"
+# Every name a topicnmf command writes into an output folder; "model" is a folder.
+OWNED = frozenset({"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html",
+                   "sweep.csv", "sweep.json", "sweep.html", "config.toml", "model", MANIFEST})
+FOLDERS = frozenset({"model"})
+
+
+def _fail(out, what, exc=None):
+    reason = f" ({exc.strerror or exc})" if exc is not None else ""
+    raise TopicNMFError(f"{out}: {what}{reason}.") from None
+
+
+def prepare(out_dir):
+    """The output folder, created; a one-line error when it cannot be."""
+    if str(out_dir) == "":
+        raise TopicNMFError("the output folder is an empty name; name a folder (--out DIR).")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(out, "cannot create the output folder", exc)
+    if not out.is_dir():
+        _fail(out, "exists and is not a folder; choose another output folder")
+    return out
+
+
+@contextmanager
+def locked(out):
+    """Hold ``out`` for this process (an advisory lock on ``out/.topicnmf.lock``); another
+    topicnmf writing there gets an error naming its process id."""
+    try:
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        _fail(out, "cannot write into the output folder", exc)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            fd = None
+            _fail(out, f"another topicnmf (process {holder}) is writing this folder; wait for it "
+                       "or choose another output folder")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        if fd is not None:  # ours: a finished run leaves no lock file behind
+            with contextlib.suppress(OSError):
+                os.unlink(out / LOCK)
+            os.close(fd)  # closing releases the lock
+
+
+def previous(out):
+    """(command, names) of the run that wrote ``out``: from its manifest, or without one (an
+    unfinished run, a folder from an older topicnmf) every name topicnmf writes found there."""
+    command, names = None, None
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        command, names = manifest.get("command"), {str(n).rstrip("/") for n in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        pass
+    if names is None:
+        names = {p.name for p in out.iterdir()}
+    present = (n for n in names & OWNED if (out / n).exists() or (out / n).is_symlink())
+    return command, sorted(present)
+
+
+def manifest_text(command, names):
+    files = [n + "/" if n in FOLDERS else n for n in names] + [MANIFEST]
+    return json.dumps({"schema": MANIFEST_SCHEMA, "command": command, "files": files}, indent=2) + "\n"
+
+
+def staging_folder(out):
+    """A fresh staging folder in ``out``, after removing any left by a killed run."""
+    for stale in out.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as exc:
+        _fail(out, "cannot write into the output folder", exc)
+
+
+def _check_kinds(out, names):
+    """A folder where a file goes (or a file where the model folder goes) is not ours to
+    replace: say so before anything moves."""
+    for name in names:
+        path = out / name
+        if path.is_symlink() or not path.exists():
+            continue
+        if path.is_dir() != (name in FOLDERS):
+            kind = "a folder" if path.is_dir() else "a file"
+            _fail(out, f"{name} is {kind}, not what topicnmf writes there; move it away or choose "
+                       "another output folder")
+
+
+@contextmanager
+def signals_deferred():
+    """Ctrl-C and SIGTERM arriving in the block are delivered when it ends: Ctrl-C as
+    :class:`~topicnmf.errors.Interrupted` saying the switch completed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    saved = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+    for s in dict.fromkeys(pending):
+        if s == signal.SIGINT and saved[s] is signal.default_int_handler:
+            raise Interrupted(written=True)
+        signal.raise_signal(s)
+
+
+def switch(out, staging, names, stale):
+    """Replace ``out``'s ``names`` with ``staging``'s and remove its ``stale`` names, all or
+    nothing. ``names`` end with the manifest, which goes out first and comes in last."""
+    _check_kinds(out, [*names, *stale])
+    backup = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + "old-", dir=out))
+    moved_out, moved_in = [], []
+    try:
+        with signals_deferred():
+            try:
+                for name in [MANIFEST, *(n for n in [*names, *stale] if n != MANIFEST)]:
+                    if (out / name).exists() or (out / name).is_symlink():
+                        os.replace(out / name, backup / name)
+                        moved_out.append(name)
+                for name in names:
+                    os.replace(staging / name, out / name)
+                    moved_in.append(name)
+            except OSError as exc:
+                try:  # put everything back as it was
+                    for name in reversed(moved_in):
+                        os.replace(out / name, staging / name)
+                    for name in reversed(moved_out):
+                        os.replace(backup / name, out / name)
+                except OSError:
+                    kept, backup = backup, None  # keep what could not be put back
+                    _fail(out, f"cannot write the reports, nor put the previous ones back; they "
+                               f"are in {kept}", exc)
+                _fail(out, "cannot write the reports; the previous report is as it was", exc)
+    finally:
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
