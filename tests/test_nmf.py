@@ -168,14 +168,15 @@ def test_fast_kernels_agree_with_the_reference(dtype):
     X = random_sparse(n=300, m=120, density=0.05, dtype=dtype)
     B = rng.random((120, 7)).astype(dtype)
     out = np.empty((300, 7), dtype=dtype)
-    _kernels.csr_dot(X.indptr, X.indices, X.data, B, out)
+    _kernels.csr_dot(X.indptr, X.indices, X.data, B, out, 0, 150)  # two row ranges
+    _kernels.csr_dot(X.indptr, X.indices, X.data, B, out, 150, 300)
     np.testing.assert_allclose(out, X @ B, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
     A = rng.random((300, 7)).astype(dtype)
     P = (X @ B) * 3
     G = B.T @ B
     fast, slow = A.copy(), A.copy()
-    _kernels.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1))
+    _kernels.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), 0, 300)
     _updates.hals(slow, P, G, 0.01, 0.1)
     np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
 

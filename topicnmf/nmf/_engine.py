@@ -10,7 +10,10 @@ implement it today:
 - ``'fast'`` (:class:`~._fast.FastEngine`): numba kernels parallel over rows, with BLAS
   pinned to one thread while they run.
 
-Both give the same iterates up to rounding. Conventions: X is (rows, columns), sparse or
+Both give the same iterates up to rounding. The factors stay in X's dtype (float32 or
+float64); every reduction the objective is read from (Gram matrices, inner products, norms)
+is accumulated in float64, so that the stopping rule sees real decreases, not float32
+rounding. Conventions: X is (rows, columns), sparse or
 dense; a factor A is row-major (rows, k), so both W (n_samples, k) and H^T (n_features, k)
 are updated the same way; B is the other factor in the same layout, P = X B, G = B^T B.
 """
@@ -61,7 +64,8 @@ class ArrayEngine(Protocol):
         """X^T @ A, dense (columns of X, k)."""
 
     def gram(self, A):
-        """A^T A (k, k)."""
+        """A^T A (k, k), accumulated and returned in float64 whatever A's dtype (the
+        objective is read from these; the updates take them in the factor's dtype)."""
 
     def matmul(self, A, M):
         """A @ M for a tall A and a small M."""
@@ -93,10 +97,10 @@ class ArrayEngine(Protocol):
 
     # -- reductions and loss pieces --
     def vdot(self, A, B):
-        """<A, B> = sum_ij A_ij B_ij, a float."""
+        """<A, B> = sum_ij A_ij B_ij, a float accumulated in float64."""
 
     def total(self, A):
-        """sum_ij A_ij, a float."""
+        """sum_ij A_ij, a float accumulated in float64."""
 
     def colsum(self, A):
         """Column sums of A, (k,)."""
@@ -105,7 +109,7 @@ class ArrayEngine(Protocol):
         """How many entries of X are stored (dense X: nonzero), an int."""
 
     def squared_norm(self, X):
-        """||X||_F^2 from X's stored entries, a float."""
+        """||X||_F^2 from X's stored entries, a float accumulated in float64."""
 
     def all_finite(self, A):
         """Whether every entry of A is finite."""

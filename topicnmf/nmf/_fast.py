@@ -1,20 +1,29 @@
 """The fast engine: numba kernels (``_kernels``) parallel over rows, on every core.
 
-BLAS is pinned to one thread while the kernels run (BLAS threads spinning beside the
-kernels' threads cost more than they gave here), and the small dense products are split
-over rows by a thread pool instead. Dense X falls back to numpy products.
+The rows are cut into ranges, several per core, and a thread pool runs the kernels (which
+release the GIL) on them as threads come free: dynamic scheduling, so a core taken by
+another process slows a fit by its share of the work instead of stalling every thread at
+a barrier until the preempted one catches up. BLAS is pinned to one thread while the
+kernels run (BLAS threads spinning beside the kernels' threads cost more than they gave
+here), and the small dense products are split over rows by the same pool instead. Dense X
+falls back to numpy products.
 """
 
+import itertools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._reference import NumpyEngine
+from ._reference import NumpyEngine, gram64, like
 
 FUSED_H_MAX_BYTES = 4 * 2**20  # see FastEngine.fused_transpose
+TASKS_PER_THREAD = 8  # row ranges per thread: what a preempted thread leaves, others take
+MIN_TASK_WORK = 2e5  # multiply-adds: below that, a range is not worth a thread hand-off
+ALIGN = 8  # ranges start at multiples of the kernels' row block
 
 
 def n_threads():
@@ -30,6 +39,18 @@ def _pool():
     return ThreadPoolExecutor(n_threads(), thread_name_prefix="topicnmf")
 
 
+_slots = threading.local()
+_slot_numbers = itertools.count()
+
+
+def _slot():
+    """A number of the calling thread, fixed for its life (the pool's threads: 0, 1, ...)."""
+    number = getattr(_slots, "number", None)
+    if number is None:
+        number = _slots.number = next(_slot_numbers)
+    return number
+
+
 @lru_cache(maxsize=1)
 def _controller():
     from threadpoolctl import ThreadpoolController
@@ -42,6 +63,17 @@ def _row_blocks(n, parts):
     return list(zip(bounds[:-1], bounds[1:]))
 
 
+def row_ranges(n, work, threads):
+    """[r0, r1) ranges covering n rows for ``work`` multiply-adds: TASKS_PER_THREAD per
+    thread, fewer when each would get less than MIN_TASK_WORK, one when threads == 1."""
+    parts = int(min(TASKS_PER_THREAD * threads, max(1, work // MIN_TASK_WORK), -(-n // ALIGN)))
+    if threads == 1 or parts <= 1:
+        return [(0, n)]
+    bounds = np.linspace(0, n // ALIGN, parts + 1).astype(int) * ALIGN
+    bounds[-1] = n
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
 class FastEngine(NumpyEngine):
     """numba kernels, parallel over rows."""
 
@@ -52,6 +84,14 @@ class FastEngine(NumpyEngine):
 
         self._k = _kernels
         self._threads = n_threads()
+
+    def _over_rows(self, kernel, n, work, *args):
+        """kernel(*args, r0, r1) over row ranges covering n rows, on the pool; the list of
+        what each returned."""
+        ranges = row_ranges(n, work, self._threads)
+        if len(ranges) == 1:
+            return [kernel(*args, 0, n)]
+        return list(_pool().map(lambda r: kernel(*args, r[0], r[1]), ranges))
 
     def threading(self):
         """BLAS pinned to one thread: one threading layer (the kernels') at a time."""
@@ -69,27 +109,41 @@ class FastEngine(NumpyEngine):
             return np.ascontiguousarray(X @ B)
         B = np.ascontiguousarray(B)
         out = np.empty((X.shape[0], B.shape[1]), dtype=B.dtype)
-        self._k.csr_dot(X.indptr, X.indices, X.data, B, out)
+        self._over_rows(self._k.csr_dot, X.shape[0], (X.nnz + X.shape[0]) * B.shape[1],
+                        X.indptr, X.indices, X.data, B, out)
         return out
 
     def tdot(self, X, A):
         if not sp.issparse(X):
             return np.ascontiguousarray(X.T @ A)
         A = np.ascontiguousarray(A)
-        out = np.empty((X.shape[1], A.shape[1]), dtype=A.dtype)
-        extra = np.empty((self._threads - 1, X.shape[1], A.shape[1]), dtype=A.dtype)
-        self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, extra)
-        for part in extra:
-            out += part
+        n, k = A.shape
+        ranges = row_ranges(n, (X.nnz + n) * k, self._threads)
+        out = np.zeros((X.shape[1], k), dtype=A.dtype)
+        if len(ranges) == 1:
+            self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, 0, n)
+            return out
+        # scattered into one accumulator per pool thread, the ranges taken as threads free up
+        parts = {}
+
+        def scatter(r):
+            acc = parts.get(_slot())
+            if acc is None:
+                acc = parts[_slot()] = np.zeros_like(out)
+            self._k.csr_tdot(X.indptr, X.indices, X.data, A, acc, r[0], r[1])
+
+        list(_pool().map(scatter, ranges))
+        for acc in parts.values():
+            out += acc
         return out
 
     def gram(self, A):
-        """A^T A, the rows split across threads (BLAS itself is pinned to one)."""
+        """A^T A in float64, the rows split across threads (BLAS itself is pinned to one)."""
         n, k = A.shape
         if self._threads == 1 or n * k * k < 2e7:  # small: a thread hand-off costs more
-            return A.T @ A
-        parts = _pool().map(lambda b: A[b[0]:b[1]].T @ A[b[0]:b[1]],
-                            _row_blocks(A.shape[0], self._threads))
+            return gram64(A)
+        parts = _pool().map(lambda b: gram64(A[b[0]:b[1]]),
+                            _row_blocks(A.shape[0], self._threads * 4))
         return sum(parts)
 
     def matmul(self, A, M):
@@ -105,18 +159,26 @@ class FastEngine(NumpyEngine):
 
     def hals(self, A, P, G, l1, l2):
         t = A.dtype.type
-        return float(self._k.hals_sweep(A, P, G, t(l1), t(l2)))
+        n, k = A.shape
+        return float(sum(self._over_rows(self._k.hals_sweep, n, n * k * k,
+                                         A, P, like(G, A), t(l1), t(l2))))
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not sp.issparse(X):  # the product first, then the kernel sweeps
             return super().hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
         t = A_in.dtype.type
-        return float(self._k.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out,
-                                             t(l1), t(l2), max_sweeps, t(delta * delta), t(beta)))
+        G = like(G, A_in)
+        n, k = A_in.shape
+        work = (X.nnz + n * k * max_sweeps) * k
+        return float(sum(self._over_rows(
+            self._k.hals_rows_fused, n, work, X.indptr, X.indices, X.data, B, G, A_in, A_out,
+            t(l1), t(l2), max_sweeps, t(delta * delta), t(beta))))
 
     def extrapolate(self, out, new, old, beta):
-        self._k.extrapolate(out, new, old, out.dtype.type(beta))
+        n, k = new.shape
+        self._over_rows(self._k.extrapolate, n, n * k // 4, out, new, old, out.dtype.type(beta))
 
     def kl_ratio(self, X, W, Ht, eps, R):
-        return float(self._k.kl_ratio(X.indptr, X.indices, X.data, W, Ht,
-                                      W.dtype.type(eps), R.data))
+        return float(sum(self._over_rows(
+            self._k.kl_ratio, X.shape[0], (X.nnz + X.shape[0]) * W.shape[1],
+            X.indptr, X.indices, X.data, W, Ht, W.dtype.type(eps), R.data)))

@@ -46,7 +46,9 @@ def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=T
     decreasing.
 
     Stops when the iterations lower the objective by ``tol`` or less, relative to it:
-    (f_prev - f) / f_prev <= tol, averaged over the last three (accepted) iterations.
+    (f_prev - f) / f_prev <= tol, averaged over the last three iterations (an undone step
+    counting as no decrease); when extrapolating, that first switches the extrapolation
+    off, and the fit stops once plain iterations stall too.
     One iteration updates W (with X H^T computed once) and then H (with X^T W computed
     once). With HALS (``solver.rows``) each update makes up to ``max_inner`` sweeps (None:
     chosen from the cost of the products; 1: plain HALS, the same iterates as
@@ -121,13 +123,13 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
     Ht_prev = None
     H_spare = eng.empty_like(Ht)
     losses = [loss]
-    accepted = [loss]
     ex = Extrapolation() if extrapolate else None
+    since = 0  # the stopping rule reads losses[since:] (from the start of the polish)
     start = time.perf_counter()
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        beta = ex.beta if ex is not None and n_iter > ex.warmup else 0.0
+        beta = ex.step(n_iter) if ex is not None else 0.0
         if beta and Ht_prev is not None:
             Hy = H_spare
             eng.extrapolate(Hy, Ht, Ht_prev, beta)  # H_y = max(0, H + beta (H - H_prev))
@@ -142,21 +144,25 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         new_half, new_loss = objective(W_new, Ht_new, cross, G_W, G_new)
         _check_finite(new_loss, solver.name, n_iter)
         previous = losses[-1]
-        step_taken = not beta or new_loss <= previous
-        if step_taken:
+        if not beta or new_loss <= previous:  # the step is taken
             W, W_new = W_new, W
             H_spare = Ht_prev if Ht_prev is not None else eng.empty_like(Ht)
             Ht_prev, Ht, G_H = Ht, Ht_new, G_new
             error_half, loss = new_half, new_loss
-            accepted.append(loss)
             if beta:
                 ex.accepted()
-        else:  # the extrapolated step went uphill: undo it and extrapolate less
+            elif ex is not None:
+                ex.after_plain(n_iter, (previous - loss) / previous if previous > 0 else 0.0)
+        else:  # the extrapolated step went uphill: undo it, restart with a plain step
             ex.rejected()
             Ht_prev = None
         _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
-        # a rejected step leaves the loss unchanged and says nothing about convergence
-        if step_taken and _stalled(accepted, tol):
+        # checked after every iteration: an undone step counts as no decrease, so a fit
+        # whose extrapolated steps are all undone (float32 at its minimum) still stops
+        if _stalled(losses[since:], tol):
+            if ex is not None and ex.polish():  # finish with plain HALS iterations
+                since = len(losses) - 1
+                continue
             converged = True
             break
     del W_new, Ht_prev, H_spare

@@ -38,7 +38,7 @@ def _orthonormalize(Y, engine):
     try:
         R = scipy.linalg.cholesky(engine.gram(Y), lower=False, check_finite=False)
         R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
-        Q = engine.matmul(Y, R_inv)
+        Q = engine.matmul(Y, R_inv.astype(Y.dtype, copy=False))
         if np.all(np.isfinite(Q)):
             return Q
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):

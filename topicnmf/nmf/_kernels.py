@@ -1,14 +1,17 @@
 """Compiled kernels (numba) for the hot loops; ``_updates.hals`` is their reference.
 
-All run parallel over rows with ``prange``: each thread streams its own block of rows,
-and a sweep reads a factor once per pass (scikit-learn's component-outer loop reads all of
-W once per component). Compiled on first use and cached on disk.
+Each row kernel works on a range of rows r0..r1 and releases the GIL (``nogil``): the fast
+engine hands the ranges to a pool of threads that take them as they come free (dynamic
+scheduling), so a thread preempted by another process delays only its current range
+instead of holding the others at a barrier. A sweep reads a factor once per pass
+(scikit-learn's component-outer loop reads all of W once per component). Compiled on first
+use and cached on disk.
 """
 
 import os
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numba.core import config as numba_config
 
 
@@ -79,41 +82,38 @@ def _sweep_block(A, P, G, i0, i1, l1, l2):
     return step
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def hals_sweep(A, P, G, l1, l2):
-    """One HALS sweep over all rows of A given P = X B and G = B^T B (in place).
+@njit(nogil=True, cache=True, fastmath=True)
+def hals_sweep(A, P, G, l1, l2, r0, r1):
+    """One HALS sweep over rows r0..r1 of A given P = X B and G = B^T B (in place).
 
     Row by row gives the same iterates as column by column, since row i's update reads
-    only row i. Returns sum (A_new - A_old)^2.
+    only row i. Returns sum (A_new - A_old)^2 over those rows.
     """
-    n = A.shape[0]
-    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
-    moved = np.zeros(n_blocks)
-    for b in prange(n_blocks):
-        i0 = b * ROW_BLOCK
-        i1 = min(i0 + ROW_BLOCK, n)
-        moved[b] = _sweep_block(A, P[i0:i1], G, i0, i1, l1, l2)
-    return moved.sum()
+    moved = 0.0
+    for i0 in range(r0, r1, ROW_BLOCK):
+        i1 = min(i0 + ROW_BLOCK, r1)
+        moved += _sweep_block(A, P[i0:i1], G, i0, i1, l1, l2)
+    return moved
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps, delta2, beta):
-    """A_out = HALS update of A_in (n, k) for min ||X - A B^T||, X in CSR, then extrapolated:
-    A_out <- max(0, A_out + beta (A_out - A_in)).
+@njit(nogil=True, cache=True, fastmath=True)
+def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps, delta2, beta,
+                    r0, r1):
+    """Rows r0..r1 of A_out = HALS update of A_in (n, k) for min ||X - A B^T||, X in CSR,
+    then extrapolated: A_out <- max(0, A_out + beta (A_out - A_in)).
 
     X B is computed row block by row block on the fly, so no n x k product array is ever
     stored. Each block makes up to ``max_sweeps`` sweeps, stopping once a sweep moves it by
     at most ``delta2`` times the first sweep's squared step (Gillis & Glineur 2012).
-    Returns <A_out, X B>, the cross term of the loss.
+    Returns those rows' share of <A_out, X B> (the cross term of the loss), in float64.
     """
-    n, k = A_in.shape
-    n_blocks = (n + ROW_BLOCK - 1) // ROW_BLOCK
-    cross = np.zeros(n_blocks)
-    for b in prange(n_blocks):
-        i0 = b * ROW_BLOCK
-        i1 = min(i0 + ROW_BLOCK, n)
-        P = np.zeros((i1 - i0, k), dtype=A_in.dtype)
+    k = A_in.shape[1]
+    P = np.empty((ROW_BLOCK, k), dtype=A_in.dtype)
+    cross = 0.0
+    for i0 in range(r0, r1, ROW_BLOCK):
+        i1 = min(i0 + ROW_BLOCK, r1)
         for r in range(i1 - i0):  # P = X[i0:i1] @ B
+            P[r, :] = 0.0
             _add_row_product(P[r], indptr, indices, data, i0 + r, B)
             A_out[i0 + r] = A_in[i0 + r]
         first = _sweep_block(A_out, P, G, i0, i1, l1, l2)
@@ -125,71 +125,60 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
                 for j in range(k):
                     y = A_out[i, j] + beta * (A_out[i, j] - A_in[i, j])
                     A_out[i, j] = y if y > 0.0 else 0.0
-        c = 0.0
         for r in range(i1 - i0):
             for j in range(k):
-                c += A_out[i0 + r, j] * P[r, j]
-        cross[b] = c
-    return cross.sum()
+                cross += np.float64(A_out[i0 + r, j]) * np.float64(P[r, j])
+    return cross
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def extrapolate(out, new, old, beta):
-    """out = max(0, new + beta (new - old)), elementwise, without temporaries (out may be new)."""
-    n, k = new.shape
-    for i in prange(n):
+@njit(nogil=True, cache=True, fastmath=True)
+def extrapolate(out, new, old, beta, r0, r1):
+    """Rows r0..r1 of out = max(0, new + beta (new - old)), without temporaries (out may be
+    new)."""
+    k = new.shape[1]
+    for i in range(r0, r1):
         for j in range(k):
             y = new[i, j] + beta * (new[i, j] - old[i, j])
             out[i, j] = y if y > 0.0 else 0.0
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def csr_dot(indptr, indices, data, B, out):
-    """out = X @ B for CSR X given by (indptr, indices, data); B (n_cols, k) C-contiguous."""
-    n_rows = out.shape[0]
+@njit(nogil=True, cache=True, fastmath=True)
+def csr_dot(indptr, indices, data, B, out, r0, r1):
+    """Rows r0..r1 of out = X @ B for CSR X given by (indptr, indices, data); B (n_cols, k)
+    C-contiguous."""
     k = out.shape[1]
-    for i in prange(n_rows):
+    for i in range(r0, r1):
         row = out[i]
         for j in range(k):
             row[j] = 0.0
         _add_row_product(row, indptr, indices, data, i, B)
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def csr_tdot(indptr, indices, data, A, out, extra):
-    """X^T A for CSR X, scattering the rows of A (read once, in order): thread 0 accumulates
-    into ``out`` (n_cols, k), thread t > 0 into ``extra[t - 1]``; the caller adds ``extra``
-    into ``out`` afterwards.
-    """
-    n_rows = A.shape[0]
+@njit(nogil=True, cache=True, fastmath=True)
+def csr_tdot(indptr, indices, data, A, acc, r0, r1):
+    """acc += X[r0:r1]^T A[r0:r1] for CSR X, scattering the rows of A (read once, in
+    order) into acc (n_cols, k); each thread of the engine's pool owns one acc."""
     k = A.shape[1]
-    n_parts = extra.shape[0] + 1
-    chunk = (n_rows + n_parts - 1) // n_parts
-    for t in prange(n_parts):
-        acc = out if t == 0 else extra[t - 1]
-        acc[:] = 0.0
-        for i in range(t * chunk, min((t + 1) * chunk, n_rows)):
-            a = A[i]
-            for p in range(indptr[i], indptr[i + 1]):
-                v = data[p]
-                o = acc[indices[p]]
-                for j in range(k):
-                    o[j] += v * a[j]
+    for i in range(r0, r1):
+        a = A[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            v = data[p]
+            o = acc[indices[p]]
+            for j in range(k):
+                o[j] += v * a[j]
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def kl_ratio(indptr, indices, data, W, Ht, eps, ratio):
-    """At X's nonzeros only: ratio = X / (W H) and the partial KL sum x log(x / (W H)_ij).
+@njit(nogil=True, cache=True, fastmath=True)
+def kl_ratio(indptr, indices, data, W, Ht, eps, ratio, r0, r1):
+    """At X's nonzeros of rows r0..r1 only: ratio = X / (W H) and the partial KL sum.
 
     (W H)_ij is a length-k dot product computed on the fly, so no nnz x k array is formed.
-    Returns sum over nonzeros of x log(x / wh) - x.
+    Returns the sum over those nonzeros of x log(x / wh) - x, in float64.
     """
-    n_rows = W.shape[0]
     k = W.shape[1]
-    partial = np.zeros(n_rows)
-    for i in prange(n_rows):
+    acc = 0.0
+    for i in range(r0, r1):
         w = W[i]
-        acc = 0.0
         for p in range(indptr[i], indptr[i + 1]):
             h = Ht[indices[p]]
             wh = 0.0
@@ -199,6 +188,5 @@ def kl_ratio(indptr, indices, data, W, Ht, eps, ratio):
                 wh = eps
             x = data[p]
             ratio[p] = x / wh
-            acc += x * np.log(x / wh) - x
-        partial[i] = acc
-    return partial.sum()
+            acc += np.float64(x) * np.log(np.float64(x) / np.float64(wh)) - np.float64(x)
+    return acc

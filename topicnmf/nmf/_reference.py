@@ -14,6 +14,34 @@ import scipy.sparse as sp
 
 from . import _updates
 
+CHUNK = 1 << 16  # elements converted to float64 at a time by the float64 reductions
+
+
+def dot64(a, b):
+    """<a, b> accumulated in float64 (a float32 array is converted a chunk at a time)."""
+    a, b = a.reshape(-1), b.reshape(-1)
+    if a.dtype == np.float64 and b.dtype == np.float64:
+        return float(np.dot(a, b))
+    return float(sum(np.dot(a[i:i + CHUNK].astype(np.float64), b[i:i + CHUNK].astype(np.float64))
+                     for i in range(0, a.size, CHUNK)))
+
+
+def gram64(A):
+    """A^T A in float64 for a tall A (a float32 A converted a block of rows at a time)."""
+    if A.dtype == np.float64:
+        return A.T @ A
+    rows = max(1, CHUNK // max(A.shape[1], 1))
+    G = np.zeros((A.shape[1], A.shape[1]))
+    for i in range(0, A.shape[0], rows):
+        block = A[i:i + rows].astype(np.float64)
+        G += block.T @ block
+    return G
+
+
+def like(G, A):
+    """The Gram matrix G (float64) in the dtype of the factor A it updates."""
+    return G.astype(A.dtype, copy=False)
+
 
 class NumpyEngine:
     """The parts of :class:`~._engine.ArrayEngine` shared by engines on numpy arrays.
@@ -53,26 +81,27 @@ class NumpyEngine:
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         P = self.dot(X, B)
+        G = like(G, A_in)
         A_out[...] = A_in
         _updates.repeat_sweeps(self.hals, A_out, P, G, l1, l2, max_sweeps, delta)
         if beta:
             self.extrapolate(A_out, A_out, A_in, beta)
-        return float(np.vdot(A_out, P))
+        return dot64(A_out, P)
 
     def multiplicative(self, A, P, G, l1, l2):
-        _updates.multiplicative(A, P, G, l1, l2)
+        _updates.multiplicative(A, P, like(G, A), l1, l2)
 
     def alternating_least_squares(self, A, P, G, l1, l2):
-        _updates.alternating_least_squares(A, P, G, l1, l2)
+        _updates.alternating_least_squares(A, P, like(G, A), l1, l2)
 
     def kl_multiplicative(self, A, N, s, l1, l2):
         _updates.kl_multiplicative(A, N, s, l1, l2)
 
     def vdot(self, A, B):
-        return float(np.vdot(A, B))
+        return dot64(A, B)
 
     def total(self, A):
-        return float(A.sum())
+        return float(A.sum(dtype=np.float64))
 
     def colsum(self, A):
         return A.sum(axis=0)
@@ -82,7 +111,7 @@ class NumpyEngine:
 
     def squared_norm(self, X):
         data = X.data if sp.issparse(X) else X
-        return float(np.vdot(data, data))
+        return dot64(data, data)
 
     def all_finite(self, A):
         return bool(np.all(np.isfinite(A)))
@@ -103,14 +132,14 @@ class ReferenceEngine(NumpyEngine):
         return np.ascontiguousarray(X.T @ A)
 
     def gram(self, A):
-        return A.T @ A
+        return gram64(A)
 
     def matmul(self, A, M):
         return A @ M
 
     def hals(self, A, P, G, l1, l2):
         old = A.copy()
-        _updates.hals(A, P, G, l1, l2)
+        _updates.hals(A, P, like(G, A), l1, l2)
         return float(((A - old) ** 2).sum())
 
     def extrapolate(self, out, new, old, beta):

@@ -1,0 +1,112 @@
+"""Where the default fit ends: never at a worse error than scikit-learn's 'cd' from the same
+start, and a float32 fit stops as a float64 one does.
+
+The matrices are TF-IDF of real text: the bundled corpus always, the shared corpora when
+they are present beside the repository (skipped otherwise).
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.decomposition import NMF as SkNMF
+from sklearn.decomposition._nmf import _initialize_nmf
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from topicnmf import factorize
+from topicnmf.nmf._engine import ENGINES
+
+from conftest import BUNDLED, read_jsonl, shared_corpus
+
+
+def tfidf_of(texts, min_df):
+    vectorizer = TfidfVectorizer(min_df=min_df, max_df=0.5, stop_words="english", sublinear_tf=True)
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+@pytest.fixture(scope="module")
+def bundled_tfidf():
+    return tfidf_of([p.read_text(encoding="utf-8") for p in sorted(BUNDLED.rglob("*.txt"))], 2)
+
+
+def shared_tfidf(name):
+    return tfidf_of([row["text"] for row in read_jsonl(shared_corpus(name))], 5)
+
+
+def sotu_paragraphs():
+    """State of the Union addresses cut into passages of five sentences (the file has no
+    paragraph breaks)."""
+    passages = []
+    for row in read_jsonl(shared_corpus("state-of-the-union.jsonl.gz")):
+        sentences = re.split(r"(?<=[.!?])\s+", row["text"])
+        passages += [" ".join(sentences[i:i + 5]) for i in range(0, len(sentences), 5)]
+    return tfidf_of([p for p in passages if len(p.split()) >= 10], 5)
+
+
+def relative_errors(X, k, start):
+    """(topicnmf default, scikit-learn cd default) relative errors from the same start."""
+    if start == "nndsvda":
+        W0, H0 = _initialize_nmf(X, k, init="nndsvda", random_state=0)
+    else:
+        W0, H0 = _initialize_nmf(X, k, init="random", random_state=start)
+    norm = np.sqrt(X.multiply(X).sum())
+    ours = factorize(X, k, init="custom", W=W0.copy(), H=H0.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkNMF(k, init="custom", solver="cd").fit(X, W=W0.copy(), H=H0.copy())
+    return ours.reconstruction_err / norm, theirs.reconstruction_err_ / norm
+
+
+@pytest.mark.parametrize("k", [5, 10, 20])
+@pytest.mark.parametrize("start", ["nndsvda", 1])
+def test_bundled_corpus_ends_no_worse_than_scikit_learn_cd(bundled_tfidf, k, start):
+    ours, theirs = relative_errors(bundled_tfidf, k, start)
+    assert ours <= theirs * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("name, k", [
+    ("lee-background.jsonl.gz", 20),  # extrapolating from iteration 10 ended at 0.860940 vs 0.860211
+    ("lee-background.jsonl.gz", 50),
+    ("bbc-news.jsonl.gz", 10),
+])
+def test_shared_corpora_end_no_worse_than_scikit_learn_cd(name, k):
+    ours, theirs = relative_errors(shared_tfidf(name), k, "nndsvda")
+    assert ours <= theirs * (1 + 1e-6)
+
+
+def test_state_of_the_union_passages_end_no_worse_than_scikit_learn_cd():
+    ours, theirs = relative_errors(sotu_paragraphs(), 20, "nndsvda")
+    assert ours <= theirs * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("k", [5, 10, 20])
+def test_float32_fit_stops_before_max_iter_where_float64_does(bundled_tfidf, k, engine):
+    # Before: once converged every extrapolated step was undone (float32 rounding made it
+    # look uphill) and the stopping rule ran after taken steps only, so every float32 fit
+    # ran all max_iter iterations.
+    r64 = factorize(bundled_tfidf, k, random_state=0, engine=engine)
+    r32 = factorize(bundled_tfidf.astype(np.float32), k, random_state=0, engine=engine)
+    assert r64.converged and r32.converged
+    assert r32.n_iter < 2 * r64.n_iter
+    assert r32.reconstruction_err == pytest.approx(r64.reconstruction_err, rel=1e-5)
+
+
+def test_an_extrapolated_fit_ends_where_plain_hals_stalls(bundled_tfidf):
+    # The extrapolation is switched off once the objective stalls, and plain iterations
+    # finish the fit: a plain fit started from its end has nothing left to do.
+    r = factorize(bundled_tfidf, 10, random_state=0)
+    again = factorize(bundled_tfidf, 10, init="custom", W=r.W, H=r.H, extrapolate=False)
+    assert again.n_iter <= 3
+    assert again.loss_history[-1] >= r.loss_history[-1] * (1 - 1e-8)
+
+
+def test_float32_objective_is_accumulated_in_float64(bundled_tfidf):
+    # The loss recorded for a float32 fit equals the float64 loss of its float32 factors.
+    X32 = bundled_tfidf.astype(np.float32)
+    r = factorize(X32, 10, random_state=0, max_iter=20)
+    W, H = r.W.astype(np.float64), r.H.astype(np.float64)
+    exact = 0.5 * float(((bundled_tfidf.toarray() - W @ H) ** 2).sum())
+    assert r.loss_history[-1] == pytest.approx(exact, rel=1e-6)
