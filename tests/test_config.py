@@ -36,7 +36,7 @@ def test_the_loss_chooses_the_solver_and_the_solver_the_init():
     (lambda: RunConfig(formats=("pdf",)), "formats must be some of csv, json, md, html"),
     (lambda: RunConfig(seed=-1), "seed must be an integer >= 0"),
     (lambda: RunConfig(vectorize={"min_df": 5}), "vectorize must be a VectorizeOptions"),
-    (lambda: VectorizeOptions(min_df=0), "min_df must be a positive number"),
+    (lambda: VectorizeOptions(min_df=0), "min_df must be a positive finite number"),
     (lambda: ReadOptions(max_file_mb=0), "max_file_mb must be a number > 0"),
     (lambda: SolverOptions(tol=-1), "The 'tol' parameter of NMF must be a float"),
 ])

@@ -8,6 +8,7 @@ else. Exit status: 0 success, 1 a problem with the input or settings (one-line m
 
 import argparse
 import logging
+import re
 import sys
 
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -24,6 +25,9 @@ from .report.sweep_report import sweep_files
 from .report.tables import doc_topics_csv
 
 log = logging.getLogger("topicnmf")
+# What a terminal would act on: C0/C1 controls (ESC starts colour codes and cursor moves)
+# and the bidirectional overrides that reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 INPUT_HELP = "folder of text files, or .csv/.tsv/.jsonl(.gz) file"
 
 
@@ -68,6 +72,17 @@ def build_parser():
     _command(sub, "show", "print the topics of a saved model",
              "Print each topic of MODEL with its top terms.", model=True, input=False, config=False)
     return parser
+
+
+def printable(text):
+    """``text`` with what a terminal would act on shown escaped (``\\x1b``), so file names,
+    ids and terms cannot recolour, move or reorder what the user sees."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+class _PrintableFormatter(logging.Formatter):
+    def format(self, record):
+        return printable(super().format(record))
 
 
 def configure(args):
@@ -129,7 +144,7 @@ def cmd_show(args):
     top_terms = configure(args).top_terms
     for t in range(1, model.n_topics + 1):
         terms = ", ".join(term for term, _ in model.top_terms(t, top_terms))
-        print(f"Topic {t}: {terms}")
+        print(printable(f"Topic {t}: {terms}"))
     return 0
 
 
@@ -141,7 +156,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     quiet = getattr(args, "quiet", False)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("topicnmf: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("topicnmf: %(message)s"))
     # The command line owns the logger only while it runs: main() called from Python
     # (a notebook, a test) must leave logging as it found it.
     saved = log.handlers[:], log.level, log.propagate
@@ -151,7 +166,7 @@ def main(argv=None):
     try:
         return COMMANDS[args.command](args)
     except TopicNMFError as exc:
-        print(f"topicnmf: error: {in_flags(str(exc), args.command)}", file=sys.stderr)
+        print(f"topicnmf: error: {printable(in_flags(str(exc), args.command))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
         if getattr(exc, "written", False) or getattr(args, "written", False):

@@ -30,8 +30,9 @@ def _positive_int(name, value):
         raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
 
 
-def parse_range(text, name="topic_range"):
-    """'5:40' or '5:40:5' -> [5, ..., 40] (inclusive)."""
+def parse_range(text, name="topic_range", upper=None):
+    """'5:40' or '5:40:5' -> range(5, 41) or range(5, 41, 5) (inclusive), capped at ``upper``.
+    A range, not a list: '3:1000000000000' costs nothing."""
     try:
         parts = [int(p) for p in str(text).split(":")]
     except ValueError:
@@ -40,7 +41,8 @@ def parse_range(text, name="topic_range"):
             or (len(parts) == 3 and parts[2] < 1)):
         raise ParameterError(
             f"{name} must look like 5:40 or 5:40:5 (from >= 2); got {text!r}.")
-    return list(range(parts[0], parts[1] + 1, parts[2] if len(parts) == 3 else 1))
+    stop = parts[1] if upper is None else min(parts[1], upper)
+    return range(parts[0], stop + 1, parts[2] if len(parts) == 3 else 1)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Precedence: a flag given on the command line > the config file > the default.
 """
 
 import argparse
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -24,14 +25,17 @@ else:  # pragma: no cover - Python 3.10
 
 
 def _number(text):
-    """An int when it looks like one ("2"), else a float ("0.5")."""
+    """An int when it looks like one ("2"), else a finite float ("0.5")."""
     try:
         return int(text)
     except ValueError:
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def _int_from(low, expected):
@@ -56,8 +60,8 @@ def _nonnegative_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return value
 
 

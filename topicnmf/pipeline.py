@@ -19,7 +19,7 @@ import numpy as np
 
 from .config import RunConfig, parse_range
 from .corpus import Corpus, CorpusStats, read_corpus
-from .errors import CorpusError, ParameterError
+from .errors import CorpusError, ParameterError, VocabularyError
 from .evaluate import (
     Consensus,
     Evaluation,
@@ -166,7 +166,16 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
-    dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+    try:
+        dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+    except VocabularyError as exc:
+        if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
+            raise
+        raise VocabularyError(
+            f"no terms left after preprocessing: the {len(preprocessing.boilerplate_lines)} line(s) "
+            f"repeated in {100 * config.preprocess.repeated_line_share:.0f}% or more of the "
+            "documents, left out as boilerplate, held all their text (repeated documents?); set "
+            "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
     return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms), timings)
@@ -223,7 +232,7 @@ def sweep(source, config=None, *, progress=None, **settings):
 
 
 def _sweep(dtm, corpus, config, progress=Silent()):
-    ks = [k for k in parse_range(config.topic_range) if k <= len(corpus)]
+    ks = list(parse_range(config.topic_range, upper=len(corpus)))
     with _stage(progress, "sweep", len(ks)) as bar:
         result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"),
                               progress=lambda done, total: bar.advance(k=ks[done - 1]))

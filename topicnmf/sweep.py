@@ -38,12 +38,17 @@ class SweepResult:
     parameters: dict
 
 
-def recommend(scores):
+def recommend(scores, empty=None):
     """The k to use, and why: the largest k that is both stable (stability within 0.05 of
     the best) and coherent (mean NPMI within 10% of the best among the stable ones): the most
     detailed model the corpus supports. Measured on BBC news (recommends its 5 sections) and
     the bundled corpus (its 6 subjects); Lee news 3:15 -> 7, State of the Union -> 5. When
-    even the best stability is under 0.7 the reason carries a caution."""
+    even the best stability is under 0.7 the reason carries a caution. A k whose fit left
+    topics empty (``empty``: k -> how many) is never recommended while another k has none."""
+    empty = {k: n for k, n in (empty or {}).items() if n}
+    left_out = scores["k"].isin(list(empty))
+    if left_out.any() and not left_out.all():
+        scores = scores[~left_out]
     best = scores["stability"].max()
     stable = scores[scores["stability"] >= best - STABILITY_MARGIN]
     top_npmi = stable["npmi"].max()
@@ -56,6 +61,11 @@ def recommend(scores):
         f"best {best:.2f}) and coherent (NPMI {chosen['npmi']:.3f}, best of the stable "
         f"{top_npmi:.3f})" + (f"; also stable: {others}" if others else "") + "."
     )
+    if empty:
+        listed = ", ".join(f"{k} ({n} empty)" for k, n in sorted(empty.items()))
+        reason += (f" Not considered: k={listed}: the corpus supports fewer distinct topics."
+                   if left_out.any() and not left_out.all() else
+                   f" Every k left topics empty ({listed}): the corpus supports fewer topics.")
     if best < LOW_STABILITY:
         reason += (f" Caution: no k is stable (best {best:.2f} < {LOW_STABILITY}); the topics change "
                    "with the documents sampled, so treat them as exploratory (more documents, "
@@ -71,9 +81,10 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
     ks = [k for k in ks if k <= min(n, m)]
     if not ks:
         raise ParameterError(f"no k in topic_range fits a corpus of {n} documents and {m} terms.")
-    rows = []
+    rows, empty = [], {}
     for i, k in enumerate(ks):
         fit = factorize(dtm.X, k, options=config.nmf, random_state=config.seed)
+        empty[k] = int((~(fit.H > 0).any(axis=1) | ~(fit.W > 0).any(axis=0)).sum())
         top = evaluate.top_term_indices(fit.H, config.top_terms)
         _, stability = evaluate.stability(dtm.X, fit.H, n_runs=config.sweep_runs, sample=sample,
                                           seed=config.seed, n_top=config.top_terms, options=config.nmf)
@@ -95,7 +106,7 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
         if progress is not None:
             progress(i + 1, len(ks))
     scores = pd.DataFrame(rows)
-    k, reason = recommend(scores)
+    k, reason = recommend(scores, empty)
     scores["recommended"] = scores["k"] == k
     parameters = config.parameters(k, dtm.options)
     return SweepResult(scores=scores, recommended=k, reason=reason,

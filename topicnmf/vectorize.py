@@ -40,8 +40,9 @@ class VectorizeOptions:
             value = getattr(self, name)
             if name == "min_df" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ParameterError(f"{name} must be a positive number; got {value!r}.")
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+                    or not np.isfinite(value)):
+                raise ParameterError(f"{name} must be a positive finite number; got {value!r}.")
         if isinstance(self.max_df, float) and self.max_df > 1:
             raise ParameterError(f"max_df as a fraction must be at most 1.0; got {self.max_df}.")
         if self.max_features is not None and self.max_features < 1:

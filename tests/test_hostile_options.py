@@ -1,0 +1,81 @@
+"""Options from their whole domain, and what reaches a terminal: a one-line error or a right
+result, never a traceback, a hang, or escape codes acted on."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from topicnmf.cli import main, printable
+from topicnmf.config import RunConfig, parse_range
+from topicnmf.errors import ParameterError
+
+from conftest import BUNDLED
+
+
+@pytest.mark.parametrize("args", [["--min-df", "nan"], ["--min-df", "inf"], ["--max-df", "nan"],
+                                  ["--max-df", "-inf"], ["--seed", "-1"], ["--tol", "nan"],
+                                  ["--alpha-W", "inf"], ["--topics", "1e3"]])
+def test_non_finite_and_negative_numbers_are_usage_errors(args, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(BUNDLED), "--out", str(tmp_path / "out"), "-q", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert args[0] in err and "Traceback" not in err
+
+
+def test_a_sweep_range_of_a_trillion_counts_costs_nothing(tmp_path, capsys):
+    assert len(parse_range("3:1000000000000")) == 999_999_999_998  # a range, not a list
+    assert list(parse_range("3:1000000000000", upper=5)) == [3, 4, 5]
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(BUNDLED / "baking"), "--topics", "3:1000000000000", "--runs", "1",
+                 "--out", str(out), "-q"]) == 0
+    assert [row["k"] for row in json.loads((out / "sweep.json").read_text())["scores"]][0] == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=30))
+def test_any_topic_range_text_is_a_range_or_a_parameter_error(text):
+    try:
+        config = RunConfig(topic_range=text)
+    except ParameterError as exc:
+        assert "topic_range must look like 5:40" in str(exc)
+    else:
+        assert parse_range(config.topic_range, upper=50).start >= 2
+
+
+def test_auto_never_recommends_a_count_that_leaves_topics_empty(tmp_path, capsys):
+    folder = tmp_path / "same"
+    folder.mkdir()
+    text = (BUNDLED / "baking" / "01-a-simple-sourdough-loaf.txt").read_text(encoding="utf-8")
+    other = (BUNDLED / "sailing" / "01-reading-the-wind.txt").read_text(encoding="utf-8") \
+        if (BUNDLED / "sailing" / "01-reading-the-wind.txt").exists() else \
+        sorted((BUNDLED / "sailing").iterdir())[0].read_text(encoding="utf-8")
+    for i in range(20):
+        (folder / f"{i:02d}.txt").write_text(text if i % 2 else other, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "auto", "--topic-range", "2:6", "--out", str(out), "-q",
+                 "--drop-repeated-lines", "0"]) == 0
+    data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert data["corpus"]["empty_topics"] == []
+    sweep = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert sweep["recommended"] == 2 and "Not considered: k=3 (1 empty)" in sweep["reason"]
+
+    # with the default, every line is in half the documents: boilerplate, and the error says so
+    assert main(["run", str(folder), "--topics", "2", "--out", str(tmp_path / "x"), "-q"]) == 1
+    assert "repeated in 20% or more of the documents" in capsys.readouterr().err
+
+
+def test_escape_codes_in_names_and_terms_never_reach_the_terminal_raw(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, path in enumerate(sorted((BUNDLED / "baking").iterdir())[:8]):
+        (folder / f"\x1b[31mred{i}\x1b[0m.txt").write_bytes(path.read_bytes())
+    (folder / "\x1b]0;pwned\x07.txt").write_bytes(b"\x00\x01\x02 binary")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "2", "--out", str(out)]) == 0
+    assert main(["show", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.err and "\x1b" not in captured.out and "\x07" not in captured.err
+    assert printable("\x1b[31m\u202e") == "\\x1b[31m\\u202e"
