@@ -245,7 +245,7 @@ def _parameters(path, d):
     """The run's parameters: a dict, its 'nmf' settings those a solver accepts."""
     if not isinstance(d, dict):
         raise _damaged(path, f"'parameters' must be an object; got {_kind(d)}")
-    if _depth(d) > MAX_NESTING:
+    if _nested_deeper(d, MAX_NESTING):
         raise _damaged(path, f"'parameters' nested more than {MAX_NESTING} levels deep")
     nmf = d.get("nmf", {})
     _options(path, "parameters.nmf", nmf, lambda n: SolverOptions(
@@ -253,14 +253,15 @@ def _parameters(path, d):
     return d
 
 
-def _depth(value):
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    depth = 0
-    for child in children:
-        depth = max(depth, _depth(child))
-        if depth > MAX_NESTING:
-            break
-    return 1 + depth if isinstance(value, (dict, list)) else 0
+def _nested_deeper(value, levels):
+    """Whether lists and dicts nest in ``value`` more than ``levels`` deep (looking no deeper,
+    so a JSON document nested as deep as the parser allows does not exhaust the stack)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    if levels == 0:
+        return True
+    return any(_nested_deeper(child, levels - 1)
+               for child in (value.values() if isinstance(value, dict) else value))
 
 
 def _match_floor(path, d):
