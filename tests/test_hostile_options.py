@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from topicnmf.cli import main, printable
 from topicnmf.config import RunConfig, parse_range
-from topicnmf.errors import ParameterError
+from topicnmf.errors import ParameterError, TopicNMFError
 
 from conftest import BUNDLED
 
@@ -79,3 +79,30 @@ def test_escape_codes_in_names_and_terms_never_reach_the_terminal_raw(tmp_path, 
     captured = capsys.readouterr()
     assert "\x1b" not in captured.err and "\x1b" not in captured.out and "\x07" not in captured.err
     assert printable("\x1b[31m\u202e") == "\\x1b[31m\\u202e"
+
+
+VALUE_OPTIONS = [o for o in __import__("topicnmf.options", fromlist=["options_of"]).options_of("run")
+                 if o.kind == "value"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(VALUE_OPTIONS),
+       st.one_of(st.text(max_size=12), st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                 st.integers(-10**30, 10**30).map(str)))
+def test_every_option_value_is_a_setting_or_a_one_line_refusal(option, text):
+    """Any text after any option: argparse's usage error (exit 2), a ParameterError naming the
+    setting, or a valid RunConfig; never another exception."""
+    from topicnmf.cli import build_parser, configure
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(["run", "in", option.flags[-1], text])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+        return
+    try:
+        config = configure(args)
+    except TopicNMFError as exc:  # a ParameterError, or the stop-word file that is not there
+        assert "\n" not in str(exc)
+        return
+    assert isinstance(config, RunConfig)

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -35,27 +36,29 @@ def _k_of(out):
     return json.loads((out / "topics.json").read_text(encoding="utf-8"))["parameters"]["n_topics"]
 
 
-def _slowed_switch(monkeypatch, on_call):
-    """os.replace as the switch sees it, calling ``on_call(n)`` before the n-th rename."""
+def _slowed_switch(monkeypatch, on_call, out):
+    """os.replace as the switch sees it, calling ``on_call(n)`` before the n-th rename into or
+    out of ``out`` (the model's own writes into the staging folder are not counted)."""
     real, calls = os.replace, []
 
     def replace(src, dst):
-        calls.append(1)
-        on_call(len(calls))
+        if out in (Path(src).parent, Path(dst).parent):
+            calls.append(1)
+            on_call(len(calls))
         return real(src, dst)
 
     monkeypatch.setattr(folder.os, "replace", replace)
     return calls
 
 
-@pytest.mark.parametrize("sender", ["main thread", "other thread"])
-def test_ctrl_c_during_the_switch_is_held_until_the_report_is_whole(runs, tmp_path, monkeypatch, sender):
+@pytest.mark.parametrize("sender, at", [("main thread", n) for n in range(1, 15)] + [("other thread", 7)])
+def test_ctrl_c_during_the_switch_is_held_until_the_report_is_whole(runs, tmp_path, monkeypatch, sender, at):
     out = tmp_path / "out"
     (first, model_first), (second, model_second) = runs
     write_files(first, out, model=model_first)
 
     def interrupt(n):
-        if n == 4:  # old files moved aside, new ones not yet in: the worst moment
+        if n == at:  # at every rename of the switch; 7: old files aside, new ones not yet in
             if sender == "main thread":
                 os.kill(os.getpid(), signal.SIGINT)
             else:
@@ -63,10 +66,10 @@ def test_ctrl_c_during_the_switch_is_held_until_the_report_is_whole(runs, tmp_pa
                 thread.start()
                 thread.join()
 
-    _slowed_switch(monkeypatch, interrupt)
+    calls = _slowed_switch(monkeypatch, interrupt, out)
     with pytest.raises(Interrupted) as caught:
         write_files(second, out, model=model_second)
-    assert caught.value.written
+    assert caught.value.written and len(calls) == 14  # 7 names out, 7 in
     assert _k_of(out) == 4 and (out / "manifest.json").exists()
     assert pd.read_csv(out / "doc_topics.csv").shape[1] == 2 + 4
     assert not list(out.glob(".topicnmf-*"))
@@ -79,7 +82,7 @@ def test_sigterm_during_the_switch_arrives_after_it(runs, tmp_path, monkeypatch)
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda s, f: seen.append(_k_of(out)))
     try:
-        _slowed_switch(monkeypatch, lambda n: n == 3 and os.kill(os.getpid(), signal.SIGTERM))
+        _slowed_switch(monkeypatch, lambda n: n == 3 and os.kill(os.getpid(), signal.SIGTERM), out)
         write_files(second, out, model=model_second)
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -97,7 +100,7 @@ def test_a_failed_rename_puts_the_previous_report_back(runs, tmp_path, monkeypat
         if n == 9:
             raise PermissionError(13, "Permission denied")
 
-    _slowed_switch(monkeypatch, fail)
+    _slowed_switch(monkeypatch, fail, out)
     with pytest.raises(TopicNMFError, match="cannot write the reports; the previous report is as it was"):
         write_files(second, out, model=model_second)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
