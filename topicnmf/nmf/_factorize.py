@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from ..errors import ParameterError
 from . import _validation as v
 from ._engine import make_engine
-from ._init import initialize, least_squares_start, mean_of
+from ._init import initialize
 from ._options import SolverOptions
 from ._solvers import SOLVERS, solve
 
@@ -97,10 +97,7 @@ def factorize(X, n_components, *, options=None, random_state=None, W=None, H=Non
         if init == "custom" and W is not None:
             W = _check_factor(W, (n, k), "W", X.dtype)
         else:
-            W = least_squares_start(X, H)
-            if SOLVERS[options.beta_loss, options.solver].multiplicative:
-                # multiplicative updates cannot move an exact zero
-                np.maximum(W, 1e-2 * np.sqrt(mean_of(X) / k), out=W)
+            W = None  # the loop starts from the least-squares solution (_init.least_squares_start)
         H = H.copy()
     elif init == "custom":
         W = _check_factor(W, (n, k), "W", X.dtype)

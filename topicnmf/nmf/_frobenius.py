@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _updates
 from ._common import Extrapolation, NMFResult, _check_finite, _record, _stalled
+from ._init import least_squares_start
 
 INNER_DELTA = 0.1  # stop inner sweeps once one moves less than this times the first
 
@@ -56,7 +57,9 @@ def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=T
     adaptive extrapolation of :class:`~._common.Extrapolation`; a step that raises the
     objective is undone, so the loss history never increases.
 
-    W and H must be arrays the caller owns and hands over: they may be written into.
+    W and H must be arrays the caller owns and hands over: they may be written into. With
+    ``update_H`` False, W may be None: the start is then the least-squares solution for the
+    fixed H (``_init.least_squares_start``).
 
     Returns
     -------
@@ -175,10 +178,13 @@ def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
     pen = penalty
     rule = getattr(eng, solver.update)
     Ht = eng.asfactor(H.T)
-    W = eng.asfactor(W)  # updated in place: the caller hands over its own array
+    if W is None:  # X H^T and H H^T, computed once, give the start too
+        W, P, G = least_squares_start(eng, X, Ht, solver.multiplicative)
+    else:
+        W = eng.asfactor(W)  # updated in place: the caller hands over its own array
+        P = eng.dot(X, Ht)
+        G = eng.gram(Ht)
     norm_X2 = eng.squared_norm(X)
-    P = eng.dot(X, Ht)
-    G = eng.gram(Ht)
     penalty_H = pen.on_H(eng, Ht)
 
     def objective():

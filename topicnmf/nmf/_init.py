@@ -17,18 +17,24 @@ def mean_of(X):
     return float(X.sum()) / (n * m)
 
 
-def least_squares_start(X, H):
-    """W0 = max(0, X H^T (H H^T)^-1): the unconstrained solution for a fixed H, projected.
+def least_squares_start(engine, X, Ht, multiplicative=False):
+    """The start of the W-only problem (H fixed, given as H^T (n_features, k)):
+    W0 = max(0, X H^T (H H^T)^-1), the unconstrained solution projected, so that
+    ``transform`` converges in a few sweeps. Multiplicative updates cannot move an exact
+    zero, so for them W0 is raised to at least 1e-2 sqrt(mean(X) / k).
 
-    A far better start for the (convex) W-only problem than a constant, so ``transform``
-    converges in a few sweeps.
+    Returns W0 and the products it was solved from, P = X H^T (n_samples, k) and
+    G = H H^T (k, k, float64), which the solver reuses.
     """
-    k = H.shape[0]
-    G = H @ H.T
-    G += (1e-10 * max(np.trace(G) / k, 1e-300)) * np.eye(k, dtype=G.dtype)
-    P = np.asarray(X @ H.T)
-    W = np.linalg.solve(G, P.T).T
-    return np.ascontiguousarray(np.maximum(W, 0), dtype=X.dtype)
+    k = Ht.shape[1]
+    P = engine.dot(X, Ht)
+    G = engine.gram(Ht)
+    ridge = 1e-10 * max(np.trace(G) / k, 1e-300)
+    G_inv = scipy.linalg.inv(G + ridge * np.eye(k), check_finite=False)
+    W = engine.matmul(P, G_inv.astype(P.dtype))
+    floor = 1e-2 * np.sqrt(mean_of(X) / k) if multiplicative else 0.0
+    np.maximum(W, floor, out=W)
+    return np.ascontiguousarray(W, dtype=X.dtype), P, G
 
 
 def _orthonormalize(Y, engine):

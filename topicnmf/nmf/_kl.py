@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import ConvergenceError
 from ._common import NMFResult, _record, _stalled
+from ._init import least_squares_start
 
 
 def fit_kl(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=True, callback=None,
@@ -31,10 +32,13 @@ def fit_kl(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=True, ca
     """
     eng = engine
     X = eng.as_sparse(X)
-    eps = np.finfo(W.dtype).eps
+    eps = np.finfo(H.dtype).eps
     rule = getattr(eng, solver.update)  # A <- A * N / (s + l1 + l2 A)
-    W = eng.copy(W)
     Ht = eng.copy(H.T)
+    if W is None:  # W only, from the least-squares solution for the fixed H
+        with eng.threading():
+            W = least_squares_start(eng, X, Ht, multiplicative=True)[0]
+    W = eng.copy(W)
     R = eng.empty_pattern(X)  # X / (W H) at X's nonzeros
     pen = penalty
 
