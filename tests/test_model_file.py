@@ -353,7 +353,7 @@ def test_parameters_nested_past_what_a_record_needs(folder, depth):
     ("terms", "term0", r"'terms' must be a list of strings; got str"),
     ("labels", None, r"'labels' must be a list of strings; got NoneType"),
     ("schema", "topicnmf.model/9", r"not a topicnmf.model/1 model file"),
-    ("vectorize", {"min_df": -1}, r"invalid 'vectorize' \(min_df must be a positive number; got -1"),
+    ("vectorize", {"min_df": -1}, r"invalid 'vectorize' \(min_df must be a positive"),
     ("vectorize", {"colour": 1}, r"invalid 'vectorize' \(.*unexpected keyword argument 'colour'"),
     ("vectorize", "min_df=2", r"'vectorize' must be an object; got str"),
     ("preprocess", {}, r"'preprocess' has no 'min_token_length' field"),
