@@ -106,3 +106,16 @@ def test_every_option_value_is_a_setting_or_a_one_line_refusal(option, text):
         assert "\n" not in str(exc)
         return
     assert isinstance(config, RunConfig)
+
+
+def test_show_into_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q", "--formats", "json"]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "topicnmf", "show", str(out), "--top-terms", "50"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc.stdout.close()  # the reader is gone before anything is written: `| head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (0, 141) and "Traceback" not in err and "Error" not in err

@@ -8,6 +8,7 @@ else. Exit status: 0 success, 1 a problem with the input or settings (one-line m
 
 import argparse
 import logging
+import os
 import re
 import sys
 
@@ -164,10 +165,15 @@ def main(argv=None):
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe is met here, not at exit
+        return status
     except TopicNMFError as exc:
         print(f"topicnmf: error: {printable(in_flags(str(exc), args.command))}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `topicnmf show MODEL | head`: the reader left; so do we
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt as exc:
         if getattr(exc, "written", False) or getattr(args, "written", False):
             print(f"topicnmf: interrupted after the output was written to {args.out}.", file=sys.stderr)
