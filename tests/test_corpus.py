@@ -34,7 +34,7 @@ def test_encodings_bom_utf16_and_legacy(tmp_path):
     assert texts["bom.txt"] == "caf\u00e9 with bom"
     assert texts["utf16.txt"] == "na\u00efve utf16"
     assert texts["legacy.txt"] == "caf\u00e9 \u201cquoted\u201d"
-    assert dict(c.decoded) == {"legacy.txt": "cp1252", "utf16.txt": "utf-16"}
+    assert dict(c.decoded) == {"legacy.txt": "cp1252 (assumed)", "utf16.txt": "utf-16"}
     assert "2 decoded as a legacy encoding (not UTF-8)" in c.summary()
 
 
@@ -152,7 +152,7 @@ def test_stats_carry_what_reading_met(tmp_path):
     write(tmp_path / "c.txt", "")
     write(tmp_path / ".h.txt", "hidden")
     c = read_corpus(tmp_path)
-    assert c.stats == CorpusStats(str(tmp_path), 2, (Skipped("c.txt", "empty"),), (("b.txt", "cp1252"),), (), 1)
+    assert c.stats == CorpusStats(str(tmp_path), 2, (Skipped("c.txt", "empty"),), (("b.txt", "cp1252 (assumed)"),), (), 1)
     assert c.stats.summary() == c.summary() == (
         f"read 2 documents from {tmp_path}; skipped 1 (1 empty); 1 decoded as a legacy encoding (not UTF-8); "
         "1 hidden file(s)/folder(s) left out")

@@ -1,6 +1,7 @@
 """Property-based tests: the reader and the tokenizer never crash on arbitrary input, except
 with the documented CorpusError."""
 
+import re
 import string
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from topicnmf.corpus import decode_bytes, read_corpus
 from topicnmf.errors import CorpusError
 from topicnmf.preprocess import Analyzer, PreprocessOptions
+from topicnmf.readers.decode import wide_unicode
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -16,11 +18,14 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 # What decode_bytes counts as a control character (binary above 1%); tab, newlines, form
 # feed and escape are text.
 CONTROL = "".join(map(chr, [*range(0, 9), *range(14, 27), *range(28, 32), 127]))
-ENCODINGS = {"utf-8", "utf-8 (invalid bytes replaced)", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"}
+ENCODINGS = {"utf-8", "utf-8 (invalid bytes replaced)", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
+             "utf-32-be"}
+DETECTED = re.compile(r"[a-z0-9-]+ \((detected, confidence \d+%|assumed)\)")
 # Any Unicode text but control characters, lone surrogates and the BOM character.
 UNICODE_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL + "\ufeff"),
                        max_size=500)
 ASCII_TEXT = st.text(st.sampled_from(string.printable), min_size=1, max_size=12)
+CP1252 = re.compile(r"cp1252 \((detected, confidence \d+%|assumed)\)")
 CP1252_ONLY = [c for c in bytes(range(128, 256)).decode("cp1252", errors="ignore") if c not in CONTROL]
 
 
@@ -39,11 +44,12 @@ def test_decode_bytes_returns_text_or_says_binary(data):
     if text is None:
         assert encoding is None
         return
-    assert isinstance(text, str) and encoding in ENCODINGS
+    assert isinstance(text, str) and (encoding in ENCODINGS or DETECTED.fullmatch(encoding))
     sample = text[:8192]
     assert sum(c in CONTROL for c in sample) <= 0.01 * len(sample)
-    if not encoding.startswith("utf-16"):
-        assert "\x00" not in text  # a zero byte in the first 8 KiB means UTF-16 or binary
+    text.encode("utf-8")  # valid Unicode: no lone surrogate
+    if not encoding.startswith("utf-"):
+        assert "\x00" not in text  # a zero byte in the first 8 KiB means UTF-16/32 or binary
 
 
 @SETTINGS
@@ -54,11 +60,14 @@ def test_valid_utf8_text_is_read_as_itself(text):
 
 @SETTINGS
 @given(st.binary(max_size=3000), st.data())
-def test_a_zero_byte_in_the_head_says_binary_unless_utf16_shaped(data, draw):
+def test_a_zero_byte_in_the_head_says_binary_unless_utf16(data, draw):
     at = draw.draw(st.integers(0, len(data)))
     data = b"x" + data[:at] + b"\x00" + data[at:]  # "x": no BOM
-    assume(not utf16_shaped(data[:8192]))
-    assert decode_bytes(data) == (None, None)
+    assume(not utf16_shaped(data[:8192]) and wide_unicode(data[:8192]) is None)  # UTF-16/32 shapes
+    text, encoding = decode_bytes(data)
+    if text is not None:  # only as UTF-16 that it faithfully is (detected: Chinese and the like)
+        codec = encoding.split()[0]
+        assert codec.startswith("utf-") and text.encode(codec) == data[:len(text.encode(codec))]
 
 
 @SETTINGS
@@ -68,23 +77,37 @@ def test_text_survives_its_encoding(text, encodings):
     assert decode_bytes(text.encode(written)) == (text, read)
 
 
+WESTERN_LETTERS = "\u00e0\u00e1\u00e2\u00e4\u00e7\u00e8\u00e9\u00ea\u00eb\u00ee\u00ef\u00f1\u00f3\u00f4\u00f6\u00f9\u00fa\u00fb\u00fc\u00df"
+# a word as Western languages write them: letters, at most one of them accented ("café", "naïve")
+WESTERN_WORD = st.tuples(st.text(st.sampled_from(string.ascii_lowercase), min_size=1, max_size=6),
+                         st.sampled_from(["", "", *WESTERN_LETTERS]),
+                         st.text(st.sampled_from(string.ascii_lowercase), max_size=5)).map("".join)
+WESTERN_TEXT = st.lists(st.tuples(WESTERN_WORD, st.sampled_from([" ", " ", ", ", ". ", " \u2013 ", "\u2019s ", " \u201c"])),
+                        min_size=1, max_size=60).map(lambda ws: "Le " + "".join(w + p for w, p in ws))
+
+
 @SETTINGS
-@given(ASCII_TEXT, st.lists(st.tuples(st.sampled_from(CP1252_ONLY), ASCII_TEXT), max_size=40))
-def test_cp1252_text_survives_its_encoding(start, pieces):
-    # No two bytes above 127 side by side: no valid UTF-8 sequence, so nothing but cp1252 fits.
-    text = start + "".join(a + b for a, b in pieces)
-    assert decode_bytes(text.encode("cp1252")) == (text, "cp1252" if pieces else "utf-8")
+@given(WESTERN_TEXT)
+def test_western_text_in_cp1252_is_read_as_cp1252(text):
+    data = text.encode("cp1252")
+    decoded, used = decode_bytes(data)
+    if data.isascii():
+        assert (decoded, used) == (text, "utf-8")
+    else:
+        assert decoded == text and CP1252.fullmatch(used), used
 
 
 @SETTINGS
 @given(st.text(st.sampled_from(CP1252_ONLY + list(string.printable)), max_size=300))
-def test_any_cp1252_text_is_read_as_cp1252_or_as_the_utf8_it_also_is(text):
-    text = "x" + text  # no byte-order mark
-    data = text.encode("cp1252")
+def test_any_cp1252_text_decodes_to_valid_text_deterministically(text):
+    data = ("x" + text).encode("cp1252")  # "x": no byte-order mark
     decoded, used = decode_bytes(data)
-    expected = {"cp1252": text, "utf-8": data.decode("utf-8", errors="replace"),
-                "utf-8 (invalid bytes replaced)": data.decode("utf-8", errors="replace")}
-    assert decoded == expected[used]
+    assert decode_bytes(data) == (decoded, used)
+    if decoded is not None:
+        decoded.encode("utf-8")
+        assert used in ENCODINGS or DETECTED.fullmatch(used)
+        if CP1252.fullmatch(used):
+            assert decoded == "x" + text
 
 
 @SETTINGS

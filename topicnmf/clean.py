@@ -118,3 +118,51 @@ def drop_lines(text, lines):
     if not lines:
         return text
     return "\n".join(line for line in text.splitlines() if line.strip() not in lines)
+
+
+# -- characters that are not content ------------------------------------------------------------
+
+# Zero-width space/non-joiner/joiner, word joiner, BOM (zero-width no-break space), soft
+# hyphen: invisible, yet a tokenizer splits words at them ("pla\u00adnet").
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# ANSI terminal escapes (colours, cursor moves): ESC [ parameters, intermediates, a final letter.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def strip_invisible(text):
+    """``text`` without zero-width characters, soft hyphens and ANSI escape sequences."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if text.isascii():
+        return text
+    return _INVISIBLE.sub("", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What must not reach a report raw in an id: C0/C1 controls (NUL, newline, ESC ...), DEL,
+# bidirectional overrides and isolates (which reorder the text around them), and surrogates
+# (a file name's undecodable bytes, kept by Python as U+DC80..U+DCFF).
+_UNSAFE_IN_ID = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def without_surrogates(text):
+    """(text with every lone surrogate replaced by U+FFFD, how many were replaced)."""
+    if text.isascii():
+        return text, 0
+    return _SURROGATE.subn("\ufffd", text)
+
+
+def visible_id(name):
+    """``name`` with what must not reach a report raw written as a visible escape: a file
+    name's undecodable byte 0xE9 as ``\\xe9`` (4 characters), newline as ``\\n``, other
+    controls as ``\\x00``, bidi overrides and other surrogates as ``\\u202e``."""
+    return _UNSAFE_IN_ID.sub(_escape, name)
+
+
+def _escape(match):
+    c = match.group()
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape of the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return _NAMED.get(c) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")

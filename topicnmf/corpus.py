@@ -11,12 +11,15 @@ from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
 
+from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
-from .readers import csv_rows, decode_bytes, jsonl_rows, read_text_file  # noqa: F401 (decode_bytes: API)
+from .readers import decode_bytes, links_outside, output_files, read_text_file, table_records  # noqa: F401
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc")
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+TABLE_SUFFIXES = (*CSV_SUFFIXES, ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 DEFAULT_MAX_FILE_MB = 50.0
+MAX_FILE_MB_LIMIT = 2.0**20  # 1 TiB: beyond any file, and within what one read can ask for
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class ReadOptions:
         File suffixes read from a folder, case-insensitive; 'txt', 'TXT' and '.txt' all
         mean '.txt', and a string is split at commas ('txt,md').
     max_file_mb : float, default=50
-        Files larger than this are skipped (and reported).
+        Files larger than this are skipped (and reported); a table (CSV/JSONL, decompressed
+        for .gz) larger than this is an error.
     include_hidden : bool, default=False
         Also read hidden files and folders (names starting with '.', such as .git).
     strict : bool, default=False
@@ -60,6 +64,9 @@ class ReadOptions:
     folder_labels : bool, default=False
         For a folder: label each document with the top-level subfolder it is in (files
         directly in the folder get none), so reports score topics against the folders.
+    follow_links_outside : bool, default=False
+        Also read files through symbolic links whose target is outside the input folder;
+        by default such links are skipped (and reported).
     """
 
     text_column: str = "text"
@@ -71,6 +78,7 @@ class ReadOptions:
     include_hidden: bool = False
     strict: bool = False
     folder_labels: bool = False
+    follow_links_outside: bool = False
 
     def __post_init__(self):
         if not isinstance(self.text_column, str) or not self.text_column:
@@ -83,7 +91,9 @@ class ReadOptions:
         mb = self.max_file_mb
         if isinstance(mb, bool) or not isinstance(mb, Real) or not 0 < mb < float("inf"):
             raise ParameterError(f"max_file_mb must be a number > 0; got {mb!r}.")
-        for name in ("include_hidden", "strict", "folder_labels"):
+        if mb > MAX_FILE_MB_LIMIT:
+            raise ParameterError(f"max_file_mb must be at most {MAX_FILE_MB_LIMIT:.0f} (1 TiB); got {mb!r}.")
+        for name in ("include_hidden", "strict", "folder_labels", "follow_links_outside"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
 
@@ -109,7 +119,9 @@ class CorpusStats:
 
     ``decoded`` lists (document id, encoding) for documents not read as UTF-8; ``renamed``
     (old id, new id) for duplicate ids made unique; ``hidden`` counts hidden files and
-    folders left out.
+    folders left out, ``outputs`` topicnmf output folders left out, and ``repaired`` the lone
+    surrogates in the text, ids, labels and dates of JSONL rows (or Python strings) replaced
+    by U+FFFD.
     """
 
     source: str
@@ -118,6 +130,8 @@ class CorpusStats:
     decoded: tuple[tuple[str, str], ...] = ()
     renamed: tuple[tuple[str, str], ...] = ()
     hidden: int = 0
+    outputs: int = 0
+    repaired: int = 0
 
     def summary(self):
         """One line: how many documents were read and what was skipped, by reason."""
@@ -134,6 +148,10 @@ class CorpusStats:
             line += f"; {len(self.renamed)} duplicate ids made unique"
         if self.hidden:
             line += f"; {self.hidden} hidden file(s)/folder(s) left out"
+        if self.outputs:
+            line += f"; {self.outputs} topicnmf output folder(s) left out"
+        if self.repaired:
+            line += f"; {self.repaired} lone surrogate(s) replaced by U+FFFD"
         return line
 
 
@@ -151,6 +169,8 @@ class ReadLog:
     decoded: list = field(default_factory=list)
     renamed: list = field(default_factory=list)
     hidden: int = 0
+    outputs: int = 0
+    repaired: int = 0
     _seen: dict = field(default_factory=dict, repr=False)
 
     def add(self, doc):
@@ -170,7 +190,7 @@ class ReadLog:
 
     def stats(self):
         return CorpusStats(self.source, self.n_documents, tuple(self.skipped), tuple(self.decoded),
-                           tuple(self.renamed), self.hidden)
+                           tuple(self.renamed), self.hidden, self.outputs, self.repaired)
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,8 @@ class Corpus:
     decoded: tuple[tuple[str, str], ...] = ()
     renamed: tuple[tuple[str, str], ...] = field(default=())
     hidden: int = 0  # hidden files and folders left out
+    outputs: int = 0  # topicnmf output folders left out
+    repaired: int = 0  # lone surrogates replaced by U+FFFD
 
     def __len__(self):
         return len(self.documents)
@@ -202,7 +224,7 @@ class Corpus:
     def stats(self):
         """This corpus's :class:`CorpusStats` (what the pipeline carries instead of the texts)."""
         return CorpusStats(self.source, len(self.documents), self.skipped, self.decoded,
-                           self.renamed, self.hidden)
+                           self.renamed, self.hidden, self.outputs, self.repaired)
 
     def metadata(self):
         """{'label': [...], 'date': [...]} for the fields any document carries."""
@@ -236,7 +258,7 @@ def from_texts(texts, ids=None, *, labels=None, source="<memory>"):
     if len(ids) != len(texts) or len(labels) != len(texts):
         raise CorpusError("texts, ids and labels must have the same length.")
     log = ReadLog(source=source)
-    docs = [log.add(Document(id=i, text=t, label=lab)) for i, t, lab in zip(ids, texts, labels)]
+    docs = [log.add(_safe(Document(id=i, text=t, label=lab), log)) for i, t, lab in zip(ids, texts, labels)]
     return _corpus(docs, log)
 
 
@@ -270,7 +292,7 @@ def read_corpus(path, options=None, *, on_document=None, **settings):
 
 def _corpus(docs, log):
     return Corpus(tuple(docs), log.source, tuple(log.skipped), tuple(log.decoded),
-                  tuple(log.renamed), log.hidden)
+                  tuple(log.renamed), log.hidden, log.outputs, log.repaired)
 
 
 def iter_documents(path, options=None, *, log=None, **settings):
@@ -294,7 +316,7 @@ def iter_documents(path, options=None, *, log=None, **settings):
                               "use label_column.")
         if not p.name.lower().endswith(TABLE_SUFFIXES):
             raise CorpusError(
-                f"{path}: a single file must be .csv, .tsv or .jsonl(.gz); "
+                f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz); "
                 "for plain text files, pass the folder that holds them."
             )
     log = log if log is not None else ReadLog()
@@ -313,18 +335,40 @@ def _options(options, settings):
 def _documents(path, options, log):
     source = _folder_documents(path, options, log) if path.is_dir() else _table_documents(path, options, log)
     for doc in source:
-        yield log.add(doc)
+        yield log.add(_safe(doc, log))
     if options.strict and log.skipped:
         first = "; ".join(f"{s.source}: {s.reason}" for s in log.skipped[:3])
         more = f" and {len(log.skipped) - 3} more" if len(log.skipped) > 3 else ""
         raise CorpusError(f"strict=True: {len(log.skipped)} input(s) could not be used ({first}{more}).")
 
 
+def _safe(doc, log):
+    """The document as valid Unicode (lone surrogates as U+FFFD, counted), with an id,
+    label and date that show their control characters and bidi overrides as escapes."""
+    fields = {}
+    for name in ("id", "text", "label", "date"):
+        value = getattr(doc, name)
+        if value is not None:
+            value, n = without_surrogates(value)
+            log.repaired += n
+            fields[name] = value if name == "text" else visible_id(value)
+    return Document(**fields)
+
+
 def _folder_documents(root, options, log):
     max_bytes = int(options.max_file_mb * 2**20)
+    root_real = os.path.realpath(root)
     n_docs = 0
     # os.walk does not follow links to folders, so link loops cannot trap it.
     for dirpath, dirnames, filenames in os.walk(root):
+        outputs = output_files(dirpath)
+        if outputs is not None:  # a report folder (--out inside the input): never input
+            log.outputs += 1
+            if dirpath != str(root):
+                dirnames[:] = []
+                continue
+            dirnames[:] = [d for d in dirnames if d not in outputs]
+            filenames = [f for f in filenames if f not in outputs]
         if not options.include_hidden:  # .git, .svn, .cache ...
             log.hidden += sum(d.startswith(".") for d in dirnames)
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -336,7 +380,11 @@ def _folder_documents(root, options, log):
             if not filename.lower().endswith(options.extensions):
                 continue
             full = Path(dirpath) / filename
-            rel = full.relative_to(root).as_posix()
+            # undecodable bytes of a file name, and its control characters, shown as escapes
+            rel = visible_id(full.relative_to(root).as_posix())
+            if not options.follow_links_outside and links_outside(full, root_real):
+                log.skipped.append(Skipped(rel, "link to a file outside the input folder"))
+                continue
             text, reason, encoding = read_text_file(full, max_bytes)
             if reason:
                 log.skipped.append(Skipped(rel, reason))
@@ -359,53 +407,8 @@ def _folder_documents(root, options, log):
 
 
 def _table_documents(path, options, log):
-    name = path.name.lower()
-    if name.endswith((".csv", ".tsv")):
-        rows = csv_rows(path, delimiter="\t" if name.endswith(".tsv") else ",")
-    else:
-        rows = jsonl_rows(path)
-    # A CSV's columns are known from its first row (its header); a JSONL file's only at its end.
-    columns_known = name.endswith((".csv", ".tsv"))
-    present, n_rows, n_docs = set(), 0, 0
-    text_col = options.text_column
-    for number, row in rows:
-        n_rows += 1
-        present.update(row)
-        if columns_known and n_rows == 1 and (problem := _column_problem(path, present, options)):
-            for _ in rows:  # a malformed row later on is reported first, as by a whole-file read
-                pass
-            raise CorpusError(problem)
-        text = row.get(text_col)
-        if not isinstance(text, str) or not text.strip():
+    for number, fields in table_records(path, options):
+        if fields is None:
             log.skipped.append(Skipped(f"line {number}", "empty or non-text cell"))
-            continue
-        n_docs += 1
-        yield Document(id=_cell(row, options.id_column or "id") or f"row-{number}", text=text,
-                       label=_cell(row, options.label_column or "label"),
-                       date=_cell(row, options.date_column or "date"))
-    if not n_rows:
-        raise CorpusError(f"{path}: the file holds no rows.")
-    if problem := _column_problem(path, present, options):
-        raise CorpusError(problem)
-    if not n_docs:
-        raise CorpusError(f"{path}: every row has an empty {text_col!r} cell.")
-
-
-def _column_problem(path, present, options):
-    """The message for a column that no row has, or None."""
-    names = sorted(k for k in present if k is not None)  # None: a CSV row's extra cells
-    if options.text_column not in present:
-        return (f"{path}: no column {options.text_column!r}; columns are {names}. "
-                "Set text_column to choose one.")
-    for role in ("id", "label", "date"):
-        column = getattr(options, f"{role}_column")
-        if column is not None and column not in present:
-            return f"{path}: no column {column!r} for {role}_column; columns are {names}."
-    return None
-
-
-def _cell(row, column):
-    value = row.get(column)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return str(value)
+        else:
+            yield Document(**fields)

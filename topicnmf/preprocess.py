@@ -1,7 +1,7 @@
 """From text to terms: one definition of a token, used for fitting and for scoring new text.
 
-E-mail cleaning and boilerplate lines out (clean.py) -> NFKC-normalize -> lowercase -> NLTK
-regexp tokenizer (needs no NLTK data) -> drop stop words, numbers and short tokens ->
+E-mail cleaning, boilerplate lines and invisible characters out (clean.py) -> NFKC-normalize
+-> lowercase -> NLTK regexp tokenizer (needs no NLTK data) -> drop stop words, numbers and short tokens ->
 optional Snowball stemming (cached per unique token) -> optional n-grams. A stem is shown to
 people as its most frequent surface form.
 """
@@ -16,8 +16,8 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, drop_lines, repeated_lines
-from .errors import ParameterError
+from .clean import clean_email, drop_lines, repeated_lines, strip_invisible
+from .errors import CorpusError, ParameterError
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
     from nltk import redos
@@ -145,12 +145,20 @@ def learn_boilerplate(texts, options):
     return Preprocessing(options, repeated_lines(list(cleaned), options.repeated_line_share))
 
 
-def read_stop_words(path):
-    """Words from a file, one per line; blank lines and lines starting with '#' ignored."""
-    from .errors import CorpusError
+MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on
 
+
+def read_stop_words(path, *, max_mb=MAX_STOP_WORDS_MB):
+    """Words from a UTF-8 file, one per line; blank lines and lines starting with '#'
+    ignored. A file larger than ``max_mb`` is a CorpusError."""
+    limit = int(max_mb * 2**20)
     try:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+        with open(Path(path), "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise CorpusError(f"{path}: the stop-word file is larger than {max_mb:g} MB; "
+                              "it should hold one word a line.")
+        lines = data.decode("utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path}: cannot read the stop-word file ({exc}).") from None
     return frozenset(
@@ -203,8 +211,9 @@ class Analyzer:
         self._stems = _PerToken(self._stemmer.stem) if self._stemmer else None
 
     def clean(self, text):
-        """The text without e-mail apparatus and boilerplate lines (what is tokenized)."""
-        return drop_lines(clean_email(text, self.options.clean_email), self.boilerplate_lines)
+        """The text without e-mail apparatus, boilerplate lines, zero-width characters, soft
+        hyphens and ANSI escapes (what is tokenized)."""
+        return strip_invisible(drop_lines(clean_email(text, self.options.clean_email), self.boilerplate_lines))
 
     def _keep(self, tok):
         """The token as kept (apostrophe normalized, possessive cut), or '' to drop it."""

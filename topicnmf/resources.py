@@ -4,24 +4,96 @@ import os
 
 from .errors import TopicNMFError
 
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
+
 
 class ResourceError(TopicNMFError):
     """The run would need more memory than the machine has available."""
 
 
-def available_memory():
-    """Bytes of memory available to new allocations, or None when the system does not say."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+def available_memory(*, proc="/proc", cgroup="/sys/fs/cgroup"):
+    """Bytes of memory available to new allocations, or None when nothing says.
+
+    The smallest of: the system's MemAvailable, what the address-space limit (``ulimit -v``)
+    leaves beside this process's current size, and what the cgroup's memory limit (v2
+    ``memory.max``, v1 ``memory.limit_in_bytes``) leaves beside its current use. ``proc``
+    and ``cgroup`` are where /proc and the cgroup file system are mounted (for tests).
+    """
+    limits = [_meminfo_available(proc), _address_space_left(proc), _cgroup_left(proc, cgroup)]
+    limits = [n for n in limits if n is not None]
+    if limits:
+        return max(0, min(limits))
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _read(path):
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _meminfo_available(proc):
+    for line in (_read(os.path.join(proc, "meminfo")) or "").splitlines():
+        if line.startswith("MemAvailable:"):
+            try:
+                return int(line.split()[1]) * 1024
+            except (ValueError, IndexError):
+                return None
+    return None
+
+
+def _address_space_left(proc):
+    """RLIMIT_AS minus the process's virtual size (VmSize), or None without a limit."""
+    if resource is None:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    used = 0
+    for line in (_read(os.path.join(proc, "self", "status")) or "").splitlines():
+        if line.startswith("VmSize:"):
+            try:
+                used = int(line.split()[1]) * 1024
+            except (ValueError, IndexError):
+                pass
+    return soft - used
+
+
+def _cgroup_left(proc, root):
+    """The cgroup's memory limit minus its use, or None without a limit (or a cgroup)."""
+    for line in (_read(os.path.join(proc, "self", "cgroup")) or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, path = parts
+        relative = path.lstrip("/")
+        if hierarchy == "0" and controllers == "":  # cgroup v2
+            folders = [os.path.join(root, relative), root]
+            names = ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):  # cgroup v1
+            folders = [os.path.join(root, "memory", relative), os.path.join(root, "memory")]
+            names = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        for folder in folders:  # a container sees its own cgroup at the root
+            limit, used = (_read(os.path.join(folder, n)) for n in names)
+            if limit is None:
+                continue
+            try:
+                limit, used = int(limit), int(used or 0)
+            except ValueError:  # "max": no limit
+                return None
+            # v1 writes "no limit" as a huge number near 2**63
+            return None if limit >= 2**60 else limit - used
+    return None
 
 
 def factorization_bytes(n_documents, n_terms, nnz, k, threads=None):

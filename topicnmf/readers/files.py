@@ -1,0 +1,113 @@
+"""Reading files within limits: one text file whole, a table's bytes as a stream that stops
+at a size limit (decompressed for .gz), and where a link may lead."""
+
+import gzip
+import io
+import json
+import os
+import zlib
+
+from ..errors import CorpusError
+from .decode import decode_bytes
+
+# What a damaged or truncated .gz raises while it is read.
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def read_text_file(path, max_bytes):
+    """(text, skip_reason, encoding) of one text file: exactly one of text and skip_reason is set."""
+    too_big = f"larger than max_file_mb ({max_bytes / 2**20:g} MB)"
+    try:
+        if path.is_symlink() and not path.exists():
+            return None, "broken or looping link", None
+        if not path.is_file():
+            return None, "not a regular file", None
+        if path.stat().st_size > max_bytes:
+            return None, too_big, None
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # the file may have grown since stat()
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or type(exc).__name__})", None
+    if len(data) > max_bytes:
+        return None, too_big, None
+    text, encoding = decode_bytes(data)
+    if text is None:
+        return None, "binary", None
+    if not text.strip():
+        return None, "empty", None
+    return text, None, encoding
+
+
+def links_outside(path, root_real):
+    """True when ``path`` is a symbolic link whose target lies outside the folder ``root_real``
+    (a resolved path): such a file is not part of the input folder."""
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    return os.path.commonpath([target, root_real]) != root_real
+
+
+class _Limited(io.RawIOBase):
+    """A byte stream that raises CorpusError once more than ``limit`` bytes came out of it."""
+
+    def __init__(self, raw, limit, path):
+        self._raw, self._limit, self._path, self._count = raw, limit, path, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        try:
+            n = self._raw.readinto(buffer)
+        except READ_ERRORS as exc:
+            what = "cannot read: damaged compressed data" if _is_gz(self._path) else "cannot read"
+            raise CorpusError(f"{self._path}: {what} ({exc}).") from None
+        self._count += n
+        if self._limit is not None and self._count > self._limit:
+            raise CorpusError(
+                f"{self._path}: larger than max_file_mb ({self._limit / 2**20:g} MB)"
+                f"{' once decompressed' if _is_gz(self._path) else ''}; raise max_file_mb to read it.")
+        return n
+
+    def close(self):
+        self._raw.close()
+        super().close()
+
+
+def _is_gz(path):
+    return path.name.lower().endswith(".gz")
+
+
+def open_limited(path, max_bytes):
+    """The file's bytes as a buffered stream (gzip-decompressed on the fly for a .gz file)
+    that raises CorpusError past ``max_bytes`` (None: no limit) or on damaged data."""
+    try:
+        raw = gzip.open(path, "rb") if _is_gz(path) else open(path, "rb")
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc}).") from None
+    return io.BufferedReader(_Limited(raw, max_bytes, path))
+
+
+def read_limited(path, max_bytes):
+    """All the (decompressed) bytes of a file, at most ``max_bytes``."""
+    with open_limited(path, max_bytes) as raw:
+        return raw.read()
+
+
+# What report/writer.py writes into every output folder: such a folder is never read as input.
+OUTPUT_MANIFEST, OUTPUT_SCHEMA = "manifest.json", "topicnmf.manifest/1"
+
+
+def output_files(folder):
+    """The names a topicnmf manifest in ``folder`` lists, or None when it holds no such manifest."""
+    manifest = os.path.join(folder, OUTPUT_MANIFEST)
+    try:
+        if not os.path.isfile(manifest) or os.path.getsize(manifest) > 2**20:
+            return None
+        with open(manifest, encoding="utf-8") as f:
+            data = json.load(f)
+        if isinstance(data, dict) and data.get("schema") == OUTPUT_SCHEMA:
+            return {str(n).rstrip("/") for n in data.get("files", ())}
+    except (OSError, ValueError, RecursionError):
+        pass
+    return None
