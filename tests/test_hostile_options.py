@@ -3,6 +3,7 @@ result, never a traceback, a hang, or escape codes acted on."""
 
 import json
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,19 @@ def test_show_into_a_closed_pipe_ends_quietly(tmp_path):
     proc.stdout.close()  # the reader is gone before anything is written: `| head -0`
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) in (0, 141) and "Traceback" not in err and "Error" not in err
+
+
+def test_links_out_of_the_input_folder_are_read_only_when_asked(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in sorted((BUNDLED / "baking").iterdir())[:6]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("zanzibar quokka " * 20, encoding="utf-8")
+    (folder / "secret.txt").symlink_to(secret)
+    for extra, expected in (([], False), (["--follow-links-outside"], True)):
+        out = tmp_path / f"out{len(extra)}"
+        assert main(["run", str(folder), "-k", "2", "--min-df", "1", "--out", str(out), "-q",
+                     "--formats", "csv", *extra]) == 0
+        ids = set(pd.read_csv(out / "doc_topics.csv").doc_id)
+        assert ("secret.txt" in ids) == expected

@@ -159,6 +159,9 @@ INPUT = ("input", (
            "also read hidden files and folders such as .git (default: left out)", kind="switch"),
     Option(("--strict",), "read.strict",
            "stop with an error instead of skipping an unusable file or row", kind="switch"),
+    Option(("--follow-links-outside",), "read.follow_links_outside",
+           "also read files through links whose target is outside the input folder "
+           "(default: such links are skipped and reported)", kind="switch"),
 ))
 
 PREPROCESSING = ("preprocessing", (
