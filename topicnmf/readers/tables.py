@@ -82,33 +82,45 @@ def _stream_encoding(path, max_bytes):
     is first checked to the end of the file (one more pass, a chunk at a time): one bad byte
     anywhere makes decode_bytes read the whole file another way.
     """
-    with open_limited(path, max_bytes) as raw:
-        head = raw.read(_HEAD_BYTES)
-        skip = 0
-        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            encoding = "utf-32"
-        elif head.startswith(codecs.BOM_UTF8):
-            encoding, skip = "utf-8", len(codecs.BOM_UTF8)
-        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        elif b"\x00" in head[:BINARY_SNIFF_BYTES]:
-            encoding = wide_unicode(head[:BINARY_SNIFF_BYTES])
-            if encoding is None:
-                return None  # decode_bytes decides: BOM-less Unicode of Chinese, or binary
-        else:
-            encoding = "utf-8"
-        decoder = codecs.getincrementaldecoder(encoding)(
-            errors="strict" if encoding == "utf-8" else "replace")
-        try:
-            sample = decoder.decode(head[skip:], final=len(head) < _HEAD_BYTES)
-            if _checked(sample, encoding)[0] is None:
-                raise CorpusError(f"{path}: looks binary, not a text table.")
-            if encoding == "utf-8":
-                while chunk := raw.read(_CHUNK_BYTES):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return None
+    lines = [0]  # line breaks read so far, for an error's place
+    try:
+        with open_limited(path, max_bytes) as raw:
+            return _choose_stream(path, raw, lines)
+    except CorpusError as exc:
+        if str(exc).endswith("not a text table."):
+            raise
+        raise CorpusError(f"{str(exc).rstrip('.')} (after line {lines[0]}).") from None
+
+
+def _choose_stream(path, raw, lines):
+    head = raw.read(_HEAD_BYTES)
+    lines[0] = head.count(b"\n")
+    skip = 0
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif head.startswith(codecs.BOM_UTF8):
+        encoding, skip = "utf-8", len(codecs.BOM_UTF8)
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in head[:BINARY_SNIFF_BYTES]:
+        encoding = wide_unicode(head[:BINARY_SNIFF_BYTES])
+        if encoding is None:
+            return None  # decode_bytes decides: BOM-less Unicode of Chinese, or binary
+    else:
+        encoding = "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)(
+        errors="strict" if encoding == "utf-8" else "replace")
+    try:
+        sample = decoder.decode(head[skip:], final=len(head) < _HEAD_BYTES)
+        if _checked(sample, encoding)[0] is None:
+            raise CorpusError(f"{path}: looks binary, not a text table.")
+        if encoding == "utf-8":
+            while chunk := raw.read(_CHUNK_BYTES):
+                decoder.decode(chunk)
+                lines[0] += chunk.count(b"\n")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
     return encoding, skip
 
 
