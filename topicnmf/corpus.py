@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
-from .readers import decode_bytes, links_outside, output_files, read_text_file, table_records  # noqa: F401
+from .readers import decode_bytes, file_suffixes, links_outside, output_files, read_text_file, table_records  # noqa: F401
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc")
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
@@ -87,7 +87,7 @@ class ReadOptions:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
                 raise ParameterError(f"{name} must be a non-empty string or None; got {value!r}.")
-        object.__setattr__(self, "extensions", _suffixes(self.extensions))
+        object.__setattr__(self, "extensions", file_suffixes(self.extensions))
         mb = self.max_file_mb
         if isinstance(mb, bool) or not isinstance(mb, Real) or not 0 < mb < float("inf"):
             raise ParameterError(f"max_file_mb must be a number > 0; got {mb!r}.")
@@ -96,21 +96,6 @@ class ReadOptions:
         for name in ("include_hidden", "strict", "folder_labels", "follow_links_outside"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
-
-
-def _suffixes(extensions):
-    """('.txt', '.md') from 'txt,MD', ['.txt', 'md'] and the like."""
-    items = extensions.split(",") if isinstance(extensions, str) else extensions
-    try:
-        items = [e.strip().lower() for e in items]
-    except (TypeError, AttributeError):
-        raise ParameterError(
-            f"extensions must be file suffixes such as ('.txt', '.md') or 'txt,md'; got {extensions!r}."
-        ) from None
-    suffixes = tuple(e if e.startswith(".") else "." + e for e in items if e)
-    if not suffixes or any(e == "." for e in suffixes):
-        raise ParameterError(f"extensions must name at least one suffix, such as '.txt'; got {extensions!r}.")
-    return suffixes
 
 
 @dataclass(frozen=True)

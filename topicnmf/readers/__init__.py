@@ -3,8 +3,8 @@ streams within size limits (:mod:`.files`), and streaming the rows of a CSV/TSV/
 (:mod:`.tables`). The format half of reading; :mod:`topicnmf.corpus` makes documents of it."""
 
 from .decode import decode_bytes
-from .files import links_outside, output_files, read_text_file
+from .files import file_suffixes, links_outside, output_files, read_text_file
 from .tables import csv_rows, jsonl_rows, table_records
 
-__all__ = ["csv_rows", "decode_bytes", "jsonl_rows", "links_outside", "output_files", "read_text_file",
+__all__ = ["csv_rows", "decode_bytes", "file_suffixes", "jsonl_rows", "links_outside", "output_files", "read_text_file",
            "table_records"]

@@ -7,7 +7,7 @@ import json
 import os
 import zlib
 
-from ..errors import CorpusError
+from ..errors import CorpusError, ParameterError
 from .decode import decode_bytes
 
 # What a damaged or truncated .gz raises while it is read.
@@ -111,3 +111,18 @@ def output_files(folder):
     except (OSError, ValueError, RecursionError):
         pass
     return None
+
+
+def file_suffixes(extensions):
+    """('.txt', '.md') from 'txt,MD', ['.txt', 'md'] and the like."""
+    items = extensions.split(",") if isinstance(extensions, str) else extensions
+    try:
+        items = [e.strip().lower() for e in items]
+    except (TypeError, AttributeError):
+        raise ParameterError(
+            f"extensions must be file suffixes such as ('.txt', '.md') or 'txt,md'; got {extensions!r}."
+        ) from None
+    suffixes = tuple(e if e.startswith(".") else "." + e for e in items if e)
+    if not suffixes or any(e == "." for e in suffixes):
+        raise ParameterError(f"extensions must name at least one suffix, such as '.txt'; got {extensions!r}.")
+    return suffixes
