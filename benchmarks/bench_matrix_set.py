@@ -93,15 +93,18 @@ def synthetic(n, seed=0, m=None, topics=50, alpha=0.1, mean_length=40):
     cum = np.cumsum(topic_words, axis=1)
     lengths = np.maximum(3, rng.lognormal(np.log(mean_length), 0.6, n).astype(int))
     rows, cols = [], []
-    for start in range(0, n, 20000):
+    for start in range(0, n, 20000):  # 20k rows at a time, every token drawn at once
         stop = min(n, start + 20000)
-        mix = rng.dirichlet(np.full(topics, alpha), stop - start)
-        for i in range(start, stop):
-            z = rng.choice(topics, size=lengths[i], p=mix[i - start])
-            u = rng.random(lengths[i])
-            words = np.minimum(np.array([np.searchsorted(cum[t], x) for t, x in zip(z, u)]), m - 1)
-            rows.append(np.full(words.size, i))
-            cols.append(words)
+        mix = np.cumsum(rng.dirichlet(np.full(topics, alpha), stop - start), axis=1)
+        doc = np.repeat(np.arange(start, stop), lengths[start:stop])
+        z = np.minimum((mix[doc - start] < rng.random(doc.size)[:, None]).sum(axis=1), topics - 1)
+        words = np.empty(doc.size, dtype=np.int64)
+        u = rng.random(doc.size)
+        for t in range(topics):
+            at = np.flatnonzero(z == t)
+            words[at] = np.searchsorted(cum[t], u[at])
+        rows.append(doc)
+        cols.append(np.minimum(words, m - 1))
     rows, cols = np.concatenate(rows), np.concatenate(cols)
     counts = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, m))
     counts.sum_duplicates()

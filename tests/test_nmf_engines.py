@@ -119,6 +119,26 @@ def test_updates_match_the_numpy_rules(name, dtype):
     np.testing.assert_array_equal(mine, theirs)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_hals_descent_is_the_sweep_and_its_exact_decrease(name, dtype):
+    eng = make_engine(name)
+    X, W, Ht = problem(dtype)
+    P = (X @ Ht).astype(dtype)
+    G = Ht.T.astype(np.float64) @ Ht
+    mine, theirs = W.copy(), W.copy()
+    decrease = eng.hals_descent(mine, P, G, 0.01, 0.1)
+    _updates.hals(theirs, P, G, 0.01, 0.1)
+    np.testing.assert_allclose(mine, theirs, rtol=100 * tol(dtype), atol=1e-6)
+
+    def f(A):  # 0.5 ||X - A Ht^T||^2 + 0.01 |A| + 0.05 ||A||^2, densely
+        A = A.astype(np.float64)
+        return (0.5 * ((dense(X) - A @ Ht.T.astype(np.float64)) ** 2).sum() + 0.01 * A.sum()
+                + 0.05 * (A * A).sum())
+
+    assert decrease == pytest.approx(f(W) - f(mine), rel=1e-3 if dtype == np.float32 else 1e-8)
+
+
 @pytest.mark.parametrize("beta", [0.0, 0.4])
 @pytest.mark.parametrize("sparse", [True, False])
 @pytest.mark.parametrize("name", ENGINE_NAMES)

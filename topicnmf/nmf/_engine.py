@@ -78,6 +78,10 @@ class ArrayEngine(Protocol):
     def hals(self, A, P, G, l1, l2):
         """One HALS sweep; returns the squared size of the step."""
 
+    def hals_descent(self, A, P, G, l1, l2):
+        """One HALS sweep; returns how much it lowered 0.5 ||X - A B^T||^2 + the penalty of
+        A (exactly, so a W-only loop needs no objective of its own)."""
+
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         """A_out = up to ``max_sweeps`` HALS sweeps from A_in with P = X B (stopping once a
         sweep's squared step is at most ``delta``^2 times the first's), then extrapolated:

@@ -158,10 +158,16 @@ class FastEngine(NumpyEngine):
         return out
 
     def hals(self, A, P, G, l1, l2):
+        return self._hals(A, P, G, l1, l2)[0]
+
+    def hals_descent(self, A, P, G, l1, l2):
+        return self._hals(A, P, G, l1, l2)[1]
+
+    def _hals(self, A, P, G, l1, l2):
         t = A.dtype.type
         n, k = A.shape
-        return float(sum(self._over_rows(self._k.hals_sweep, n, n * k * k,
-                                         A, P, like(G, A), t(l1), t(l2))))
+        parts = self._over_rows(self._k.hals_sweep, n, n * k * k, A, P, like(G, A), t(l1), t(l2))
+        return float(sum(p[0] for p in parts)), float(sum(p[1] for p in parts))
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not sp.issparse(X):  # the product first, then the kernel sweeps

@@ -174,7 +174,9 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
 
 def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
     """W only, with H fixed (the convex problem ``transform`` solves): X H^T and H H^T are
-    computed once, and each iteration is one update of W from them."""
+    computed once, and each iteration is one update of W from them. A HALS sweep returns
+    how much it lowered the objective (exactly: each coordinate step minimizes a quadratic),
+    so the objective is computed in full only at the start and the end."""
     pen = penalty
     rule = getattr(eng, solver.update)
     Ht = eng.asfactor(H.T)
@@ -197,12 +199,17 @@ def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        rule(W, P, G, pen.l1_W, pen.l2_W)
-        error_half, loss = objective()
+        if solver.rows:
+            loss -= eng.hals_descent(W, P, G, pen.l1_W, pen.l2_W)
+        else:
+            rule(W, P, G, pen.l1_W, pen.l2_W)
+            error_half, loss = objective()
         _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
         if _stalled(losses, tol):
             converged = True
             break
+    if solver.rows:
+        error_half, losses[-1] = objective()
     return _result(eng, W, H, n_iter, losses, error_half, converged, start)
 
 

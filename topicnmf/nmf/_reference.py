@@ -88,6 +88,11 @@ class NumpyEngine:
             self.extrapolate(A_out, A_out, A_in, beta)
         return dot64(A_out, P)
 
+    def hals_descent(self, A, P, G, l1, l2):
+        before = _updates.partial_objective(A, P, G, l1, l2)
+        self.hals(A, P, G, l1, l2)
+        return before - _updates.partial_objective(A, P, G, l1, l2)
+
     def multiplicative(self, A, P, G, l1, l2):
         _updates.multiplicative(A, P, like(G, A), l1, l2)
 

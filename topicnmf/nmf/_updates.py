@@ -76,6 +76,13 @@ def kl_multiplicative(A, N, s, l1, l2):
     A *= N / np.maximum(denom, eps)
 
 
+def partial_objective(A, P, G, l1, l2):
+    """0.5 <A G, A> - <A, P> + l1 sum(A) + 0.5 l2 ||A||^2, in float64: the objective
+    0.5 ||X - A B^T||^2 + penalty of A up to the constant 0.5 ||X||^2."""
+    A = A.astype(np.float64)
+    return float(0.5 * np.vdot(A @ G, A) - np.vdot(A, P) + l1 * A.sum() + 0.5 * l2 * np.vdot(A, A))
+
+
 def repeat_sweeps(sweep, A, P, G, l1, l2, max_sweeps, delta):
     """Up to ``max_sweeps`` sweeps ``sweep(A, P, G, l1, l2)`` (each returning its squared
     step), stopping once one moves A by at most ``delta``^2 times the first's squared step
