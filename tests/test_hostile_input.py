@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from topicnmf.cli import main
 from topicnmf.corpus import ReadOptions, read_corpus
 from topicnmf.errors import CorpusError, ParameterError
-from topicnmf.preprocess import Analyzer, read_stop_words
+from topicnmf.preprocess import Analyzer, PreprocessOptions, read_stop_words
 from topicnmf.readers import decode_bytes
 from topicnmf.resources import available_memory
 
@@ -249,12 +249,16 @@ def test_zero_width_soft_hyphens_and_ansi_codes_do_not_split_words():
     assert a("\x1b[31mplanet\x1b[0m \x1b[1;32mmoon\x1b[m") == ["planet", "moon"]
 
 
+INVISIBLE = ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\x1b[0m", "\x1b[1;31m", ""]
+
+
 @SETTINGS
-@given(st.text(st.characters(codec="utf-8"), max_size=200))
-def test_stripping_invisible_characters_never_joins_more_than_it_should(text):
-    plain = Analyzer()(text)
-    noisy = Analyzer()("\u00ad".join(text.split(" ")).replace("\u00ad", " \u200b"))
-    assert noisy == plain
+@given(st.text(st.characters(codec="utf-8", exclude_characters="".join(INVISIBLE) + "\x1b"), max_size=100),
+       st.data())
+def test_invisible_characters_anywhere_change_no_term(text, data):
+    noisy = "".join(c + data.draw(st.sampled_from(INVISIBLE)) for c in text)
+    analyzer = Analyzer(PreprocessOptions(clean_email="never"))
+    assert analyzer(noisy) == analyzer(text)
 
 
 # -- output folders inside the input --------------------------------------------------------------

@@ -36,6 +36,10 @@ _HIGH = bytes(range(0x80, 0x100))
 # Windows-1252 may show than the best candidate and still be chosen: the measures are noisy on
 # short text (French text measured 0.08 more chaos in cp1252 than in Baltic cp1257).
 CP1252_MARGIN = 0.1
+# Other encodings of Latin letters: between them and cp1252 the detector's measures decide by
+# noise ("caf\u00e9 d\u00e9j\u00e0" came out Baltic), so a cp1252 that fits at all is taken
+# (Polish or Czech text in cp1250 is then read as cp1252).
+LATIN = ("cp1250", "cp1254", "cp1257", "cp775", "iso8859", "latin_1", "mac_latin2")
 # Highest chaos (charset-normalizer's share of implausible characters) for a detected decoding.
 MAX_CHAOS = 0.2
 
@@ -87,7 +91,9 @@ def _detect(data, candidates):
         matches = list(charset_normalizer.from_bytes(data, cp_isolation=candidates))
     matches = [m for m in matches if m.chaos <= MAX_CHAOS]
     few = len(data) - len(data.translate(None, _HIGH)) < FEW_HIGH_BYTES
-    if candidates is None and (few or not matches):  # Windows-1252 as before, or Latin-1
+    latin = candidates is None and matches and not any("cp1252" in m.could_be_from_charset for m in matches) \
+        and min(matches, key=lambda m: m.chaos).encoding.startswith(LATIN)
+    if candidates is None and (few or not matches or latin):  # Windows-1252 as before, or Latin-1
         try:
             return _checked(data.decode("cp1252"), "cp1252 (assumed)")
         except UnicodeDecodeError:
@@ -102,7 +108,8 @@ def _detect(data, candidates):
     western = [m for m in matches if "cp1252" in m.could_be_from_charset]
     if western:
         w = min(western, key=lambda m: (m.chaos, -m.coherence))
-        if w.chaos <= best.chaos + CP1252_MARGIN and w.coherence >= best.coherence - CP1252_MARGIN:
+        close = w.chaos <= best.chaos + CP1252_MARGIN and w.coherence >= best.coherence - CP1252_MARGIN
+        if close or best.encoding.startswith(LATIN):
             best, name = w, "cp1252"
     text = _wide_text(data, name) if name in WIDE else data.decode(name, errors="replace")
     if text is None:
