@@ -108,6 +108,8 @@ def corpus_rows(corpus, fit):
         ("Files decoded from a legacy encoding (not UTF-8)", count(corpus["legacy_decoded"])),
         ("Duplicate ids made unique", count(corpus["duplicate_ids_renamed"])),
         ("Hidden files and folders left out", count(corpus["hidden_left_out"])),
+        ("topicnmf output folders left out", count(corpus["output_folders_left_out"])),
+        ("Unpaired surrogate characters replaced", count(corpus["repaired_characters"])),
         ("Boilerplate lines left out", count(len(corpus["boilerplate_lines"]))),
         ("Empty topics", ", ".join(map(str, corpus["empty_topics"])) or "none"),
         ("Iterations", f"{fit['n_iter']:,}" + ("" if fit["converged"] else " (stopped at the cap)")),

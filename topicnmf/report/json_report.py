@@ -36,6 +36,8 @@ def corpus_data(result):
         "decoded_files": [{"source": d, "encoding": e} for d, e in stats.decoded],
         "duplicate_ids_renamed": len(stats.renamed),
         "hidden_left_out": stats.hidden,
+        "output_folders_left_out": stats.outputs,
+        "repaired_characters": stats.repaired,
         "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
         "empty_topics": [int(t) for t in result.topics.empty_topics()],
     }
