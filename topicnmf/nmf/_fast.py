@@ -9,9 +9,7 @@ here), and the small dense products are split over rows by the same pool instead
 falls back to numpy products.
 """
 
-import itertools
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -37,18 +35,6 @@ def n_threads():
 @lru_cache(maxsize=1)
 def _pool():
     return ThreadPoolExecutor(n_threads(), thread_name_prefix="topicnmf")
-
-
-_slots = threading.local()
-_slot_numbers = itertools.count()
-
-
-def _slot():
-    """A number of the calling thread, fixed for its life (the pool's threads: 0, 1, ...)."""
-    number = getattr(_slots, "number", None)
-    if number is None:
-        number = _slots.number = next(_slot_numbers)
-    return number
 
 
 @lru_cache(maxsize=1)
@@ -118,22 +104,23 @@ class FastEngine(NumpyEngine):
             return np.ascontiguousarray(X.T @ A)
         A = np.ascontiguousarray(A)
         n, k = A.shape
-        ranges = row_ranges(n, (X.nnz + n) * k, self._threads)
         out = np.zeros((X.shape[1], k), dtype=A.dtype)
-        if len(ranges) == 1:
+        ranges = row_ranges(n, (X.nnz + n) * k, self._threads)
+        parts = min(len(ranges), 2 * self._threads)
+        if parts == 1:
             self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, 0, n)
             return out
-        # scattered into one accumulator per pool thread, the ranges taken as threads free up
-        parts = {}
+        # scattered into one accumulator per part, each part a fixed set of rows (so the
+        # sums, and the result, do not depend on which thread ran what), two parts per
+        # thread, taken as threads free up; then added up in order
+        bounds = np.linspace(0, n, parts + 1).astype(int)
+        accs = [out] + [np.zeros_like(out) for _ in range(parts - 1)]
 
-        def scatter(r):
-            acc = parts.get(_slot())
-            if acc is None:
-                acc = parts[_slot()] = np.zeros_like(out)
-            self._k.csr_tdot(X.indptr, X.indices, X.data, A, acc, r[0], r[1])
+        def scatter(p):
+            self._k.csr_tdot(X.indptr, X.indices, X.data, A, accs[p], bounds[p], bounds[p + 1])
 
-        list(_pool().map(scatter, ranges))
-        for acc in parts.values():
+        list(_pool().map(scatter, range(parts)))
+        for acc in accs[1:]:
             out += acc
         return out
 
