@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ._reference import NumpyEngine, gram64, like
 
 FUSED_H_MAX_BYTES = 4 * 2**20  # see FastEngine.fused_transpose
-TASKS_PER_THREAD = 8  # row ranges per thread: what a preempted thread leaves, others take
+TASKS_PER_THREAD = 4  # row ranges per thread: what a preempted thread leaves, others take
 MIN_TASK_WORK = 2e5  # multiply-adds: below that, a range is not worth a thread hand-off
 ALIGN = 8  # ranges start at multiples of the kernels' row block
 
@@ -71,13 +71,31 @@ class FastEngine(NumpyEngine):
         self._k = _kernels
         self._threads = n_threads()
 
+    def _share(self, task, count):
+        """[task(0), ..., task(count - 1)], run by the calling thread and up to threads - 1
+        of the pool, each taking the next index as it comes free (dynamic scheduling: a
+        thread preempted by another process holds up one task, not a share fixed in
+        advance). Two futures per call, not one per task: the hand-off costs ~10 us."""
+        results = [None] * count
+        todo = iter(range(count))  # next() hands out each index once (atomic under the GIL)
+
+        def work():
+            for i in todo:
+                results[i] = task(i)
+
+        helpers = [_pool().submit(work) for _ in range(min(self._threads, count) - 1)]
+        work()
+        for helper in helpers:
+            helper.result()
+        return results
+
     def _over_rows(self, kernel, n, work, *args):
-        """kernel(*args, r0, r1) over row ranges covering n rows, on the pool; the list of
-        what each returned."""
+        """kernel(*args, r0, r1) over row ranges covering n rows (see ``row_ranges``); the
+        list of what each returned, in row order."""
         ranges = row_ranges(n, work, self._threads)
         if len(ranges) == 1:
             return [kernel(*args, 0, n)]
-        return list(_pool().map(lambda r: kernel(*args, r[0], r[1]), ranges))
+        return self._share(lambda i: kernel(*args, *ranges[i]), len(ranges))
 
     def threading(self):
         """BLAS pinned to one thread: one threading layer (the kernels') at a time."""
@@ -104,24 +122,22 @@ class FastEngine(NumpyEngine):
             return np.ascontiguousarray(X.T @ A)
         A = np.ascontiguousarray(A)
         n, k = A.shape
-        out = np.zeros((X.shape[1], k), dtype=A.dtype)
+        m = X.shape[1]
         ranges = row_ranges(n, (X.nnz + n) * k, self._threads)
         parts = min(len(ranges), 2 * self._threads)
         if parts == 1:
+            out = np.empty((m, k), dtype=A.dtype)
             self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, 0, n)
             return out
         # scattered into one accumulator per part, each part a fixed set of rows (so the
         # sums, and the result, do not depend on which thread ran what), two parts per
-        # thread, taken as threads free up; then added up in order
+        # thread, taken as threads free up; then added up in order, in parallel
         bounds = np.linspace(0, n, parts + 1).astype(int)
-        accs = [out] + [np.zeros_like(out) for _ in range(parts - 1)]
-
-        def scatter(p):
-            self._k.csr_tdot(X.indptr, X.indices, X.data, A, accs[p], bounds[p], bounds[p + 1])
-
-        list(_pool().map(scatter, range(parts)))
-        for acc in accs[1:]:
-            out += acc
+        accs = np.empty((parts, m, k), dtype=A.dtype)
+        self._share(lambda p: self._k.csr_tdot(X.indptr, X.indices, X.data, A, accs[p],
+                                               bounds[p], bounds[p + 1]), parts)
+        out = np.empty((m, k), dtype=A.dtype)
+        self._over_rows(self._k.add_parts, m, m * k * parts, accs, out)
         return out
 
     def gram(self, A):
@@ -129,32 +145,32 @@ class FastEngine(NumpyEngine):
         n, k = A.shape
         if self._threads == 1 or n * k * k < 2e7:  # small: a thread hand-off costs more
             return gram64(A)
-        parts = _pool().map(lambda b: gram64(A[b[0]:b[1]]),
-                            _row_blocks(A.shape[0], self._threads * 4))
-        return sum(parts)
+        blocks = _row_blocks(A.shape[0], self._threads * 4)
+        return sum(self._share(lambda i: gram64(A[blocks[i][0]:blocks[i][1]]), len(blocks)))
 
     def matmul(self, A, M):
         if self._threads == 1 or A.shape[0] * A.shape[1] * M.shape[1] < 2e7:
             return A @ M
         out = np.empty((A.shape[0], M.shape[1]), dtype=np.result_type(A, M))
 
-        def block(b):
-            np.matmul(A[b[0]:b[1]], M, out=out[b[0]:b[1]])
+        blocks = _row_blocks(A.shape[0], self._threads * 4)
 
-        list(_pool().map(block, _row_blocks(A.shape[0], self._threads)))
+        def block(i):
+            np.matmul(A[blocks[i][0]:blocks[i][1]], M, out=out[blocks[i][0]:blocks[i][1]])
+
+        self._share(block, len(blocks))
         return out
 
     def hals(self, A, P, G, l1, l2):
-        return self._hals(A, P, G, l1, l2)[0]
+        return self._sweep(self._k.hals_sweep, A, P, G, l1, l2)
 
     def hals_descent(self, A, P, G, l1, l2):
-        return self._hals(A, P, G, l1, l2)[1]
+        return self._sweep(self._k.hals_descent, A, P, G, l1, l2)
 
-    def _hals(self, A, P, G, l1, l2):
+    def _sweep(self, kernel, A, P, G, l1, l2):
         t = A.dtype.type
         n, k = A.shape
-        parts = self._over_rows(self._k.hals_sweep, n, n * k * k, A, P, like(G, A), t(l1), t(l2))
-        return float(sum(p[0] for p in parts)), float(sum(p[1] for p in parts))
+        return float(sum(self._over_rows(kernel, n, n * k * k, A, P, like(G, A), t(l1), t(l2))))
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not sp.issparse(X):  # the product first, then the kernel sweeps
