@@ -130,7 +130,8 @@ class Option:
         text = self.help + ("" if self.kind in ("switch", "off") or default is None
                             else f" (default: {default})")
         if self.kind == "value":
-            group.add_argument(*self.flags, dest=self.setting, type=self.parse, metavar=self.metavar,
+            metavar = self.metavar or (None if self.choices else "X")
+            group.add_argument(*self.flags, dest=self.setting, type=self.parse, metavar=metavar,
                                choices=self.choices, default=argparse.SUPPRESS, help=text)
         elif self.kind == "toggle":
             group.add_argument(*self.flags, dest=self.setting, action=argparse.BooleanOptionalAction,
@@ -207,11 +208,11 @@ FACTORIZATION = ("factorization", (
     Option(("--init",), "nmf.init", "initialization", choices=("nndsvd", "nndsvda", "nndsvdar", "random"),
            default_text="nndsvd; nndsvda with --solver mu, whose multiplicative updates cannot "
                         "move the exact zeros of nndsvd"),
-    Option(("--seed",), "seed", "random seed", parse=_nonnegative_int),
+    Option(("--seed",), "seed", "random seed", parse=_nonnegative_int, metavar="N"),
     Option(("--restarts",), "restarts", "fit seeds --seed .. --seed+N-1 and keep the solution whose "
            "topics agree most with the others' (a consensus; use with --init random)",
            parse=_positive_int, metavar="N"),
-    Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int),
+    Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int, metavar="N"),
     Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
            "each, on average over the last three", parse=_nonnegative_float),
     Option(("--alpha-W",), "nmf.alpha_W", "regularization of the document weights W, as in "
@@ -223,10 +224,10 @@ FACTORIZATION = ("factorization", (
 ))
 
 TOP_TERMS = Option(("--top-terms",), "top_terms", "terms listed (and compared) per topic",
-                   parse=_positive_int)
+                   parse=_positive_int, metavar="N")
 REPORT = ("report", (
     Option(("-k", "--topics"), "n_topics", "number of topics, or 'auto' to sweep --topic-range "
-           "and take the recommended count", parse=_topics),
+           "and take the recommended count", parse=_topics, metavar="K"),
     Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", metavar="FROM:TO[:STEP]"),
     Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(FORMATS)}",
            parse=_formats, metavar="LIST", default_text="all"),
