@@ -75,7 +75,7 @@ class FastEngine(NumpyEngine):
         """[task(0), ..., task(count - 1)], run by the calling thread and up to threads - 1
         of the pool, each taking the next index as it comes free (dynamic scheduling: a
         thread preempted by another process holds up one task, not a share fixed in
-        advance). Two futures per call, not one per task: the hand-off costs ~10 us."""
+        advance). Two futures per call (on two cores), not one per task."""
         results = [None] * count
         todo = iter(range(count))  # next() hands out each index once (atomic under the GIL)
 
