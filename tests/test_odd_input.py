@@ -2,8 +2,8 @@
 temporary folder (no binary fixtures in the repository), then run through the CLI."""
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess
