@@ -89,6 +89,7 @@ WESTERN_TEXT = st.lists(st.tuples(WESTERN_WORD, st.sampled_from([" ", " ", ", ",
 
 @SETTINGS
 @given(WESTERN_TEXT)
+@example("Le \u00e9t\u00e9\u2019s \u00e9t\u00e9\u2019s \u00e9t\u00e9\u2019s ")  # once read as cp932 (92%)
 def test_western_text_in_cp1252_is_read_as_cp1252(text):
     data = text.encode("cp1252")
     decoded, used = decode_bytes(data)

@@ -42,6 +42,9 @@ CP1252_MARGIN = 0.1
 LATIN = ("cp1250", "cp1254", "cp1257", "cp775", "iso8859", "latin_1", "mac_latin2")
 # Highest chaos (charset-normalizer's share of implausible characters) for a detected decoding.
 MAX_CHAOS = 0.2
+# Multi-byte encodings of Chinese, Japanese and Korean: a few accented letters fit them too
+# ("Le \u00e9t\u00e9\u2019s" came out cp932 at 92%), so they must beat a Western reading.
+CJK = ("gb", "big5", "cp932", "shift_jis", "euc", "cp949", "iso2022", "hz", "johab")
 
 
 def decode_bytes(data):
@@ -103,6 +106,12 @@ def _detect(data, candidates):
     # least chaos, then most coherent (language-like), then charset-normalizer's order
     best = min(enumerate(matches), key=lambda im: (round(im[1].chaos, 2), -round(im[1].coherence, 2), im[0]))[1]
     name = best.encoding
+    if candidates is None and name.startswith(CJK) and _looks_western(data):
+        western = [m for m in matches if "cp1252" in m.could_be_from_charset]
+        if not western:
+            return _checked(data.decode("cp1252"), "cp1252 (assumed)")
+        best = western[0]
+        return _checked(data.decode("cp1252"), f"cp1252 (detected, confidence {1 - best.chaos:.0%})")
     # Windows-1252, the most used legacy encoding, unless another is clearly more plausible
     # (Latin-1 text fits cp1250 and a dozen others as well, and short text fits anything).
     western = [m for m in matches if "cp1252" in m.could_be_from_charset]
@@ -115,6 +124,21 @@ def _detect(data, candidates):
     if text is None:
         return None, None
     return _checked(text, f"{name.replace('_', '-')} (detected, confidence {1 - best.chaos:.0%})")
+
+
+def _looks_western(data):
+    """Whether the bytes read as Windows-1252 look like Western text: its characters above
+    127 are letters or punctuation in short runs between ASCII ("\u00e9t\u00e9\u2019s",
+    "Gr\u00fc\u00dfe"); Japanese or Russian bytes read so give long runs of them
+    ("\u201a\u00b1\u201a\u00f1\u201a\u00c9")."""
+    try:
+        text = data[:BINARY_SNIFF_BYTES * 4].decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    runs = [m.group() for m in re.finditer(r"[^\x00-\x7f]+", text)]
+    if not runs or any(unicodedata.category(c)[0] not in "LPS" for run in runs for c in run):
+        return False
+    return sum(len(r) for r in runs if len(r) >= 3) <= 0.25 * sum(map(len, runs))
 
 
 def _wide_text(data, name):
