@@ -4,7 +4,7 @@ with the documented CorpusError."""
 import re
 import string
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from topicnmf.corpus import decode_bytes, read_corpus
