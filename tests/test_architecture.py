@@ -15,7 +15,7 @@ LAYERS = [
     {"model"},
     {"report"},
     {"config"},
-    {"sweep"},
+    {"sweep", "scoring"},
     {"pipeline"},
     {"options"},
     {"cli"},

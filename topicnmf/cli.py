@@ -155,6 +155,10 @@ COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "sho
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "out", None) == "":  # before any work, not after the fit
+        print("topicnmf: error: the output folder is an empty name; name a folder (--out DIR).",
+              file=sys.stderr)
+        return 1
     quiet = getattr(args, "quiet", False)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_PrintableFormatter("topicnmf: %(message)s"))

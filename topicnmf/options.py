@@ -124,6 +124,8 @@ class Option:
 
     def add_to(self, group, defaults):
         default = self.default_text
+        if default is None and self.kind == "toggle":
+            default = "on" if defaults.get(self.setting) else "off"
         if default is None:
             value = defaults.get(self.setting)
             default = ",".join(map(str, value)) if isinstance(value, tuple) else value

@@ -32,7 +32,7 @@ from .evaluate import (
     topic_quality,
 )
 from .model import SavedModel
-from .nmf import SolverOptions, factorize
+from .nmf import factorize
 from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
@@ -43,11 +43,11 @@ from .topics import (
     build_topics,
     fit_strength,
     listed_documents,
-    score_table,
     with_document_snippets,
     with_snippets,
 )
-from .vectorize import DocumentTermMatrix, coverage, presence, vectorize, vectorize_with
+from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
+from .vectorize import DocumentTermMatrix, coverage, presence, vectorize
 
 log = logging.getLogger("topicnmf")
 
@@ -263,8 +263,13 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,
-                       relative_error=nmf.reconstruction_err / dtm.norm, converged=nmf.converged)
+                       relative_error=_relative_error(dtm, nmf, config.nmf.beta_loss),
+                       converged=nmf.converged)
     log.info("NMF: %d iterations, relative error %.6f", record.n_iter, record.relative_error)
+    if not record.converged:
+        log.warning("NMF stopped at max_iter=%d before converging (each iteration still lowered "
+                    "the loss by more than tol); raise max_iter for a closer fit",
+                    config.nmf.max_iter)
 
     start = time.perf_counter()
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
@@ -286,6 +291,18 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
                        match_floor=floor, timings=timings)
+
+
+def _relative_error(dtm, nmf, beta_loss):
+    """||X - W H||_F / ||X||_F. For the Frobenius loss the solver's own error; for KL (whose
+    reconstruction_err is sqrt(2 D(X || WH))) computed from X's nonzeros:
+    ||X||^2 - 2 <W, X H^T> + <W^T W, H H^T>."""
+    if beta_loss == "frobenius":
+        return nmf.reconstruction_err / dtm.norm
+    X, W, H = dtm.X, nmf.W, nmf.H
+    squared = (float(X.data @ X.data) - 2.0 * float(np.vdot(np.asarray(X @ H.T), W))
+               + float(np.vdot(W.T @ W, H @ H.T)))
+    return float(np.sqrt(max(squared, 0.0))) / dtm.norm
 
 
 def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
@@ -346,52 +363,6 @@ def _factorize_with_restarts(X, k, config, callback):
              len(runs), seeds[best], mean[best])
     return runs[best], Consensus(runs=len(runs), chosen_seed=seeds[best],
                                  agreement=float(mean[best]), mean_agreement=float(mean.mean()))
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Topic weights of new documents under a saved model, with how well each is matched."""
-
-    doc_topics: object  # DataFrame: doc_topics columns, then coverage and fit
-    W: np.ndarray
-    dtm: DocumentTermMatrix
-    coverage: np.ndarray  # per document, the share of its words in the model's vocabulary
-    fit: np.ndarray  # per document, the cosine between its TF-IDF row and its reconstruction
-
-
-def score(corpus, model, *, options=None):
-    """Topic weights for the documents of ``corpus`` under a :class:`~topicnmf.model.SavedModel`.
-
-    Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed,
-    by the fit's loss (``options``: the solver's stopping settings, default SolverOptions()).
-    A document fitted or covered worse than the model's ``match_floor`` (the weakest 1% of
-    the documents it was fitted on) gets no dominant topic: its weights still say which
-    topics its few known words lean to, but it is about none of them.
-    """
-    analyzed = analyze(corpus.texts, Analyzer(model.preprocess))
-    dtm = vectorize_with(
-        analyzed, corpus.ids, terms=model.terms, idf=model.idf,
-        display_terms=model.display_terms, options=model.vectorize,
-    )
-    k = model.H.shape[0]
-    if dtm.X.nnz == 0:
-        W = np.zeros((dtm.shape[0], k))
-    else:
-        fitted = model.parameters.get("nmf", {})
-        options = replace(options or SolverOptions(), beta_loss=fitted.get("beta_loss", "frobenius"),
-                          solver=fitted.get("solver"))
-        W = factorize(dtm.X, k, options=options, H=model.H, update_H=False).W
-    shares, fit = coverage(analyzed, model.terms), fit_strength(dtm.X, W, model.H)
-    if dtm.empty_rows:
-        log.warning("%d document(s) have no term of the model's vocabulary; they get no "
-                    "dominant topic and zero weights", dtm.empty_rows)
-    table = score_table(corpus.ids, W, shares, fit, model.match_floor, corpus.metadata())
-    weak = int(table["dominant_topic"].isna().sum()) - dtm.empty_rows
-    if weak:
-        log.info("%d document(s) match the topics too weakly to name one (fit under %.3f or "
-                 "coverage under %.2f, the weakest 1%% of the fitted documents)",
-                 weak, model.match_floor.fit, model.match_floor.coverage)
-    return Scores(doc_topics=table, W=W, dtm=dtm, coverage=shares, fit=fit)
 
 
 def model_from(result):
