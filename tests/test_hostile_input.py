@@ -9,7 +9,6 @@ import re
 import resource
 import subprocess
 import sys
-import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings

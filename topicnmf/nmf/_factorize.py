@@ -11,7 +11,7 @@ from . import _validation as v
 from ._engine import make_engine
 from ._init import initialize
 from ._options import SolverOptions
-from ._solvers import SOLVERS, solve
+from ._solvers import solve
 
 _SETTINGS = frozenset(f.name for f in fields(SolverOptions))
 
