@@ -67,11 +67,10 @@ def write_files(files, out_dir, model=None, *, command="run"):
                     save_model(model, staging / "model")
             except OSError as exc:
                 raise TopicNMFError(f"{out}: cannot write the reports ({exc.strerror or exc}).") from None
-            order = [n for n in names if n != "model"] + (["model"] if model is not None else [])
-            folder.switch(out, staging, order + [folder.MANIFEST], stale)
+            folder.switch(out, staging, names + [folder.MANIFEST], stale)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     if stale:
         log.info("removed from %s what the previous run wrote and this one does not: %s",
                  out, ", ".join(stale))
-    return [out / n for n in order + [folder.MANIFEST]]
+    return [out / n for n in names + [folder.MANIFEST]]
