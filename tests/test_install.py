@@ -45,8 +45,8 @@ def test_readme_setup_commands_in_order_leave_a_working_cli(tmp_path):
     _run([str(bin_ / "topicnmf"), "run", "corpora/field-guides", "--topics", "6", "--out", "reports", "-q"],
          src, env)
     assert (src / "reports" / "report.html").exists()
-    # 2. python -m pip install -e '.[test]'
-    _run(pip + ["-e", ".[test]"], src, env)
+    # 2. python -m pip install -e '.[test,all]'
+    _run(pip + ["-e", ".[test,all]"], src, env)
     installed = _run([str(bin_ / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                      tmp_path, env).stdout.strip()
     leftover = os.path.join(installed, "topicnmf")
