@@ -8,6 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 # upstream first; a module may import only modules of earlier layers (and its own package)
 LAYERS = [
     {"errors", "progress"},
+    {"partitions"},
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
