@@ -7,5 +7,6 @@ from ._common import NMFResult
 from ._estimator import NMF
 from ._factorize import factorize, refine_W
 from ._options import SolverOptions
+from ._pull import Pull
 
-__all__ = ["NMF", "NMFResult", "SolverOptions", "factorize", "refine_W"]
+__all__ = ["NMF", "NMFResult", "Pull", "SolverOptions", "factorize", "refine_W"]

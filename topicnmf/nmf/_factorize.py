@@ -40,7 +40,7 @@ def check_input(X, owner="NMF"):
 
 def factorize(X, n_components, *, options=None, random_state=None, W=None, H=None,
               update_H=True, callback=None, engine="fast", max_inner=1, extrapolate=None,
-              **settings):
+              pull=None, **settings):
     """Factorize a nonnegative matrix X ~ W H.
 
     Parameters
@@ -68,6 +68,9 @@ def factorize(X, n_components, *, options=None, random_state=None, W=None, H=Non
         products (accelerated HALS, Gillis & Glineur 2012); 1 one sweep.
     extrapolate : bool or None, default=None
         Adaptive extrapolation between iterations (Ang & Gillis 2019); None: on for 'cd'.
+    pull : Pull, optional
+        Anchored rows of H: started at their targets and pulled toward them by a ridge
+        added to the objective (see ``_pull``); Frobenius loss, with H updated.
     **settings
         Fields of :class:`SolverOptions` (``solver='mu'``, ``tol=0``, ...) overriding
         those of ``options``.
@@ -108,8 +111,14 @@ def factorize(X, n_components, *, options=None, random_state=None, W=None, H=Non
 
     if max_inner is not None:
         max_inner = v.check_int(max_inner, "max_inner", low=1)
+    loop = {}
+    if pull is not None:
+        if options.beta_loss != "frobenius" or not update_H:
+            raise ParameterError("A pull toward target rows of H needs beta_loss='frobenius' and "
+                                 "update_H=True; fit without it.")
+        loop["pull"] = pull.start(X, W, H)
     return _run(eng, X, W, H, options, update_H=update_H, callback=callback,
-                max_inner=max_inner, extrapolate=extrapolate)
+                max_inner=max_inner, extrapolate=extrapolate, **loop)
 
 
 def refine_W(X, W, H, options):

@@ -42,7 +42,7 @@ def inner_sweeps(nnz, n_rows, n_other, k, alpha=0.5):
 
 
 def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=True,
-                  callback=None, max_inner=1, extrapolate=None):
+                  callback=None, max_inner=1, extrapolate=None, pull=None):
     """Iterate ``solver`` (a ``_solvers.Solver``) from (W, H) until the objective stops
     decreasing.
 
@@ -56,6 +56,9 @@ def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=T
     scikit-learn's 'cd'), and ``extrapolate`` (None: the solver's default) adds the
     adaptive extrapolation of :class:`~._common.Extrapolation`; a step that raises the
     objective is undone, so the loss history never increases.
+
+    ``pull`` (a ``_pull.Ridge``, or None) adds its ridge toward target rows of H to the
+    objective and to the H step's products.
 
     W and H must be arrays the caller owns and hands over: they may be written into. With
     ``update_H`` False, W may be None: the start is then the least-squares solution for the
@@ -72,12 +75,13 @@ def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=T
                 extrapolate = solver.extrapolate
             return _fit_both(engine, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
                              penalty=penalty, callback=callback, max_inner=max_inner,
-                             extrapolate=extrapolate)
+                             extrapolate=extrapolate, pull=pull)
         return _fit_W(engine, X, W, H, solver=solver, tol=tol, max_iter=max_iter,
                       penalty=penalty, callback=callback)
 
 
-def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inner, extrapolate):
+def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inner, extrapolate,
+              pull=None):
     n, m = X.shape
     k = W.shape[1]
     pen = penalty
@@ -86,7 +90,8 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         nnz = eng.nnz(X)
         inner_W = max_inner or inner_sweeps(nnz, n, m, k)
         inner_H = max_inner or inner_sweeps(nnz, m, n, k)
-        Xt = eng.fused_transpose(X, W)  # X^T, when the engine gathers X^T W in the H sweep
+        # X^T, when the engine gathers X^T W in the H sweep (not when pulled: P changes)
+        Xt = eng.fused_transpose(X, W) if pull is None else None
     else:
         inner_W = inner_H = 1
         Xt = None
@@ -106,13 +111,15 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
                                  INNER_DELTA, 0.0)
         P = eng.tdot(X, B)  # X^T W
         eng.copy_into(A_out, A_in)
-        _updates.repeat_sweeps(rule, A_out, P, G, pen.l1_H, pen.l2_H, inner_H, INNER_DELTA)
+        Pp, Gp = (P, G) if pull is None else pull.products(P, G)  # + the ridge to the targets
+        _updates.repeat_sweeps(rule, A_out, Pp, Gp, pen.l1_H, pen.l2_H, inner_H, INNER_DELTA)
         return eng.vdot(A_out, P)
 
     def objective(Wc, Htc, cross, G_W, G_H):
         # ||X - W H||^2 = ||X||^2 - 2 <H^T, X^T W> + <W^T W, H H^T>, from X's nonzeros only
         half = 0.5 * max(norm_X2 - 2.0 * cross + eng.vdot(G_W, G_H), 0.0)
-        return half, half + pen.on_W(eng, Wc) + pen.on_H(eng, Htc)
+        pulled = 0.0 if pull is None else pull.penalty(eng.to_numpy(Htc))
+        return half, half + pen.on_W(eng, Wc) + pen.on_H(eng, Htc) + pulled
 
     norm_X2 = eng.squared_norm(X)
     W = eng.asfactor(W)
