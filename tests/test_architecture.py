@@ -12,7 +12,7 @@ LAYERS = [
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate"},
+    {"topics", "evaluate", "anchors"},
     {"model"},
     {"report"},
     {"config"},

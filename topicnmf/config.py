@@ -13,6 +13,7 @@ document is read, with a message naming the parameter.
 from dataclasses import MISSING, dataclass, field, fields, replace
 
 from . import __version__
+from .anchors import read_anchors
 from .corpus import ReadOptions
 from .errors import ParameterError
 from .nmf import SolverOptions
@@ -70,6 +71,9 @@ class RunConfig:
         The stop-word list: the built-in list (unless ``default_stop_words`` is False),
         plus the words of the file, plus the extra words; resolved into
         ``preprocess.stop_words``.
+    anchors : str or None
+        A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
+        1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
     read, preprocess, vectorize, nmf
         The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
     """
@@ -86,6 +90,8 @@ class RunConfig:
     stop_words_file: str | None = None
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
+    anchors: str | None = None
+    anchor_strength: float | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
@@ -102,6 +108,10 @@ class RunConfig:
             _positive_int(name, getattr(self, name))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
+        if self.anchors is not None:
+            read_anchors(self.anchors)  # a bad file fails before any document is read
+        if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
+            raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
         unknown = [f for f in formats if f not in FORMATS]
         if unknown or not formats:

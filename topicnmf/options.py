@@ -236,6 +236,12 @@ REPORT = ("report", (
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
+    Option(("--anchors",), "anchors", "TOML file naming topics and their anchor words "
+           '([anchors] sport = ["match", "team"]): each named topic is steered toward its words',
+           metavar="FILE"),
+    Option(("--anchor-strength",), "anchor_strength", "pull of the anchored topics toward their "
+           "words: 0 a seeded start only, 0.1 a nudge, 100 or more holds them there",
+           parse=_nonnegative_float, metavar="X", default_text="1"),
     Option(("--coherence-reference",), "coherence_reference",
            "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
            "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),

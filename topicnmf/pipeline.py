@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import anchors as _anchors
 from .config import RunConfig, parse_range
 from .corpus import Corpus, CorpusStats, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
@@ -94,6 +95,7 @@ class TopicResult:
     quality: tuple
     evaluation: Evaluation
     match_floor: MatchFloor = MatchFloor()
+    anchors: tuple = ()  # an anchors.AnchorCheck per anchored topic
     timings: dict = field(compare=False, default_factory=dict)
 
     @property
@@ -252,6 +254,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
             + (", or lower min_df or raise max_df." if m < n else ".")
         )
 
+    anchors, pull = _anchors.prepare(config.anchors, config.anchor_strength, prepared.analyzer,
+                                     dtm.terms, dtm.X, n_topics)
     start = time.perf_counter()
     with _stage(progress, "fit", config.nmf.max_iter * config.restarts) as bar:
         def each(iteration, elapsed, loss):  # the caller's callback, and the progress
@@ -259,7 +263,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                 callback(iteration, elapsed, loss)
             bar.advance(loss=loss)
 
-        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each)
+        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull)
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,
@@ -275,6 +279,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata())
+    topics = _anchors.named(topics, anchors)  # anchored topics carry their names
     # representative documents' texts fetched back by id; snippets show the cleaned text
     texts = corpus.texts_of(topics.representative["doc_id"].tolist())
     topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
@@ -287,10 +292,11 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     start = time.perf_counter()
     quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
     timings["evaluate"] = time.perf_counter() - start
+    checks = _anchors.checked(anchors, topics, dtm.X, quality, config.anchors)
     floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
-                       match_floor=floor, timings=timings)
+                       match_floor=floor, anchors=checks, timings=timings)
 
 
 def _relative_error(dtm, nmf, beta_loss):
@@ -349,11 +355,12 @@ def _warn_empty(dtm, topics, n_topics):
                     ", ".join(map(str, empty)), n_topics)
 
 
-def _factorize_with_restarts(X, k, config, callback):
+def _factorize_with_restarts(X, k, config, callback, pull=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms)."""
     seeds = range(config.seed, config.seed + config.restarts)
-    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback) for s in seeds]
+    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, pull=pull)
+            for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])

@@ -47,6 +47,7 @@ def report_data(result):
     """The report as plain Python data (also what the Markdown and HTML are made from)."""
     topics = result.topics
     out = []
+    anchored = {c.topic: c.to_dict() for c in getattr(result, "anchors", ())}
     for row, quality in zip(topics.prevalence.itertuples(index=False), result.quality, strict=True):
         t = row.topic
         terms = topics.terms[topics.terms.topic == t]
@@ -62,7 +63,7 @@ def report_data(result):
                 for r in reps.itertuples()
             ],
             "quality": _quality(quality),
-        })
+        } | ({"anchor": anchored[int(t)]} if int(t) in anchored else {}))
     fit = result.fit
     return {
         "schema": SCHEMA,

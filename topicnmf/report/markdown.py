@@ -62,6 +62,11 @@ def markdown_report(result):
     for t in data["topics"]:
         lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
         q = t["quality"]
+        if "anchor" in t:
+            a = t["anchor"]
+            lines.append("Anchored: " + ", ".join(f"{md_escape(w)} (x{v:.1f} in its documents)"
+                                                  for w, v in a["lift"].items())
+                         + (" - **not borne out by the data**" if a["contradicted"] else "") + ".")
         if q["duplicate_of"]:
             lines.append(f"Near duplicate of topic(s) {', '.join(map(str, q['duplicate_of']))}.")
         if q["suggested_stop_words"]:
