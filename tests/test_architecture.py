@@ -19,6 +19,7 @@ LAYERS = [
     {"sweep", "scoring"},
     {"pipeline"},
     {"options"},
+    {"refine"},
     {"cli"},
     {"__main__"},
 ]

@@ -1,4 +1,4 @@
-"""The command line: ``topicnmf run | sweep | transform | show``.
+"""The command line: ``topicnmf run | sweep | transform | show | refine``.
 
 Parses the options (declared once in ``options.py``) into a
 :class:`~topicnmf.config.RunConfig`, calls the pipeline and writes what it returns; nothing
@@ -14,7 +14,7 @@ import sys
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from . import __version__, pipeline
+from . import __version__, pipeline, refine
 from .config import RunConfig
 from .corpus import read_corpus
 from .errors import TopicNMFError
@@ -72,6 +72,7 @@ def build_parser():
              model=True, config=False)
     _command(sub, "show", "print the topics of a saved model",
              "Print each topic of MODEL with its top terms.", model=True, input=False, config=False)
+    refine.add_parser(sub)
     return parser
 
 
@@ -149,7 +150,8 @@ def cmd_show(args):
     return 0
 
 
-COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "show": cmd_show}
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "show": cmd_show,
+            "refine": refine.command}
 
 
 def main(argv=None):

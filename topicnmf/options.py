@@ -257,6 +257,7 @@ COMMANDS = {
     "run": (REPORT, INPUT) + MODEL,
     "sweep": (SWEEP, INPUT) + MODEL,
     "transform": (INPUT,),
+    "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
 }
 

@@ -242,7 +242,13 @@ def _sweep(dtm, corpus, config, progress=Silent()):
     return result
 
 
-def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent()):
+def refit(corpus, prepared, n_topics, config, start, progress=None):
+    """The :class:`TopicResult` of a prepared corpus fitted from ``start`` = (W, H)
+    (``init='custom'``): the warm start of ``topicnmf refine``."""
+    return _fit(corpus, prepared, n_topics, config, None, None, progress or Silent(), warm=start)
+
+
+def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.X.nnz, n_topics)
@@ -263,7 +269,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                 callback(iteration, elapsed, loss)
             bar.advance(loss=loss)
 
-        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull)
+        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull, warm)
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,
@@ -355,12 +361,13 @@ def _warn_empty(dtm, topics, n_topics):
                     ", ".join(map(str, empty)), n_topics)
 
 
-def _factorize_with_restarts(X, k, config, callback, pull=None):
+def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms)."""
     seeds = range(config.seed, config.seed + config.restarts)
-    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, pull=pull)
-            for s in seeds]
+    warm = {} if start is None else {"init": "custom", "W": start[0], "H": start[1]}
+    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, pull=pull,
+                      **warm) for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])
