@@ -1,0 +1,109 @@
+"""topicnmf refine: merge, drop, exclude and rename from a saved model, refitted warm."""
+
+import json
+
+import numpy as np
+import pytest
+
+from topicnmf.cli import main
+from topicnmf.errors import ParameterError
+from topicnmf.model import load_model
+from topicnmf.nmf import factorize
+from topicnmf.refine import Edits, refine
+
+from conftest import BUNDLED
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--tol", "1e-10", "--max-iter", "3000",
+                 "--out", str(out), "-q"]) == 0
+    return out
+
+
+def cosine_rows(A, B):
+    A = A / np.linalg.norm(A, axis=1, keepdims=True)
+    B = B / np.linalg.norm(B, axis=1, keepdims=True)
+    return A @ B.T
+
+
+def test_merge_equals_a_fresh_fit_with_the_topics_documents_assigned_together(fitted):
+    model = load_model(fitted)
+    done = refine(model, BUNDLED, Edits(merge=((2, 5),)))
+    result = done.run.result
+    assert result.n_topics == 5
+    X = result.dtm.X
+    # a fresh fit started from the documents' assignment: each document's old dominant
+    # topic, with topics 2 and 5 as one, its H the least-squares terms of that assignment
+    old = factorize(X, 6, H=model.H, update_H=False).W
+    dominant = old.argmax(axis=1) + 1
+    group = {1: 0, 2: 1, 3: 2, 4: 3, 5: 1, 6: 4}
+    W0 = np.zeros((X.shape[0], 5))
+    W0[np.arange(X.shape[0]), [group[t] for t in dominant]] = 1.0
+    H0 = factorize(X.T.tocsr(), 5, H=W0.T, update_H=False).W.T
+    fresh = factorize(X, 5, init="custom", W=W0, H=H0, tol=1e-10, max_iter=3000)
+    similarity = cosine_rows(result.topics.H, fresh.H)
+    assert similarity.max(axis=1).min() > 0.999  # every refined topic is a fresh one
+    assert result.fit.relative_error == pytest.approx(fresh.reconstruction_err / result.dtm.norm, rel=1e-4)
+    merged = done.moved.origin
+    assert (2, 5) in merged.values()
+
+
+def test_drop_leaves_no_document_without_a_topic_when_it_had_other_weight(fitted):
+    model = load_model(fitted)
+    done = refine(model, BUNDLED, Edits(drop=(1,)))
+    result = done.run.result
+    old = factorize(result.dtm.X, 6, H=model.H, update_H=False).W
+    had_other = old[:, 1:].sum(axis=1) > 0
+    dominant = result.topics.doc_topics["dominant_topic"]
+    assert had_other.sum() > 0 and not dominant[had_other].isna().any()
+    assert result.n_topics == 5 and done.moved.reassigned >= 1
+
+
+def test_refine_command_renames_excludes_and_reports_what_moved(fitted, tmp_path, capsys):
+    model = load_model(fitted)
+    word = model.top_terms(1, 1)[0][0]
+    (tmp_path / "exclude.txt").write_text(f"# not a topic word\n{word}\n", encoding="utf-8")
+    out = tmp_path / "refined"
+    assert main(["refine", str(fitted), str(BUNDLED), "--merge", "3,4", "--rename", '2="Energy policy"',
+                 "--exclude-terms", str(tmp_path / "exclude.txt"), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "documents changed topic" in err and "from old 3+4" in err
+    data = json.loads((out / "refine.json").read_text())
+    assert data["edits"]["merge"] == [[3, 4]] and data["edits"]["exclude_terms"] == [word]
+    assert set(data["moved"]) == {"origin", "documents_reassigned", "documents_compared",
+                                  "terms_gained", "terms_lost"}
+    labels = [t["label"] for t in json.loads((out / "topics.json").read_text())["topics"]]
+    assert "Energy policy" in labels
+    refined = load_model(out)
+    assert refined.n_topics == 5 and word not in refined.display_terms
+    assert "Energy policy" in refined.labels
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--merge", "3,9"], "topic 9 does not exist: the model has topics 1 to 6."),
+    (["--merge", "3"], "--merge needs two or more topics, e.g. --merge 3,7."),
+    (["--merge", "3,4", "--drop", "4"], "a topic is merged or dropped twice"),
+    ([], "nothing to refine: give --merge, --drop, --exclude-terms or --rename."),
+    (["--exclude-terms", "/nonexistent/x.txt"], "/nonexistent/x.txt: cannot read the --exclude-terms file"),
+])
+def test_bad_edits_are_one_line_errors(fitted, tmp_path, capsys, argv, message):
+    assert main(["refine", str(fitted), str(BUNDLED), *argv, "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_rename_is_a_usage_error(fitted, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["refine", str(fitted), str(BUNDLED), "--rename", "Energy", "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2
+    assert 'expected TOPIC="label"' in capsys.readouterr().err
+
+
+def test_refine_does_not_overwrite_the_run_it_refines(fitted, capsys):
+    assert main(["refine", str(fitted), str(BUNDLED), "--drop", "6", "--out", str(fitted)]) == 1
+    assert "holds the report of 'topicnmf run'" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match="the edits leave no topic"):
+        refine(load_model(fitted), BUNDLED, Edits(drop=(1, 2, 3, 4, 5, 6)))
