@@ -12,7 +12,7 @@ LAYERS = [
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate", "anchors"},
+    {"topics", "evaluate", "anchors", "phrases"},
     {"model"},
     {"report"},
     {"config"},

@@ -71,6 +71,9 @@ class RunConfig:
         The stop-word list: the built-in list (unless ``default_stop_words`` is False),
         plus the words of the file, plus the extra words; resolved into
         ``preprocess.stop_words``.
+    phrase_labels : bool or None, default None (off)
+        Label topics by their most representative phrases (``topicnmf.phrases``); the
+        phrases are listed beside the top terms.
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
@@ -90,6 +93,7 @@ class RunConfig:
     stop_words_file: str | None = None
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
+    phrase_labels: bool | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
     read: ReadOptions = field(default_factory=ReadOptions)

@@ -236,6 +236,9 @@ REPORT = ("report", (
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
+    Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
+           "trigram) most representative of its documents, and list its phrases beside its terms",
+           kind="toggle"),
     Option(("--anchors",), "anchors", "TOML file naming topics and their anchor words "
            '([anchors] sport = ["match", "team"]): each named topic is steered toward its words',
            metavar="FILE"),

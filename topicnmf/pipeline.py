@@ -34,7 +34,8 @@ from .evaluate import (
 )
 from .model import SavedModel
 from .nmf import factorize
-from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
+from .phrases import with_phrases
+from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
@@ -285,7 +286,9 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata())
-    topics = _anchors.named(topics, anchors)  # anchored topics carry their names
+    if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
+        topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
+    topics = _anchors.named(topics, anchors)
     # representative documents' texts fetched back by id; snippets show the cleaned text
     texts = corpus.texts_of(topics.representative["doc_id"].tolist())
     topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])

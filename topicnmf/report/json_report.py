@@ -63,7 +63,8 @@ def report_data(result):
                 for r in reps.itertuples()
             ],
             "quality": _quality(quality),
-        } | ({"anchor": anchored[int(t)]} if int(t) in anchored else {}))
+        } | ({"anchor": anchored[int(t)]} if int(t) in anchored else {})
+          | ({"phrases": list(row.phrases)} if hasattr(row, "phrases") else {}))
     fit = result.fit
     return {
         "schema": SCHEMA,

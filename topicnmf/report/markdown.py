@@ -72,6 +72,8 @@ def markdown_report(result):
         if q["suggested_stop_words"]:
             lines.append("Very common words; consider --extra-stop-words "
                          + md_escape(",".join(q["suggested_stop_words"])) + ".")
+        if t.get("phrases"):
+            lines.append("Phrases: " + ", ".join(md_escape(p) for p in t["phrases"]) + ".")
         lines.append("Top terms: " + ", ".join(
             f"{md_escape(x['term'])} ({x['weight']:.3g})" for x in t["terms"]))
         lines += ["", "Representative documents:", ""]

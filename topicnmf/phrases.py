@@ -1,0 +1,106 @@
+"""Phrase labels: the bigrams and trigrams a person would write ("interest rates", "bank of
+england"), made from the corpus itself.
+
+1. Candidates are the corpus's collocations: word pairs and triples (surface words, lower
+   case, stop words kept inside but never at either end (bar a few nouns of the stop list,
+   ``NOUNS``), no numbers) in at least
+   ``MIN_DOCUMENTS`` documents whose Dunning log-likelihood ratio (NLTK's
+   ``BigramAssocMeasures.likelihood_ratio`` / ``TrigramAssocMeasures``) says the words go
+   together more than chance would (over ``MIN_LLR``, p < 0.001).
+2. A topic's phrases are the candidates most representative of its documents: with s[d] the
+   topic's share of document d and c[d, p] the phrase's count in it, f = sum_d s[d] c[d, p]
+   is the phrase's use in the topic and f / F (F = its use in the corpus) how much of it is
+   the topic's; a phrase scores f * (f / F), frequent in the topic and concentrated there,
+   and is a candidate only for the topic that uses it most.
+
+Offline; no language model.
+"""
+
+import re
+from dataclasses import replace
+
+import numpy as np
+from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
+from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
+from sklearn.feature_extraction.text import CountVectorizer
+
+# a word of letters not touching digits ("bn" of "$1.13bn" is no word)
+WORD = re.compile(r"(?<![\w'\u2019])[^\W\d_]+(?:['\u2019][^\W\d_]+)*(?![\w'\u2019])")
+MIN_DOCUMENTS = 2
+# nouns in scikit-learn's English stop-word list: fine ends of a phrase ("interest rates",
+# "operating system", "fire brigade"), though too common to be topic terms alone
+NOUNS = frozenset("interest system fire bill computer detail call front back top bottom side "
+                  "name part show move amount mill".split())
+MIN_LLR = 10.83  # chi-squared, one degree of freedom, p < 0.001
+MAX_CANDIDATES = 20000
+PER_TOPIC = 3
+
+
+def words(text):
+    """Lower-case surface words of ``text``, in order (numbers and punctuation dropped)."""
+    return WORD.findall(text.lower())
+
+
+def candidates(token_lists, stop_words, *, min_documents=MIN_DOCUMENTS, min_llr=MIN_LLR):
+    """Collocations of the corpus: phrases (space-joined words) scored by the likelihood
+    ratio, best first; none starts or ends with a stop word or a one-letter word."""
+    def bad_end(word):
+        return (word in stop_words and word not in NOUNS) or len(word) < 2
+
+    found = []
+    for finder, measure in ((BigramCollocationFinder, BigramAssocMeasures.likelihood_ratio),
+                            (TrigramCollocationFinder, TrigramAssocMeasures.likelihood_ratio)):
+        f = finder.from_documents(token_lists)
+        f.apply_ngram_filter(lambda *ws: bad_end(ws[0]) or bad_end(ws[-1]))
+        f.apply_freq_filter(min_documents)
+        for gram, score in f.score_ngrams(measure):
+            if score >= min_llr:
+                found.append((" ".join(gram), score))
+    found.sort(key=lambda item: -item[1])
+    return [phrase for phrase, _ in found[:MAX_CANDIDATES]]
+
+
+def topic_phrases(texts, shares, stop_words, per_topic=PER_TOPIC):
+    """Per topic (a column of ``shares``, documents x topics, each row a document's topic
+    shares) its ``per_topic`` most representative phrases, best first."""
+    token_lists = [words(t) for t in texts]
+    phrases = candidates(token_lists, stop_words)
+    k = shares.shape[1]
+    if not phrases:
+        return [() for _ in range(k)]
+    counter = CountVectorizer(analyzer=lambda tokens: _ngrams(tokens), vocabulary=phrases)
+    C = counter.transform(token_lists).tocsc()  # documents x phrases
+    in_docs = np.asarray((C > 0).sum(axis=0)).ravel()
+    F = np.asarray(C.sum(axis=0)).ravel().astype(float)
+    f = np.asarray((C.T @ shares).T)  # topics x phrases
+    score = f * (f / np.maximum(F, 1e-12)) ** 2
+    score[:, in_docs < MIN_DOCUMENTS] = 0  # within a document a phrase may repeat; across documents it must
+    score[f < f.max(axis=0)] = 0  # a phrase labels the topic that uses it most, no other
+    out = []
+    for t in range(k):
+        ranked = [j for j in np.argsort(-score[t], kind="stable") if score[t, j] > 0]
+        chosen = []
+        for j in ranked:
+            phrase = phrases[j]
+            if any(phrase in c or c in phrase for c in chosen):  # "bank of" vs "bank of england"
+                continue
+            chosen.append(phrase)
+            if len(chosen) == per_topic:
+                break
+        out.append(tuple(chosen))
+    return out
+
+
+def _ngrams(tokens):
+    return [" ".join(tokens[i:i + n]) for n in (2, 3) for i in range(len(tokens) - n + 1)]
+
+
+def with_phrases(topics, texts, stop_words):
+    """``topics`` (a TopicModel, documents in ``doc_topics`` order = ``texts`` order) with a
+    ``phrases`` column in ``prevalence`` and each topic labelled by its best phrase (its top
+    terms' label kept when it has none)."""
+    shares = topics.doc_topics[[f"topic_{t}" for t in range(1, topics.n_topics + 1)]].to_numpy(dtype=float)
+    found = topic_phrases(texts, np.nan_to_num(shares), stop_words)
+    labels = [p[0] if p else label for p, label in zip(found, topics.prevalence["label"])]
+    prevalence = topics.prevalence.assign(label=labels, phrases=[list(p) for p in found])
+    return replace(topics, prevalence=prevalence)
