@@ -12,7 +12,7 @@ LAYERS = [
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate", "anchors", "phrases"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
     {"model"},
     {"report"},
     {"config"},

@@ -74,6 +74,9 @@ class RunConfig:
     phrase_labels : bool or None, default None (off)
         Label topics by their most representative phrases (``topicnmf.phrases``); the
         phrases are listed beside the top terms.
+    groups : int or None, default None
+        Topic groups shown (``topicnmf.hierarchy``): None, ceil(sqrt(k)) groups from 12
+        topics on; 0, none; N, N groups.
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
@@ -94,6 +97,7 @@ class RunConfig:
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
     phrase_labels: bool | None = None
+    groups: int | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
@@ -112,6 +116,9 @@ class RunConfig:
             _positive_int(name, getattr(self, name))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
+        if self.groups is not None and (isinstance(self.groups, bool) or not isinstance(self.groups, int)
+                                        or self.groups < 0):
+            raise ParameterError(f"groups must be an integer >= 0; got {self.groups!r}.")
         if self.anchors is not None:
             read_anchors(self.anchors)  # a bad file fails before any document is read
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):

@@ -239,6 +239,9 @@ REPORT = ("report", (
     Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
            "trigram) most representative of its documents, and list its phrases beside its terms",
            kind="toggle"),
+    Option(("--groups",), "groups", "group the topics into N groups by the similarity of their "
+           "terms (a tree, shown in the reports); 0: none", parse=_nonnegative_int, metavar="N",
+           default_text="sqrt(K) groups from 12 topics on"),
     Option(("--anchors",), "anchors", "TOML file naming topics and their anchor words "
            '([anchors] sport = ["match", "team"]): each named topic is steered toward its words',
            metavar="FILE"),

@@ -3,7 +3,8 @@ england"), made from the corpus itself.
 
 1. Candidates are the corpus's collocations: word pairs and triples (surface words, lower
    case, stop words kept inside but never at either end (bar a few nouns of the stop list,
-   ``NOUNS``), no numbers) in at least
+   ``NOUNS``), nor a word of most documents (``MAX_FIRST_SHARE``, ``MAX_LAST_SHARE``), no
+   numbers) in at least
    ``MIN_DOCUMENTS`` documents whose Dunning log-likelihood ratio (NLTK's
    ``BigramAssocMeasures.likelihood_ratio`` / ``TrigramAssocMeasures``) says the words go
    together more than chance would (over ``MIN_LLR``, p < 0.001).
@@ -17,6 +18,7 @@ Offline; no language model.
 """
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -27,6 +29,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 # a word of letters not touching digits ("bn" of "$1.13bn" is no word)
 WORD = re.compile(r"(?<![\w'\u2019])[^\W\d_]+(?:['\u2019][^\W\d_]+)*(?![\w'\u2019])")
 MIN_DOCUMENTS = 2
+# a phrase starting with a word in over 30% of the documents ("contains the ...", "package
+# ...") or ending with one in over half of them is boilerplate, not a subject
+MAX_FIRST_SHARE, MAX_LAST_SHARE = 0.3, 0.5
 # nouns in scikit-learn's English stop-word list: fine ends of a phrase ("interest rates",
 # "operating system", "fire brigade"), though too common to be topic terms alone
 NOUNS = frozenset("interest system fire bill computer detail call front back top bottom side "
@@ -47,11 +52,19 @@ def candidates(token_lists, stop_words, *, min_documents=MIN_DOCUMENTS, min_llr=
     def bad_end(word):
         return (word in stop_words and word not in NOUNS) or len(word) < 2
 
+    df = Counter(w for tokens in token_lists for w in set(tokens))
+    n = max(len(token_lists), 1)
+    common_first = {w for w, c in df.items() if c > MAX_FIRST_SHARE * n}
+    common_last = {w for w, c in df.items() if c > MAX_LAST_SHARE * n}
+    if n < 20:  # too few documents to tell boilerplate from a subject
+        common_first = common_last = set()
+
     found = []
     for finder, measure in ((BigramCollocationFinder, BigramAssocMeasures.likelihood_ratio),
                             (TrigramCollocationFinder, TrigramAssocMeasures.likelihood_ratio)):
         f = finder.from_documents(token_lists)
-        f.apply_ngram_filter(lambda *ws: bad_end(ws[0]) or bad_end(ws[-1]))
+        f.apply_ngram_filter(lambda *ws: bad_end(ws[0]) or bad_end(ws[-1])
+                             or ws[0] in common_first or ws[-1] in common_last)
         f.apply_freq_filter(min_documents)
         for gram, score in f.score_ngrams(measure):
             if score >= min_llr:

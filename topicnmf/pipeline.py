@@ -32,6 +32,7 @@ from .evaluate import (
     top_term_indices,
     topic_quality,
 )
+from .hierarchy import topic_groups
 from .model import SavedModel
 from .nmf import factorize
 from .phrases import with_phrases
@@ -97,6 +98,7 @@ class TopicResult:
     evaluation: Evaluation
     match_floor: MatchFloor = MatchFloor()
     anchors: tuple = ()  # an anchors.AnchorCheck per anchored topic
+    groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
     timings: dict = field(compare=False, default_factory=dict)
 
     @property
@@ -289,6 +291,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
+    groups = topic_groups(topics.H, topics.prevalence["share"], dtm.display_terms, config.groups)
     # representative documents' texts fetched back by id; snippets show the cleaned text
     texts = corpus.texts_of(topics.representative["doc_id"].tolist())
     topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
@@ -305,7 +308,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
-                       match_floor=floor, anchors=checks, timings=timings)
+                       match_floor=floor, anchors=checks, groups=groups, timings=timings)
 
 
 def _relative_error(dtm, nmf, beta_loss):

@@ -79,7 +79,7 @@ def report_data(result):
         },
         "evaluation": _rounded(result.evaluation.to_dict()),
         "topics": out,
-    }
+    } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {})
 
 
 def _rounded(value):

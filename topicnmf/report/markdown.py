@@ -59,6 +59,12 @@ def markdown_report(result):
         flags = ", ".join(t["quality"]["flags"]).replace("_", " ")
         lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | "
                      f"{t['quality']['npmi']:.3f} | {flags} | {terms} |")
+    if data.get("groups"):
+        lines += ["", "## Topic groups", ""]
+        labels = {t["topic"]: t["label"] for t in data["topics"]}
+        for g in data["groups"]:
+            members = "; ".join(f"{n} {md_escape(labels[n])}" for n in g["topics"])
+            lines.append(f"- **Group {g['group']}: {md_escape(g['label'])}** ({g['share']:.1%}): {members}")
     for t in data["topics"]:
         lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
         q = t["quality"]
