@@ -37,6 +37,10 @@ def test_anchored_topics_carry_their_names_in_every_output(tmp_path, capsys):
     assert "## Topic" in (out / "report.md").read_text() and "bread" in (out / "report.md").read_text()
     assert "night sky" in (out / "report.html").read_text(encoding="utf-8")
     assert 'anchors = "' in (out / "config.toml").read_text()
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "[bread]: " in shown and "[night sky]: " in shown
 
 
 def test_a_missing_word_is_reported_and_an_anchor_with_none_is_an_error(tmp_path, capsys):
@@ -82,3 +86,27 @@ def test_strength_and_too_many_anchors(tmp_path):
     path = write(tmp_path, '[anchors]\na = ["dough"]\nb = ["yeast"]\nc = ["planets"]\n')
     with pytest.raises(ParameterError, match=r"3 anchored topics need n_topics >= 3; got n_topics=2"):
         pipeline.fit(BUNDLED, RunConfig(n_topics=2, anchors=str(path)))
+
+
+@pytest.mark.slow
+def test_bbc_anchored_sections_hold_their_names_and_agreement(tmp_path):
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from topicnmf.corpus import ReadOptions
+
+    bbc = BUNDLED.parents[1].parent / "shared" / "corpora" / "bbc-news.jsonl.gz"
+    if not bbc.exists():
+        pytest.skip("../shared/corpora/bbc-news.jsonl.gz is absent")
+    path = write(tmp_path, "[anchors]\n" + "".join(f'{n} = ["{a}", "{b}"]\n' for n, a, b in (
+        ("business", "shares", "economy"), ("entertainment", "film", "album"),
+        ("politics", "election", "minister"), ("sport", "match", "coach"),
+        ("tech", "software", "computer"))))
+    config = RunConfig(n_topics=5, anchors=str(path), read=ReadOptions(label_column="label"))
+    result = pipeline.fit(str(bbc), config)
+    doc_topics = result.topics.doc_topics
+    names = dict(zip(result.topics.prevalence["topic"], result.topics.prevalence["label"]))
+    for section, rows in doc_topics.groupby("label"):
+        assert names[int(rows["dominant_topic"].mode()[0])] == section
+    nmi = normalized_mutual_info_score(doc_topics["label"], doc_topics["dominant_topic"])
+    assert nmi >= 0.862  # the unguided fit's
+    assert not any(c.contradicted for c in result.anchors)

@@ -146,7 +146,9 @@ def cmd_show(args):
     top_terms = configure(args).top_terms
     for t in range(1, model.n_topics + 1):
         terms = ", ".join(term for term, _ in model.top_terms(t, top_terms))
-        print(printable(f"Topic {t}: {terms}"))
+        label = model.labels[t - 1]  # a name (anchor, rename, phrase) is shown before the terms
+        named = "" if label == ", ".join(term for term, _ in model.top_terms(t, 3)) else f" [{label}]"
+        print(printable(f"Topic {t}{named}: {terms}"))
     return 0
 
 
