@@ -1,6 +1,6 @@
 """Anchored topics on BBC: do anchors help where the unguided fit fails, and never hurt?
 
-1. BBC, five sections, k=5: label agreement (NMI) unguided vs three anchor words per section;
+1. BBC, five sections, k=5: label agreement (NMI) unguided vs two or three anchor words per section;
    each anchored topic should hold its name (the section it dominates is its own).
 2. BBC with its sport section split by keywords in the text into football, rugby, athletics
    and tennis (the rest of sport kept as 'sport, other'), k=8: the unguided fit merges the
@@ -30,7 +30,14 @@ from topicnmf import pipeline  # noqa: E402
 from topicnmf.config import RunConfig  # noqa: E402
 from topicnmf.corpus import ReadOptions  # noqa: E402
 
-SECTIONS = {
+TWO_WORDS = {
+    "business": ["shares", "economy"],
+    "entertainment": ["film", "album"],
+    "politics": ["election", "minister"],
+    "sport": ["match", "coach"],
+    "tech": ["software", "computer"],
+}
+SECTIONS = {  # three words, one of them ("music") also common in tech stories
     "business": ["shares", "profits", "economy"],
     "entertainment": ["film", "music", "band"],
     "politics": ["labour", "election", "tory"],
@@ -43,7 +50,7 @@ SPORT_KEYWORDS = {  # how a sport story is labelled (its most frequent keyword g
     "rugby": r"\b(rugby|six nations|try|scrum|lions)\b",
     "athletics": r"\b(athletics|marathon|sprinter|indoor|holmes|olympic)\b",
 }
-STRENGTHS_5 = (0.0, 0.3, 1.0)
+STRENGTHS_5 = (0.3, 1.0)
 STRENGTHS = (0.0, 1.0, 100.0)  # a seeded start only; the default pull; held at the target
 SPORTS = {  # the anchors: other words than most of the labelling keywords
     "football": ["football", "club", "premiership"],
@@ -100,7 +107,9 @@ def main():
         print("| fit | NMI | anchored topics holding their section |")
         print("| --- | --- | --- |")
         fits = [("unguided", None, None)] + [
-            (f"anchored, 3 words per section, strength {s:g}", SECTIONS, s) for s in STRENGTHS_5]
+            (f"anchored, {words}, strength {s:g}", anchors, s) for words, anchors in (
+                ("2 words per section", TWO_WORDS), ("3 words per section", SECTIONS))
+            for s in STRENGTHS_5]
         for name, anchors, strength in fits:
             r = fit(five, 5, anchors, strength)
             dom = r.topics.doc_topics["dominant_topic"].to_numpy(dtype=float)
@@ -108,7 +117,7 @@ def main():
             holds = ""
             if anchors:
                 named = dict(zip(r.topics.prevalence["topic"], r.topics.prevalence["label"]))
-                ok = [named[int(t)] == s for s, t in ((s, _mode(dom[labels == s])) for s in SECTIONS)]
+                ok = [named[int(t)] == s for s, t in ((s, _mode(dom[labels == s])) for s in anchors)]
                 holds = f"{sum(ok)} of {len(ok)}"
             print(f"| {name} | {nmi:.3f} | {holds} |")
 
