@@ -53,7 +53,7 @@ def test_a_missing_word_is_reported_and_an_anchor_with_none_is_an_error(tmp_path
     assert main(["run", str(BUNDLED), "--topics", "4", "--anchors", str(none),
                  "--out", str(tmp_path / "b")]) == 1
     err = capsys.readouterr().err
-    assert err.strip().endswith(f"{none}: anchor 'bread': none of its words (zzyzxq, the) is in the "
+    assert err.strip().endswith(f"{none}: anchor 'bread': none of its words ('zzyzxq', 'the') is in the "
                                 "vocabulary; use words of the corpus (check --stem, --min-df, stop words).")
     assert not (tmp_path / "b").exists()
 

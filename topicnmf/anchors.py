@@ -17,6 +17,7 @@ name as its label, and :func:`check` says whether the data bears each anchor out
 """
 
 import logging
+import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -88,18 +89,24 @@ class AnchorCheck:
                 "npmi": float(f"{self.npmi:.6g}")}
 
 
+def shown(path):
+    """``path`` for a one-line message: control characters written as escapes."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(path))
+
+
 def read_anchors(path):
     """{name: (words, ...)} from the ``[anchors]`` table of a TOML file, in file order."""
+    where = shown(path)
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
     except OSError as exc:
-        raise ParameterError(f"{path}: cannot read the anchors file ({exc.strerror or exc}).") from None
+        raise ParameterError(f"{where}: cannot read the anchors file ({exc.strerror or exc}).") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: not a valid TOML anchors file ({exc}).") from None
+        raise ParameterError(f"{where}: not a valid TOML anchors file ({exc}).") from None
     anchors = table.get("anchors")
     if not isinstance(anchors, dict) or not anchors:
-        raise ParameterError(f'{path}: an anchors file needs an [anchors] table of name = ["word", ...] '
+        raise ParameterError(f'{where}: an anchors file needs an [anchors] table of name = ["word", ...] '
                              'lines, e.g. sport = ["match", "team", "goal"].')
     out = {}
     for name, words in anchors.items():
@@ -107,10 +114,10 @@ def read_anchors(path):
             words = [words]
         if (not isinstance(words, list) or not words
                 or not all(isinstance(w, str) and w.strip() for w in words)):
-            raise ParameterError(f"{path}: anchor {name!r} must be a list of words, e.g. "
-                                 f'{name} = ["match", "team"]; got {words!r}.')
+            raise ParameterError(f"{where}: anchor {name!r} must be a list of words, e.g. "
+                                 f'sport = ["match", "team"]; got {words!r}.')
         if not name.strip():
-            raise ParameterError(f"{path}: an anchor needs a name; got {name!r}.")
+            raise ParameterError(f"{where}: an anchor needs a name; got {name!r}.")
         out[name.strip()] = tuple(w.strip() for w in words)
     return out
 
@@ -136,7 +143,7 @@ def resolve(spec, analyzer, terms, source="anchors"):
                         "left out" if found else "no word left")
         if not found:
             raise ParameterError(
-                f"{source}: anchor {name!r}: none of its words ({', '.join(words)}) is in the "
+                f"{source}: anchor {name!r}: none of its words ({', '.join(map(repr, words))}) is in the "
                 "vocabulary; use words of the corpus (check --stem, --min-df, stop words).")
         anchors.append(Anchor(name, tuple(words), tuple(found), tuple(missing), tuple(by_word)))
     return tuple(anchors)
@@ -173,7 +180,7 @@ def prepare(path, strength, analyzer, terms, X, n_topics):
     None) when ``path`` is None."""
     if path is None:
         return (), None
-    anchors = resolve(read_anchors(path), analyzer, terms, source=path)
+    anchors = resolve(read_anchors(path), analyzer, terms, source=shown(path))
     strength = DEFAULT_STRENGTH if strength is None else strength
     return anchors, pull(anchors, n_topics, X, strength)
 
@@ -197,7 +204,7 @@ def checked(anchors, topics, X, quality, source):
                    topics.doc_topics["dominant_topic"].tolist(), [q.npmi for q in quality])
     for c in checks:
         if c.contradicted:
-            log.warning("%s", c.message(source))
+            log.warning("%s", c.message(shown(source)))
     return checks
 
 

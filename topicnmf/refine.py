@@ -29,6 +29,7 @@ import numpy as np
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import pipeline
+from .anchors import shown
 from .config import RunConfig
 from .corpus import read_corpus
 from .errors import ParameterError
@@ -289,15 +290,16 @@ def add_parser(sub):
 
 
 def _words(path):
+    where = shown(path)
     try:
         text = open(path, encoding="utf-8").read()
     except OSError as exc:
-        raise ParameterError(f"{path}: cannot read the --exclude-terms file ({exc.strerror or exc}).") from None
+        raise ParameterError(f"{where}: cannot read the --exclude-terms file ({exc.strerror or exc}).") from None
     except UnicodeDecodeError:
-        raise ParameterError(f"{path}: the --exclude-terms file is not UTF-8 text.") from None
+        raise ParameterError(f"{where}: the --exclude-terms file is not UTF-8 text.") from None
     words = tuple(w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#"))
     if not words:
-        raise ParameterError(f"{path}: the --exclude-terms file names no word (one per line).")
+        raise ParameterError(f"{where}: the --exclude-terms file names no word (one per line).")
     return words
 
 
