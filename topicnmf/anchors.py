@@ -77,8 +77,8 @@ class AnchorCheck:
         words = ", ".join(f"{w!r} x{self.lift[w]:.1f}" for w in self.weak_words)
         return (f"anchor {self.name!r} ({source}): not borne out by the data: topic {self.topic} "
                 f"dominates {self.n_documents} document(s) and "
-                + (f"{words} (how much commoner each word is in them than in the corpus) "
-                   if words else "") +
+                + (f"{words} (how much commoner each word is in them than in the corpus)"
+                   if words else "no document") +
                 f"; its coherence NPMI {self.npmi:.3f} (median of the topics {self.npmi_median:.3f}). "
                 "Check that its words belong to one subject in this corpus.")
 
