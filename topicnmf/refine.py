@@ -31,7 +31,6 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from . import pipeline
 from .anchors import shown
 from .config import RunConfig
-from .corpus import read_corpus
 from .errors import ParameterError
 from .evaluate import top_term_indices
 from .model import load_model
