@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
+from nltk.probability import FreqDist
 from sklearn.feature_extraction.text import CountVectorizer
 
 # a word of letters not touching digits ("bn" of "$1.13bn" is no word)
@@ -59,13 +60,23 @@ def candidates(token_lists, stop_words, *, min_documents=MIN_DOCUMENTS, min_llr=
     if n < 20:  # too few documents to tell boilerplate from a subject
         common_first = common_last = set()
 
+    # n-grams counted within documents (C-speed Counter updates), handed to NLTK's finders
+    counts = [Counter() for _ in range(4)]  # a FreqDist counts in Python; a Counter in C
+    for tokens in token_lists:
+        for fd, grams in zip(counts, (tokens, zip(tokens, tokens[1:]), zip(tokens, tokens[2:]),
+                                      zip(tokens, tokens[1:], tokens[2:]))):
+            fd.update(grams)
+    word_fd, bigram_fd, wildcard_fd, trigram_fd = map(FreqDist, counts)
+
+    def kept(fd):  # often enough, and a phrase's ends
+        return FreqDist({g: c for g, c in fd.items() if c >= min_documents and not (
+            bad_end(g[0]) or bad_end(g[-1]) or g[0] in common_first or g[-1] in common_last)})
+
     found = []
-    for finder, measure in ((BigramCollocationFinder, BigramAssocMeasures.likelihood_ratio),
-                            (TrigramCollocationFinder, TrigramAssocMeasures.likelihood_ratio)):
-        f = finder.from_documents(token_lists)
-        f.apply_ngram_filter(lambda *ws: bad_end(ws[0]) or bad_end(ws[-1])
-                             or ws[0] in common_first or ws[-1] in common_last)
-        f.apply_freq_filter(min_documents)
+    for f, measure in ((BigramCollocationFinder(word_fd, kept(bigram_fd)),
+                        BigramAssocMeasures.likelihood_ratio),
+                       (TrigramCollocationFinder(word_fd, bigram_fd, wildcard_fd, kept(trigram_fd)),
+                        TrigramAssocMeasures.likelihood_ratio)):
         for gram, score in f.score_ngrams(measure):
             if score >= min_llr:
                 found.append((" ".join(gram), score))
