@@ -29,7 +29,7 @@ import numpy as np
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import pipeline
-from .anchors import shown
+from .anchors import shown, word_terms
 from .config import RunConfig
 from .errors import ParameterError
 from .evaluate import top_term_indices
@@ -176,7 +176,7 @@ def _kept_terms(model, words, analyzer):
     index = {t: j for j, t in enumerate(model.terms)}
     out = set()
     for word in words:
-        found = [index[t] for t in analyzer(word) if t in index]
+        found = word_terms(word, analyzer, index)  # as anchors read words: a phrase is its n-gram
         if not found:
             log.warning("--exclude-terms: %r is not in the model's vocabulary", word)
         out.update(found)
