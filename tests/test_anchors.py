@@ -80,6 +80,15 @@ def test_bad_anchor_files_are_refused_before_reading(tmp_path, text, message):
         read_anchors(tmp_path / "absent.toml")
 
 
+def test_anchors_need_the_frobenius_loss(tmp_path, capsys):
+    path = write(tmp_path, '[anchors]\nbread = ["dough"]\n')
+    assert main(["run", str(BUNDLED), "--anchors", str(path), "--loss", "kullback-leibler",
+                 "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == (
+        "topicnmf: error: anchors are fitted with --loss='frobenius' and solver 'cd' or 'mu'; "
+        "drop the anchors or change the loss or solver.\n")
+
+
 def test_strength_and_too_many_anchors(tmp_path):
     with pytest.raises(ParameterError, match="anchor_strength must be a number >= 0; got -1"):
         RunConfig(anchor_strength=-1)
