@@ -5,7 +5,7 @@ england"), made from the corpus itself.
    case, stop words kept inside but never at either end (bar a few nouns of the stop list,
    ``NOUNS``), nor a word of most documents (``MAX_FIRST_SHARE``, ``MAX_LAST_SHARE``), no
    numbers) in at least
-   ``MIN_DOCUMENTS`` documents whose Dunning log-likelihood ratio (NLTK's
+   ``MIN_DOCUMENTS`` documents (and ``MIN_SHARE`` of them) whose Dunning log-likelihood ratio (NLTK's
    ``BigramAssocMeasures.likelihood_ratio`` / ``TrigramAssocMeasures``) says the words go
    together more than chance would (over ``MIN_LLR``, p < 0.001).
 2. A topic's phrases are the candidates most representative of its documents: with s[d] the
@@ -17,6 +17,7 @@ england"), made from the corpus itself.
 Offline; no language model.
 """
 
+import math
 import re
 from collections import Counter
 from dataclasses import replace
@@ -30,6 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 # a word of letters not touching digits ("bn" of "$1.13bn" is no word)
 WORD = re.compile(r"(?<![\w'\u2019])[^\W\d_]+(?:['\u2019][^\W\d_]+)*(?![\w'\u2019])")
 MIN_DOCUMENTS = 2
+MIN_SHARE = 1e-4  # and in one document in 10,000 (5 of Debian's 57,343): rarer is no label
 # a phrase starting with a word in over 30% of the documents ("contains the ...", "package
 # ...") or ending with one in over half of them is boilerplate, not a subject
 MAX_FIRST_SHARE, MAX_LAST_SHARE = 0.3, 0.5
@@ -47,7 +49,7 @@ def words(text):
     return WORD.findall(text.lower())
 
 
-def candidates(token_lists, stop_words, *, min_documents=MIN_DOCUMENTS, min_llr=MIN_LLR):
+def candidates(token_lists, stop_words, *, min_documents=None, min_llr=MIN_LLR):
     """Collocations of the corpus: phrases (space-joined words) scored by the likelihood
     ratio, best first; none starts or ends with a stop word or a one-letter word."""
     def bad_end(word):
@@ -55,6 +57,8 @@ def candidates(token_lists, stop_words, *, min_documents=MIN_DOCUMENTS, min_llr=
 
     df = Counter(w for tokens in token_lists for w in set(tokens))
     n = max(len(token_lists), 1)
+    if min_documents is None:
+        min_documents = least_documents(n)
     common_first = {w for w, c in df.items() if c > MAX_FIRST_SHARE * n}
     common_last = {w for w, c in df.items() if c > MAX_LAST_SHARE * n}
     if n < 20:  # too few documents to tell boilerplate from a subject
@@ -98,7 +102,7 @@ def topic_phrases(texts, shares, stop_words, per_topic=PER_TOPIC):
     F = np.asarray(C.sum(axis=0)).ravel().astype(float)
     f = np.asarray((C.T @ shares).T)  # topics x phrases
     score = f * (f / np.maximum(F, 1e-12)) ** 2
-    score[:, in_docs < MIN_DOCUMENTS] = 0  # within a document a phrase may repeat; across documents it must
+    score[:, in_docs < least_documents(len(texts))] = 0  # within a document a phrase may repeat; across documents it must
     score[f < f.max(axis=0)] = 0  # a phrase labels the topic that uses it most, no other
     out = []
     for t in range(k):
@@ -113,6 +117,11 @@ def topic_phrases(texts, shares, stop_words, per_topic=PER_TOPIC):
                 break
         out.append(tuple(chosen))
     return out
+
+
+def least_documents(n):
+    """Documents a phrase must be in, in a corpus of ``n``."""
+    return max(MIN_DOCUMENTS, math.ceil(MIN_SHARE * n))
 
 
 def _ngrams(tokens):
