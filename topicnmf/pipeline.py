@@ -371,9 +371,10 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms)."""
     seeds = range(config.seed, config.seed + config.restarts)
-    warm = {} if start is None else {"init": "custom", "W": start[0], "H": start[1]}
-    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, pull=pull,
-                      **warm) for s in seeds]
+    steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
+        {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
+    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
+            for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])
