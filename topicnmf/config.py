@@ -121,9 +121,9 @@ class RunConfig:
             raise ParameterError(f"groups must be an integer >= 0; got {self.groups!r}.")
         if self.anchors is not None:
             read_anchors(self.anchors)  # a bad file fails before any document is read
-            if self.nmf.beta_loss != "frobenius" or self.nmf.solver == "als":
-                raise ParameterError("anchors are fitted with beta_loss='frobenius' and solver 'cd' "
-                                     "or 'mu'; drop the anchors or change the loss or solver.")
+            if self.nmf.beta_loss != "frobenius":
+                raise ParameterError("anchors are fitted with beta_loss='frobenius'; drop the "
+                                     "anchors or the other loss.")
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
