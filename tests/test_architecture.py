@@ -9,10 +9,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 LAYERS = [
     {"errors", "progress"},
     {"partitions"},
+    {"mail"},
     {"readers", "clean", "resources"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
+    {"junk"},
     {"model"},
     {"report"},
     {"config"},

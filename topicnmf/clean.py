@@ -9,85 +9,41 @@ Message-ID:, ...), often quotes the message it answers (lines starting with ">",
 after a "-- " line. Left in, addresses, mail-client names and a sender's signature become
 topic terms, and topics follow senders instead of subjects.
 
-``clean_email`` removes all of that, keeping the Subject line's text. Under the default
-mode ``auto`` it touches only documents that start with an e-mail header block (at least two
-header lines, one of them From:, Subject:, Newsgroups: or Message-ID:): none of the
-documents of the six corpora in ../shared/corpora do, so they read exactly as before.
+``clean_email`` removes all of that (the rules are in mail.py), keeping the Subject line's
+text. Under the default mode ``auto`` it touches only documents that start with a mail or
+news header block (at least two header lines, one of them From:, Subject:, Newsgroups:,
+Message-ID: or Path:, or an mbox ``From `` line): none of the documents of the six corpora in
+../shared/corpora do, so they read exactly as before.
 """
 
 import re
 from collections import Counter
 
+from .mail import clean_message, looks_like_mail
+
 MODES = ("auto", "always", "never")
-
-_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):[ \t]*(.*)$")
-_STARTS_WITH_HEADER = re.compile(r"\s*[A-Za-z][A-Za-z0-9-]*:")
-_KEY_HEADERS = frozenset({"from", "subject", "newsgroups", "message-id"})
-_QUOTED = re.compile(r"^\s*(>|\|>)")
-_ATTRIBUTION = re.compile(
-    r"^\s*(on\b.*\bwrote:|.*\bwrites:|.*\bwrote:|in article\s+<[^>]*>.*)\s*$", re.IGNORECASE
-)
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|forwarded message)\s*-{2,}\s*$", re.IGNORECASE)
-_SIGNATURE = re.compile(r"^--\s?$")
-SIGNATURE_LINES = 15  # a "-- " line further from the end than this is not a signature
-
-
-def _header_block(lines):
-    """(lines up to the end of the leading header block, blank lines before it included,
-    subject text), or (0, None)."""
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    names, subject = [], None
-    while i < len(lines) and lines[i].strip():
-        line = lines[i]
-        match = _HEADER.match(line)
-        if match:
-            names.append(match.group(1).lower())
-            if names[-1] == "subject":
-                subject = match.group(2).strip()
-        elif not (line[:1] in " \t" and names):  # a folded continuation line
-            return 0, None
-        i += 1
-    if len(names) < 2 or not _KEY_HEADERS.intersection(names):
-        return 0, None
-    return i, subject
 
 
 def looks_like_email(text):
-    """True when the text starts with an e-mail or news header block."""
-    if not _STARTS_WITH_HEADER.match(text):  # cheap test first: most texts fail it
-        return False
-    return _header_block(text[:5000].splitlines())[0] > 0
+    """True when the text starts with an e-mail or news header block (see mail.py)."""
+    return looks_like_mail(text)
 
 
-def clean_email(text, mode="auto"):
-    """The message of an e-mail: no header block (the subject kept), no quoted text, no
-    attribution lines, no forwarded original, no signature. ``mode``: 'auto' (only texts
-    that start with a header block), 'always' or 'never'."""
-    if mode == "never" or (mode == "auto" and not looks_like_email(text)):
-        return text
-    lines = text.splitlines()
-    skip, subject = _header_block(lines)
-    body = lines[skip:]
-    for i, line in enumerate(body):
-        if _ORIGINAL.match(line):
-            body = body[:i]
-            break
-    for i in range(len(body) - 1, max(len(body) - SIGNATURE_LINES, 0) - 1, -1):
-        if _SIGNATURE.match(body[i]):
-            body = body[:i]
-            break
-    kept = []
-    for i, line in enumerate(body):
-        if _QUOTED.match(line):
-            continue
-        if _ATTRIBUTION.match(line):
-            following = next((b for b in body[i + 1:] if b.strip()), "")
-            if _QUOTED.match(following):
-                continue
-        kept.append(line)
-    return "\n".join(([subject] if subject else []) + kept)
+def clean_email_counted(text, mode="auto", signatures=frozenset()):
+    """(text, is a message, :class:`~topicnmf.mail.Removed` or None when left alone)."""
+    is_message = mode != "never" and looks_like_mail(text)
+    if mode == "never" or (mode == "auto" and not is_message):
+        return text, is_message, None
+    cleaned, removed = clean_message(text, signatures)
+    return cleaned, is_message, removed
+
+
+def clean_email(text, mode="auto", signatures=frozenset()):
+    """The message of an e-mail or news post: no header block (the subject kept), no quoted
+    text, attributions, forwarded original, signature (delimited, or one of the learned
+    ``signatures``), PGP armour, uuencoded or base64 blobs, non-text MIME parts (see mail.py).
+    ``mode``: 'auto' (only texts that start with a header block), 'always' or 'never'."""
+    return clean_email_counted(text, mode, signatures)[0]
 
 
 def repeated_lines(texts, min_share, min_documents=10):

@@ -14,8 +14,9 @@ from pathlib import Path
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import decode_bytes, file_suffixes, links_outside, output_files, read_text_file, table_records  # noqa: F401
+from .readers.mbox import MBOX_SUFFIXES, is_mbox, mbox_messages
 
-DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc")
+DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *MBOX_SUFFIXES)
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 TABLE_SUFFIXES = (*CSV_SUFFIXES, ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 DEFAULT_MAX_FILE_MB = 50.0
@@ -377,6 +378,12 @@ def _folder_documents(root, options, log):
             if encoding != "utf-8":
                 log.decoded.append((rel, encoding))
             label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
+            if is_mbox(text):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
+                messages = [Document(id=f"{rel}/{n}", text=t, label=label) for n, t in mbox_messages(full)]
+                messages = messages if len(messages) > 1 else [Document(id=rel, text=text, label=label)]
+                n_docs += len(messages)
+                yield from messages
+                continue
             n_docs += 1
             yield Document(id=rel, text=text, label=label)
     if not n_docs:

@@ -165,6 +165,8 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     if preprocessing.boilerplate_lines:
         log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
                  len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)
+    if preprocessing.cleaning is not None:
+        log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
     with _stage(progress, "tokenize", len(corpus)) as bar:
         analyzed = analyze(corpus.texts, analyzer, on_document=bar.advance)

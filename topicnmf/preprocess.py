@@ -16,7 +16,8 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, drop_lines, repeated_lines, strip_invisible
+from .clean import clean_email, clean_email_counted, drop_lines, repeated_lines, strip_invisible
+from .mail import Removed, Tally, learn_signatures
 from .errors import CorpusError, ParameterError
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
@@ -128,21 +129,34 @@ class Preprocessing:
 
     options: PreprocessOptions = PreprocessOptions()
     boilerplate_lines: frozenset = field(default=frozenset(), repr=False)
+    signatures: frozenset = field(default=frozenset(), repr=False)
+    cleaning: object = field(default=None, repr=False, compare=False)  # mail.MailCleaning of the corpus
 
     def to_dict(self):
-        return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)}
+        learned = {"signatures": sorted(map(list, self.signatures))} if self.signatures else {}
+        return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)} | learned
 
     @classmethod
     def from_dict(cls, d):
-        return cls(PreprocessOptions.from_dict(d), frozenset(d.get("boilerplate_lines", ())))
+        return cls(PreprocessOptions.from_dict(d), frozenset(d.get("boilerplate_lines", ())),
+                   frozenset(tuple(b) for b in d.get("signatures", ())))
 
 
 def learn_boilerplate(texts, options):
-    """:class:`Preprocessing` with the boilerplate lines of ``texts`` (after e-mail cleaning)."""
-    if not options.repeated_line_share:
-        return Preprocessing(options)
-    cleaned = (clean_email(t, options.clean_email) for t in texts)
-    return Preprocessing(options, repeated_lines(list(cleaned), options.repeated_line_share))
+    """:class:`Preprocessing` with what ``texts`` teach: the signatures mail authors repeat
+    without a delimiter, the boilerplate lines (after e-mail cleaning), and a summary of the
+    e-mail cleaning (None when no document is mail and the mode is not 'always')."""
+    mode = options.clean_email
+    texts = list(texts)
+    signatures = learn_signatures(texts) if mode != "never" else frozenset()
+    tally, cleaned = Tally(mode), []
+    for text in texts:
+        text, is_message, removed = clean_email_counted(text, mode, signatures)
+        tally.add(is_message, removed or Removed(len(text)))
+        cleaned.append(text)
+    share = options.repeated_line_share
+    summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
+    return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary)
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on
@@ -201,7 +215,9 @@ class Analyzer:
     """
 
     def __init__(self, options=PreprocessOptions(), boilerplate_lines=frozenset()):
+        self.signatures = frozenset()
         if isinstance(options, Preprocessing):
+            self.signatures = options.signatures
             options, boilerplate_lines = options.options, options.boilerplate_lines
         self.options = options
         self.boilerplate_lines = boilerplate_lines
@@ -213,7 +229,8 @@ class Analyzer:
     def clean(self, text):
         """The text without e-mail apparatus, boilerplate lines, zero-width characters, soft
         hyphens and ANSI escapes (what is tokenized)."""
-        return strip_invisible(drop_lines(clean_email(text, self.options.clean_email), self.boilerplate_lines))
+        cleaned = clean_email(text, self.options.clean_email, self.signatures)
+        return strip_invisible(drop_lines(cleaned, self.boilerplate_lines))
 
     def _keep(self, tok):
         """The token as kept (apostrophe normalized, possessive cut), or '' to drop it."""

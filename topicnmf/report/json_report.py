@@ -40,7 +40,12 @@ def corpus_data(result):
         "repaired_characters": stats.repaired,
         "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
         "empty_topics": [int(t) for t in result.topics.empty_topics()],
-    }
+    } | _mail_cleaning(result.preprocessing.cleaning)
+
+
+def _mail_cleaning(cleaning):
+    """{'mail_cleaning': what the e-mail cleaning removed, by rule}, or {} when it found no mail."""
+    return {} if cleaning is None else {"mail_cleaning": _rounded(cleaning.to_dict())}
 
 
 def report_data(result):

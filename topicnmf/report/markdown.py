@@ -23,6 +23,16 @@ def md_escape(text):
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def mail_cleaning_line(m):
+    """One sentence: what the e-mail cleaning removed, by rule."""
+    rules = "; ".join(f"{r['rule'].replace('_', ' ')} {r['share']:.1%} ({r['documents']} documents)"
+                      for r in m["rules"])
+    learned = f"; {m['learned_signatures']} signature(s) learned" if m["learned_signatures"] else ""
+    return (f"Mail cleaning ({m['mode']}, --clean-email never to switch off): {m['messages']} of "
+            f"{m['documents']} documents are mail or news, {m['cleaned']} cleaned, "
+            f"{m['removed_share']:.1%} of the text removed{': ' + rules if rules else ''}{learned}.")
+
+
 def markdown_report(result):
     data = report_data(result)
     c, fit = data["corpus"], data["fit"]
@@ -40,6 +50,8 @@ def markdown_report(result):
     if c["boilerplate_lines"]:
         lines.append(f"Left out {len(c['boilerplate_lines'])} boilerplate line(s) repeated across the documents:")
         lines += [f"- {md_escape(line)}" for line in c["boilerplate_lines"]]
+    if "mail_cleaning" in c:
+        lines.append(mail_cleaning_line(c["mail_cleaning"]))
     if c["empty_topics"]:
         lines.append(f"Empty topics (the corpus supports fewer): {c['empty_topics']}.")
     ev = data["evaluation"]

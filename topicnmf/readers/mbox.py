@@ -1,0 +1,35 @@
+"""An mbox file -> its messages' texts, one document each (Python's :mod:`mailbox`).
+
+An mbox holds messages one after another, each starting with a ``From `` line (the
+envelope sender and date) at the start of a line; a ``From `` inside a message is escaped as
+``>From ``. :func:`is_mbox` tells such a file by its first line and the header field after
+it, whatever the file is called; :func:`mbox_messages` reads the messages with the standard
+library's parser and decodes each one's bytes as any text file's (:func:`decode_bytes`).
+"""
+
+import mailbox
+import re
+
+from .decode import decode_bytes
+
+MBOX_SUFFIXES = (".mbox", ".mbx")
+_ESCAPED_FROM = re.compile(r"^>(>*From )", re.MULTILINE)  # mboxrd: one '>' less
+_FROM_LINE = re.compile(r"From \S+.*\n[A-Za-z][\x21-\x39\x3b-\x7e]*:[ \t]")
+
+
+def is_mbox(text):
+    """True when ``text`` starts like an mbox: a ``From `` line, then a header field."""
+    return _FROM_LINE.match(text.lstrip("\r\n").replace("\r\n", "\n")[:2000]) is not None
+
+
+def mbox_messages(path):
+    """(number from 1, text) of each message of the mbox file ``path`` that decodes as text
+    (the ``From `` line left out, ``>From `` unescaped, headers and body kept for the cleaning)."""
+    box = mailbox.mbox(path, create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            text, _ = decode_bytes(box.get_bytes(key))
+            if text is not None and text.strip():
+                yield number, _ESCAPED_FROM.sub(r"\1", text)
+    finally:
+        box.close()
