@@ -61,6 +61,8 @@ class RunConfig:
     seed : int, default=0
     restarts : int, default=1
         Fits with seeds seed .. seed+restarts-1, keeping the consensus solution.
+    drop_flagged : bool, default=False
+        Refit once without the characteristic terms of the topics flagged as junk (junk.py).
     top_terms, n_representative : int, default=10, 5
         Terms and representative documents listed per topic.
     formats : tuple of str
@@ -89,6 +91,7 @@ class RunConfig:
     sweep_runs: int = 3
     seed: int = 0
     restarts: int = 1
+    drop_flagged: bool = False
     top_terms: int = 10
     n_representative: int = 5
     formats: tuple = FORMATS
@@ -114,6 +117,8 @@ class RunConfig:
         parse_range(self.topic_range)
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
+        if not isinstance(self.drop_flagged, bool):
+            raise ParameterError(f"drop_flagged must be True or False; got {self.drop_flagged!r}.")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
         if self.groups is not None and (isinstance(self.groups, bool) or not isinstance(self.groups, int)

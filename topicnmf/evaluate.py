@@ -210,6 +210,8 @@ class TopicQuality:
     duplicate_of: tuple = ()
     suggested_stop_words: tuple = ()
     npmi_reference: float | None = None
+    advice: tuple = ()  # ((flag, what it means and what to do), ...)
+    junk_terms: tuple = ()  # the characteristic terms of its junk flags (junk.py)
 
 
 def topic_quality(X, W, H, top, display_terms):

@@ -56,6 +56,7 @@ _VERB = r"(writes|wrote|said|says|schrieb|a écrit|escribió)"
 _ATTRIBUTION = re.compile(
     r"^\s*(in article\s*<[^>]*>.*|in\s+<[^>]*@[^>]*>.*|on\b.{4,}\b" + _VERB + r"\s*:?"
     r"|quoting\b.*:|.{1,120}\b" + _VERB + r"\s*:)\s*$", re.IGNORECASE)
+ATTRIBUTION = _ATTRIBUTION  # (for junk.py: attribution lines are metadata)
 _STRONG_ATTRIBUTION = re.compile(r"^\s*(in article\s*<|in\s+<[^>]*@|on\b.{4,}\b" + _VERB + r"\s*:?\s*$)",
                                  re.IGNORECASE)
 _ATTRIBUTION_START = re.compile(r"^\s*(in article\b|in\s+<|on\s|quoting\b|.*<[^>]*@[^>]*>)", re.IGNORECASE)

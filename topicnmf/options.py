@@ -251,6 +251,8 @@ REPORT = ("report", (
     Option(("--coherence-reference",), "coherence_reference",
            "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
            "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),
+    Option(("--drop-flagged",), "drop_flagged", "refit once without the characteristic terms of the "
+           "topics flagged metadata, codes, few_authors or common_words (topics.json lists them)", kind="switch"),
 ))
 SWEEP = ("sweep", (
     Option(("-k", "--topics"), "topic_range", "topic counts to try", metavar="FROM:TO[:STEP]"),

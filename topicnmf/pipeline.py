@@ -33,6 +33,7 @@ from .evaluate import (
     topic_quality,
 )
 from .hierarchy import topic_groups
+from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
 from .nmf import factorize
 from .phrases import with_phrases
@@ -99,6 +100,7 @@ class TopicResult:
     match_floor: MatchFloor = MatchFloor()
     anchors: tuple = ()  # an anchors.AnchorCheck per anchored topic
     groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
+    dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
     timings: dict = field(compare=False, default_factory=dict)
 
     @property
@@ -222,6 +224,12 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         swept = _sweep(prepared.dtm, corpus, config, progress)
         n_topics = swept.recommended
     result = _fit(corpus, prepared, n_topics, config, callback, reference, progress)
+    if config.drop_flagged and (dropped := dropped_terms(result.quality)):  # one refit without them
+        words = frozenset(w for _, terms in dropped for w in terms)
+        log.info("--drop-flagged: refitting without %d terms of %d flagged topics", len(words), len(dropped))
+        config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
+        result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
+                              progress), dropped=dropped)
     return Run(result=result, model=model_from(result), sweep=swept)
 
 
@@ -287,9 +295,11 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                     config.nmf.max_iter)
 
     start = time.perf_counter()
+    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top_term_indices(nmf.H, config.top_terms), dtm.display_terms,
+                       clean=prepared.analyzer.clean, X=dtm.X)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata())
+                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk])
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
@@ -305,6 +315,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
 
     start = time.perf_counter()
     quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
+    quality = with_junk(quality, junk, topics.order)
     timings["evaluate"] = time.perf_counter() - start
     checks = _anchors.checked(anchors, topics, dtm.X, quality, config.anchors)
     floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)

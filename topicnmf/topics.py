@@ -156,9 +156,13 @@ def balance(W, H):
     return W * scale, H / scale[:, None]
 
 
-def prevalence_order(W):
-    """Components sorted by their share of the total weight, largest first (stable)."""
-    return np.argsort(-W.sum(axis=0), kind="stable")
+def prevalence_order(W, demote=None):
+    """Components sorted by their share of the total weight, largest first (stable); those
+    ``demote`` marks True (junk topics) after all the others."""
+    order = np.argsort(-W.sum(axis=0), kind="stable")
+    if demote is None:
+        return order
+    return order[np.argsort(np.asarray(demote, dtype=bool)[order], kind="stable")]
 
 
 def normalized_weights(W):
@@ -186,7 +190,7 @@ def doc_topic_table(doc_ids, W, metadata=None):
 
 
 def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
-                 metadata=None):
+                 metadata=None, demote=None):
     """Assemble a :class:`TopicModel` from a factorization.
 
     Parameters
@@ -201,9 +205,11 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         Extra per-document columns for ``doc_topics`` (e.g. label, date).
     n_representative : int
         Documents listed per topic.
+    demote : sequence of bool (n_components), optional
+        Components listed after all others whatever their weight (junk topics).
     """
     W, H = balance(W, H)
-    order = prevalence_order(W)
+    order = prevalence_order(W, demote)
     W, H = W[:, order], H[order]
     k = H.shape[0]
     display = np.asarray(display_terms, dtype=object)

@@ -16,7 +16,13 @@ def _quality(q):
     reference = {} if q.npmi_reference is None else {"npmi_reference": _round(q.npmi_reference)}
     return {"npmi": _round(q.npmi), **reference, "umass": _round(q.umass), "flags": list(q.flags),
             "duplicate_of": list(q.duplicate_of),
-            "suggested_stop_words": list(q.suggested_stop_words)}
+            "suggested_stop_words": list(q.suggested_stop_words)} | _advice(q)
+
+
+def _advice(q):
+    """What each flag means and what to do, and the junk flags' characteristic terms (when flagged)."""
+    advice = {"advice": [{"flag": f, "advice": a} for f, a in q.advice]} if q.advice else {}
+    return advice | ({"junk_terms": list(q.junk_terms)} if q.junk_terms else {})
 
 
 def corpus_data(result):
@@ -84,7 +90,9 @@ def report_data(result):
         },
         "evaluation": _rounded(result.evaluation.to_dict()),
         "topics": out,
-    } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {})
+    } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {}) \
+      | ({"dropped_terms": [{"topic": t, "terms": list(terms)} for t, terms in result.dropped]}
+         if getattr(result, "dropped", ()) else {})
 
 
 def _rounded(value):

@@ -64,6 +64,9 @@ def markdown_report(result):
         if "labels" in ev:
             line += f"; agreement with labels NMI {ev['labels']['nmi']:.3f}, AMI {ev['labels']['ami']:.3f}"
         lines.append(line + ".")
+    if "dropped_terms" in data:
+        lines.append("Refitted without the characteristic terms of flagged topics (--drop-flagged): " + "; ".join(
+            f"topic {d['topic']}: {md_escape(', '.join(d['terms']))}" for d in data["dropped_terms"]) + ".")
     lines += ["", "| topic | share | documents | NPMI | flags | top terms |",
               "| --- | --- | --- | --- | --- | --- |"]
     for t in data["topics"]:
@@ -92,6 +95,7 @@ def markdown_report(result):
                          + md_escape(",".join(q["suggested_stop_words"])) + ".")
         if t.get("phrases"):
             lines.append("Phrases: " + ", ".join(md_escape(p) for p in t["phrases"]) + ".")
+        lines += [f"Flag {a['flag'].replace('_', ' ')}: {md_escape(a['advice'])}." for a in q.get("advice", ())]
         lines.append("Top terms: " + ", ".join(
             f"{md_escape(x['term'])} ({x['weight']:.3g})" for x in t["terms"]))
         lines += ["", "Representative documents:", ""]

@@ -15,6 +15,7 @@ import logging
 import shutil
 
 from ..errors import TopicNMFError
+from ..junk import stop_word_file
 from ..model import save_model
 from . import folder
 from .html import html_report
@@ -38,6 +39,9 @@ def render(result, formats=FORMATS):
         files["report.md"] = markdown_report(result)
     if "html" in formats:
         files["report.html"] = html_report(result)
+    junk_terms = [w for q in result.quality for w in q.junk_terms + q.suggested_stop_words]
+    if junk_terms:  # a stop-word list written for the user, for --stop-words
+        files["suggested_stop_words.txt"] = stop_word_file(junk_terms)
     return files
 
 

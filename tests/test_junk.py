@@ -1,0 +1,129 @@
+"""Junk-topic flags (junk.py) on constructed topics, their order and advice in the reports,
+and --drop-flagged end to end."""
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from conftest import BUNDLED
+from topicnmf.cli import main
+from topicnmf.junk import assess
+from topicnmf.topics import prevalence_order
+
+TIDES = "tides moon neap spring harbour water current ebb flood shore"
+
+
+def constructed():
+    """Texts and a factorization with four topics: news headers (metadata), commodity code
+    tables (codes), one author's signature (few_authors), and a clean subject."""
+    texts = []
+    for i in range(10):  # raw news posts: the topic is their header words
+        texts.append(f"Path: news.example!uunet!host{i}\nFrom: user{i}@host{i}.example.edu\nNewsgroups: sci.tides\n"
+                     f"Subject: tides {i}\nOrganization: University of Example\nNNTP-Posting-Host: host{i}.example.edu\n"
+                     f"\nIn article <{i}@example.edu>, user{i + 1}@host.example.edu writes:\n{TIDES}\n")
+    for i in range(10):  # tables of contract codes
+        texts.append("Cocoa futures close\n" + "\n".join(f"MAY7 JUL7 SEP7 MAR8 DEC7 UNTRD {100 + r}" for r in range(5)))
+    for i in range(20):  # clean posts on tides by ten people
+        texts.append(f"From: user{i % 10}@host{i % 10}.example.edu\nSubject: tides\n\n{TIDES} {TIDES}\n")
+    for i in range(5):  # one person's posts, ending in their signature
+        texts.append(f"From: al@quay.example\nSubject: tides\n\n{TIDES}\n\nAnn Lee Kestrel Rigging Quayside\n")
+    terms = ("organization posting nntp host university edu example path news uunet "
+             "may7 jul7 sep7 mar8 dec7 untrd cocoa futures close "
+             "kestrel rigging quayside ann lee " + TIDES).split()
+    k, n = 4, len(texts)
+    W = np.full((n, k), 1e-3)
+    W[:10, 0], W[10:20, 1], W[40:45, 2], W[20:40, 3] = 1.0, 1.0, 1.0, 1.0
+    H = np.zeros((k, len(terms)))
+    for t, words in enumerate([terms[:10], terms[10:19], terms[19:24], TIDES.split()]):
+        for rank, w in enumerate(words):
+            H[t, terms.index(w)] = 1.0 - rank / 20
+    top = np.argsort(-H, axis=1)[:, :10]
+    X = sp.csr_matrix(np.array([[text.lower().count(w) > 0 for w in terms] for text in texts], dtype=float))
+    return texts, W, H, top, terms, X
+
+
+def test_each_flag_fires_on_its_constructed_topic_only():
+    texts, W, H, top, terms, X = constructed()
+    junk = assess(texts, W, H, top, terms, X=X)
+    assert [j.flags for j in junk] == [("metadata",), ("codes",), ("few_authors",), ()]
+    metadata, codes, author = junk[0], junk[1], junk[2]
+    assert {"organization", "posting", "nntp", "host", "edu", "path"} <= set(metadata.terms)
+    assert "tides" not in metadata.terms
+    assert {"may7", "jul7", "untrd", "dec7"} <= set(codes.terms) and "futures" not in codes.terms
+    assert "al@quay.example" in author.advice[0][1] and set(author.terms) == {"kestrel", "rigging", "quayside",
+                                                                                  "ann", "lee"}
+    for j in junk[:3]:  # each flag says what to do
+        assert "--drop-flagged" in j.advice[0][1]
+
+
+def test_after_cleaning_the_header_words_are_not_metadata():
+    from topicnmf.preprocess import Analyzer
+
+    texts, W, H, top, terms, X = constructed()
+    junk = assess(texts, W, H, top, terms, X=X, clean=Analyzer().clean)
+    assert "metadata" not in junk[0].flags  # the cleaned posts keep no header: nothing to count
+
+
+def test_a_junk_topic_is_never_listed_first():
+    W = np.array([[5.0, 1.0, 2.0], [5.0, 1.0, 2.0]])
+    assert prevalence_order(W).tolist() == [0, 2, 1]
+    assert prevalence_order(W, [True, False, False]).tolist() == [2, 1, 0]
+
+
+def with_tables(folder, n_tables):
+    shutil.copytree(BUNDLED, folder)
+    rng = random.Random(0)
+    months = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+    (folder / "wire").mkdir()
+    for i in range(n_tables):
+        rows = [" ".join(f"{m}{rng.choice('6789')}".upper() for m in rng.sample(months, 6))
+                + f" {rng.randint(100, 999)} UNTRD" for _ in range(12)]
+        (folder / "wire" / f"table-{i:02d}.txt").write_text("Cocoa futures\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def topics_of(out):
+    return json.loads((out / "topics.json").read_text(encoding="utf-8"))
+
+
+def test_a_code_table_topic_is_flagged_listed_last_and_dropped_on_request(tmp_path):
+    with_tables(tmp_path / "in", 60)  # enough tables to be the heaviest topic
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "in"), "--topics", "7", "--out", str(out), "-q"]) == 0
+    data = topics_of(out)
+    flagged = [t for t in data["topics"] if "codes" in t["quality"]["flags"]]
+    assert len(flagged) == 1 and flagged[0]["topic"] != 1
+    assert not any({"codes", "metadata", "few_authors"} & set(t["quality"]["flags"])
+                   for t in data["topics"] if t is not flagged[0])  # the six clean subjects
+    advice = flagged[0]["quality"]["advice"][0]
+    assert advice["flag"] == "codes" and "untrd" in advice["advice"]
+    suggested = (out / "suggested_stop_words.txt").read_text(encoding="utf-8").split()
+    assert "untrd" in suggested and "may7" in suggested
+    assert "Flag codes:" in (out / "report.md").read_text(encoding="utf-8")
+    assert "untrd" in (out / "report.html").read_text(encoding="utf-8")
+
+    dropped = tmp_path / "dropped"
+    assert main(["run", str(tmp_path / "in"), "--topics", "7", "--out", str(dropped), "-q", "--drop-flagged"]) == 0
+    data = topics_of(dropped)
+    assert data["dropped_terms"][0]["topic"] == flagged[0]["topic"] and "untrd" in data["dropped_terms"][0]["terms"]
+    terms = {x["term"] for t in data["topics"] for x in t["terms"]}
+    assert not terms & {"untrd", "may7", "jul8", "dec9"}
+    assert "--drop-flagged" in (dropped / "report.md").read_text(encoding="utf-8")
+
+
+def test_drop_flagged_without_flags_changes_nothing(tmp_path):
+    plain, dropped = tmp_path / "plain", tmp_path / "dropped"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(plain), "-q"]) == 0
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(dropped), "-q", "--drop-flagged"]) == 0
+    assert topics_of(plain)["topics"] == topics_of(dropped)["topics"] and "dropped_terms" not in topics_of(dropped)
+
+
+def test_drop_flagged_is_checked():
+    from topicnmf.config import RunConfig
+    from topicnmf.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="drop_flagged must be True or False"):
+        RunConfig(drop_flagged="yes")

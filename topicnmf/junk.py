@@ -1,0 +1,212 @@
+"""Topics made of residue rather than subjects, found without trusting coherence.
+
+Header words always occur together, and so do a commodity table's contract codes: such topics
+score high NPMI. Three flags look at what the top terms *are* instead:
+
+- ``metadata``: most of the occurrences of several top terms (3 of 10) lie in a header block,
+  an attribution line, an e-mail address, a URL or domain name, a file path, a Usenet path or
+  markup (tags, entities), in the text as tokenized (after cleaning).
+- ``codes``: half the top terms or more look like identifiers: letters and digits mixed
+  (``may7``, ``q3f``), numbers, hex strings, or words written in capitals nearly everywhere
+  they occur (tickers such as ``UNTRD``).
+- ``few_authors``: half or more of the topic's document weight sits in the posts of one
+  author (the From: address), at least three times that author's share of the documents: a
+  topic of one person's signature, not of a subject.
+
+:func:`assess` returns, per component of the factorization, a :class:`Junk` with its flags,
+an explanation and advice for each, and the characteristic terms ``--drop-flagged`` removes.
+A junk topic is never shown first (``build_topics``'s ``demote``).
+"""
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .mail import ATTRIBUTION, author, header_end
+
+FLAGS = ("metadata", "codes", "few_authors")
+DOCUMENTS_SCANNED = 50  # strongest documents per topic whose text is scanned for contexts
+METADATA_SHARE = 0.5  # of a term's occurrences in metadata contexts, to count as metadata
+METADATA_TERMS = 0.3  # share of the top terms that are metadata, to flag the topic
+CODE_TERMS = 0.5  # share of the top terms that look like codes, to flag the topic
+CAPITALS_SHARE = 0.8  # of a term's occurrences in capitals, to count as a ticker
+AUTHOR_SHARE = 0.5  # of the topic's weight in one author's posts
+AUTHOR_LIFT = 3.0  # ... at least this many times the author's share of the documents
+MIN_AUTHORS = 5  # distinct authors a corpus needs for the flag to mean anything
+CHARACTERISTIC_TERMS = 100  # a flagged topic's strongest terms searched for its characteristic ones
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_CONTEXTS = re.compile("|".join((
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail addresses, message ids
+    r"\b(?:https?|ftp)://\S+|\bwww\.\S+",  # URLs
+    r"\b(?:[A-Za-z0-9-]+\.)+(?:com|org|net|edu|gov|mil|int|info|biz|[a-z]{2})\b(?!\.\w)",  # domains
+    r"(?:\b[A-Za-z]:)?(?:[\\/][\w.-]+){2,}[\\/]?",  # file paths
+    r"\b[\w.-]+(?:![\w.-]+){2,}",  # Usenet paths
+    r"<[^<>\n]{1,200}>",  # tags
+    r"&#?\w{2,8};",  # entities
+)))
+_FIELD_LINE = re.compile(r"^(?:[A-Z][\w.]*-[\w.-]*|x-[\w.-]+|from|subject|newsgroups|path|organization|lines|"
+                         r"date|references|sender|reply-to|distribution|keywords|summary|message-id|to|cc):\s",
+                         re.IGNORECASE)
+_MIXED = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])\w+$")
+_HEX = re.compile(r"^[0-9a-f]{8,}$")
+
+
+@dataclass(frozen=True)
+class Junk:
+    """What marks one topic as residue: flags, ((flag, explanation and what to do), ...),
+    and the characteristic terms (display forms) that ``--drop-flagged`` drops."""
+
+    flags: tuple = ()
+    advice: tuple = ()
+    terms: tuple = ()
+
+
+def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
+    """Per component a :class:`Junk`.
+
+    Parameters
+    ----------
+    texts : sequence of str, the documents' raw texts (authors are read from their headers)
+    W : ndarray (n_documents, k); H : ndarray (k, n_terms)
+    top : ndarray (k, n_top), top term indices per component
+    display_terms : sequence of str
+    clean : callable, the text as tokenized (the analyzer's cleaning)
+    X : sparse (n_documents, n_terms), optional: term presence, to name an author's own terms
+    """
+    k = H.shape[0]
+    words = [[display_terms[j] for j in top[t] if H[t, j] > 0] for t in range(k)]
+    wide = [[display_terms[j] for j in np.argsort(-H[t], kind="stable")[:CHARACTERISTIC_TERMS] if H[t, j] > 0]
+            for t in range(k)]
+    scanned = sorted({int(d) for t in range(k) for d in np.argsort(-W[:, t])[:DOCUMENTS_SCANNED] if W[d, t] > 0})
+    meta, total, capitals = _contexts([clean(texts[d]) for d in scanned], {w for ws in wide for w in ws})
+    authors = [author(text) for text in texts]
+    out = []
+    for t in range(k):
+        flags, advice, terms = [], [], []
+        metadata = [w for w in words[t] if total[w] and meta[w] >= METADATA_SHARE * total[w]]
+        if words[t] and len(metadata) >= METADATA_TERMS * len(words[t]):
+            more = [w for w in wide[t] if total[w] and meta[w] >= METADATA_SHARE * total[w]]
+            share = sum(meta[w] for w in metadata) / sum(total[w] for w in metadata)
+            flags.append("metadata")
+            advice.append(("metadata", f"top terms {', '.join(metadata)} come from headers, addresses, domains, "
+                           f"paths or markup ({share:.0%} of their occurrences): clean the input (--clean-email "
+                           "always for mail), add suggested_stop_words.txt with --stop-words, or --drop-flagged"))
+            terms += more
+        codes = [w for w in words[t] if _is_code(w, total[w], capitals[w])]
+        if words[t] and len(codes) >= CODE_TERMS * len(words[t]):
+            flags.append("codes")
+            advice.append(("codes", f"top terms {', '.join(codes)} are codes, identifiers or tickers, not words: "
+                           "leave tables of codes out of the input, add suggested_stop_words.txt with "
+                           "--stop-words, or --drop-flagged"))
+            terms += [w for w in wide[t] if _is_code(w, total[w], capitals[w]) and w not in terms]
+        who = _one_author(authors, W[:, t])
+        if who is not None:
+            name, share, base = who
+            own = _authors_terms(X, authors, name, top[t], display_terms) if X is not None else words[t]
+            flags.append("few_authors")
+            advice.append(("few_authors", f"{share:.0%} of its weight is in posts by {name}, who wrote {base:.0%} "
+                           "of the documents: a signature or one person's habits, not a subject; --clean-email "
+                           "always learns signatures repeated without a delimiter, or --drop-flagged"))
+            terms += [w for w in own if w not in terms]
+        out.append(Junk(tuple(flags), tuple(advice), tuple(terms)))
+    return tuple(out)
+
+
+def _contexts(texts, wanted):
+    """Per wanted term: occurrences in metadata contexts, all occurrences, occurrences in capitals."""
+    meta, total, capitals = Counter(), Counter(), Counter()
+    for text in texts:
+        lines = text.splitlines()
+        end, _ = header_end(lines)
+        spans = lines[:end] + [line for line in lines[end:] if _FIELD_LINE.match(line) or ATTRIBUTION.match(line)]
+        rest = "\n".join(line for line in lines[end:] if not (_FIELD_LINE.match(line) or ATTRIBUTION.match(line)))
+        spans += _CONTEXTS.findall(rest)
+        for token in _TOKEN.findall(text):
+            low = token.lower()
+            if low in wanted:
+                total[low] += 1
+                capitals[low] += token.isupper() and len(token) > 1
+        for token in _TOKEN.findall("\n".join(spans)):
+            if token.lower() in wanted:
+                meta[token.lower()] += 1
+    return meta, total, capitals
+
+
+def _is_code(term, n, n_capitals):
+    if " " in term:
+        return all(_is_code(part, n, n_capitals) for part in term.split())
+    return bool(_MIXED.match(term) or term.isdigit() or _HEX.match(term)
+                or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
+
+
+def _one_author(authors, weights):
+    """(author, share of the weight, share of the documents) when one author carries the topic."""
+    known = [i for i, a in enumerate(authors) if a is not None]
+    if len({authors[i] for i in known}) < MIN_AUTHORS:
+        return None
+    by_author, docs = defaultdict(float), Counter(authors[i] for i in known)
+    for i in known:
+        by_author[authors[i]] += float(weights[i])
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    name, weight = max(by_author.items(), key=lambda item: item[1])
+    share, base = weight / total, docs[name] / len(authors)
+    if share >= AUTHOR_SHARE and share >= AUTHOR_LIFT * base and docs[name] >= 2:
+        return name, share, base
+    return None
+
+
+def _authors_terms(X, authors, name, top, display_terms):
+    """The top terms found mostly (half their documents or more) in ``name``'s posts."""
+    mine = np.array([a == name for a in authors])
+    present = X[:, top] > 0
+    in_mine = np.asarray(present[mine].sum(axis=0)).ravel()
+    everywhere = np.asarray(present.sum(axis=0)).ravel()
+    return [display_terms[j] for j, a, b in zip(top, in_mine, everywhere) if b and a >= 0.5 * b]
+
+
+def stop_word_file(junk_terms):
+    """The text of suggested_stop_words.txt: the flagged topics' characteristic terms."""
+    lines = ["# Terms of topics flagged as junk (metadata, codes, few_authors); use with --stop-words FILE"]
+    return "\n".join(lines + sorted(set(junk_terms))) + "\n"
+
+
+def _advice_for(q):
+    """What each of evaluate.topic_quality's own flags means and what to do."""
+    text = {
+        "low_coherence": "its top terms rarely share documents: try fewer topics, or read its documents",
+        "near_duplicate": f"overlaps topic(s) {', '.join(map(str, q.duplicate_of))}: try fewer topics",
+        "few_documents": "two documents carry most of its weight: look for duplicates or outliers, or try fewer topics",
+        "common_words": f"very common words: --extra-stop-words {','.join(q.suggested_stop_words)}, or --drop-flagged",
+    }
+    return tuple((f, text[f]) for f in q.flags if f in text)
+
+
+def with_junk(quality, junk, order):
+    """``quality`` (in topic order) with the junk flags of the components (``junk``, in the
+    factorization's order; ``order[t]`` is topic t + 1's component) and advice for every flag."""
+    out = []
+    for q, t in zip(quality, order):
+        j = junk[t]
+        out.append(replace(q, flags=q.flags + j.flags, advice=_advice_for(q) + j.advice, junk_terms=j.terms))
+    return tuple(out)
+
+
+def is_junk(quality):
+    """Whether a topic carries one of the junk flags."""
+    return any(f in FLAGS for f in quality.flags)
+
+
+def dropped_terms(quality):
+    """((topic, (terms ...)), ...): the single-word characteristic terms of the flagged topics
+    (junk terms, and common_words' suggested stop words) that ``--drop-flagged`` drops."""
+    out = []
+    for t, q in enumerate(quality, start=1):
+        terms = [w for w in dict.fromkeys(q.junk_terms + q.suggested_stop_words) if " " not in w]
+        if terms:
+            out.append((t, tuple(terms)))
+    return tuple(out)
