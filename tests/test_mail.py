@@ -155,6 +155,15 @@ def test_an_mbox_file_is_one_document_per_message(tmp_path):
     assert words(first) == ["Note", "0", "Line", "0", "of", "text.", "From", "the", "quay,", "tides."]
 
 
+def test_news_spool_files_without_a_suffix_are_read_when_they_are_mail(tmp_path):
+    (tmp_path / "sci.space").mkdir()
+    (tmp_path / "sci.space" / "61234").write_text("Path: a!b\nFrom: a@b.example\nSubject: Orbits\n\n" + BODY)
+    (tmp_path / "sci.space" / "61235").write_text("Xref: a sci.space:61235\nNewsgroups: sci.space\n\n" + BODY)
+    (tmp_path / "LICENSE").write_text("Permission is hereby granted, free of charge.")
+    (tmp_path / "notes.txt").write_text(BODY)
+    assert read_corpus(tmp_path).ids == ["notes.txt", "sci.space/61234", "sci.space/61235"]
+
+
 def mail_folder(tmp_path):
     folder = tmp_path / "news"
     folder.mkdir(parents=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import decode_bytes, file_suffixes, links_outside, output_files, read_text_file, table_records  # noqa: F401
-from .readers.mbox import MBOX_SUFFIXES, is_mbox, mbox_messages
+from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *MBOX_SUFFIXES)
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
@@ -363,9 +363,9 @@ def _folder_documents(root, options, log):
             if filename.startswith(".") and not options.include_hidden:
                 log.hidden += 1
                 continue
-            if not filename.lower().endswith(options.extensions):
-                continue
             full = Path(dirpath) / filename
+            if not filename.lower().endswith(options.extensions) and not is_mail_file(full):
+                continue
             # undecodable bytes of a file name, and its control characters, shown as escapes
             rel = visible_id(full.relative_to(root).as_posix())
             if not options.follow_links_outside and links_outside(full, root_real):
