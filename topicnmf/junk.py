@@ -3,7 +3,7 @@
 Header words always occur together, and so do a commodity table's contract codes: such topics
 score high NPMI. Three flags look at what the top terms *are* instead:
 
-- ``metadata``: most of the occurrences of several top terms (3 of 10) lie in a header block,
+- ``metadata``: most of the occurrences of several top terms (4 of 10) lie in a header block,
   an attribution line, an e-mail address, a URL or domain name, a file path, a Usenet path or
   markup (tags, entities), in the text as tokenized (after cleaning).
 - ``codes``: half the top terms or more look like identifiers: letters and digits mixed
@@ -29,7 +29,7 @@ from .mail import ATTRIBUTION, author, header_end
 FLAGS = ("metadata", "codes", "few_authors")
 DOCUMENTS_SCANNED = 50  # strongest documents per topic whose text is scanned for contexts
 METADATA_SHARE = 0.5  # of a term's occurrences in metadata contexts, to count as metadata
-METADATA_TERMS = 0.3  # share of the top terms that are metadata, to flag the topic
+METADATA_TERMS = 0.4  # share of the top terms that are metadata, to flag the topic (see README)
 CODE_TERMS = 0.5  # share of the top terms that look like codes, to flag the topic
 CAPITALS_SHARE = 0.8  # of a term's occurrences in capitals, to count as a ticker
 AUTHOR_SHARE = 0.5  # of the topic's weight in one author's posts
