@@ -39,6 +39,10 @@ def test_an_mbox_from_line_starts_a_header_block():
     assert words(message) == ["Tides", *BODY.split()]
 
 
+def test_a_field_without_a_space_after_its_colon():
+    assert words("From:a@b.example\nSubject:Tides\n\n" + BODY) == ["Tides", *BODY.split()]
+
+
 def test_prose_with_a_colon_is_not_a_header_block():
     prose = "Note: tides\n\n" + BODY
     assert not looks_like_mail(prose) and cleaned(prose) == prose

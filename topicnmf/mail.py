@@ -35,7 +35,7 @@ RULES = ("header", "mime", "forwarded", "pgp", "blob", "signature", "attribution
          "learned_signature")
 
 # RFC 5322 field name: printable ASCII but the colon; a letter first keeps prose out.
-_FIELD = re.compile(r"^([A-Za-z][\x21-\x39\x3b-\x7e]*):(?:[ \t]+(.*)|$)")
+_FIELD = re.compile(r"^([A-Za-z][\x21-\x39\x3b-\x7e]*):[ \t]*(.*)")
 _MBOX_FROM = re.compile(r"^From \S+")
 _KEY_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path", "date", "to"})
 _STRONG_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path"})
