@@ -156,13 +156,18 @@ def bench_mail(kinds=("usenet", "mbox"), k=6, seed=0):
     import tempfile
     from pathlib import Path
 
-    from make_mail_corpora import generate, write
+    from collections import Counter
+
+    from make_mail_corpora import generate, read_ids, write
     from topicnmf.config import RunConfig
+    from topicnmf.corpus import read_corpus
+    from topicnmf.preprocess import Analyzer
 
     texts, labels = load("bbc")
     token = re.compile(RESIDUE_TOKEN)
     print("| corpus | system | input | NMI | AMI | residue in top-10 | junk flags (topic:flag=majority label) |")
     print("|---|---|---|---|---|---|---|")
+    exactness = []
     for kind in kinds:
         messages = generate(texts, labels, kind, seed=seed)
         clean = [m[3] for m in messages]
@@ -186,7 +191,18 @@ def bench_mail(kinds=("usenet", "mbox"), k=6, seed=0):
                     flags += [f"{t}:{f}={major}" for f in q.flags if f in JUNK_FLAGS]
                 print(f"| {kind} | topicnmf (--clean-email {mode}) | raw | {agreement.nmi:.3f} | {agreement.ami:.3f} | "
                       f"{len(leaked)} {' '.join(leaked[:8])} | {' '.join(flags) or 'none'} |", flush=True)
-        order = {m[0]: i for i, m in enumerate(messages)}  # noqa: F841 (messages keep the generator's order)
+                if mode == "auto":  # the kept text against the clean bodies, word for word
+                    analyzer, bodies = Analyzer(result.preprocessing), dict(zip(read_ids(messages), clean))
+                    missing = extra = words = 0
+                    for doc in read_corpus(folder).documents:
+                        kept = Counter(w.lower() for w in token.findall(analyzer.clean(doc.text)))
+                        wanted = Counter(w.lower() for w in token.findall(bodies[doc.id]))
+                        missing += sum((wanted - kept).values())
+                        extra += sum((kept - wanted).values())
+                        words += sum(wanted.values())
+                    exactness.append(f"{kind}: {result.preprocessing.cleaning.summary()}; of the clean bodies' "
+                                     f"{words} words {missing} missing, {extra} extra words kept; "
+                                     f"{len(result.preprocessing.signatures)} signatures learned")
         gold = [m[1] for m in messages]
         for name, corpus in (("clean bodies", clean), ("raw", [m[2] for m in messages])):
             vec = TfidfVectorizer(stop_words="english", min_df=2, max_df=0.95)
@@ -199,6 +215,7 @@ def bench_mail(kinds=("usenet", "mbox"), k=6, seed=0):
                             & residue)
             print(f"| {kind} | sklearn NMF | {name} | {agreement.nmi:.3f} | {agreement.ami:.3f} | "
                   f"{len(leaked)} {' '.join(leaked[:8])} | n/a |", flush=True)
+    print("\n".join(["", *exactness]))
 
 
 if __name__ == "__main__":

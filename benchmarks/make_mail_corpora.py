@@ -210,6 +210,18 @@ def generate(texts, labels, kind, *, n_codes=60, seed=0):
     return out
 
 
+def read_ids(messages):
+    """The id topicnmf gives each message (in the order of ``messages``): a spool file's path,
+    or an mbox file's name and the message's number in it."""
+    counts, out = {}, []
+    for doc_id, *_ in messages:
+        if doc_id.endswith(".mbox"):
+            counts[doc_id] = counts.get(doc_id, 0) + 1
+            doc_id = f"{doc_id}/{counts[doc_id]}"
+        out.append(doc_id)
+    return out
+
+
 def write(messages, folder):
     """Write a generated corpus to ``folder``; returns {document id as topicnmf reads it: label}
     (also written to ``folder``.labels.json)."""

@@ -60,6 +60,8 @@ HEAD = "From: a@b.example\nSubject: Tides\n\n"
     "On Mon, 2 Mar 2026 at 10:00, Bob Smith <smith@nasa.example>\nwrote:",
     "Quoting Bob Smith <smith@nasa.example>:",
     "Bob Smith said:",
+    "Am 02.03.2026 um 10:00 schrieb Bob Smith <smith@nasa.example>:",
+    "Bob Smith wrote on Monday:",
 ])
 @pytest.mark.parametrize("quote", ["> spring tides?\n> > are they big?", "| spring tides?\n| are they big?",
                                    ": spring tides?\n: are they big?", "BS> spring tides?"])
@@ -120,8 +122,15 @@ def test_mime_keeps_the_text_parts_decoded():
     assert words(html) == ["Tides", "Neap", "tides", "are", "small."]
 
 
-def test_forwarded_original_goes():
-    post = f"{HEAD}{BODY}\n\n-----Original Message-----\nFrom: Bob\nSpring tides?\n"
+@pytest.mark.parametrize("original", [
+    "-----Original Message-----\nFrom: Bob\nSpring tides?",
+    "---------- Forwarded message ---------\nFrom: Bob <b@c.example>\nSpring tides?",
+    "________________________________\nFrom: Bob Smith <b@c.example>\nSent: Monday, 2 March 2026 10:00\n"
+    "To: Ann\nSubject: tides\n\nSpring tides?",
+    "From: Bob Smith\nSent: Monday\nSpring tides?",
+])
+def test_forwarded_or_replied_to_original_goes(original):
+    post = f"{HEAD}{BODY}\n\n{original}\n"
     assert words(post) == ["Tides", *BODY.split()]
 
 
@@ -196,3 +205,38 @@ def test_the_cleaning_is_summarized_in_every_report(tmp_path):
     assert main(["run", str(mail_folder(tmp_path / "x")), "--topics", "2", "--out", str(off), "-q",
                  "--clean-email", "never"]) == 0
     assert "mail_cleaning" not in json.loads((off / "topics.json").read_text(encoding="utf-8"))["corpus"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["usenet", "mbox"])
+def test_a_generated_archive_gives_clean_topics_and_flags_only_the_code_tables(tmp_path, kind):
+    """BBC articles dressed as news posts or mbox messages (benchmarks/make_mail_corpora.py,
+    a sample of 600): no residue among the top terms, the sections found, and the code
+    tables' topic the only one flagged."""
+    import gzip
+    import re
+    import sys
+
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from conftest import ROOT, shared_corpus
+    from topicnmf import pipeline
+
+    rows = [json.loads(line) for line in gzip.open(shared_corpus("bbc-news.jsonl.gz"), "rt", encoding="utf-8")]
+    rows = rows[::4][:600]
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_mail_corpora import generate, write
+
+    messages = generate([r["text"] for r in rows], [r["label"] for r in rows], kind, n_codes=20)
+    truth = write(messages, tmp_path / kind)
+    token = re.compile(r"[^\W_]+")
+    body_words = {w.lower() for m in messages for w in token.findall(m[3])}
+    residue = {w.lower() for m in messages for w in token.findall(m[2])} - body_words
+    result = pipeline.fit(str(tmp_path / kind), n_topics=6)
+    top = {w for t in range(6) for w in result.topics.top_terms(t + 1)}
+    assert not top & residue
+    docs = result.topics.doc_topics
+    assert normalized_mutual_info_score([truth[d] for d in docs.doc_id], docs.dominant_topic) > 0.75
+    junk = [t for t, q in enumerate(result.quality, start=1) if {"codes", "metadata", "few_authors"} & set(q.flags)]
+    assert len(junk) == 1 and "codes" in result.quality[junk[0] - 1].flags and junk[0] != 1
+    assert result.preprocessing.cleaning.messages == len(messages)

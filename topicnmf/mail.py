@@ -55,7 +55,7 @@ SIGNATURE_LINES = 15  # a delimiter further from the end than this is not a sign
 _VERB = r"(writes|wrote|said|says|schrieb|a écrit|escribió)"
 _ATTRIBUTION = re.compile(
     r"^\s*(in article\s*<[^>]*>.*|in\s+<[^>]*@[^>]*>.*|on\b.{4,}\b" + _VERB + r"\s*:?"
-    r"|quoting\b.*:|.{1,120}\b" + _VERB + r"\s*:)\s*$", re.IGNORECASE)
+    r"|quoting\b.*:|.{1,120}\b" + _VERB + r"\b.{0,60}:)\s*$", re.IGNORECASE)
 ATTRIBUTION = _ATTRIBUTION  # (for junk.py: attribution lines are metadata)
 _STRONG_ATTRIBUTION = re.compile(r"^\s*(in article\s*<|in\s+<[^>]*@|on\b.{4,}\b" + _VERB + r"\s*:?\s*$)",
                                  re.IGNORECASE)
@@ -241,9 +241,20 @@ def _mime_text(header_lines, body):
     return lines, max(_chars(body) - _chars(lines), 0)
 
 
+_QUOTED_HEADER = re.compile(r"^\s*\**(from|von|de)\s*:\**\s+\S", re.IGNORECASE)
+_QUOTED_HEADER_NEXT = re.compile(r"^\s*\**(sent|date|gesendet|envoyé|enviado|to)\s*:", re.IGNORECASE)
+
+
 def _cut_forwarded(body, removed):
+    """Without a forwarded or replied-to original: below '-----Original Message-----' and its
+    kin, or an Outlook-style quoted header ('From: ...' then 'Sent: ...'), with the rule of
+    underscores above it."""
     for i, line in enumerate(body):
-        if _ORIGINAL.match(line):
+        quoted_header = (_QUOTED_HEADER.match(line) and i + 1 < len(body)
+                         and _QUOTED_HEADER_NEXT.match(body[i + 1]))
+        if _ORIGINAL.match(line) or quoted_header:
+            if quoted_header and i and re.fullmatch(r"\s*[_-]{10,}\s*", body[i - 1]):
+                i -= 1
             removed["forwarded"] += _chars(body[i:])
             return body[:i]
     return body
