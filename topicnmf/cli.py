@@ -114,8 +114,9 @@ def cmd_run(args):
             bar.advance(2)
     _wrote(written)
     topics = done.result.topics
-    for row in topics.prevalence.itertuples():
-        log.info("topic %2d (%4.1f%%): %s", row.topic, 100 * row.share,
+    for row, quality in zip(topics.prevalence.itertuples(), done.result.quality):
+        flags = f" [{', '.join(quality.flags)}]" if quality.flags else ""
+        log.info("topic %2d (%4.1f%%)%s: %s", row.topic, 100 * row.share, flags,
                  ", ".join(topics.top_terms(row.topic)[:8]))
     return 0
 

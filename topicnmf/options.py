@@ -169,8 +169,9 @@ INPUT = ("input", (
 
 PREPROCESSING = ("preprocessing", (
     Option(("--clean-email",), "preprocess.clean_email",
-           "strip e-mail headers (keeping the subject), quoted replies and signatures: auto = only "
-           "in documents that start with a header block", choices=("auto", "always", "never")),
+           "strip mail and news apparatus: headers (keeping the subject), MIME and PGP armour, blobs, "
+           "attributions, quoted replies and signatures (delimited or repeated by an author); auto = only "
+           "in documents that start with a header block, never = off", choices=("auto", "always", "never")),
     Option(("--drop-repeated-lines",), "preprocess.repeated_line_share",
            "drop lines found in at least this share of the documents (and in 10 or more): "
            "templates' headers and footers; 0 keeps every line", parse=_share, metavar="SHARE"),
