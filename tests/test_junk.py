@@ -60,6 +60,22 @@ def test_each_flag_fires_on_its_constructed_topic_only():
         assert "--drop-flagged" in j.advice[0][1]
 
 
+def test_markup_paths_and_urls_are_metadata():
+    page = ('<div class="post"><span>Neap&nbsp;tides</span> <a href="http://tides.example.org/a/b">more</a></div>'
+            " see /usr/share/doc/tides and C:\\Program Files\\Tides")
+    texts = [page] * 5 + [TIDES] * 5
+    terms = "div class span nbsp href usr share doc org post tides moon neap".split()
+    W = np.zeros((10, 2))
+    W[:5, 0], W[5:, 1] = 1.0, 1.0
+    H = np.zeros((2, len(terms)))
+    H[0, :10] = np.linspace(1, 0.5, 10)
+    H[1, 10:] = 1.0
+    top = np.argsort(-H, axis=1, kind="stable")[:, :10]
+    junk = assess(texts, W, H, top, terms)
+    assert junk[0].flags == ("metadata",) and junk[1].flags == ()
+    assert {"div", "nbsp", "href", "usr", "org"} <= set(junk[0].terms) and "tides" not in junk[0].terms
+
+
 def test_after_cleaning_the_header_words_are_not_metadata():
     from topicnmf.preprocess import Analyzer
 

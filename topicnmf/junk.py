@@ -108,8 +108,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
             own = _authors_terms(X, authors, name, top[t], display_terms) if X is not None else words[t]
             flags.append("few_authors")
             advice.append(("few_authors", f"{share:.0%} of its weight is in posts by {name}, who wrote {base:.0%} "
-                           "of the documents: a signature or one person's habits, not a subject; --clean-email "
-                           "always learns signatures repeated without a delimiter, or --drop-flagged"))
+                           "of the documents: a signature or one person's habits, not a subject; add its terms "
+                           "(suggested_stop_words.txt) with --stop-words, or --drop-flagged"))
             terms += [w for w in own if w not in terms]
         out.append(Junk(tuple(flags), tuple(advice), tuple(terms)))
     return tuple(out)
