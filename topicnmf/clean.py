@@ -19,7 +19,7 @@ Message-ID: or Path:, or an mbox ``From `` line): none of the documents of the s
 import re
 from collections import Counter
 
-from .mail import clean_message, looks_like_mail
+from .mail import assemble, looks_like_mail, message_parts
 
 MODES = ("auto", "always", "never")
 
@@ -29,12 +29,20 @@ def looks_like_email(text):
     return looks_like_mail(text)
 
 
-def clean_email_counted(text, mode="auto", signatures=frozenset()):
-    """(text, is a message, :class:`~topicnmf.mail.Removed` or None when left alone)."""
+def email_parts(text, mode="auto"):
+    """(is a message, its :class:`~topicnmf.mail.Parts`, or None when ``mode`` leaves it alone)."""
     is_message = mode != "never" and looks_like_mail(text)
     if mode == "never" or (mode == "auto" and not is_message):
+        return is_message, None
+    return is_message, message_parts(text)
+
+
+def clean_email_counted(text, mode="auto", signatures=frozenset()):
+    """(text, is a message, :class:`~topicnmf.mail.Removed` or None when left alone)."""
+    is_message, parts = email_parts(text, mode)
+    if parts is None:
         return text, is_message, None
-    cleaned, removed = clean_message(text, signatures)
+    cleaned, removed = assemble(parts, signatures)
     return cleaned, is_message, removed
 
 

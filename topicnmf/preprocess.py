@@ -16,8 +16,8 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, clean_email_counted, drop_lines, repeated_lines, strip_invisible
-from .mail import Removed, Tally, learn_signatures
+from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
+from .mail import Removed, Tally, assemble, author, signatures_of
 from .errors import CorpusError, ParameterError
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
@@ -148,12 +148,17 @@ def learn_boilerplate(texts, options):
     e-mail cleaning (None when no document is mail and the mode is not 'always')."""
     mode = options.clean_email
     texts = list(texts)
-    signatures = learn_signatures(texts) if mode != "never" else frozenset()
+    parts = [email_parts(text, mode) for text in texts]  # each message parsed once
+    signatures = signatures_of((who, p) for text, (is_message, p) in zip(texts, parts)
+                               if is_message and p is not None and (who := author(text)) is not None)
     tally, cleaned = Tally(mode), []
-    for text in texts:
-        text, is_message, removed = clean_email_counted(text, mode, signatures)
-        tally.add(is_message, removed or Removed(len(text)))
+    for text, (is_message, p) in zip(texts, parts):
+        removed = Removed(len(text))
+        if p is not None:
+            text, removed = assemble(p, signatures)
+        tally.add(is_message, removed)
         cleaned.append(text)
+    del parts
     share = options.repeated_line_share
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary)

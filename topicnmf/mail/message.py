@@ -18,17 +18,20 @@ RFC 1036 news) and common practice:
 - ``quote``: lines quoted from other messages, marked ``>``, ``> >``, ``name>``, or ``|`` / ``:``
   in runs of two lines or after an attribution.
 - ``learned_signature``: a trailing block that one author repeats across posts without a
-  delimiter (learned from the corpus: see :func:`learn_signatures`).
+  delimiter (learned from the corpus: see :mod:`.signatures`).
 
-:func:`clean_message` returns the text and a :class:`Removed` count of characters per rule;
-:func:`summarize` adds these up over a corpus for the reports.
+:func:`clean_message` returns the text and a :class:`Removed` count of characters per rule,
+in two steps: :func:`message_parts` (every rule but the learned signatures: the costly part,
+MIME parsing included) and :func:`assemble` (the learned signatures, then the text), so a
+corpus is parsed once while its signatures are learned and applied.
 """
 
 import email
 import email.policy
+import email.utils
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 RULES = ("header", "mime", "forwarded", "pgp", "blob", "signature", "attribution", "quote",
@@ -37,7 +40,6 @@ RULES = ("header", "mime", "forwarded", "pgp", "blob", "signature", "attribution
 # RFC 5322 field name: printable ASCII but the colon; a letter first keeps prose out.
 _FIELD = re.compile(r"^([A-Za-z][\x21-\x39\x3b-\x7e]*):[ \t]*(.*)")
 _MBOX_FROM = re.compile(r"^From \S+")
-_KEY_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path", "date", "to"})
 _STRONG_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path"})
 _RE_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 HEADER_SNIFF = 5000  # characters in which a header block must end
@@ -67,6 +69,7 @@ _QUOTE_ANGLE = re.compile(r"^\s*[A-Za-z]{0,4}>")
 _QUOTE_WEAK = re.compile(r"^\s*[|:](?![|:-])")
 
 
+
 @dataclass(frozen=True)
 class Removed:
     """Characters removed from one message, per rule (see RULES), and its length before."""
@@ -79,40 +82,6 @@ class Removed:
         return sum(n for _, n in self.by_rule)
 
 
-@dataclass(frozen=True)
-class MailCleaning:
-    """What mail cleaning did to a corpus: for the reports (topics.json ``mail_cleaning``).
-
-    ``messages``: documents recognised as mail or news; ``cleaned``: documents any rule
-    changed; ``characters``: the corpus's characters before; ``removed``: per rule, the
-    documents it changed and the characters it removed.
-    """
-
-    mode: str
-    documents: int
-    messages: int
-    cleaned: int
-    characters: int
-    removed: tuple = ()  # ((rule, documents, characters), ...) in RULES order
-    learned_signatures: int = 0
-
-    @property
-    def removed_share(self):
-        return sum(c for _, _, c in self.removed) / self.characters if self.characters else 0.0
-
-    def to_dict(self):
-        return {"mode": self.mode, "documents": self.documents, "messages": self.messages,
-                "cleaned": self.cleaned, "characters": self.characters,
-                "removed_share": self.removed_share, "learned_signatures": self.learned_signatures,
-                "rules": [{"rule": r, "documents": d, "characters": c, "share": c / self.characters}
-                          for r, d, c in self.removed]}
-
-    def summary(self):
-        """One line for people."""
-        rules = ", ".join(f"{r} {c / self.characters:.1%} ({d} docs)" for r, d, c in self.removed)
-        return (f"mail cleaning ({self.mode}): {self.messages} of {self.documents} documents are mail or "
-                f"news, {self.cleaned} cleaned, {self.removed_share:.1%} of the text removed"
-                + (f": {rules}" if rules else ""))
 
 
 def header_end(lines):
@@ -159,30 +128,52 @@ def author(text):
     return address.lower() or None
 
 
-def clean_message(text, signatures=frozenset()):
-    """(the message's own words, :class:`Removed`) of a mail or news message.
+@dataclass(frozen=True)
+class Parts:
+    """A message after every rule but the learned signatures: its subject, its body lines,
+    the characters each rule removed, and its length before."""
 
-    ``signatures``: trailing blocks (tuples of stripped lines) learned by
-    :func:`learn_signatures`, removed from the end of the message when found there.
-    """
+    subject: str
+    body: tuple
+    removed: tuple  # ((rule, characters), ...)
+    total: int
+
+
+def message_parts(text):
+    """The :class:`Parts` of a mail or news message (header, MIME, forwarded original, PGP,
+    blobs, delimited signature, quotes and attributions removed)."""
     removed = Counter()
     lines = text.splitlines()
     end, fields_ = header_end(lines)
     subject = next((_RE_PREFIX.sub("", v).strip() for n, v in fields_ if n == "subject"), "")
     removed["header"] = _chars(lines[:end]) - len(subject)
     body = lines[end:]
-    headers = dict(fields_)
-    if _is_mime(headers):
+    if _is_mime(dict(fields_)):
         body, cut = _mime_text(lines[:end], body)
         removed["mime"] = cut
     body = _cut_forwarded(body, removed)
     body = _drop_blocks(body, removed)
     body = _cut_signature(body, removed)
     body = _drop_quotes(body, removed)
-    body = _cut_learned(body, signatures, removed)
-    kept = ([subject] if subject else []) + body
-    by_rule = tuple((r, removed[r]) for r in RULES if removed[r] > 0)
-    return "\n".join(kept), Removed(len(text), by_rule)
+    return Parts(subject, tuple(body), tuple((r, n) for r, n in removed.items() if n > 0), len(text))
+
+
+def assemble(parts, signatures=frozenset()):
+    """(text, :class:`Removed`) of a message's :class:`Parts` without the learned
+    ``signatures`` (trailing blocks, tuples of stripped lines) found at its end."""
+    removed = Counter(dict(parts.removed))
+    body = _cut_learned(list(parts.body), signatures, removed)
+    kept = ([parts.subject] if parts.subject else []) + body
+    return "\n".join(kept), Removed(parts.total, tuple((r, removed[r]) for r in RULES if removed[r] > 0))
+
+
+def clean_message(text, signatures=frozenset()):
+    """(the message's own words, :class:`Removed`) of a mail or news message.
+
+    ``signatures``: trailing blocks (tuples of stripped lines) learned by
+    :func:`~topicnmf.mail.signatures.learn_signatures`, removed from the end of the message.
+    """
+    return assemble(message_parts(text), signatures)
 
 
 def _chars(lines):
@@ -367,64 +358,3 @@ def _cut_learned(body, signatures, removed):
             removed["learned_signature"] += _chars(body[kept:])
             return body[:kept]
     return body
-
-
-# -- signatures learned from a corpus --------------------------------------------------------
-
-MIN_POSTS = 2  # an author's posts needed to learn their signature
-SIGNATURE_SHARE = 0.5  # of those posts ending with the same block
-
-
-def learn_signatures(texts):
-    """Trailing blocks (tuples of stripped lines, 1 to SIGNATURE_LINES long) that one author
-    (the From: address) ends at least half of their posts with, in two posts or more, after
-    the delimited signatures, quotes and headers are gone: a signature without a delimiter.
-    The longest such block per author is kept (with each shorter one it contains)."""
-    endings = defaultdict(list)
-    for text in texts:
-        who = author(text)
-        if who is None:
-            continue
-        body, _ = clean_message(text)
-        lines = [line.strip() for line in body.splitlines()[1:] if line.strip()]  # not the subject
-        endings[who].append(lines)
-    learned = set()
-    for posts in endings.values():
-        if len(posts) < MIN_POSTS:
-            continue
-        needed = max(MIN_POSTS, SIGNATURE_SHARE * len(posts))
-        for size in range(SIGNATURE_LINES, 0, -1):
-            counts = Counter(tuple(p[-size:]) for p in posts if len(p) > size)  # never a whole post
-            block = next((b for b, c in counts.most_common(1) if c >= needed), None)
-            if block:
-                learned.add(block)
-                break
-    return frozenset(learned)
-
-
-@dataclass
-class Tally:
-    """Adds up :class:`Removed` over a corpus into a :class:`MailCleaning`."""
-
-    mode: str
-    documents: int = 0
-    messages: int = 0
-    cleaned: int = 0
-    characters: int = 0
-    rule_documents: Counter = field(default_factory=Counter)
-    rule_characters: Counter = field(default_factory=Counter)
-
-    def add(self, is_message, removed):
-        self.documents += 1
-        self.characters += removed.total
-        self.messages += is_message
-        self.cleaned += removed.removed > 0
-        for rule, n in removed.by_rule:
-            self.rule_documents[rule] += 1
-            self.rule_characters[rule] += n
-
-    def summary(self, learned=0):
-        rules = tuple((r, self.rule_documents[r], self.rule_characters[r]) for r in RULES
-                      if self.rule_characters[r])
-        return MailCleaning(self.mode, self.documents, self.messages, self.cleaned, self.characters,
-                            rules, learned)
