@@ -9,7 +9,7 @@ Message-ID:, ...), often quotes the message it answers (lines starting with ">",
 after a "-- " line. Left in, addresses, mail-client names and a sender's signature become
 topic terms, and topics follow senders instead of subjects.
 
-``clean_email`` removes all of that (the rules are in mail.py), keeping the Subject line's
+``clean_email`` removes all of that (the rules are in mail/message.py), keeping the Subject line's
 text. Under the default mode ``auto`` it touches only documents that start with a mail or
 news header block (at least two header lines, one of them From:, Subject:, Newsgroups:,
 Message-ID: or Path:, or an mbox ``From `` line): none of the documents of the six corpora in
@@ -25,7 +25,7 @@ MODES = ("auto", "always", "never")
 
 
 def looks_like_email(text):
-    """True when the text starts with an e-mail or news header block (see mail.py)."""
+    """True when the text starts with an e-mail or news header block (see mail/message.py)."""
     return looks_like_mail(text)
 
 
@@ -49,7 +49,7 @@ def clean_email_counted(text, mode="auto", signatures=frozenset()):
 def clean_email(text, mode="auto", signatures=frozenset()):
     """The message of an e-mail or news post: no header block (the subject kept), no quoted
     text, attributions, forwarded original, signature (delimited, or one of the learned
-    ``signatures``), PGP armour, uuencoded or base64 blobs, non-text MIME parts (see mail.py).
+    ``signatures``), PGP armour, uuencoded or base64 blobs, non-text MIME parts (see mail/message.py).
     ``mode``: 'auto' (only texts that start with a header block), 'always' or 'never'."""
     return clean_email_counted(text, mode, signatures)[0]
 
