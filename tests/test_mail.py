@@ -1,4 +1,4 @@
-"""Mail and news cleaning by the formats' conventions (mail.py), one small hand-written
+"""Mail and news cleaning by the formats' conventions (topicnmf/mail/), one small hand-written
 message per convention; mbox files split into one document per message; the summary of the
 cleaning in every report; switched off, the text is left as it was."""
 
