@@ -60,6 +60,15 @@ def test_each_flag_fires_on_its_constructed_topic_only():
         assert "--drop-flagged" in j.advice[0][1]
 
 
+def test_one_author_alone_on_a_subject_in_common_words_is_not_few_authors():
+    texts, W, H, top, terms, X = constructed()
+    for i in range(20, 28):  # most of the tides topic's weight: eight posts by one person
+        texts[i] = texts[i].replace(f"user{(i - 20) % 10}@host{(i - 20) % 10}", "solo@host.example")
+    W[28:40, 3] = 0.05  # the others' posts on tides weigh little, but use the same words
+    junk = assess(texts, W, H, top, terms, X=X)
+    assert "few_authors" not in junk[3].flags and junk[2].flags == ("few_authors",)
+
+
 def test_markup_paths_and_urls_are_metadata():
     page = ('<div class="post"><span>Neap&nbsp;tides</span> <a href="http://tides.example.org/a/b">more</a></div>'
             " see /usr/share/doc/tides and C:\\Program Files\\Tides")

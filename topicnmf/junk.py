@@ -10,8 +10,10 @@ score high NPMI. Three flags look at what the top terms *are* instead:
   (``may7``, ``q3f``), numbers, hex strings, or words written in capitals nearly everywhere
   they occur (tickers such as ``UNTRD``).
 - ``few_authors``: half or more of the topic's document weight sits in the posts of one
-  author (the From: address), at least three times that author's share of the documents: a
-  topic of one person's signature, not of a subject.
+  author (the From: address), at least three times that author's share of the documents,
+  and 3 of its top 10 terms are found mostly in that author's posts: a topic of one person's
+  signature or habits, not a subject (a columnist who alone writes on a subject in words
+  others use too is not flagged).
 
 :func:`assess` returns, per component of the factorization, a :class:`Junk` with its flags,
 an explanation and advice for each, and the characteristic terms ``--drop-flagged`` removes.
@@ -35,6 +37,7 @@ CAPITALS_SHARE = 0.8  # of a term's occurrences in capitals, to count as a ticke
 AUTHOR_SHARE = 0.5  # of the topic's weight in one author's posts
 AUTHOR_LIFT = 3.0  # ... at least this many times the author's share of the documents
 MIN_AUTHORS = 5  # distinct authors a corpus needs for the flag to mean anything
+AUTHOR_TERMS = 0.3  # share of the top terms found mostly in that author's posts (not a columnist's subject)
 CHARACTERISTIC_TERMS = 100  # a flagged topic's strongest terms searched for its characteristic ones
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
@@ -103,9 +106,9 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
                            "--stop-words, or --drop-flagged"))
             terms += [w for w in wide[t] if _is_code(w, total[w], capitals[w]) and w not in terms]
         who = _one_author(authors, W[:, t])
-        if who is not None:
+        own = _authors_terms(X, authors, who[0], top[t], display_terms) if who and X is not None else words[t]
+        if who is not None and len(own) >= AUTHOR_TERMS * len(words[t]):
             name, share, base = who
-            own = _authors_terms(X, authors, name, top[t], display_terms) if X is not None else words[t]
             flags.append("few_authors")
             advice.append(("few_authors", f"{share:.0%} of its weight is in posts by {name}, who wrote {base:.0%} "
                            "of the documents: a signature or one person's habits, not a subject; add its terms "
