@@ -90,9 +90,9 @@ def report_data(result):
         },
         "evaluation": _rounded(result.evaluation.to_dict()),
         "topics": out,
-    } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {}) \
-      | ({"dropped_terms": [{"topic": t, "terms": list(terms)} for t, terms in result.dropped]}
-         if getattr(result, "dropped", ()) else {})
+    } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {}) | (
+        {"dropped_terms": [{"topic": t, "terms": list(terms)} for t, terms in result.dropped]}
+        if getattr(result, "dropped", ()) else {})
 
 
 def _rounded(value):
