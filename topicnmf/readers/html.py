@@ -1,0 +1,54 @@
+"""HTML and XHTML -> the text a reader sees: the title, then the visible text, one block a
+line. Scripts, styles, templates, navigation menus, hidden elements and comments are left
+out; entities come out as the characters they stand for (``&nbsp;`` as a space), also when a
+page escaped them twice (``&amp;nbsp;``). Parsed with BeautifulSoup (lxml when installed,
+else Python's own html.parser)."""
+
+import html
+import re
+import warnings
+
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
+from bs4 import XMLParsedAsHTMLWarning
+
+try:
+    import lxml  # noqa: F401
+
+    PARSER = "lxml"
+except ImportError:  # BeautifulSoup falls back on Python's parser
+    PARSER = "html.parser"
+
+# Elements whose content is never shown as text on the page.
+INVISIBLE = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
+             "object", "embed", "head", "nav", "select", "button")
+# Elements that start a new line when shown.
+BLOCKS = ("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+          "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+          "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul")
+_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+# An entity left in the text by a page that escaped its markup twice ("&amp;nbsp;").
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_SPACES = re.compile(r"[ \t\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def html_text(markup):
+    """(text, encoding) of an HTML page given as bytes (its encoding from its BOM, its
+    ``<meta charset>`` or a guess) or str (encoding None)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, PARSER)
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(INVISIBLE):
+        tag.decompose()
+    for tag in soup.find_all(lambda t: t.has_attr("hidden") or t.get("aria-hidden") == "true"):
+        tag.decompose()
+    for node in soup.find_all(string=lambda s: isinstance(s, _NOT_TEXT)):
+        node.extract()
+    for tag in soup.find_all(BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    body = _ENTITY.sub(lambda m: html.unescape(m.group()), soup.get_text())
+    lines = (_SPACES.sub(" ", line).strip() for line in body.splitlines())
+    text = "\n".join(line for line in (title, *lines) if line)
+    encoding = getattr(soup, "original_encoding", None)
+    return text, encoding
