@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 LAYERS = [
     {"errors", "progress"},
     {"partitions"},
-    {"readers", "clean", "resources"},
+    {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},

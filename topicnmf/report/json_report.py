@@ -40,7 +40,14 @@ def corpus_data(result):
         "repaired_characters": stats.repaired,
         "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
         "empty_topics": [int(t) for t in result.topics.empty_topics()],
-    }
+    } | _language(result.preprocessing.language)
+
+
+def _language(choice):
+    """The corpus's language(s), unless plain English (reports before languages existed)."""
+    if choice.languages == ("english",):
+        return {}
+    return {"language": choice.to_dict() | {"description": choice.describe()}}
 
 
 def report_data(result):
