@@ -172,3 +172,12 @@ def _only(folder, name):
     sub.mkdir()
     (sub / name).write_bytes((folder / name).read_bytes())
     return sub
+
+
+def test_html_encoding_from_its_meta_charset_else_decoded_like_any_text_file(tmp_path):
+    write(tmp_path / "declared.html", '<meta charset="koi8-r"><p>привет мир</p>'.encode("koi8-r"))
+    write(tmp_path / "legacy.xhtml", '<?xml version="1.0"?><html><body><p>café naïve</p></body></html>'
+          .encode("cp1252"))
+    corpus = read_corpus(tmp_path)
+    assert corpus.texts == ["привет мир", "café naïve"]
+    assert dict(corpus.decoded) == {"declared.html": "koi8-r", "legacy.xhtml": "cp1252 (assumed)"}

@@ -10,6 +10,10 @@ import warnings
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
 from bs4 import XMLParsedAsHTMLWarning
+from bs4.dammit import EncodingDetector
+
+from .decode import decode_bytes
+from .errors import DocumentSkipped
 
 try:
     import lxml  # noqa: F401
@@ -32,8 +36,13 @@ _SPACES = re.compile(r"[ \t\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def html_text(markup):
-    """(text, encoding) of an HTML page given as bytes (its encoding from its BOM, its
-    ``<meta charset>`` or a guess) or str (encoding None)."""
+    """(text, encoding) of an HTML page given as bytes (in the encoding its ``<meta charset>``
+    or XML declaration names, else decoded like any text file) or str (encoding None)."""
+    encoding = None
+    if isinstance(markup, bytes) and not EncodingDetector.find_declared_encoding(markup, is_html=True):
+        markup, encoding = decode_bytes(markup)
+        if markup is None:
+            raise DocumentSkipped("binary")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(markup, PARSER)
@@ -50,5 +59,4 @@ def html_text(markup):
     body = _ENTITY.sub(lambda m: html.unescape(m.group()), soup.get_text())
     lines = (_SPACES.sub(" ", line).strip() for line in body.splitlines())
     text = "\n".join(line for line in (title, *lines) if line)
-    encoding = getattr(soup, "original_encoding", None)
-    return text, encoding
+    return text, encoding or getattr(soup, "original_encoding", None)
