@@ -8,7 +8,7 @@ import html
 import re
 import warnings
 
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction, Tag
 from bs4 import XMLParsedAsHTMLWarning
 from bs4.dammit import EncodingDetector
 
@@ -23,12 +23,12 @@ except ImportError:  # BeautifulSoup falls back on Python's parser
     PARSER = "html.parser"
 
 # Elements whose content is never shown as text on the page.
-INVISIBLE = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
-             "object", "embed", "head", "nav", "select", "button")
+INVISIBLE = frozenset(("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
+             "object", "embed", "head", "nav", "select", "button"))
 # Elements that start a new line when shown.
-BLOCKS = ("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+BLOCKS = frozenset(("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
           "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-          "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul")
+          "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul"))
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # An entity left in the text by a page that escaped its markup twice ("&amp;nbsp;").
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
@@ -47,15 +47,17 @@ def html_text(markup):
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(markup, PARSER)
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup.find_all(INVISIBLE):
-        tag.decompose()
-    for tag in soup.find_all(lambda t: t.has_attr("hidden") or t.get("aria-hidden") == "true"):
-        tag.decompose()
-    for node in soup.find_all(string=lambda s: isinstance(s, _NOT_TEXT)):
-        node.extract()
-    for tag in soup.find_all(BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
+    for node in list(soup.descendants):  # one pass; a removed element's content goes with it
+        if isinstance(node, Tag):
+            if node.decomposed:
+                continue
+            if node.name in INVISIBLE or node.has_attr("hidden") or node.get("aria-hidden") == "true":
+                node.decompose()
+            elif node.name in BLOCKS:
+                node.insert_before("\n")
+                node.insert_after("\n")
+        elif isinstance(node, _NOT_TEXT) and node.parent is not None:
+            node.extract()
     body = _ENTITY.sub(lambda m: html.unescape(m.group()), soup.get_text())
     lines = (_SPACES.sub(" ", line).strip() for line in body.splitlines())
     text = "\n".join(line for line in (title, *lines) if line)
