@@ -2,7 +2,8 @@
 
 Formats: BBC news (../shared/corpora) written out as plain text, as HTML pages (a head with
 a <style> and a <script>, a <nav> menu, a header, a footer, comments, and the article's text
-with entities: &nbsp;, &#8217;, &pound;, &amp;), as PDF (fpdf2) and as DOCX (python-docx),
+with entities: &nbsp;, &#8217;, &pound;, &amp;), as PDF (fpdf2), as DOCX (python-docx) and as
+EML (headers, the article as text/plain with a signature and as a text/html alternative),
 one file per article in a folder per label; each folder is read and fitted by topicnmf with
 its defaults (k=5). Printed per version: documents read and skipped, reading seconds, the
 label agreement (NMI) and its difference to the plain-text version, and the top-10 terms of
@@ -97,6 +98,22 @@ def write_docx(path, text):
     document.save(path)
 
 
+def eml_bytes(text, i):
+    """A message: headers, the article as text/plain (signed) and as text/html alternatives."""
+    from email.message import EmailMessage
+
+    title, *paragraphs = [p.strip() for p in text.split("\n") if p.strip()] or [""]
+    message = EmailMessage()
+    message["From"] = "Sample News desk <desk@news.example.com>"
+    message["To"] = "subscribers@lists.example.com"
+    message["Date"] = f"Mon, {1 + i % 28:02d} Feb 2005 09:{i % 60:02d}:00 +0000"
+    message["Subject"] = title
+    message["Message-ID"] = f"<{i}.newsletter@news.example.com>"
+    message.set_content("\n\n".join(paragraphs) + "\n\n-- \nSample News desk\nhttp://news.example.com/unsubscribe\n")
+    message.add_alternative(html_page(text), subtype="html")
+    return message.as_bytes()
+
+
 def write_version(folder, kind, texts, labels):
     for i, (text, label) in enumerate(zip(texts, labels)):
         path = folder / label / f"{i:05d}.{kind}"
@@ -109,6 +126,8 @@ def write_version(folder, kind, texts, labels):
             path.write_bytes(pdf_bytes(text))
         elif kind == "docx":
             write_docx(path, text)
+        elif kind == "eml":
+            path.write_bytes(eml_bytes(text, i))
 
 
 def top_terms(result):
@@ -126,7 +145,7 @@ def formats(n, k):
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     plain_nmi, plain_vocab = None, None
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("txt", "html", "pdf", "docx"):
+        for kind in ("txt", "html", "pdf", "docx", "eml"):
             folder = Path(tmp) / kind
             start = time.perf_counter()
             write_version(folder, kind, texts, labels)

@@ -10,8 +10,11 @@ from topicnmf.corpus import read_corpus
 from topicnmf.errors import CorpusError
 from topicnmf.preprocess import Analyzer
 
-fpdf = pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDFs of these tests")
-docx = pytest.importorskip("docx", reason="python-docx (the documents extra) is needed")
+docx = pytest.importorskip("docx", reason="python-docx (the documents extra) writes the DOCX files of these tests")
+
+
+def fpdf():
+    return pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDFs of these tests")
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Harbour pilots &amp; tugboats</title>
@@ -32,7 +35,7 @@ def write(path, data):
 
 
 def make_pdf(text, *, password=None):
-    pdf = fpdf.FPDF()
+    pdf = fpdf().FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
     pdf.multi_cell(0, 8, text)
@@ -122,7 +125,7 @@ def test_every_file_of_a_folder_is_read_or_skipped_with_its_reason(tmp_path):
     write(tmp_path / "empty.html", "")
     write(tmp_path / "blank.html", "<html><head><script>x=1</script></head><body> </body></html>")
     write(tmp_path / "locked.pdf", make_pdf("secret plans", password="s3cret"))
-    drawing = fpdf.FPDF()
+    drawing = fpdf().FPDF()
     drawing.add_page()
     drawing.rect(20, 20, 50, 50)
     write(tmp_path / "scan.pdf", bytes(drawing.output()))
