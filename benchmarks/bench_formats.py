@@ -32,6 +32,7 @@ from _corpora import load
 from topicnmf import pipeline
 from topicnmf.corpus import ReadOptions, from_texts, read_corpus
 from topicnmf.languages import stop_words
+from topicnmf.preprocess import PreprocessOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKUP = {"nbsp", "amp", "quot", "lt", "gt", "pound", "html", "head", "body", "div", "span", "href",
@@ -197,8 +198,9 @@ def sample(code, per_subject=10, sentences=4, seed=0):
 
 def languages():
     print("\nLanguage samples (tests/data/languages), 30 documents on 3 subjects each, k=3, --language auto\n")
-    print("| sample | detected | NMI | function words in top 10 | top terms of topic 1 |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| sample | detected | NMI | function words in top 10 | longest top term | the same with "
+          "--language english (as before): NMI, function words, longest top term | top terms of topic 1 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     mixed_texts, mixed_labels = [], []
     for code in ("de", "fr", "es", "zh", "ja"):
         texts, labels = sample(code)
@@ -215,8 +217,15 @@ def _language_row(name, texts, labels, k):
     function = set().union(*(stop_words(lang) for lang in choice.languages))
     terms = top_terms(result)
     found = sorted({t for ts in terms for t in ts if t in function})
+    before = pipeline.run(from_texts(texts, labels=labels), n_topics=k,
+                          preprocess=PreprocessOptions(language="english")).result
+    before_found = sorted({t for ts in top_terms(before) for t in ts if t in function})
+    longest = max((t for ts in terms for t in ts), key=len)
+    before_longest = max((t for ts in top_terms(before) for t in ts), key=len)
     print(f"| {name} | {choice.describe()} | {result.evaluation.labels.nmi:.3f} | "
-          f"{', '.join(found) or 'none'} | {' '.join(terms[0])} |")
+          f"{', '.join(found) or 'none'} | {longest} | {before.evaluation.labels.nmi:.3f}, {len(before_found)} "
+          f"({' '.join(before_found[:6])}{' ...' if len(before_found) > 6 else ''}), {before_longest} | "
+          f"{' '.join(terms[0])} |")
 
 
 def main(argv=None):
