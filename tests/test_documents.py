@@ -184,3 +184,16 @@ def test_html_encoding_from_its_meta_charset_else_decoded_like_any_text_file(tmp
     corpus = read_corpus(tmp_path)
     assert corpus.texts == ["привет мир", "café naïve"]
     assert dict(corpus.decoded) == {"declared.html": "koi8-r", "legacy.xhtml": "cp1252 (assumed)"}
+
+
+def test_a_docx_that_unzips_past_max_file_mb_is_skipped_before_unzipping(tmp_path):
+    import zipfile
+
+    path = make_docx(tmp_path / "bomb.docx", ["Title", "Body."])
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/padding.xml", " " * 3 * 2**20)  # 3 MB of spaces, a few kB zipped
+    write(tmp_path / "ok.txt", "fine")
+    assert path.stat().st_size < 2**20
+    corpus = read_corpus(tmp_path, max_file_mb=1)
+    assert corpus.skipped[0].reason == "larger than max_file_mb (1 MB) once unzipped"
+    assert read_corpus(tmp_path, max_file_mb=4).ids == ["bomb.docx", "ok.txt"]

@@ -37,7 +37,7 @@ def read_file(path, max_bytes):
             reader = getattr(import_module(f".{module}", __package__), function)
         except ImportError:
             raise needs_extra(package, "documents") from None
-        text, encoding = reader(data)
+        text, encoding = reader(data, max_bytes)
     except DocumentSkipped as exc:
         return None, str(exc), None
     if not text.strip():

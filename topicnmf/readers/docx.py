@@ -7,8 +7,15 @@ import zipfile
 from .errors import DocumentSkipped, needs_extra
 
 
-def docx_text(data):
-    """(text, None) of the Word document in ``data`` (bytes)."""
+def docx_text(data, max_bytes=None):
+    """(text, None) of the Word document in ``data`` (bytes); a package that unzips to more
+    than ``max_bytes`` (None: no limit) is skipped before anything is unzipped."""
+    try:
+        unzipped = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DocumentSkipped("damaged DOCX") from None
+    if max_bytes is not None and unzipped > max_bytes:
+        raise DocumentSkipped(f"larger than max_file_mb ({max_bytes / 2**20:g} MB) once unzipped")
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

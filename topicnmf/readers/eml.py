@@ -15,8 +15,9 @@ from .html import html_text
 HEADERS = ("From", "Newsgroups", "Date", "Subject", "Message-ID")
 
 
-def eml_text(data):
-    """(text, None) of the message in ``data`` (bytes)."""
+def eml_text(data, max_bytes=None):
+    """(text, None) of the message in ``data`` (bytes). ``max_bytes`` is not needed: a part
+    decodes to no more than the message's own size."""
     message = email.message_from_bytes(data, policy=email.policy.default)
     heads = []
     for name in HEADERS:

@@ -35,9 +35,10 @@ _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f
 _SPACES = re.compile(r"[ \t\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
-def html_text(markup):
+def html_text(markup, max_bytes=None):
     """(text, encoding) of an HTML page given as bytes (in the encoding its ``<meta charset>``
-    or XML declaration names, else decoded like any text file) or str (encoding None)."""
+    or XML declaration names, else decoded like any text file) or str (encoding None).
+    ``max_bytes`` is not needed: the page's own size was checked."""
     encoding = None
     if isinstance(markup, bytes) and not EncodingDetector.find_declared_encoding(markup, is_html=True):
         markup, encoding = decode_bytes(markup)

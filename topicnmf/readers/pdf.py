@@ -12,8 +12,9 @@ from .errors import DocumentSkipped, needs_extra
 _HYPHENATED = re.compile(r"(\w)-\n(\w)")
 
 
-def pdf_text(data):
-    """(text, None) of the PDF in ``data`` (bytes)."""
+def pdf_text(data, max_bytes=None):
+    """(text, None) of the PDF in ``data`` (bytes). ``max_bytes`` is not needed: pypdf caps
+    what one compressed stream may expand to."""
     try:
         from pypdf import PdfReader
         from pypdf.errors import FileNotDecryptedError, PdfReadError
