@@ -102,10 +102,10 @@ def test_chinese_terms_are_words_with_jieba_and_bigrams_without(monkeypatch, cap
     assert {"面粉", "球员", "远镜"} <= bigram_terms and {len(t) for t in bigram_terms} == {2}
 
 
-def test_japanese_terms_are_katakana_words_and_kanji_bigrams():
+def test_japanese_terms_are_katakana_and_kanji_words():
     texts, labels = sample("ja")
     terms = set(fit(texts, labels).dtm.terms)
-    assert {"サポーター", "フォワード", "望遠", "銀河"} <= terms
+    assert {"サポーター", "フォワード", "望遠鏡", "銀河", "天文学者"} <= terms
     assert not any("\u3040" <= c <= "\u309f" for t in terms for c in t)  # no hiragana particles
 
 

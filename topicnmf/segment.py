@@ -4,7 +4,8 @@ The regexp tokenizer gives a whole clause of such text as one token. :func:`cjk_
 cuts it: Chinese with the jieba segmenter (the ``cjk`` extra) when installed, else into
 overlapping character bigrams (the classic fallback of CJK search engines); Japanese (any
 token with kana) into its script runs: katakana runs (mostly loanwords) kept whole, kanji runs
-of three or more as bigrams, hiragana runs (particles and inflections) left out.
+whole up to four characters and as bigrams beyond, hiragana runs (particles and inflections)
+left out.
 """
 
 import logging
@@ -17,6 +18,7 @@ _KANA = "\u3040-\u30ff\u31f0-\u31ff"
 _ANY = re.compile(f"[{_HAN}{_KANA}]")
 _RUN = re.compile(f"([{_HAN}{_KANA}]+)")
 _KANA_ANY = re.compile(f"[{_KANA}]")
+KANJI_WORD = 4  # the longest kanji run taken as one word (most compounds have 2 to 4)
 _JAPANESE_RUNS = re.compile(f"([\u30a0-\u30ff\u31f0-\u31ff]+)|([{_HAN}]+)|[\u3040-\u309f]+")
 
 
@@ -54,14 +56,15 @@ def bigrams(run):
 
 
 def japanese(run):
-    """Katakana runs whole, kanji runs as :func:`bigrams`, hiragana runs left out."""
+    """Katakana runs whole; kanji runs (between kana, mostly one word: 望遠鏡, 天文学者) whole up
+    to KANJI_WORD characters, longer ones as :func:`bigrams`; hiragana runs left out."""
     out = []
     for match in _JAPANESE_RUNS.finditer(run):
         katakana, kanji = match.groups()
         if katakana:
             out.append(katakana)
         elif kanji:
-            out.extend(bigrams(kanji))
+            out.extend([kanji] if len(kanji) <= KANJI_WORD else bigrams(kanji))
     return out
 
 
