@@ -17,6 +17,7 @@ subjects each; 30 documents of four sentences drawn from one subject) fitted wit
 
     python benchmarks/bench_formats.py                 # every BBC article (2,225)
     python benchmarks/bench_formats.py --n 500         # a stratified subsample
+    python benchmarks/bench_formats.py --versions html # plain text and HTML only
     python benchmarks/bench_formats.py --skip-formats  # languages only
 """
 
@@ -135,7 +136,7 @@ def top_terms(result):
     return [list(terms.term[:10]) for _, terms in result.topics.terms.groupby("topic")]
 
 
-def formats(n, k):
+def formats(n, k, versions=("txt", "html", "pdf", "docx", "eml")):
     texts, labels = load("bbc")
     if n < len(texts):
         rng = random.Random(0)
@@ -146,7 +147,7 @@ def formats(n, k):
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     plain_nmi, plain_vocab = None, None
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("txt", "html", "pdf", "docx", "eml"):
+        for kind in ("txt", *[v for v in versions if v != "txt"]):  # the text first: the reference
             folder = Path(tmp) / kind
             start = time.perf_counter()
             write_version(folder, kind, texts, labels)
@@ -232,10 +233,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10**9, help="BBC articles (a random subsample; default all)")
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--versions", nargs="+", default=["txt", "html", "pdf", "docx", "eml"],
+                        choices=["txt", "html", "pdf", "docx", "eml"], help="file formats to measure")
     parser.add_argument("--skip-formats", action="store_true")
     args = parser.parse_args(argv)
     if not args.skip_formats:
-        formats(args.n, args.k)
+        formats(args.n, args.k, args.versions)
     languages()
 
 

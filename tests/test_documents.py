@@ -197,3 +197,11 @@ def test_a_docx_that_unzips_past_max_file_mb_is_skipped_before_unzipping(tmp_pat
     corpus = read_corpus(tmp_path, max_file_mb=1)
     assert corpus.skipped[0].reason == "larger than max_file_mb (1 MB) once unzipped"
     assert read_corpus(tmp_path, max_file_mb=4).ids == ["bomb.docx", "ok.txt"]
+
+
+def test_a_page_nested_deeper_than_python_recursion_reads_in_linear_time(tmp_path):
+    depth = 30_000
+    write(tmp_path / "deep.html", "<div><span>" * depth + "bottom text" + "</span></div>" * depth)
+    write(tmp_path / "wide.html", "<div>word " * depth + "</div>" * depth)
+    deep, wide = read_corpus(tmp_path).texts
+    assert deep == "bottom text" and wide.split("\n") == ["word"] * depth
