@@ -205,3 +205,13 @@ def test_a_page_nested_deeper_than_python_recursion_reads_in_linear_time(tmp_pat
     write(tmp_path / "wide.html", "<div>word " * depth + "</div>" * depth)
     deep, wide = read_corpus(tmp_path).texts
     assert deep == "bottom text" and wide.split("\n") == ["word"] * depth
+
+
+def test_an_eml_nested_thousands_deep_is_skipped_with_its_reason(tmp_path):
+    depth = 3000
+    body = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(depth))
+    body += b"Content-Type: text/plain\n\nhello\n" + b"".join(b"--b%d--\n" % i for i in reversed(range(depth)))
+    write(tmp_path / "deep.eml", b"From: a@example.org\nSubject: deep\n" + body)
+    write(tmp_path / "ok.txt", "fine")
+    assert [(s.source, s.reason) for s in read_corpus(tmp_path).skipped] == [
+        ("deep.eml", "damaged EML (MIME parts nested too deeply)")]

@@ -18,7 +18,13 @@ HEADERS = ("From", "Newsgroups", "Date", "Subject", "Message-ID")
 def eml_text(data, max_bytes=None):
     """(text, None) of the message in ``data`` (bytes). ``max_bytes`` is not needed: a part
     decodes to no more than the message's own size."""
-    message = email.message_from_bytes(data, policy=email.policy.default)
+    try:
+        return _message_text(email.message_from_bytes(data, policy=email.policy.default))
+    except RecursionError:  # MIME parts nested thousands deep
+        raise DocumentSkipped("damaged EML (MIME parts nested too deeply)") from None
+
+
+def _message_text(message):
     heads = []
     for name in HEADERS:
         try:
