@@ -10,7 +10,7 @@ LAYERS = [
     {"errors", "progress"},
     {"partitions"},
     {"mail"},
-    {"readers", "clean", "resources"},
+    {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
-from .readers import decode_bytes, file_suffixes, links_outside, output_files, read_text_file, table_records  # noqa: F401
+from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, links_outside, output_files, read_file  # noqa: F401
+from .readers import read_text_file, table_records  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
 
-DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *MBOX_SUFFIXES)
+DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *DOCUMENT_SUFFIXES,
+                      *MBOX_SUFFIXES)
+NOT_READ = "suffix not in extensions"  # a file of another type: counted, never an error
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 TABLE_SUFFIXES = (*CSV_SUFFIXES, ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 DEFAULT_MAX_FILE_MB = 50.0
@@ -322,10 +325,11 @@ def _documents(path, options, log):
     source = _folder_documents(path, options, log) if path.is_dir() else _table_documents(path, options, log)
     for doc in source:
         yield log.add(_safe(doc, log))
-    if options.strict and log.skipped:
-        first = "; ".join(f"{s.source}: {s.reason}" for s in log.skipped[:3])
-        more = f" and {len(log.skipped) - 3} more" if len(log.skipped) > 3 else ""
-        raise CorpusError(f"strict=True: {len(log.skipped)} input(s) could not be used ({first}{more}).")
+    unusable = [s for s in log.skipped if s.reason != NOT_READ]
+    if options.strict and unusable:
+        first = "; ".join(f"{s.source}: {s.reason}" for s in unusable[:3])
+        more = f" and {len(unusable) - 3} more" if len(unusable) > 3 else ""
+        raise CorpusError(f"strict=True: {len(unusable)} input(s) could not be used ({first}{more}).")
 
 
 def _safe(doc, log):
@@ -364,14 +368,15 @@ def _folder_documents(root, options, log):
                 log.hidden += 1
                 continue
             full = Path(dirpath) / filename
-            if not filename.lower().endswith(options.extensions) and not is_mail_file(full):
-                continue
             # undecodable bytes of a file name, and its control characters, shown as escapes
             rel = visible_id(full.relative_to(root).as_posix())
+            if not filename.lower().endswith(options.extensions) and not is_mail_file(full):
+                log.skipped.append(Skipped(rel, NOT_READ))
+                continue
             if not options.follow_links_outside and links_outside(full, root_real):
                 log.skipped.append(Skipped(rel, "link to a file outside the input folder"))
                 continue
-            text, reason, encoding = read_text_file(full, max_bytes)
+            text, reason, encoding = read_file(full, max_bytes)
             if reason:
                 log.skipped.append(Skipped(rel, reason))
                 continue
@@ -387,10 +392,11 @@ def _folder_documents(root, options, log):
             n_docs += 1
             yield Document(id=rel, text=text, label=label)
     if not n_docs:
-        if log.skipped:
+        unusable = [s for s in log.skipped if s.reason != NOT_READ]
+        if unusable:
             raise CorpusError(
-                f"{root}: no readable text in {len(log.skipped)} file(s) "
-                f"({', '.join(sorted({s.reason for s in log.skipped}))})."
+                f"{root}: no readable text in {len(unusable)} file(s) "
+                f"({', '.join(sorted({s.reason for s in unusable}))})."
             )
         raise CorpusError(
             f"{root}: no text files found (looked for {', '.join(options.extensions)}); "

@@ -16,6 +16,7 @@ import tomli_w
 
 from .config import RunConfig
 from .errors import ParameterError
+from .languages import LANGUAGES
 from .report.writer import FORMATS
 
 if sys.version_info >= (3, 11):
@@ -175,8 +176,12 @@ PREPROCESSING = ("preprocessing", (
     Option(("--drop-repeated-lines",), "preprocess.repeated_line_share",
            "drop lines found in at least this share of the documents (and in 10 or more): "
            "templates' headers and footers; 0 keeps every line", parse=_share, metavar="SHARE"),
-    Option(("--stem",), "preprocess.stem", "Snowball stemming; topics still show whole words",
-           kind="toggle"),
+    Option(("--language",), "preprocess.language",
+           "the corpus's language: its stop words, its Snowball stemmer, Chinese/Japanese cut into "
+           "words: auto (detected from stop-word hit rates; a mixed corpus gets each language's "
+           f"stop words) or one of {', '.join(LANGUAGES)}", choices=("auto", *LANGUAGES), metavar="NAME"),
+    Option(("--stem",), "preprocess.stem", "Snowball stemming in the corpus's language; topics still "
+           "show whole words", kind="toggle"),
     Option(("--ngrams",), "preprocess.ngram_max", "longest n-gram used as a term, 1 to 5",
            parse=_positive_int, metavar="N"),
     Option(("--min-token-length",), "preprocess.min_token_length", "shortest token kept",

@@ -164,6 +164,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
     start = time.perf_counter()
     preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
+    log.info("language: %s", preprocessing.language.describe())
     if preprocessing.boilerplate_lines:
         log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
                  len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)

@@ -19,6 +19,9 @@ from .clean import MODES as CLEAN_MODES
 from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
 from .mail import Removed, Tally, assemble, author, signatures_of
 from .errors import CorpusError, ParameterError
+from .languages import CJK, ELISIONS, LanguageChoice, choose_language, language_name
+from .languages import stop_words as language_stop_words
+from .segment import cjk_splitter
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
     from nltk import redos
@@ -51,7 +54,7 @@ class PreprocessOptions:
     keep_numbers : bool, default=False
         Tokens starting with a digit ("2004", "3d") are dropped unless True.
     stem : bool, default=False
-        Snowball (English) stemming; terms are still displayed as words.
+        Snowball stemming in the corpus's language; terms are still displayed as words.
     ngram_max : int, default=1
         Longest n-gram kept (1: single words only).
     stop_words : frozenset of str
@@ -63,6 +66,11 @@ class PreprocessOptions:
         Lines found in at least this share of the documents (and in 10 or more; documents
         of one line are not counted) are a template's boilerplate and are dropped; 0 keeps
         every line. The lines themselves are learned state: see :class:`Preprocessing`.
+    language : str, default='auto'
+        The corpus's language (a name or ISO 639-1 code of ``languages.LANGUAGES``), or
+        'auto' to detect it (see :mod:`topicnmf.languages`). Its stop words are added to
+        ``stop_words`` while the built-in English list is in it (English is that list);
+        its Snowball stemmer stems; Chinese and Japanese are cut into word-sized tokens.
     """
 
     min_token_length: int = 2
@@ -72,8 +80,10 @@ class PreprocessOptions:
     stop_words: frozenset = field(default=DEFAULT_STOP_WORDS, repr=False)
     clean_email: str = "auto"
     repeated_line_share: float = 0.2
+    language: str = "auto"
 
     def __post_init__(self):
+        object.__setattr__(self, "language", language_name(self.language))
         share = self.repeated_line_share
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
             raise ParameterError(
@@ -102,7 +112,7 @@ class PreprocessOptions:
             "stop_words": sorted(self.stop_words),
             "clean_email": self.clean_email,
             "repeated_line_share": self.repeated_line_share,
-        }
+        } | ({} if self.language == "auto" else {"language": self.language})
 
     @classmethod
     def from_dict(cls, d):
@@ -112,6 +122,7 @@ class PreprocessOptions:
             # models saved before e-mail cleaning existed never cleaned
             clean_email=d.get("clean_email", "never"),
             repeated_line_share=d.get("repeated_line_share", 0),
+            language=d.get("language", "auto"),
         )
 
 
@@ -125,29 +136,37 @@ class Preprocessing:
     boilerplate_lines : frozenset of str
         The template lines dropped from every document (learned by :func:`learn_boilerplate`);
         kept with a saved model so new documents are read the same way.
+    language : LanguageChoice
+        The corpus's language(s), set or detected (by :func:`learn_boilerplate`); saved
+        with a model unless it is plain English.
     """
 
     options: PreprocessOptions = PreprocessOptions()
     boilerplate_lines: frozenset = field(default=frozenset(), repr=False)
     signatures: frozenset = field(default=frozenset(), repr=False)
     cleaning: object = field(default=None, repr=False, compare=False)  # mail.MailCleaning of the corpus
+    language: LanguageChoice = LanguageChoice()
 
     def to_dict(self):
         learned = {"signatures": sorted(map(list, self.signatures))} if self.signatures else {}
-        return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)} | learned
+        language = {} if self.language.languages == ("english",) else {"language_choice": self.language.to_dict()}
+        return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)} | learned | language
 
     @classmethod
     def from_dict(cls, d):
+        language = LanguageChoice.from_dict(d["language_choice"]) if "language_choice" in d else LanguageChoice()
         return cls(PreprocessOptions.from_dict(d), frozenset(d.get("boilerplate_lines", ())),
-                   frozenset(tuple(b) for b in d.get("signatures", ())))
+                   frozenset(tuple(b) for b in d.get("signatures", ())), language=language)
 
 
 def learn_boilerplate(texts, options):
-    """:class:`Preprocessing` with what ``texts`` teach: the signatures mail authors repeat
-    without a delimiter, the boilerplate lines (after e-mail cleaning), and a summary of the
-    e-mail cleaning (None when no document is mail and the mode is not 'always')."""
+    """:class:`Preprocessing` with what ``texts`` teach: the language (set or detected), the
+    signatures mail authors repeat without a delimiter, the boilerplate lines (after e-mail
+    cleaning), and a summary of the e-mail cleaning (None when no document is mail and the mode
+    is not 'always')."""
     mode = options.clean_email
     texts = list(texts)
+    language = choose_language(texts, options.language)
     parts = [email_parts(text, mode) for text in texts]  # each message parsed once
     signatures = signatures_of((who, p) for text, (is_message, p) in zip(texts, parts)
                                if is_message and p is not None and (who := author(text)) is not None)
@@ -161,7 +180,8 @@ def learn_boilerplate(texts, options):
     del parts
     share = options.repeated_line_share
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
-    return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary)
+    return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary,
+                         language)
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on
@@ -219,15 +239,26 @@ class Analyzer:
     token is ~16x slower than looking it up).
     """
 
-    def __init__(self, options=PreprocessOptions(), boilerplate_lines=frozenset()):
+    def __init__(self, options=PreprocessOptions(), boilerplate_lines=frozenset(), language=None):
         self.signatures = frozenset()
         if isinstance(options, Preprocessing):
             self.signatures = options.signatures
-            options, boilerplate_lines = options.options, options.boilerplate_lines
+            options, boilerplate_lines, language = options.options, options.boilerplate_lines, options.language
+        language = language or LanguageChoice()
         self.options = options
         self.boilerplate_lines = boilerplate_lines
+        self.language = language
+        # a language's stop words join the list while the built-in (English) list is in use
+        self.stop_words = options.stop_words
+        if DEFAULT_STOP_WORDS <= options.stop_words:
+            for name in language.languages:
+                if name != "english":
+                    self.stop_words = self.stop_words | language_stop_words(name)
         self._tokenizer = _Tokenizer(TOKEN_PATTERN)
-        self._stemmer = SnowballStemmer("english") if options.stem else None
+        self._split = cjk_splitter(language.languages)
+        self._elisions = [ELISIONS[name] for name in language.languages if name in ELISIONS]
+        stems = options.stem and language.language not in CJK | {"korean"}
+        self._stemmer = SnowballStemmer(language.language) if stems else None
         self._kept = _PerToken(self._keep)
         self._stems = _PerToken(self._stemmer.stem) if self._stemmer else None
 
@@ -243,9 +274,11 @@ class Analyzer:
         tok = tok.replace("\u2019", "'")
         if tok.endswith("'s"):
             tok = tok[:-2]
+        for elision in self._elisions:  # French and Italian: "l'équipe" is "équipe"
+            tok = elision.sub("", tok)
         if (
             len(tok) < max(o.min_token_length, 1)
-            or tok in o.stop_words
+            or tok in self.stop_words
             or (not o.keep_numbers and tok[0].isdigit())
         ):
             return ""
@@ -254,14 +287,17 @@ class Analyzer:
     def tokens(self, text):
         """Surface tokens kept after filtering, in order."""
         text = unicodedata.normalize("NFKC", self.clean(text)).lower()
-        return list(filter(None, map(self._kept.__getitem__, self._tokenizer.tokenize(text))))
+        tokens = self._tokenizer.tokenize(text)
+        if self._split is not None:  # Chinese or Japanese: clauses cut into words
+            tokens = [t for token in tokens for t in self._split(token)]
+        return list(filter(None, map(self._kept.__getitem__, tokens)))
 
     def stem(self, token):
         return self._stems[token] if self._stemmer is not None else token
 
     def terms_from_tokens(self, tokens):
         if self._stemmer is not None:
-            stop = self.options.stop_words
+            stop = self.stop_words
             unigrams = [s for s in map(self._stems.__getitem__, tokens) if s not in stop]
         else:
             unigrams = list(tokens)

@@ -16,26 +16,34 @@ READ_ERRORS = (OSError, EOFError, zlib.error)
 
 def read_text_file(path, max_bytes):
     """(text, skip_reason, encoding) of one text file: exactly one of text and skip_reason is set."""
-    too_big = f"larger than max_file_mb ({max_bytes / 2**20:g} MB)"
-    try:
-        if path.is_symlink() and not path.exists():
-            return None, "broken or looping link", None
-        if not path.is_file():
-            return None, "not a regular file", None
-        if path.stat().st_size > max_bytes:
-            return None, too_big, None
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)  # the file may have grown since stat()
-    except OSError as exc:
-        return None, f"unreadable ({exc.strerror or type(exc).__name__})", None
-    if len(data) > max_bytes:
-        return None, too_big, None
+    data, reason = read_file_bytes(path, max_bytes)
+    if reason:
+        return None, reason, None
     text, encoding = decode_bytes(data)
     if text is None:
         return None, "binary", None
     if not text.strip():
         return None, "empty", None
     return text, None, encoding
+
+
+def read_file_bytes(path, max_bytes):
+    """(bytes, skip_reason) of one file: exactly one is set."""
+    too_big = f"larger than max_file_mb ({max_bytes / 2**20:g} MB)"
+    try:
+        if path.is_symlink() and not path.exists():
+            return None, "broken or looping link"
+        if not path.is_file():
+            return None, "not a regular file"
+        if path.stat().st_size > max_bytes:
+            return None, too_big
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # the file may have grown since stat()
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or type(exc).__name__})"
+    if len(data) > max_bytes:
+        return None, too_big
+    return data, None
 
 
 def links_outside(path, root_real):

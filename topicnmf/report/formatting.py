@@ -112,6 +112,7 @@ def corpus_rows(corpus, fit):
         ("Unpaired surrogate characters replaced", count(corpus["repaired_characters"])),
         ("Boilerplate lines left out", count(len(corpus["boilerplate_lines"]))),
         ("Empty topics", ", ".join(map(str, corpus["empty_topics"])) or "none"),
+        *([("Language", corpus["language"]["description"])] if "language" in corpus else []),
         ("Iterations", f"{fit['n_iter']:,}" + ("" if fit["converged"] else " (stopped at the cap)")),
         ("Relative error ||X - WH|| / ||X||", f"{fit['relative_error']:.4f}"),
     ]

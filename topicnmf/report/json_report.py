@@ -46,12 +46,19 @@ def corpus_data(result):
         "repaired_characters": stats.repaired,
         "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
         "empty_topics": [int(t) for t in result.topics.empty_topics()],
-    } | _mail_cleaning(result.preprocessing.cleaning)
+    } | _mail_cleaning(result.preprocessing.cleaning) | _language(result.preprocessing.language)
 
 
 def _mail_cleaning(cleaning):
     """{'mail_cleaning': what the e-mail cleaning removed, by rule}, or {} when it found no mail."""
     return {} if cleaning is None else {"mail_cleaning": _rounded(cleaning.to_dict())}
+
+
+def _language(choice):
+    """The corpus's language(s), unless plain English (reports before languages existed)."""
+    if choice.languages == ("english",):
+        return {}
+    return {"language": choice.to_dict() | {"description": choice.describe()}}
 
 
 def report_data(result):

@@ -44,6 +44,8 @@ def markdown_report(result):
         f"NMF: {fit['n_iter']} iterations, relative error {fit['relative_error']:.4f}"
         f"{'' if fit['converged'] else ' (stopped at max_iter)'}.",
     ]
+    if "language" in c:
+        lines.append(f"Language: {md_escape(c['language']['description'])}.")
     if c["skipped"]:
         lines.append(f"Skipped {c['skipped']} input(s):")
         lines += [f"- {md_escape(s['source'])}: {md_escape(s['reason'])}" for s in c["skipped_files"]]

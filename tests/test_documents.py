@@ -1,0 +1,217 @@
+"""Documents beyond plain text: HTML, PDF, DOCX and EML files read into text, and every file
+of a folder either read or counted as skipped with its reason."""
+
+import sys
+from email.message import EmailMessage
+
+import pytest
+
+from topicnmf.corpus import read_corpus
+from topicnmf.errors import CorpusError
+from topicnmf.preprocess import Analyzer
+
+docx = pytest.importorskip("docx", reason="python-docx (the documents extra) writes the DOCX files of these tests")
+
+
+def fpdf():
+    return pytest.importorskip("fpdf", reason="fpdf2 (the test extra) writes the PDFs of these tests")
+
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Harbour pilots &amp; tugboats</title>
+<style>body { font-family: serif; } .nbsp { color: red }</style>
+<script>var tracking = "analytics"; document.write("&nbsp;");</script></head>
+<body><nav><a href="/">Home</a> | <a href="/weather">Weather</a></nav>
+<!-- advertisement slot -->
+<h1>Pilots&nbsp;board ships</h1><p>The pilot&#8217;s launch meets the ship off the breakwater,
+and the&nbsp;tug crews stand by&hellip; Caf&eacute; staff watch.</p>
+<div hidden>invisible promotion</div><p>Escaped twice:&amp;nbsp;anchorage</p>
+<noscript>enable javascript</noscript></body></html>"""
+
+
+def write(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def make_pdf(text, *, password=None):
+    pdf = fpdf().FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
+    return bytes(pdf.output())
+
+
+def make_docx(path, paragraphs, table=()):
+    document = docx.Document()
+    document.add_heading(paragraphs[0], level=1)
+    for p in paragraphs[1:]:
+        document.add_paragraph(p)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    document.save(path)
+    return path
+
+
+def test_html_gives_visible_text_and_title_without_markup_or_entities(tmp_path):
+    write(tmp_path / "page.html", PAGE)
+    text = read_corpus(tmp_path).texts[0]
+    assert text.splitlines()[0] == "Harbour pilots & tugboats"
+    assert "Pilots board ships" in text and "pilot\u2019s launch" in text and "Caf\u00e9" in text
+    for residue in ("nbsp", "tracking", "font-family", "Weather", "advertisement", "invisible",
+                    "javascript", "<", "&h", "\xa0"):
+        assert residue not in text, residue
+    terms = Analyzer()(text)
+    assert "nbsp" not in terms and "anchorage" in terms and "pilots" in terms
+
+
+def test_pdf_text_layer_is_read_and_hyphenated_words_joined(tmp_path):
+    write(tmp_path / "guide.pdf", make_pdf("Sailing close to the wind needs a taut mainsheet. " * 8))
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == ["guide.pdf"]
+    assert corpus.texts[0].count("mainsheet") == 8 and not corpus.skipped
+
+
+def test_docx_paragraphs_and_tables_in_order(tmp_path):
+    make_docx(tmp_path / "notes.docx", ["Sourdough notes", "Feed the starter with rye flour."],
+              table=[["Hydration", "75 percent"], ["Proof", "overnight"]])
+    text = read_corpus(tmp_path).texts[0]
+    assert text.splitlines() == ["Sourdough notes", "Feed the starter with rye flour.",
+                                 "Hydration", "75 percent", "Proof", "overnight"]
+
+
+def eml(*, html_only=False):
+    message = EmailMessage()
+    message["From"] = "Ann Baker <ann@bakery.example.org>"
+    message["To"] = "list@bakery.example.org"
+    message["Subject"] = "=?utf-8?q?Rye_bread_and_cr=C3=A8me?="
+    message["Message-ID"] = "<123@bakery.example.org>"
+    plain = "Rye dough is sticky; wet your hands before shaping the loaf.\n\n-- \nAnn, head baker\n"
+    html = "<html><body><p>Rye dough is <b>sticky</b>&nbsp;today.</p></body></html>"
+    if html_only:
+        message.set_content(html, subtype="html")
+    else:
+        message.set_content(plain)
+        message.add_alternative(html, subtype="html")
+        message.add_attachment(b"%PDF-1.4 binary attachment", maintype="application",
+                               subtype="pdf", filename="recipe.pdf")
+    return message.as_bytes()
+
+
+def test_multipart_eml_gives_headers_and_text_parts_then_mail_cleaning_applies(tmp_path):
+    write(tmp_path / "a.eml", eml())
+    write(tmp_path / "b.eml", eml(html_only=True))
+    a, b = read_corpus(tmp_path).texts
+    assert a.startswith("From: Ann Baker <ann@bakery.example.org>\n")
+    assert "Subject: Rye bread and cr\u00e8me" in a and "wet your hands" in a
+    assert "attachment" not in a and "<b>" not in a and a.count("sticky") == 1  # plain part only
+    assert "Rye dough is sticky today." in b and "<p>" not in b
+    terms = Analyzer()(a)
+    assert {"rye", "bread", "dough", "hands"} <= set(terms)
+    assert not {"ann", "example", "org", "bakery", "baker"} & set(terms)  # headers, signature gone
+
+
+def test_every_file_of_a_folder_is_read_or_skipped_with_its_reason(tmp_path):
+    write(tmp_path / "ok.txt", "a plain text file about harbour pilots")
+    write(tmp_path / "page.htm", PAGE)
+    write(tmp_path / "guide.pdf", make_pdf("Anchors hold in mud and sand."))
+    make_docx(tmp_path / "notes.docx", ["Notes", "Knots and splices."])
+    write(tmp_path / "photo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    write(tmp_path / "empty.html", "")
+    write(tmp_path / "blank.html", "<html><head><script>x=1</script></head><body> </body></html>")
+    write(tmp_path / "locked.pdf", make_pdf("secret plans", password="s3cret"))
+    drawing = fpdf().FPDF()
+    drawing.add_page()
+    drawing.rect(20, 20, 50, 50)
+    write(tmp_path / "scan.pdf", bytes(drawing.output()))
+    write(tmp_path / "broken.pdf", make_pdf("cut short")[:60])
+    write(tmp_path / "broken.docx", b"PK\x03\x04 not really a zip")
+    write(tmp_path / "binary.txt", b"\x00\x01\x02\x03" * 50)
+    write(tmp_path / "big.html", "<p>" + "word " * 300_000 + "</p>")
+    corpus = read_corpus(tmp_path, max_file_mb=1)
+    assert corpus.ids == ["guide.pdf", "notes.docx", "ok.txt", "page.htm"]
+    assert dict((s.source, s.reason) for s in corpus.skipped) == {
+        "big.html": "larger than max_file_mb (1 MB)",
+        "binary.txt": "binary",
+        "blank.html": "empty",
+        "broken.docx": "damaged DOCX",
+        "broken.pdf": "damaged PDF",
+        "empty.html": "empty",
+        "locked.pdf": "encrypted PDF (needs a password)",
+        "photo.png": "suffix not in extensions",
+        "scan.pdf": "PDF without a text layer (scanned? run OCR on it first)",
+    }
+    assert corpus.summary().startswith(f"read 4 documents from {tmp_path}; skipped 9 (")
+    assert "1 encrypted PDF (needs a password)" in corpus.summary()
+    assert "1 suffix not in extensions" in corpus.summary()
+    # a file of another type is counted but is no error under strict; an unusable one is
+    with pytest.raises(CorpusError, match=r"strict=True: 8 input\(s\) could not be used"):
+        read_corpus(tmp_path, max_file_mb=1, strict=True)
+
+
+def test_a_missing_extra_is_named_and_its_files_counted_as_skipped(tmp_path, monkeypatch):
+    write(tmp_path / "ok.txt", "plain text")
+    write(tmp_path / "guide.pdf", make_pdf("Anchors hold in mud."))
+    make_docx(tmp_path / "notes.docx", ["Notes", "Knots."])
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # import pypdf raises ImportError
+    monkeypatch.setitem(sys.modules, "docx", None)
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == ["ok.txt"]
+    assert [(s.source, s.reason) for s in corpus.skipped] == [
+        ("guide.pdf", "needs pypdf: pip install 'topicnmf[documents]'"),
+        ("notes.docx", "needs python-docx: pip install 'topicnmf[documents]'"),
+    ]
+    with pytest.raises(CorpusError, match=r"no readable text in 1 file\(s\) \(needs pypdf: pip install "):
+        read_corpus(_only(tmp_path, "guide.pdf"))
+
+
+def _only(folder, name):
+    sub = folder / "only"
+    sub.mkdir()
+    (sub / name).write_bytes((folder / name).read_bytes())
+    return sub
+
+
+def test_html_encoding_from_its_meta_charset_else_decoded_like_any_text_file(tmp_path):
+    write(tmp_path / "declared.html", '<meta charset="koi8-r"><p>привет мир</p>'.encode("koi8-r"))
+    write(tmp_path / "legacy.xhtml", '<?xml version="1.0"?><html><body><p>café naïve</p></body></html>'
+          .encode("cp1252"))
+    corpus = read_corpus(tmp_path)
+    assert corpus.texts == ["привет мир", "café naïve"]
+    assert dict(corpus.decoded) == {"declared.html": "koi8-r", "legacy.xhtml": "cp1252 (assumed)"}
+
+
+def test_a_docx_that_unzips_past_max_file_mb_is_skipped_before_unzipping(tmp_path):
+    import zipfile
+
+    path = make_docx(tmp_path / "bomb.docx", ["Title", "Body."])
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/padding.xml", " " * 3 * 2**20)  # 3 MB of spaces, a few kB zipped
+    write(tmp_path / "ok.txt", "fine")
+    assert path.stat().st_size < 2**20
+    corpus = read_corpus(tmp_path, max_file_mb=1)
+    assert corpus.skipped[0].reason == "larger than max_file_mb (1 MB) once unzipped"
+    assert read_corpus(tmp_path, max_file_mb=4).ids == ["bomb.docx", "ok.txt"]
+
+
+def test_a_page_nested_deeper_than_python_recursion_reads_in_linear_time(tmp_path):
+    depth = 30_000
+    write(tmp_path / "deep.html", "<div><span>" * depth + "bottom text" + "</span></div>" * depth)
+    write(tmp_path / "wide.html", "<div>word " * depth + "</div>" * depth)
+    deep, wide = read_corpus(tmp_path).texts
+    assert deep == "bottom text" and wide.split("\n") == ["word"] * depth
+
+
+def test_an_eml_nested_thousands_deep_is_skipped_with_its_reason(tmp_path):
+    depth = 3000
+    body = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(depth))
+    body += b"Content-Type: text/plain\n\nhello\n" + b"".join(b"--b%d--\n" % i for i in reversed(range(depth)))
+    write(tmp_path / "deep.eml", b"From: a@example.org\nSubject: deep\n" + body)
+    write(tmp_path / "ok.txt", "fine")
+    assert [(s.source, s.reason) for s in read_corpus(tmp_path).skipped] == [
+        ("deep.eml", "damaged EML (MIME parts nested too deeply)")]

@@ -1,0 +1,148 @@
+"""Languages: detection per corpus, stop words and stemmer of the language, word-sized
+terms for Chinese and Japanese, mixed corpora reported as such; on small samples written
+for these tests (tests/data/languages: three subjects a language)."""
+
+import json
+import logging
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from topicnmf import pipeline
+from topicnmf.corpus import from_texts
+from topicnmf.errors import ParameterError
+from topicnmf.languages import choose_language, language_name, stop_words
+from topicnmf.preprocess import Analyzer, Preprocessing, PreprocessOptions, learn_boilerplate
+
+DATA = Path(__file__).parent / "data" / "languages"
+ROOT = Path(__file__).resolve().parents[1]
+# Function words a reader would spot, beyond the stop-word lists themselves.
+FUNCTION_WORDS = {
+    "german": {"der", "die", "das", "und", "mit", "ein", "eine", "den", "dem", "im", "auf", "ist", "wird"},
+    "french": {"le", "la", "les", "de", "des", "du", "et", "un", "une", "l'", "est", "dans", "avec"},
+    "spanish": {"el", "la", "los", "las", "de", "del", "y", "un", "una", "en", "con", "se", "que"},
+    "chinese": {"的", "了", "在", "是", "和", "一个", "我们", "这样", "就"},
+}
+
+
+def sample(code, *, per_subject=10, sentences=4, seed=0):
+    """(texts, labels): documents of ``sentences`` sentences drawn from one subject each."""
+    subjects, current = {}, None
+    for line in (DATA / f"{code}.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = subjects.setdefault(line[3:], [])
+        elif line.strip() and not line.startswith("#"):
+            current.append(line.strip())
+    rng, texts, labels = random.Random(seed), [], []
+    for subject, lines in subjects.items():
+        for _ in range(per_subject):
+            texts.append(" ".join(rng.sample(lines, min(sentences, len(lines)))))
+            labels.append(subject)
+    return texts, labels
+
+
+def fit(texts, labels, **settings):
+    return pipeline.run(from_texts(texts, labels=labels), n_topics=3, **settings).result
+
+
+@pytest.mark.parametrize("code, language", [("de", "german"), ("fr", "french"), ("es", "spanish"),
+                                            ("zh", "chinese"), ("ja", "japanese")])
+def test_each_sample_is_detected_and_its_topics_are_free_of_function_words(code, language):
+    texts, labels = sample(code)
+    result = fit(texts, labels)
+    choice = result.preprocessing.language
+    assert (choice.language, choice.how, choice.mixed) == (language, "detected", False)
+    assert choice.describe() == f"{language} (detected in 100% of 30 sampled documents)"
+    top = {t for _, terms in result.topics.terms.groupby("topic") for t in terms.term[:10]}
+    assert not top & stop_words(language)
+    assert not top & FUNCTION_WORDS.get(language, set())
+    assert result.evaluation.labels.nmi > 0.9  # three subjects, three topics
+
+
+def test_english_is_read_exactly_as_without_languages(bundled):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(bundled.rglob("*.txt"))]
+    detected = learn_boilerplate(texts, PreprocessOptions())
+    assert detected.language.languages == ("english",) and detected.language.how == "detected"
+    plain = Analyzer(PreprocessOptions(stem=True))
+    auto = Analyzer(Preprocessing(PreprocessOptions(stem=True), language=detected.language))
+    assert all(plain(t) == auto(t) for t in texts)
+    assert "language_choice" not in detected.to_dict() and "language" not in PreprocessOptions().to_dict()
+
+
+def test_language_set_by_name_or_code_and_a_wrong_one_named():
+    assert language_name("DE") == language_name("German") == "german"
+    texts, _ = sample("de")
+    choice = choose_language(texts, "fr")
+    assert (choice.language, choice.how, choice.describe()) == ("french", "set", "french (set)")
+    with pytest.raises(ParameterError, match=r"language must be 'auto' or one of arabic, .*; got 'klingon'\."):
+        PreprocessOptions(language="klingon")
+
+
+def test_german_stemming_uses_the_german_snowball_stemmer():
+    texts, _ = sample("de")
+    options = PreprocessOptions(stem=True)
+    analyzer = Analyzer(learn_boilerplate(texts, options))
+    assert analyzer.stem("mannschaften") == "mannschaft"  # the English stemmer leaves it
+    assert "und" not in analyzer("Brot und Butter")
+
+
+def test_chinese_terms_are_words_with_jieba_and_bigrams_without(monkeypatch, caplog):
+    pytest.importorskip("jieba")
+    texts, labels = sample("zh")
+    terms = set(fit(texts, labels).dtm.terms)
+    assert {"望远镜", "面粉", "球员", "体育场"} <= terms
+    assert max(map(len, terms)) <= 4 and "天文学家用大型望远镜观测一个遥远的星系" not in terms
+    monkeypatch.setitem(sys.modules, "jieba", None)  # the cjk extra missing
+    with caplog.at_level(logging.WARNING, logger="topicnmf.segment"):
+        bigram_terms = set(fit(texts, labels).dtm.terms)
+    assert "pip install 'topicnmf[cjk]'" in caplog.text
+    assert {"面粉", "球员", "远镜"} <= bigram_terms and {len(t) for t in bigram_terms} == {2}
+
+
+def test_japanese_terms_are_katakana_and_kanji_words():
+    texts, labels = sample("ja")
+    terms = set(fit(texts, labels).dtm.terms)
+    assert {"サポーター", "フォワード", "望遠鏡", "銀河", "天文学者"} <= terms
+    assert not any("\u3040" <= c <= "\u309f" for t in terms for c in t)  # no hiragana particles
+
+
+def test_a_mixed_corpus_is_reported_with_its_shares_and_each_languages_stop_words(tmp_path):
+    de, de_labels = sample("de", per_subject=6)
+    fr, fr_labels = sample("fr", per_subject=4)
+    result = fit(de + fr, de_labels + fr_labels)
+    choice = result.preprocessing.language
+    assert choice.mixed and choice.languages == ("german", "french")
+    assert choice.describe() == "mixed (german 60%, french 40% of 30 sampled documents); stemmer: german"
+    terms = set(result.dtm.terms)
+    assert not terms & (FUNCTION_WORDS["german"] | FUNCTION_WORDS["french"])
+
+
+def test_the_cli_says_the_language_on_stderr_and_in_the_reports(tmp_path):
+    texts, _ = sample("de")
+    folder = tmp_path / "texte"
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "topicnmf", "run", str(folder), "--topics", "3", "--out", str(out),
+                           "--formats", "json,md"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "language: german (detected in 100% of 30 sampled documents)" in done.stderr
+    corpus = json.loads((out / "topics.json").read_text())["corpus"]
+    assert corpus["language"]["languages"] == ["german"] and corpus["language"]["shares"] == {"german": 1.0}
+    assert "Language: german (detected in 100% of 30 sampled documents)." in (out / "report.md").read_text()
+
+
+def test_a_saved_model_keeps_its_language_and_a_tampered_one_is_refused():
+    texts, _ = sample("zh")
+    fitted = learn_boilerplate(texts, PreprocessOptions())
+    saved = json.loads(json.dumps(fitted.to_dict()))
+    assert saved["language_choice"]["language"] == "chinese"
+    loaded = Preprocessing.from_dict(saved)
+    assert loaded == fitted and Analyzer(loaded)(texts[0]) == Analyzer(fitted)(texts[0])
+    saved["language_choice"]["languages"] = ["klingon"]
+    with pytest.raises(ParameterError, match="got 'klingon'"):
+        Preprocessing.from_dict(saved)
