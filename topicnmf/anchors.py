@@ -100,10 +100,11 @@ def read_anchors(path):
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
-    except OSError as exc:
-        raise ParameterError(f"{where}: cannot read the anchors file ({exc.strerror or exc}).") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{where}: not a valid TOML anchors file ({exc}).") from None
+    except (OSError, ValueError) as exc:  # ValueError: a name with a NUL byte (TOML errors above)
+        reason = getattr(exc, "strerror", None) or shown(str(exc))
+        raise ParameterError(f"{where}: cannot read the anchors file ({reason}).") from None
     anchors = table.get("anchors")
     if not isinstance(anchors, dict) or not anchors:
         raise ParameterError(f'{where}: an anchors file needs an [anchors] table of name = ["word", ...] '
