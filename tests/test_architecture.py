@@ -15,6 +15,7 @@ LAYERS = [
     {"vectorize", "nmf"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
     {"junk"},
+    {"stability", "ensemble"},
     {"model"},
     {"report"},
     {"config"},

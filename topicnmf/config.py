@@ -57,7 +57,8 @@ class RunConfig:
     topic_range : str, default='3:12'
         FROM:TO[:STEP], the counts a sweep (and ``n_topics='auto'``) tries.
     sweep_runs : int, default=3
-        Refits on 80% subsamples per count, for the sweep's stability score.
+        Refits on 80% subsamples per count, for the sweep's stability score (at least;
+        a small corpus gets more, see ``stability.refits``).
     seed : int, default=0
     restarts : int, default=1
         Fits with seeds seed .. seed+restarts-1, keeping the consensus solution.

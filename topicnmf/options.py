@@ -262,7 +262,8 @@ REPORT = ("report", (
 ))
 SWEEP = ("sweep", (
     Option(("-k", "--topics"), "topic_range", "topic counts to try", metavar="FROM:TO[:STEP]"),
-    Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability",
+    Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability (at least: "
+           "a small corpus gets more)",
            parse=_positive_int, metavar="N"),
     TOP_TERMS,
 ))

@@ -251,7 +251,7 @@ def _sweep(dtm, corpus, config, progress=Silent()):
     ks = list(parse_range(config.topic_range, upper=len(corpus)))
     with _stage(progress, "sweep", len(ks)) as bar:
         result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"),
-                              progress=lambda done, total: bar.advance(k=ks[done - 1]))
+                              progress=lambda done, k: bar.advance(k=k))
     log.info("recommended: %s", result.reason)
     return result
 
