@@ -15,6 +15,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from . import __version__
 from .anchors import read_anchors
 from .corpus import ReadOptions
+from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
@@ -64,6 +65,8 @@ class RunConfig:
         Fits with seeds seed .. seed+restarts-1, keeping the consensus solution.
     drop_flagged : bool, default=False
         Refit once without the characteristic terms of the topics flagged as junk (junk.py).
+    ensemble : int, default=0
+        Ensemble NMF (``topicnmf.ensemble``) of this many fits on 80% subsamples; 0: off.
     top_terms, n_representative : int, default=10, 5
         Terms and representative documents listed per topic.
     formats : tuple of str
@@ -93,6 +96,7 @@ class RunConfig:
     seed: int = 0
     restarts: int = 1
     drop_flagged: bool = False
+    ensemble: int = 0
     top_terms: int = 10
     n_representative: int = 5
     formats: tuple = FORMATS
@@ -120,6 +124,10 @@ class RunConfig:
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):
             raise ParameterError(f"drop_flagged must be True or False; got {self.drop_flagged!r}.")
+        check_members(self.ensemble)
+        if self.ensemble and self.restarts > 1:
+            raise ParameterError(f"ensemble and restarts are two ways of combining fits; set one "
+                                 f"(got ensemble={self.ensemble}, restarts={self.restarts}).")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
         if self.groups is not None and (isinstance(self.groups, bool) or not isinstance(self.groups, int)
@@ -198,5 +206,6 @@ class RunConfig:
             "preprocess": {k: v for k, v in self.preprocess.to_dict().items() if k != "stop_words"}
             | {"n_stop_words": len(self.preprocess.stop_words)},
             "vectorize": (vectorize or self.vectorize).to_dict(),
-            "nmf": nmf | {"restarts": self.restarts},
+            "nmf": nmf | {"restarts": self.restarts}
+            | ({"ensemble": self.ensemble} if self.ensemble else {}),
         }

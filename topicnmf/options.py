@@ -220,6 +220,9 @@ FACTORIZATION = ("factorization", (
     Option(("--restarts",), "restarts", "fit seeds --seed .. --seed+N-1 and keep the solution whose "
            "topics agree most with the others' (a consensus; use with --init random)",
            parse=_positive_int, metavar="N"),
+    Option(("--ensemble",), "ensemble", "ensemble NMF: fit N times on 80%% subsamples and factorize "
+           "their stacked topics into consensus topics (steadier topics, about N+1 times the "
+           "fitting time); 0: off", parse=_nonnegative_int, metavar="N"),
     Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int, metavar="N"),
     Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
            "each, on average over the last three", parse=_nonnegative_float),

@@ -32,6 +32,7 @@ from .evaluate import (
     top_term_indices,
     topic_quality,
 )
+from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
@@ -277,7 +278,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     anchors, pull = _anchors.prepare(config.anchors, config.anchor_strength, prepared.analyzer,
                                      dtm.terms, dtm.X, n_topics)
     start = time.perf_counter()
-    with _stage(progress, "fit", config.nmf.max_iter * config.restarts) as bar:
+    with _stage(progress, "fit", config.nmf.max_iter * (config.restarts + config.ensemble)) as bar:
         def each(iteration, elapsed, loss):  # the caller's callback, and the progress
             if callback is not None:
                 callback(iteration, elapsed, loss)
@@ -383,7 +384,11 @@ def _warn_empty(dtm, topics, n_topics):
 
 def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
-    whose topics agree most, on average, with the other runs' (matched top terms)."""
+    whose topics agree most, on average, with the other runs' (matched top terms); with
+    ``config.ensemble`` the ensemble NMF of that many fits on subsamples."""
+    if config.ensemble:  # ensemble NMF: the consensus of fits on subsamples (ensemble.py)
+        return factorize_ensemble(X, k, members=config.ensemble, options=config.nmf,
+                                  seed=config.seed, callback=callback)
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before

@@ -87,10 +87,12 @@ def partition_agreement(W_a, W_b):
     return float(adjusted_rand_score(W_a[kept].argmax(axis=1), W_b[kept].argmax(axis=1)))
 
 
-def subsample_stability(X, W, H, *, n_runs=3, sample=0.8, seed=0, n_top=10, options=None):
+def subsample_stability(X, W, H, *, n_runs=3, sample=0.8, seed=0, n_top=10, options=None,
+                        refit=None):
     """The :class:`Stability` of the fit (W, H) of X over ``n_runs`` refits on subsamples
     of ``sample`` of the documents, with the solver ``options``; the subsamples and seeds
-    are those of :func:`topicnmf.evaluate.stability` with the same ``seed``."""
+    are those of :func:`topicnmf.evaluate.stability` with the same ``seed``. ``refit(X, k,
+    seed)`` -> NMFResult refits another way (an ensemble: ``benchmarks/bench_ensemble.py``)."""
     n, k = X.shape[0], H.shape[0]
     rng = np.random.default_rng(seed)
     top_ref = top_term_indices(H, n_top)
@@ -98,7 +100,9 @@ def subsample_stability(X, W, H, *, n_runs=3, sample=0.8, seed=0, n_top=10, opti
     documents, terms = [], []
     for _ in range(n_runs):
         rows = np.sort(rng.choice(n, size=size, replace=False))
-        refit = factorize(X[rows], k, options=options, random_state=int(rng.integers(2**31)))
-        terms.append(match_topics(top_ref, top_term_indices(refit.H, n_top)).mean)
-        documents.append(partition_agreement(W[rows], refit.W))
+        seed_run = int(rng.integers(2**31))
+        fit = (refit(X[rows], k, seed_run) if refit is not None
+               else factorize(X[rows], k, options=options, random_state=seed_run))
+        terms.append(match_topics(top_ref, top_term_indices(fit.H, n_top)).mean)
+        documents.append(partition_agreement(W[rows], fit.W))
     return Stability(documents=np.asarray(documents), terms=np.asarray(terms))
