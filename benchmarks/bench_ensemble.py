@@ -17,6 +17,7 @@ Per corpus and k, for the default fit and for ``pipeline.fit(..., ensemble=N)``:
 """
 
 import argparse
+import functools
 import time
 
 import numpy as np
@@ -30,9 +31,11 @@ from topicnmf.stability import subsample_stability
 N_TOP = 10
 
 
-def measure(texts, labels, k, members, runs):
+def measure(texts, labels, k, members, runs, refine=True):
     """{system: (subsample, documents, NPMI, NMI, seconds)} for the default and the ensemble."""
     corpus = from_texts(texts, labels=labels)
+    if not refine:  # the product always refines; the benchmark can show what that adds
+        pipeline.factorize_ensemble = functools.partial(factorize_ensemble, refine=False)
     R, index = topicnmf_reference(texts)
     out = {}
     for name, n in (("topicnmf", 0), (f"topicnmf --ensemble {members}", members)):
@@ -43,7 +46,8 @@ def measure(texts, labels, k, members, runs):
         refit = None
         if n:
             def refit(X_sub, k_sub, seed):  # noqa: E306 (the method itself, on each subsample)
-                return factorize_ensemble(X_sub, k_sub, members=n, options=options, seed=seed)[0]
+                return factorize_ensemble(X_sub, k_sub, members=n, options=options, seed=seed,
+                                          refine=refine)[0]
         stability = subsample_stability(X, result.topics.W, result.topics.H, n_runs=runs,
                                         n_top=N_TOP, options=options, refit=refit)
         top = evaluate.top_term_indices(result.topics.H, N_TOP)
@@ -58,6 +62,7 @@ def main(argv=None):
     parser.add_argument("--cases", nargs="+", default=["debian:20", "debian:50"], metavar="CORPUS:K")
     parser.add_argument("--members", type=int, default=10, help="fits in the ensemble (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="subsample refits for stability")
+    parser.add_argument("--no-refine", action="store_true", help="the consensus topics as they are")
     parser.add_argument("--docs", type=int, default=None, help="a random sample of this many documents")
     args = parser.parse_args(argv)
     print("| corpus | k | system | subsample | documents | NPMI | NMI | seconds |")
@@ -69,7 +74,7 @@ def main(argv=None):
             rows = np.sort(np.random.default_rng(0).choice(len(texts), args.docs, replace=False))
             texts, labels = [texts[i] for i in rows], [labels[i] for i in rows]
         for system, (sub, docs, npmi, nmi, seconds) in measure(texts, labels, int(k), args.members,
-                                                               args.runs).items():
+                                                               args.runs, not args.no_refine).items():
             print(f"| {name}{'' if args.docs is None else f' ({len(texts)})'} | {k} | {system} | "
                   f"{sub:.3f} | {docs:.3f} | {npmi:.3f} | {nmi:.3f} | {seconds:.1f} |", flush=True)
 

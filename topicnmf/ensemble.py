@@ -8,7 +8,10 @@ Belford, Mac Namee & Greene (2018), "Stability of topic modeling via matrix fact
    M (members * k, n_terms);
 3. M factorized into k consensus topics, M ~ A H* (nndsvd start: deterministic), so each
    consensus topic is a nonnegative blend of the member topics that recur;
-4. W solved for all documents with H* held fixed (as ``transform`` does).
+4. W solved for all documents with H* held fixed (as ``transform`` does);
+5. with ``refine``, W and H fitted to all documents from there (init 'custom'), to the
+   solver's own stopping rule: the consensus chooses where the fit starts (which of the
+   near-equal solutions of a large k it lands in), all the documents where it ends.
 
 The result is recorded as a :class:`~topicnmf.evaluate.Consensus` with ``method='ensemble'``:
 how well the members' topics agree with the consensus topics (``agreement``) and with each
@@ -16,13 +19,14 @@ other (``mean_agreement``), both the matched top-term agreement that ``--restart
 """
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import ParameterError
 from .evaluate import Consensus, match_topics, pairwise_agreement, top_term_indices
-from .nmf import factorize
+from .nmf import SolverOptions, factorize
 
 log = logging.getLogger("topicnmf")
 
@@ -52,7 +56,8 @@ def stacked_topics(X, k, *, members, options=None, seed=0, sample=SAMPLE, callba
     return sp.vstack(blocks, format="csr"), tops
 
 
-def factorize_ensemble(X, k, *, members, options=None, seed=0, sample=SAMPLE, callback=None):
+def factorize_ensemble(X, k, *, members, options=None, seed=0, sample=SAMPLE, refine=True,
+                       callback=None):
     """Ensemble NMF of X (n_documents, n_terms) into k topics from ``members`` fits on
     subsamples (module docstring). Returns (NMFResult of the final W solve, with H the
     consensus topics (k, n_terms); :class:`Consensus`)."""
@@ -63,6 +68,9 @@ def factorize_ensemble(X, k, *, members, options=None, seed=0, sample=SAMPLE, ca
                              callback=callback)
     H = factorize(M, k, options=options, random_state=seed).H  # M ~ A H*
     result = factorize(X, k, options=options, H=H, update_H=False, callback=callback)
+    if refine:
+        result = factorize(X, k, options=replace(options or SolverOptions(), init="custom"),
+                           W=result.W, H=H, callback=callback)
     top = top_term_indices(result.H)
     agreement = float(np.mean([match_topics(top, t).mean for t in tops]))
     among = pairwise_agreement(tops)
