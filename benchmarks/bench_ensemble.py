@@ -31,6 +31,11 @@ from topicnmf.stability import subsample_stability
 N_TOP = 10
 
 
+def _ensemble(X, k, seed, *, members, options, refine):
+    """The ensemble refitted on a subsample: the method itself, as a user runs it."""
+    return factorize_ensemble(X, k, members=members, options=options, seed=seed, refine=refine)[0]
+
+
 def measure(texts, labels, k, members, runs, refine=True):
     """{system: (subsample, documents, NPMI, NMI, seconds)} for the default and the ensemble."""
     corpus = from_texts(texts, labels=labels)
@@ -43,11 +48,8 @@ def measure(texts, labels, k, members, runs, refine=True):
         result = pipeline.fit(corpus, n_topics=k, ensemble=n)
         seconds = time.perf_counter() - start
         X, options = result.dtm.X, result.config.nmf
-        refit = None
-        if n:
-            def refit(X_sub, k_sub, seed):  # noqa: E306 (the method itself, on each subsample)
-                return factorize_ensemble(X_sub, k_sub, members=n, options=options, seed=seed,
-                                          refine=refine)[0]
+        refit = None if not n else functools.partial(_ensemble, members=n, options=options,
+                                                     refine=refine)
         stability = subsample_stability(X, result.topics.W, result.topics.H, n_runs=runs,
                                         n_top=N_TOP, options=options, refit=refit)
         top = evaluate.top_term_indices(result.topics.H, N_TOP)

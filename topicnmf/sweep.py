@@ -79,8 +79,9 @@ def recommend(scores, empty=None):
 def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progress=None):
     """Fit every k in ``ks`` to the TF-IDF matrix ``dtm`` and score it (``config``: the
     factorization, seed, ``sweep_runs`` and ``top_terms``; ``labels``: known labels of the
-    documents, for NMI/AMI; ``progress(done, k)`` after each k). With ``config.n_topics == 'auto'`` a recommended k at the top of
-    ``ks`` extends them (up to ``EXTENSIONS`` times ``EXTEND`` counts) and the reason says so."""
+    documents, for NMI/AMI; ``progress(done, k)`` after each k). With ``config.n_topics ==
+    'auto'`` a recommended k at the top of ``ks`` extends them (up to ``EXTENSIONS`` times
+    ``EXTEND`` counts) and the reason says so."""
     n, m = dtm.shape
     fits = [k for k in ks if k <= min(n, m)]
     if not fits:

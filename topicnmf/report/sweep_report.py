@@ -44,8 +44,8 @@ SHARED_SCALE = (
 )
 COHERENCE = ("npmi", "NPMI", "mean coherence of the top terms (-1 to 1, higher is better)")
 COLUMNS = {"k": "k", "stability": "stability", "stability_low": "stability 5%",
-           "stability_high": "stability 95%", "term_stability": "term stability", "npmi": "NPMI", "umass": "UMass",
-           "diversity": "diversity", "relative_error": "relative error", "nmi": "NMI", "ami": "AMI"}
+           "stability_high": "stability 95%", "term_stability": "term stability", "npmi": "NPMI",
+           "umass": "UMass", "diversity": "diversity", "relative_error": "relative error", "nmi": "NMI", "ami": "AMI"}
 
 
 def sweep_html(result, width=480):
