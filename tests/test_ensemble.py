@@ -107,3 +107,13 @@ def test_ensemble_raises_topic_stability_on_real_package_descriptions():
     (single, npmi_1, nmi_1), (ensemble, npmi_e, nmi_e) = scores[0], scores[10]
     assert ensemble >= single + 0.05, scores
     assert npmi_e >= npmi_1 - 0.01 and nmi_e >= nmi_1 - 0.01, scores
+
+
+def test_ensemble_refine_is_a_switch(tmp_path):
+    with pytest.raises(ParameterError, match="^ensemble_refine must be true or false; got 'yes'.$"):
+        RunConfig(ensemble=3, ensemble_refine="yes")
+    out = tmp_path / "refined"
+    assert main(["run", str(BUNDLED), "-k", "6", "--ensemble", "3", "--ensemble-refine", "--out",
+                 str(out), "-q", "--formats", "json"]) == 0
+    data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert data["parameters"]["nmf"]["ensemble_refine"] is True and len(data["topics"]) == 6

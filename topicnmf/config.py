@@ -67,6 +67,8 @@ class RunConfig:
         Refit once without the characteristic terms of the topics flagged as junk (junk.py).
     ensemble : int, default=0
         Ensemble NMF (``topicnmf.ensemble``) of this many fits on 80% subsamples; 0: off.
+    ensemble_refine : bool, default=False
+        With ``ensemble``, refit W and H on all documents from the consensus topics.
     top_terms, n_representative : int, default=10, 5
         Terms and representative documents listed per topic.
     formats : tuple of str
@@ -97,6 +99,7 @@ class RunConfig:
     restarts: int = 1
     drop_flagged: bool = False
     ensemble: int = 0
+    ensemble_refine: bool = False
     top_terms: int = 10
     n_representative: int = 5
     formats: tuple = FORMATS
@@ -125,6 +128,8 @@ class RunConfig:
         if not isinstance(self.drop_flagged, bool):
             raise ParameterError(f"drop_flagged must be True or False; got {self.drop_flagged!r}.")
         check_members(self.ensemble)
+        if not isinstance(self.ensemble_refine, bool):
+            raise ParameterError(f"ensemble_refine must be true or false; got {self.ensemble_refine!r}.")
         if self.ensemble and self.restarts > 1:
             raise ParameterError(f"ensemble and restarts are two ways of combining fits; set one "
                                  f"(got ensemble={self.ensemble}, restarts={self.restarts}).")
@@ -207,5 +212,6 @@ class RunConfig:
             | {"n_stop_words": len(self.preprocess.stop_words)},
             "vectorize": (vectorize or self.vectorize).to_dict(),
             "nmf": nmf | {"restarts": self.restarts}
-            | ({"ensemble": self.ensemble} if self.ensemble else {}),
+            | ({"ensemble": self.ensemble, "ensemble_refine": self.ensemble_refine}
+               if self.ensemble else {}),
         }

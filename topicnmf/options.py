@@ -223,6 +223,8 @@ FACTORIZATION = ("factorization", (
     Option(("--ensemble",), "ensemble", "ensemble NMF: fit N times on 80%% subsamples and factorize "
            "their stacked topics into consensus topics (steadier topics, about N+1 times the "
            "fitting time); 0: off", parse=_nonnegative_int, metavar="N"),
+    Option(("--ensemble-refine",), "ensemble_refine", "with --ensemble, refit the document "
+           "weights and topics on all documents from the consensus topics", kind="switch"),
     Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int, metavar="N"),
     Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
            "each, on average over the last three", parse=_nonnegative_float),

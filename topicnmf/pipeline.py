@@ -387,8 +387,8 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     whose topics agree most, on average, with the other runs' (matched top terms); with
     ``config.ensemble`` the ensemble NMF of that many fits on subsamples."""
     if config.ensemble:  # ensemble NMF: the consensus of fits on subsamples (ensemble.py)
-        return factorize_ensemble(X, k, members=config.ensemble, options=config.nmf,
-                                  seed=config.seed, callback=callback)
+        return factorize_ensemble(X, k, members=config.ensemble, options=config.nmf, seed=config.seed,
+                                  refine=config.ensemble_refine, callback=callback)
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
