@@ -15,6 +15,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from . import __version__
 from .anchors import read_anchors
 from .corpus import ReadOptions
+from .dates import TimeOptions
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
@@ -82,8 +83,9 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
-    read, preprocess, vectorize, nmf
-        The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
+    read, preprocess, vectorize, nmf, time
+        The stages' own options (``time``: dating documents, topics over time). ``nmf``
+        comes out resolved (a concrete solver and init).
     """
 
     n_topics: int | str = 10
@@ -107,6 +109,7 @@ class RunConfig:
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
     nmf: SolverOptions = field(default_factory=SolverOptions)
+    time: TimeOptions = field(default_factory=TimeOptions)
 
     def __post_init__(self):
         if self.n_topics != "auto":
@@ -136,7 +139,8 @@ class RunConfig:
         if unknown or not formats:
             raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
-                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions)):
+                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
+                           ("time", TimeOptions)):
             if not isinstance(getattr(self, name), kind):
                 raise ParameterError(f"{name} must be a {kind.__name__}; got {getattr(self, name)!r}.")
         extra = (self.extra_stop_words.split(",") if isinstance(self.extra_stop_words, str)

@@ -153,6 +153,12 @@ INPUT = ("input", (
            default_text="'label' if present"),
     Option(("--date-column",), "read.date_column", "CSV/JSONL column with a date", metavar="NAME",
            default_text="'date' if present"),
+    Option(("--date-from-path",), "time.date_from_path", "date a document without a date column "
+           "value from its path: a regular expression with named groups year, month, day, e.g. "
+           "'(?P<year>\\d{4})/(?P<month>\\d{2})/'", metavar="REGEX"),
+    Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
+           "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
+           choices=("auto", "year", "quarter", "month", "week", "day")),
     Option(("--extensions",), "read.extensions", "file suffixes read from a folder", metavar="LIST"),
     Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
            parse=_positive_float, metavar="MB"),

@@ -41,6 +41,7 @@ from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, le
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
+from .timeline import dated_timeline
 from .topics import (
     MatchFloor,
     TopicModel,
@@ -87,6 +88,8 @@ class TopicResult:
         The weakest fit and coverage among the fitted documents (1st percentiles), below
         which ``score`` names no topic for a new document.
     timings : dict of seconds per stage (kept out of the deterministic outputs)
+    timeline : Timeline or None
+        Topics over time, when the documents carry dates (see :mod:`.timeline`).
     """
 
     config: RunConfig
@@ -102,6 +105,7 @@ class TopicResult:
     groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
     dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
     timings: dict = field(compare=False, default_factory=dict)
+    timeline: object = field(compare=False, default=None)  # a Timeline when documents are dated
 
     @property
     def n_topics(self):
@@ -231,6 +235,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
                               progress), dropped=dropped)
+    result = replace(result, timeline=dated_timeline(corpus.documents, result, config.time))
     return Run(result=result, model=model_from(result), sweep=swept)
 
 

@@ -5,6 +5,8 @@ Timings are left out so that the same run with the same seed gives the same byte
 
 import json
 
+from .timeline_report import timeline_data
+
 SCHEMA = "topicnmf.topics/1"
 
 
@@ -84,7 +86,7 @@ def report_data(result):
         } | ({"anchor": anchored[int(t)]} if int(t) in anchored else {})
           | ({"phrases": list(row.phrases)} if hasattr(row, "phrases") else {}))
     fit = result.fit
-    return {
+    data = {
         "schema": SCHEMA,
         "parameters": result.parameters,
         "corpus": corpus_data(result),
@@ -100,6 +102,9 @@ def report_data(result):
     } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {}) | (
         {"dropped_terms": [{"topic": t, "terms": list(terms)} for t, terms in result.dropped]}
         if getattr(result, "dropped", ()) else {})
+    if getattr(result, "timeline", None) is not None:  # only for dated documents
+        data["timeline"] = timeline_data(result.timeline)
+    return data
 
 
 def _rounded(value):

@@ -3,6 +3,7 @@
 import re
 
 from .json_report import report_data
+from .timeline_report import markdown_lines
 
 # Inline, these start emphasis, code, links, tables or strikethrough wherever they stand.
 _INLINE = re.compile(r"([\\`*_\[\]|~])")
@@ -82,6 +83,8 @@ def markdown_report(result):
         for g in data["groups"]:
             members = "; ".join(f"{n} {md_escape(labels[n])}" for n in g["topics"])
             lines.append(f"- **Group {g['group']}: {md_escape(g['label'])}** ({g['share']:.1%}): {members}")
+    if "timeline" in data:
+        lines += markdown_lines(data["timeline"], md_escape)
     for t in data["topics"]:
         lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
         q = t["quality"]
