@@ -70,6 +70,9 @@ class RunConfig:
         Reports to write (see ``topicnmf.report.FORMATS``).
     coherence_reference : str or None
         A corpus (path, read with ``read``) that NPMI is also computed on.
+    align_to : str or None
+        A previous run's folder (or its model/): topics matched to its topics keep their
+        numbers and labels (see :mod:`topicnmf.align`).
     stop_words_file, extra_stop_words, default_stop_words
         The stop-word list: the built-in list (unless ``default_stop_words`` is False),
         plus the words of the file, plus the extra words; resolved into
@@ -98,6 +101,7 @@ class RunConfig:
     n_representative: int = 5
     formats: tuple = FORMATS
     coherence_reference: str | None = None
+    align_to: str | None = None
     stop_words_file: str | None = None
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
@@ -118,6 +122,8 @@ class RunConfig:
                     f"n_topics must be a positive integer or 'auto'; got {self.n_topics!r}.")
             _positive_int("n_topics", self.n_topics)
         parse_range(self.topic_range)
+        if self.align_to is not None and (not isinstance(self.align_to, str) or not self.align_to):
+            raise ParameterError(f"align_to must be a folder name or None; got {self.align_to!r}.")
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):

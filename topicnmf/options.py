@@ -248,6 +248,9 @@ REPORT = ("report", (
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
+    Option(("--align-to",), "align_to", "a previous run's output folder (or its model/): topics "
+           "matched to its topics (Hungarian algorithm on term-vector cosine) keep their numbers "
+           "and labels; alignment.csv and the reports say kept, new or gone", metavar="OLD"),
     Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
            "trigram) most representative of its documents, and list its phrases beside its terms",
            kind="toggle"),
@@ -279,6 +282,7 @@ COMMANDS = {
     "transform": (INPUT,),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
+    "compare": (),
 }
 
 

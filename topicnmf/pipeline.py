@@ -40,6 +40,7 @@ from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
+from .align import aligned_order, load_topics, with_old_labels
 from .sweep import SweepResult, score_counts
 from .timeline import dated_timeline
 from .topics import (
@@ -106,6 +107,7 @@ class TopicResult:
     dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
     timings: dict = field(compare=False, default_factory=dict)
     timeline: object = field(compare=False, default=None)  # a Timeline when documents are dated
+    alignment: object = field(compare=False, default=None)  # a Comparison with --align-to
 
     @property
     def n_topics(self):
@@ -271,6 +273,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.X.nnz, n_topics)
+    old = None if config.align_to is None else load_topics(config.align_to)  # before the fit
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
@@ -305,7 +308,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        clean=prepared.analyzer.clean, X=dtm.X)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk])
+                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
+                          order=None if old is None else aligned_order(old, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
@@ -316,6 +320,9 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     rows = listed_documents(topics.W)  # and those of the documents a report lists
     texts = corpus.texts_of(topics.doc_topics["doc_id"].to_numpy()[rows].tolist())
     topics = with_document_snippets(topics, rows, [prepared.analyzer.clean(t) for t in texts])
+    alignment = None
+    if old is not None:  # kept topics keep their old labels too
+        topics, alignment = with_old_labels(old, topics, dtm, top_terms=config.top_terms)
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
 
@@ -327,7 +334,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
-                       match_floor=floor, anchors=checks, groups=groups, timings=timings)
+                       match_floor=floor, anchors=checks, groups=groups, timings=timings,
+                       alignment=alignment)
 
 
 def _relative_error(dtm, nmf, beta_loss):

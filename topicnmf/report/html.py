@@ -18,6 +18,7 @@ from markupsafe import Markup
 from . import formatting as fmt
 from . import visuals
 from .charts import PALETTE, line_chart
+from .compare_report import similarity_grid
 from .json_report import report_data
 from .timeline_report import html_context
 
@@ -161,6 +162,12 @@ def _loss_chart(fit, loss):
                       width=480, height=260, integer_x=True)
 
 
+def _alignment(data):
+    if "alignment" not in data:
+        return None
+    return {"data": data["alignment"], "grid": similarity_grid(data["alignment"])}
+
+
 def html_report(result, title="topicnmf report"):
     data = report_data(result)
     _representative(data, result)
@@ -187,5 +194,5 @@ def html_report(result, title="topicnmf report"):
         labels=_labels(result), parameters=fmt.parameter_rows(data["parameters"]),
         corpus_rows=fmt.corpus_rows(data["corpus"], data["fit"]),
         loss=_loss_chart(data["fit"], data["parameters"].get("nmf", {}).get("beta_loss")),
-        timings=result.timings, timeline=timeline,
+        timings=result.timings, timeline=timeline, alignment=_alignment(data),
     )

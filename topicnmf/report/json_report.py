@@ -5,6 +5,7 @@ Timings are left out so that the same run with the same seed gives the same byte
 
 import json
 
+from .compare_report import comparison_data
 from .timeline_report import timeline_data
 
 SCHEMA = "topicnmf.topics/1"
@@ -104,6 +105,8 @@ def report_data(result):
         if getattr(result, "dropped", ()) else {})
     if getattr(result, "timeline", None) is not None:  # only for dated documents
         data["timeline"] = timeline_data(result.timeline)
+    if getattr(result, "alignment", None) is not None:  # only with --align-to
+        data["alignment"] = comparison_data(result.alignment, result.config.align_to, "this run")
     return data
 
 

@@ -3,6 +3,7 @@
 import re
 
 from .json_report import report_data
+from .compare_report import alignment_markdown
 from .timeline_report import markdown_lines
 
 # Inline, these start emphasis, code, links, tables or strikethrough wherever they stand.
@@ -77,6 +78,8 @@ def markdown_report(result):
         flags = ", ".join(t["quality"]["flags"]).replace("_", " ")
         lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | "
                      f"{t['quality']['npmi']:.3f} | {flags} | {terms} |")
+    if "alignment" in data:
+        lines += alignment_markdown(data["alignment"], md_escape)
     if data.get("groups"):
         lines += ["", "## Topic groups", ""]
         labels = {t["topic"]: t["label"] for t in data["topics"]}
