@@ -112,18 +112,18 @@ def compare(old, new, *, min_similarity=MIN_SIMILARITY, top_terms=TOP_TERMS):
         if r in pairs:
             c = pairs[r]
             before, after = old.top(r, top_terms), new.top(c, top_terms)
-            matches.append(Match("kept", r + 1, c + 1, float(S[r, c]),
+            matches.append(Match("kept", int(r) + 1, int(c) + 1, float(S[r, c]),
                                  old.labels[r], new.labels[c],
                                  tuple(t for t in after if t not in before),
                                  tuple(t for t in before if t not in after)))
     matched = set(pairs.values())
     for c in (c for c in range(S.shape[1]) if c not in matched):
         best = float(S[:, c].max()) if S.shape[0] else 0.0
-        matches.append(Match("new", None, c + 1, best, "", new.labels[c],
+        matches.append(Match("new", None, int(c) + 1, best, "", new.labels[c],
                              tuple(new.top(c, top_terms))))
     for r in (r for r in range(S.shape[0]) if r not in pairs):
         best = float(S[r].max()) if S.shape[1] else 0.0
-        matches.append(Match("gone", r + 1, None, best, old.labels[r], "", (),
+        matches.append(Match("gone", int(r) + 1, None, best, old.labels[r], "", (),
                              tuple(old.top(r, top_terms))))
     union = len(set(old.terms) | set(new.terms))
     return Comparison(S, tuple(matches), n_shared, union)
