@@ -13,7 +13,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift"},
     {"junk"},
     {"model"},
     {"timeline", "align"},

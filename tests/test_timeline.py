@@ -101,6 +101,10 @@ def test_a_section_planted_late_is_the_topic_that_rises(tmp_path):
     rise = next(c for c in data["changes"] if c["topic"] == topic)["rise"]
     assert rise["period"] == "2004-07"
     assert "## Topics over time" in (out / "report.md").read_text(encoding="utf-8")
+    drift = pd.read_csv(out / "topic_terms_over_time.csv")
+    assert list(drift.columns) == ["period", "topic", "rank", "term", "weight"]
+    late = {f"2004-{m:02d}" for m in range(7, 13)}
+    assert late <= set(drift[drift.topic == topic].period)  # terms wherever it is present
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="time"' in html and 'class="spark"' in html and "Sharpest rise" in html
 
@@ -155,3 +159,21 @@ def test_bad_time_options_are_one_line_errors(tmp_path, capsys):
     assert "matched no document id" in capsys.readouterr().err
     with pytest.raises(ParameterError, match="time_bins must be one of"):
         TimeOptions(time_bins="decade")
+
+
+def test_period_terms_are_refitted_from_the_period_documents_alone():
+    from scipy import sparse
+
+    from topicnmf.drift import period_terms
+
+    # topic 1 speaks of a and b in the first period, of c and d in the second; topic 2 of e
+    X = sparse.csr_matrix(np.array([[2, 1, 0, 0, 0], [1, 2, 0, 0, 1], [0, 0, 2, 1, 0],
+                                    [0, 0, 1, 2, 0], [0, 0, 0, 0, 3]], dtype=float))
+    W = np.array([[1, 0], [1, 0.02], [1, 0], [1, 0], [0, 1.0]])
+    H = np.array([[1, 1, 1, 1, 0], [0, 0, 0, 0, 1.0]]) / 2
+    table = period_terms(X, W, H, np.array([0, 0, 1, 1, 1]), ["p1", "p2"], list("abcde"),
+                         top_terms=2)
+    top = {(p, t): set(g.term) for (p, t), g in table.groupby(["period", "topic"])}
+    assert top[("p1", 1)] == {"a", "b"} and top[("p2", 1)] == {"c", "d"}
+    assert ("p1", 2) not in top  # topic 2 has under 2% of the first period's weight
+    assert top[("p2", 2)] == {"e"}

@@ -8,12 +8,13 @@ without documents (no shares then).
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .dates import document_dates
+from .drift import period_terms
 from .errors import ParameterError
 from .topics import normalized_weights
 
@@ -113,7 +114,7 @@ class Timeline:
     dates : Dates
         How the documents were dated (counts, sources, unparseable values).
     terms : DataFrame or None
-        Vocabulary drift (period, topic, rank, term, weight), see :mod:`.drift`.
+        Vocabulary drift: period, topic, rank, term, weight (:func:`.drift.period_terms`).
     """
 
     periods: Periods
@@ -193,4 +194,6 @@ def dated_timeline(documents, result, options):
     timeline = topics_over_time(normalized_weights(topics.W),
                                 topics.doc_topics["dominant_topic"], dates, options.time_bins)
     log.info("topics over time: %d periods of %s", len(timeline.labels), timeline.periods.bins)
-    return timeline
+    terms = period_terms(result.dtm.X, topics.W, topics.H, timeline.periods.index, timeline.labels,
+                         result.dtm.display_terms, top_terms=result.config.top_terms)
+    return replace(timeline, terms=terms)
