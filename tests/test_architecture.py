@@ -19,7 +19,7 @@ LAYERS = [
     {"timeline", "align"},
     {"report"},
     {"config"},
-    {"sweep", "scoring"},
+    {"sweep", "scoring", "update"},
     {"pipeline"},
     {"options"},
     {"refine", "cli_time"},

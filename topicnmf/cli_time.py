@@ -1,15 +1,24 @@
-"""The commands of topics across runs: ``topicnmf compare A B`` (and their registration).
+"""The commands of topics across runs: ``topicnmf compare A B`` and ``topicnmf update MODEL
+INPUT`` (and their registration).
 
 Kept apart from ``cli.py`` so that it only registers them: :func:`add_commands` adds the
 parsers, :data:`COMMANDS` maps each name to its function (argparse namespace -> exit status).
 """
 
+import json
 import logging
+from pathlib import Path
 
 from .align import MIN_SIMILARITY, compare, load_topics
+from .config import RunConfig
+from .corpus import read_corpus
 from .errors import ParameterError
+from .model import load_model
+from .options import add_options, given
 from .report import write_files
 from .report.compare_page import compare_files
+from .report.update_report import update_files
+from .update import update_model
 
 log = logging.getLogger("topicnmf")
 MODEL_HELP = "folder written by 'topicnmf run' (or its model/)"
@@ -30,6 +39,50 @@ def add_commands(sub):
                    help="least cosine similarity of a match, 0 to 1 (default: %(default)s)")
     p.add_argument("--top-terms", type=int, default=10, metavar="N",
                    help="top terms compared for terms in and out (default: %(default)s)")
+
+
+    p = sub.add_parser(
+        "update", help="fold new documents into a saved model, topic numbers kept",
+        description="Refit MODEL's topics on the documents of INPUT, the old corpus summarized "
+                    "by its topics (the vocabulary grows by INPUT's new terms); write the "
+                    "updated model, update.csv/json/md (how far each topic moved), topics.csv "
+                    "and doc_topics.csv into --out.")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("input", metavar="INPUT", help="folder of text files, or .csv/.tsv/.jsonl(.gz) file")
+    p.add_argument("-o", "--out", default="topicnmf-update", metavar="DIR",
+                   help="output folder (default: %(default)s)")
+    p.add_argument("--old-weight", type=float, default=None, metavar="N",
+                   help="how many documents the old model counts as (default: the documents "
+                        "it was fitted on, from the run's topics.json, else as many as INPUT)")
+    add_options(p, "update")
+    p.add_argument("-q", "--quiet", action="store_true", help="no log on stderr")
+
+
+def _fitted_documents(model_path):
+    """The documents a run folder's model was fitted on (its topics.json), or None."""
+    folder = Path(model_path)
+    for candidate in (folder / "topics.json", folder.parent / "topics.json"):
+        try:
+            return int(json.loads(candidate.read_text(encoding="utf-8"))["corpus"]["n_documents"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def cmd_update(args):
+    model = load_model(args.model)
+    corpus = read_corpus(args.input, RunConfig.from_settings(given(args, "update")).read)
+    log.info("%s", corpus.summary())
+    weight = args.old_weight if args.old_weight is not None else _fitted_documents(args.model)
+    done = update_model(model, corpus, old_weight=weight)
+    written = write_files(update_files(done, args.model, args.input), args.out,
+                          model=done.model, command="update")
+    args.written = True
+    log.info("wrote %s", ", ".join(str(p) for p in written))
+    for m in done.moved:
+        print(f"topic {m['topic']}: similarity {m['similarity']:.3f} to before ({m['label']})"
+              + (f"; in: {', '.join(m['entered'])}" if m["entered"] else ""))
+    return 0
 
 
 def cmd_compare(args):
@@ -53,4 +106,4 @@ def cmd_compare(args):
     return 0
 
 
-COMMANDS = {"compare": cmd_compare}
+COMMANDS = {"compare": cmd_compare, "update": cmd_update}

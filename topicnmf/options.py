@@ -283,6 +283,7 @@ COMMANDS = {
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
     "compare": (),
+    "update": (INPUT,),
 }
 
 
