@@ -13,7 +13,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
     {"junk"},
     {"model"},
     {"timeline", "align"},

@@ -177,3 +177,22 @@ def test_period_terms_are_refitted_from_the_period_documents_alone():
     assert top[("p1", 1)] == {"a", "b"} and top[("p2", 1)] == {"c", "d"}
     assert ("p1", 2) not in top  # topic 2 has under 2% of the first period's weight
     assert top[("p2", 2)] == {"e"}
+
+
+def test_dynamic_topics_appear_when_their_section_does(tmp_path):
+    sections = sorted({p.parent.name for p in BUNDLED.rglob("*.txt")})
+    late = sections[0]
+    source = _dated_csv(tmp_path / "dated.csv", lambda s, n: f"2004-{7 + n % 6 if s == late else 1 + n % 12:02d}-01")
+    out = tmp_path / "out"
+    assert main(["run", str(source), "--topics", "6", "--out", str(out), "-q", "--dynamic",
+                 "--time-bins", "quarter", "--formats", "csv,md"]) == 0
+    dynamic = json.loads((out / "dynamic_topics.json").read_text(encoding="utf-8"))
+    assert "Greene & Cross" in dynamic["method"]
+    assert all(w["period"] in {"2004Q1", "2004Q2", "2004Q3", "2004Q4"} for w in dynamic["window_topics"])
+    late_words = set(pd.read_csv(out / "topics.csv").groupby("topic").term.apply(list)[
+        pd.read_csv(out / "doc_topics.csv").query("label == @late").dominant_topic.mode()[0]][:5])
+    appearing = [d for d in dynamic["dynamic_topics"] if set(d["terms"][:10]) & late_words]
+    assert appearing and all(set(d["periods"]) <= {"2004Q3", "2004Q4"} for d in appearing)
+    assert sum(set(d["periods"]) == {"2004Q1", "2004Q2", "2004Q3", "2004Q4"}
+               for d in dynamic["dynamic_topics"]) >= 3  # most other sections run throughout
+    assert "### Dynamic topics" in (out / "report.md").read_text(encoding="utf-8")

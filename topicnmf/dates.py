@@ -47,10 +47,14 @@ class TimeOptions:
     time_bins : {'auto', 'year', 'quarter', 'month', 'week', 'day'}, default='auto'
         The periods of topics over time; 'auto' picks the coarsest giving 10 or more
         periods (and groups years, 5, 10, 25 ... at a time, past 40 years).
+    dynamic : bool, default=False
+        Also fit dynamic topics (window topics per period linked by a second NMF; see
+        :mod:`topicnmf.dynamic`).
     """
 
     date_from_path: str | None = None
     time_bins: str = "auto"
+    dynamic: bool = False
 
     def __post_init__(self):
         if self.time_bins not in TIME_BINS:
@@ -58,9 +62,12 @@ class TimeOptions:
                                  f"got {self.time_bins!r}.")
         if self.date_from_path is not None:
             path_pattern(self.date_from_path)
+        if not isinstance(self.dynamic, bool):
+            raise ParameterError(f"dynamic must be True or False; got {self.dynamic!r}.")
 
     def to_dict(self):
-        return {"date_from_path": self.date_from_path, "time_bins": self.time_bins}
+        return {"date_from_path": self.date_from_path, "time_bins": self.time_bins,
+                "dynamic": self.dynamic}
 
 
 def path_pattern(text):

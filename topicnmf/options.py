@@ -159,6 +159,8 @@ INPUT = ("input", (
     Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
            "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
            choices=("auto", "year", "quarter", "month", "week", "day")),
+    Option(("--dynamic",), "time.dynamic", "with dates: also fit dynamic topics (Greene & Cross "
+           "2017: topics per period linked by a second NMF; dynamic_topics.json)", kind="switch"),
     Option(("--extensions",), "read.extensions", "file suffixes read from a folder", metavar="LIST"),
     Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
            parse=_positive_float, metavar="MB"),

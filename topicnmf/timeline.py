@@ -15,6 +15,7 @@ import pandas as pd
 
 from .dates import document_dates
 from .drift import period_terms
+from .dynamic import dynamic_topics
 from .errors import ParameterError
 from .topics import normalized_weights
 
@@ -113,6 +114,7 @@ class Timeline:
     dominated : ndarray of int, shape (n_periods, n_topics)
     dates : Dates
         How the documents were dated (counts, sources, unparseable values).
+    dynamic : DynamicTopics or None
     terms : DataFrame or None
         Vocabulary drift: period, topic, rank, term, weight (:func:`.drift.period_terms`).
     """
@@ -123,6 +125,7 @@ class Timeline:
     dominated: np.ndarray
     dates: object
     terms: pd.DataFrame | None = field(default=None, compare=False)
+    dynamic: object = field(default=None, compare=False)  # DynamicTopics with --dynamic
 
     @property
     def labels(self):
@@ -196,4 +199,11 @@ def dated_timeline(documents, result, options):
     log.info("topics over time: %d periods of %s", len(timeline.labels), timeline.periods.bins)
     terms = period_terms(result.dtm.X, topics.W, topics.H, timeline.periods.index, timeline.labels,
                          result.dtm.display_terms, top_terms=result.config.top_terms)
-    return replace(timeline, terms=terms)
+    dynamic = None
+    if options.dynamic:
+        dynamic = dynamic_topics(result.dtm.X, timeline.periods.index, timeline.labels,
+                                 result.dtm.display_terms, n_topics=topics.n_topics,
+                                 random_state=result.config.seed)
+        log.info("dynamic topics: %d, linking %d window topics", len(dynamic.topics),
+                 len(dynamic.window_topics))
+    return replace(timeline, terms=terms, dynamic=dynamic)

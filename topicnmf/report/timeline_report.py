@@ -1,6 +1,7 @@
 """Topics over time in every format: the CSV tables, the JSON section, the Markdown lines and
 the HTML chart geometry, each a function of a :class:`~topicnmf.timeline.Timeline`."""
 
+import json
 import math
 
 from .charts import PALETTE, line_chart
@@ -19,6 +20,9 @@ def timeline_files(timeline):
              "period_documents.csv": to_csv(timeline.period_documents())}
     if timeline.terms is not None:
         files["topic_terms_over_time.csv"] = to_csv(timeline.terms)
+    if timeline.dynamic is not None:
+        files["dynamic_topics.json"] = json.dumps(timeline.dynamic.to_dict(), indent=2,
+                                                  ensure_ascii=False) + "\n"
     return files
 
 
@@ -44,6 +48,8 @@ def timeline_data(timeline):
     }
     if timeline.terms is not None:
         out["drift"] = drift_data(timeline.terms)
+    if timeline.dynamic is not None:
+        out["dynamic"] = timeline.dynamic.to_dict()
     return out
 
 
@@ -118,6 +124,8 @@ def markdown_lines(data, escape):
         lines.append(f"| {escape(p['period'])} | {p['n_documents']} | " + " | ".join(
             "" if v is None else f"{v:.1%}" for v in cells) + " |")
     lines += [""] + change_lines(data)
+    if "dynamic" in data:
+        lines += dynamic_lines(data["dynamic"], [p["period"] for p in periods], escape)
     for d in data.get("drift", ()):
         if d["steps"]:
             lines += ["", f"Topic {d['topic']}'s terms by period:"]
@@ -143,8 +151,10 @@ def html_context(data, labels):
             dot["title"] = f"{name}, {periods[i]}: {y:.1%}"
     sparks = {s["topic"]: _spark(s["share"], s["topic"]) for s in data["shares"]}
     rise, fall = sharpest(data)
+    dynamic = dynamic_grid(data["dynamic"], periods) if "dynamic" in data else None
     return {"chart": chart, "sparks": sparks, "changes": change_lines(data), "rise": rise,
-            "fall": fall, "first": periods[0], "last": periods[-1]}
+            "fall": fall, "first": periods[0], "last": periods[-1], "dynamic": dynamic,
+            "periods": periods}
 
 
 def _spark(shares, topic):
@@ -156,3 +166,29 @@ def _spark(shares, topic):
                       f"{SPARK_HEIGHT - 2 - y / peak * (SPARK_HEIGHT - 4):.1f}" for i, y in points)
     return {"points": coords, "width": SPARK_WIDTH, "height": SPARK_HEIGHT,
             "color": PALETTE[(topic - 1) % len(PALETTE)], "peak": peak}
+
+
+def dynamic_lines(dynamic, periods, escape):
+    """The Markdown of dynamic topics: each with its terms and the periods it is present in."""
+    lines = ["", "### Dynamic topics", "",
+             f"{len(dynamic['dynamic_topics'])} dynamic topics linking "
+             f"{sum(w['dynamic_topic'] is not None for w in dynamic['window_topics'])} of "
+             f"{len(dynamic['window_topics'])} window topics (Greene & Cross 2017).", "",
+             "| dynamic topic | terms | present | periods |", "| --- | --- | --- | --- |"]
+    for d in dynamic["dynamic_topics"]:
+        span = f"{d['periods'][0]} to {d['periods'][-1]}" if d["periods"] else "none"
+        lines.append(f"| {d['topic']} | {escape(', '.join(d['terms'][:8]))} | "
+                     f"{len(d['periods'])} of {len(periods)} | {escape(span)} |")
+    return lines
+
+
+def dynamic_grid(dynamic, periods):
+    """Rows of the HTML presence grid: per dynamic topic, per period the window topic's
+    top terms there (or None)."""
+    where = {}
+    for w in dynamic["window_topics"]:
+        where.setdefault((w["dynamic_topic"], w["period"]), []).append(", ".join(w["terms"][:4]))
+    return [{"topic": d["topic"], "terms": ", ".join(d["terms"][:6]),
+             "cells": ["; ".join(where[(d["topic"], p)]) if (d["topic"], p) in where else None
+                       for p in periods]}
+            for d in dynamic["dynamic_topics"]]
