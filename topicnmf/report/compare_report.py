@@ -2,8 +2,6 @@
 Markdown lines and the similarity grid of the HTML, each a function of a
 :class:`~topicnmf.align.Comparison` (the page itself: :mod:`.compare_page`)."""
 
-import json
-
 import pandas as pd
 
 from .tables import to_csv
