@@ -196,3 +196,8 @@ def test_dynamic_topics_appear_when_their_section_does(tmp_path):
     assert sum(set(d["periods"]) == {"2004Q1", "2004Q2", "2004Q3", "2004Q4"}
                for d in dynamic["dynamic_topics"]) >= 3  # most other sections run throughout
     assert "### Dynamic topics" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_date_without_its_year_is_refused_not_dated_today():
+    values, _ = parse_dates(["12:30", "today", "now", "5 March", "2005-02-30", "2004 March"])
+    assert np.isnat(values[:5]).all() and values[5] == _day("2004-03-01")

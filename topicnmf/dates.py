@@ -18,7 +18,9 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
+import dateutil.parser
 import numpy as np
 import pandas as pd
 
@@ -183,7 +185,8 @@ def parse_dates(values):
             number = float(texts.iat[i])
             seconds = number / 1000 if len(texts.iat[i].split(".")[0].lstrip("-")) > 11 else number
             out[i] = np.datetime64(int(seconds), "s")
-    todo = present & np.isnat(out)
+    # ISO 8601 starts with its year (pandas would also read 'today' and 'now')
+    todo = present & np.isnat(out) & texts.str.match(r"\s*[+-]?\d", na=False).to_numpy(dtype=bool)
     if todo.any():
         iso = pd.to_datetime(texts[todo], format="ISO8601", errors="coerce", utc=True)
         out[np.flatnonzero(todo)] = _seconds(iso)
@@ -203,34 +206,47 @@ def _seconds(parsed):
 
 def _day_order(texts):
     """(dayfirst, notes) for the numeric dates among ``texts``."""
-    pairs = [(int(m.group(1)), int(m.group(2))) for t in texts if (m := _NUMERIC_DMY.match(t))]
+    pairs = [(int(m.group(1)), int(m.group(2)), t) for t in texts if (m := _NUMERIC_DMY.match(t))]
     if not pairs:
         return False, ()
-    if any(a > 12 for a, _ in pairs) and not any(b > 12 for _, b in pairs):
+    if any(a > 12 for a, _, _ in pairs) and not any(b > 12 for _, b, _ in pairs):
         return True, ()
-    ambiguous = sum(a <= 12 and b <= 12 and a != b for a, b in pairs)
-    if ambiguous and not any(b > 12 for _, b in pairs):
-        note = (f"{ambiguous} numeric date(s) such as {texts[0]!r} could be day/month or "
-                "month/day; read as month/day/year (write them as YYYY-MM-DD to be sure)")
+    ambiguous = [t for a, b, t in pairs if a <= 12 and b <= 12 and a != b]
+    if ambiguous and not any(b > 12 for _, b, _ in pairs):
+        note = (f"{len(ambiguous)} numeric date(s) such as {ambiguous[0]!r} could be day/month "
+                "or month/day; read as month/day/year (write them as YYYY-MM-DD to be sure)")
         log.warning("%s", note)
         return False, (note,)
     return False, ()
 
 
 def _one(text, dayfirst):
-    """One value as datetime64[s], or NaT."""
+    """One value as datetime64[s], or NaT: a mail date, or a written date that names its
+    year (a text without one, '12:30', would be dated today: refused)."""
     try:
-        parsed = email.utils.parsedate_to_datetime(text)
-        stamp = pd.Timestamp(parsed)
+        stamp = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                stamp = pd.to_datetime(text, dayfirst=dayfirst, utc=False)
-        except (ValueError, TypeError, OverflowError):
+        stamp = _written(text, dayfirst)
+        if stamp is None:
             return np.datetime64("NaT")
-    if stamp is pd.NaT:
-        return np.datetime64("NaT")
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return np.datetime64(stamp.to_datetime64(), "s")
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return np.datetime64(stamp.replace(microsecond=0).isoformat(), "s")
+    except ValueError:
+        return np.datetime64("NaT")
+
+
+_DEFAULTS = (datetime(1, 1, 1), datetime(2, 2, 2))
+
+
+def _written(text, dayfirst):
+    """dateutil's reading of ``text``, or None when it fails or the text names no year."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first, second = (dateutil.parser.parse(text, default=d, dayfirst=dayfirst)
+                             for d in _DEFAULTS)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return first if first.year == second.year else None

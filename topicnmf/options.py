@@ -153,14 +153,6 @@ INPUT = ("input", (
            default_text="'label' if present"),
     Option(("--date-column",), "read.date_column", "CSV/JSONL column with a date", metavar="NAME",
            default_text="'date' if present"),
-    Option(("--date-from-path",), "time.date_from_path", "date a document without a date column "
-           "value from its path: a regular expression with named groups year, month, day, e.g. "
-           "'(?P<year>\\d{4})/(?P<month>\\d{2})/'", metavar="REGEX"),
-    Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
-           "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
-           choices=("auto", "year", "quarter", "month", "week", "day")),
-    Option(("--dynamic",), "time.dynamic", "with dates: also fit dynamic topics (Greene & Cross "
-           "2017: topics per period linked by a second NMF; dynamic_topics.json)", kind="switch"),
     Option(("--extensions",), "read.extensions", "file suffixes read from a folder", metavar="LIST"),
     Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
            parse=_positive_float, metavar="MB"),
@@ -253,6 +245,14 @@ REPORT = ("report", (
     Option(("--align-to",), "align_to", "a previous run's output folder (or its model/): topics "
            "matched to its topics (Hungarian algorithm on term-vector cosine) keep their numbers "
            "and labels; alignment.csv and the reports say kept, new or gone", metavar="OLD"),
+    Option(("--date-from-path",), "time.date_from_path", "date a document without a date column "
+           "value from its path: a regular expression with named groups year, month, day, e.g. "
+           "'(?P<year>\\d{4})/(?P<month>\\d{2})/'", metavar="REGEX"),
+    Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
+           "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
+           choices=("auto", "year", "quarter", "month", "week", "day")),
+    Option(("--dynamic",), "time.dynamic", "with dates: also fit dynamic topics (Greene & Cross "
+           "2017: topics per period linked by a second NMF; dynamic_topics.json)", kind="switch"),
     Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
            "trigram) most representative of its documents, and list its phrases beside its terms",
            kind="toggle"),

@@ -100,7 +100,7 @@ def markdown_lines(data, escape):
     dates, periods = data["dates"], data["periods"]
     lines = ["", "## Topics over time", "",
              f"{dates['n_dated']} dated documents ({', '.join(dates['sources'])}) in "
-             f"{len(periods)} periods of {data['bins']}, {escape(periods[0]['period'])} to "
+             f"{len(periods)} period(s) of {data['bins']}, {escape(periods[0]['period'])} to "
              f"{escape(periods[-1]['period'])}."]
     if dates["n_unparseable"]:
         shown = ", ".join(escape(repr(u["value"])) for u in dates["unparseable"][:5])
