@@ -201,3 +201,10 @@ def test_dynamic_topics_appear_when_their_section_does(tmp_path):
 def test_a_date_without_its_year_is_refused_not_dated_today():
     values, _ = parse_dates(["12:30", "today", "now", "5 March", "2005-02-30", "2004 March"])
     assert np.isnat(values[:5]).all() and values[5] == _day("2004-03-01")
+
+
+def test_too_many_periods_for_dynamic_topics_is_a_one_line_error(tmp_path, capsys):
+    source = _dated_csv(tmp_path / "dated.csv", lambda s, n: f"{1400 + 5 * n + len(s)}-01-01")
+    assert main(["run", str(source), "--topics", "3", "-q", "--out", str(tmp_path / "o"),
+                 "--dynamic", "--time-bins", "month"]) == 1
+    assert "choose coarser --time-bins" in capsys.readouterr().err

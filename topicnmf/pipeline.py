@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import anchors as _anchors
+from .align import aligned_order, load_topics, with_old_labels
 from .config import RunConfig, parse_range
 from .corpus import Corpus, CorpusStats, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
@@ -40,9 +41,8 @@ from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
-from .align import aligned_order, load_topics, with_old_labels
 from .sweep import SweepResult, score_counts
-from .timeline import dated_timeline
+from .timeline import dated_timeline, documents_dated
 from .topics import (
     MatchFloor,
     TopicModel,
@@ -221,6 +221,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
     corpus = read(source, config, progress)
+    dates = documents_dated(corpus.documents, config.time)  # None for undated documents
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
@@ -237,7 +238,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
                               progress), dropped=dropped)
-    result = replace(result, timeline=dated_timeline(corpus.documents, result, config.time))
+    result = replace(result, timeline=dated_timeline(dates, result, config.time))
     return Run(result=result, model=model_from(result), sweep=swept)
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger("topicnmf")
 GRAIN = ("year", "quarter", "month", "week", "day")
 MIN_AUTO, MAX_AUTO = 10, 40  # the periods 'auto' aims for
 MAX_PERIODS = 10_000
+MAX_REFIT_PERIODS = 500  # periods past which drift and dynamic topics refit too many windows
 YEAR_GROUPS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
@@ -186,19 +187,39 @@ def topics_over_time(weights, dominant, dates, bins="auto"):
     return Timeline(periods, n_documents, shares, dominated[:, 1:], dates)
 
 
-def dated_timeline(documents, result, options):
-    """The Timeline of a fitted result (its ``topics`` and ``dtm``) when ``documents`` carry
-    dates (see :func:`.dates.document_dates`), else None."""
+def documents_dated(documents, options):
+    """The :class:`~.dates.Dates` of ``documents`` (None when undated), read before the fit
+    so that a date problem, or too many periods for ``options.dynamic``, stops the run
+    before any work."""
     dates = document_dates(documents, options)
     if dates is None:
         return None
     log.info("%s", dates.summary())
+    n_periods = len(periods_of(dates.values, options.time_bins).labels)
+    if options.dynamic and n_periods > MAX_REFIT_PERIODS:
+        raise ParameterError(f"dynamic topics over {n_periods:,} periods would fit as many window "
+                             f"models (at most {MAX_REFIT_PERIODS}); choose coarser time_bins.")
+    return dates
+
+
+def dated_timeline(dates, result, options):
+    """The Timeline of a fitted result (its ``topics`` and ``dtm``) for documents with
+    ``dates`` (from :func:`documents_dated`); None when that is None."""
+    if dates is None:
+        return None
     topics = result.topics
     timeline = topics_over_time(normalized_weights(topics.W),
                                 topics.doc_topics["dominant_topic"], dates, options.time_bins)
     log.info("topics over time: %d periods of %s", len(timeline.labels), timeline.periods.bins)
-    terms = period_terms(result.dtm.X, topics.W, topics.H, timeline.periods.index, timeline.labels,
-                         result.dtm.display_terms, top_terms=result.config.top_terms)
+    n_periods = len(timeline.labels)
+    terms = None
+    if n_periods <= MAX_REFIT_PERIODS:
+        terms = period_terms(result.dtm.X, topics.W, topics.H, timeline.periods.index,
+                             timeline.labels, result.dtm.display_terms,
+                             top_terms=result.config.top_terms)
+    else:
+        log.info("%d periods: the terms per period (topic_terms_over_time.csv) are left out "
+                 "past %d; choose coarser time_bins for them", n_periods, MAX_REFIT_PERIODS)
     dynamic = None
     if options.dynamic:
         dynamic = dynamic_topics(result.dtm.X, timeline.periods.index, timeline.labels,
