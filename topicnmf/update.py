@@ -15,7 +15,7 @@ update of Mairal et al. 2010, the old statistics W^T W and W^T X taken as diag(a
 diag(a) H_old). The updated topics' labels are their new top three terms. The vocabulary grows by the terms of the new documents that pass the
 model's min_df/max_df; such a term starts at weight 0 in every topic and gets its IDF from
 the new documents. Row t stays topic t + 1 throughout; how far each moved is its cosine to
-its old self.
+its old self. The refit minimizes the Frobenius loss, whatever loss the model was fitted with.
 """
 
 import logging
