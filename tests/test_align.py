@@ -148,3 +148,17 @@ def test_bbc_halves_aligned_keep_every_section_under_one_number(tmp_path):
     table, _ = _label_topics(tmp_path / "b")
     assert numbers.nunique() == 5
     assert (table.dominant_topic == table.label.map(numbers)).mean() >= 0.9
+
+
+def test_labels_from_a_model_file_stay_text_in_the_compare_page(tmp_path):
+    assert main(["run", str(BUNDLED), "--topics", "3", "-q", "--out", str(tmp_path / "a")]) == 0
+    meta = tmp_path / "a" / "model" / "model.json"
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    data["labels"][0] = "<script>alert(1)</script>"
+    meta.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "a"), "--out",
+                 str(tmp_path / "c")]) == 0
+    html = (tmp_path / "c" / "compare.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    matches = pd.read_csv(tmp_path / "c" / "matches.csv")
+    assert (matches.status == "kept").all() and np.allclose(matches.similarity, 1.0)

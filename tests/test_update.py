@@ -75,3 +75,15 @@ def test_bbc_update_lands_next_to_a_full_refit(tmp_path):
     first_half = compare(load_topics(tmp_path / "run-a"), full).of_status("kept")
     assert len(updated) == 5 and min(m.similarity for m in updated) >= 0.99
     assert min(m.similarity for m in updated) > max(m.similarity for m in first_half)
+
+
+def test_updates_chain_and_the_old_weight_grows(tmp_path):
+    old, new = _split(tmp_path)
+    assert main(["run", str(old), "--topics", "6", "-q", "--out", str(tmp_path / "run")]) == 0
+    assert main(["update", str(tmp_path / "run"), str(new), "-q", "--out", str(tmp_path / "u1")]) == 0
+    assert main(["update", str(tmp_path / "u1" / "model"), str(new), "-q",
+                 "--out", str(tmp_path / "u2")]) == 0
+    first, second = (json.loads((tmp_path / n / "update.json").read_text(encoding="utf-8"))
+                     for n in ("u1", "u2"))
+    assert second["old_weight"] == first["old_weight"] + first["n_documents"]
+    assert second["n_terms_added"] == 0  # the first update already took the new terms

@@ -53,19 +53,27 @@ def add_commands(sub):
                    help="output folder (default: %(default)s)")
     p.add_argument("--old-weight", type=float, default=None, metavar="N",
                    help="how many documents the old model counts as (default: the documents "
-                        "it was fitted on, from the run's topics.json, else as many as INPUT)")
+                        "it stands for, from the run's topics.json or a previous update's "
+                        "update.json, else as many as INPUT)")
     add_options(p, "update")
     p.add_argument("-q", "--quiet", action="store_true", help="no log on stderr")
 
 
 def _fitted_documents(model_path):
-    """The documents a run folder's model was fitted on (its topics.json), or None."""
+    """The documents a model stands for: a run folder's (its topics.json), or an update
+    folder's (update.json: the old weight plus the documents folded in); else None."""
     folder = Path(model_path)
-    for candidate in (folder / "topics.json", folder.parent / "topics.json"):
+    for base in (folder, folder.parent):
         try:
-            return int(json.loads(candidate.read_text(encoding="utf-8"))["corpus"]["n_documents"])
+            data = json.loads((base / "topics.json").read_text(encoding="utf-8"))
+            return int(data["corpus"]["n_documents"])
         except (OSError, ValueError, KeyError, TypeError):
-            continue
+            pass
+        try:
+            data = json.loads((base / "update.json").read_text(encoding="utf-8"))
+            return float(data["old_weight"]) + int(data["n_documents"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     return None
 
 
