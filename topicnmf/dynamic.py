@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .nmf import factorize
+from .nmf import SolverOptions, factorize
 
 TOP_TERMS = 20
 DOCS_PER_TOPIC = 3
+WINDOW_SOLVER = SolverOptions(tol=1e-5, max_iter=200)  # window fits stop once settled
 MIN_MEMBERSHIP = 0.5  # share of a window topic's second-level weight that links it
 SHOWN_TERMS = 10
 
@@ -54,11 +55,12 @@ def dynamic_topics(X, period_index, labels, display_terms, *, n_topics, window_t
     rows_B, windows = [], []
     for p, label in enumerate(labels):
         rows = np.flatnonzero(period_index == p)
-        Xp = X[rows]
-        k = min(window_topics, len(rows) // DOCS_PER_TOPIC, len(np.unique(Xp.indices)))
+        columns = np.unique(X[rows].indices)  # the window's own terms only: a term it lacks
+        Xp = X[rows][:, columns]               # would get weight 0 in every window topic
+        k = min(window_topics, len(rows) // DOCS_PER_TOPIC, len(columns))
         if Xp.nnz == 0 or k < 1:
             continue
-        fit = factorize(Xp, k, init="nndsvd", random_state=random_state)
+        fit = factorize(Xp, k, options=WINDOW_SOLVER, init="nndsvd", random_state=random_state)
         dominant = np.where(fit.W.max(axis=1) > 0, fit.W.argmax(axis=1), -1)
         for t in range(fit.H.shape[0]):
             row = fit.H[t]
@@ -67,16 +69,16 @@ def dynamic_topics(X, period_index, labels, display_terms, *, n_topics, window_t
             if not len(top):
                 continue
             vector = np.zeros(X.shape[1])
-            vector[top] = row[top] / np.linalg.norm(row[top])
+            vector[columns[top]] = row[top] / np.linalg.norm(row[top])
             rows_B.append(vector)
             windows.append({"period": label, "index": t + 1,
-                            "terms": [str(display[j]) for j in top[:SHOWN_TERMS]],
+                            "terms": [str(display[columns[j]]) for j in top[:SHOWN_TERMS]],
                             "n_documents": int((dominant == t).sum())})
     if not rows_B:
         return DynamicTopics([], [], window_topics)
     B = sparse.csr_matrix(np.vstack(rows_B))
     k = min(n_topics, B.shape[0], len(np.unique(B.indices)))
-    second = factorize(B, k, init="nndsvd", random_state=random_state)
+    second = factorize(B, k, options=WINDOW_SOLVER, init="nndsvd", random_state=random_state)
     members = second.W.argmax(axis=1)
     totals = second.W.sum(axis=1)
     for w, window in enumerate(windows):
