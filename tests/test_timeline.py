@@ -208,3 +208,20 @@ def test_too_many_periods_for_dynamic_topics_is_a_one_line_error(tmp_path, capsy
     assert main(["run", str(source), "--topics", "3", "-q", "--out", str(tmp_path / "o"),
                  "--dynamic", "--time-bins", "month"]) == 1
     assert "choose coarser --time-bins" in capsys.readouterr().err
+
+
+def test_a_date_column_without_one_readable_date_leaves_the_run_undated(tmp_path, capsys):
+    source = _dated_csv(tmp_path / "dated.csv", lambda s, n: "n/a")
+    out = tmp_path / "out"
+    assert main(["run", str(source), "--topics", "3", "--out", str(out), "--formats", "csv"]) == 0
+    assert not (out / "topics_over_time.csv").exists()
+    assert "so there are no topics over time" in capsys.readouterr().err
+
+
+def test_path_dates_with_one_digit_months_are_read(tmp_path):
+    from topicnmf.corpus import Document
+    from topicnmf.dates import document_dates
+
+    docs = [Document(id=f"{y}/{m}/a.txt", text="x") for y, m in ((2004, 3), (2005, 11))]
+    dates = document_dates(docs, TimeOptions(date_from_path=r"(?P<year>\d{4})/(?P<month>\d{1,2})/"))
+    assert list(dates.values) == [_day("2004-03-01"), _day("2005-11-01")]

@@ -147,10 +147,11 @@ def document_dates(documents, options=TimeOptions()):
     order = ("date column", "path pattern", "mail Date: header")
     dates = Dates(values=values, sources=tuple(s for s in order if s in set(origin)),
                   n_missing=sum(v is None for v in raw), unparseable=bad, notes=notes)
-    if not dates.n_dated:
-        raise CorpusError(f"none of the {len(bad)} date value(s) could be read as a date "
-                          f"(e.g. {bad[0][1]!r}); dates must look like 2005-03-04, "
-                          "March 4, 2005 or a Unix time.")
+    if not dates.n_dated:  # a column named date that holds no dates: said, and left undated
+        log.warning("none of the %d date value(s) could be read as a date (e.g. %r), so there "
+                    "are no topics over time; dates must look like 2005-03-04, March 4, 2005 "
+                    "or a Unix time", len(bad), bad[0][1])
+        return None
     return dates
 
 
@@ -161,8 +162,8 @@ def _raw_date(doc, pattern):
         match = pattern.search(doc.id)
         if match:
             parts = match.groupdict()
-            return "-".join(p for p in (parts["year"], parts.get("month"), parts.get("day")) if p), \
-                "path pattern"
+            fields = [parts["year"]] + [p.zfill(2) for p in (parts.get("month"), parts.get("day")) if p]
+            return "-".join(fields), "path pattern"
     if looks_like_email(doc.text):
         match = _DATE_LINE.search(doc.text[:5000].split("\n\n", 1)[0])
         if match:
