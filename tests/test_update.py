@@ -54,7 +54,7 @@ def test_update_errors_are_one_line(tmp_path, capsys):
     assert main(["run", str(old), "--topics", "3", "-q", "--out", str(tmp_path / "run")]) == 0
     assert main(["update", str(tmp_path / "run"), str(new), "--old-weight", "-1", "-q",
                  "--out", str(tmp_path / "u")]) == 1
-    assert "old_weight must be a number >= 0" in capsys.readouterr().err
+    assert "--old-weight must be a number >= 0; got -1.0." in capsys.readouterr().err
 
 
 @pytest.mark.slow

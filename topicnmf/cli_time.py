@@ -78,6 +78,8 @@ def _fitted_documents(model_path):
 
 
 def cmd_update(args):
+    if args.old_weight is not None and not 0 <= args.old_weight < float("inf"):
+        raise ParameterError(f"--old-weight must be a number >= 0; got {args.old_weight}.")
     model = load_model(args.model)
     corpus = read_corpus(args.input, RunConfig.from_settings(given(args, "update")).read)
     log.info("%s", corpus.summary())
