@@ -168,19 +168,26 @@ def topic_order(old, new, prevalence, *, min_similarity=MIN_SIMILARITY):
 
 
 def load_topics(path):
-    """The :class:`Topics` of a saved model (a report folder or its model/)."""
-    return Topics.of_model(load_model(path))
+    """The :class:`Topics` of a saved model (a report folder or its model/); None for None."""
+    return None if path is None else Topics.of_model(load_model(path))
 
 
 def aligned_order(old, W, H, terms, *, min_similarity=MIN_SIMILARITY):
-    """:func:`topic_order` of a fresh factorization (W, H) whose columns are ``terms``."""
+    """:func:`topic_order` of a fresh factorization (W, H) whose columns are ``terms``, ``old``
+    a :class:`Topics` or a saved model's path; None (the default order) when ``old`` is None."""
+    if old is None:
+        return None
+    old = load_topics(old) if not isinstance(old, Topics) else old
     W, H = balance(W, H)
     new = Topics(H, tuple(terms), tuple(terms), ("",) * H.shape[0])
     return topic_order(old, new, W.sum(axis=0), min_similarity=min_similarity)
 
 
 def with_old_labels(old, topics, dtm, *, min_similarity=MIN_SIMILARITY, top_terms=TOP_TERMS):
-    """(``topics`` with each kept topic's label the old one, their :class:`Comparison`)."""
+    """(``topics`` with each kept topic's label the old one, their :class:`Comparison`);
+    (``topics``, None) without ``old`` topics."""
+    if old is None:
+        return topics, None
     new = Topics(topics.H, tuple(dtm.terms), tuple(dtm.display_terms),
                  tuple(topics.prevalence["label"]))
     comparison = compare(old, new, min_similarity=min_similarity, top_terms=top_terms)
@@ -189,3 +196,14 @@ def with_old_labels(old, topics, dtm, *, min_similarity=MIN_SIMILARITY, top_term
         labels[m.new - 1] = m.old_label
     prevalence = topics.prevalence.assign(label=labels)
     return replace(topics, prevalence=prevalence), comparison
+
+
+def with_alignment(old, result):
+    """A fitted result (a TopicResult) with its kept topics' old labels and its
+    ``alignment``, ``old`` a :class:`Topics` or a saved model's path; as it is for None."""
+    if old is None:
+        return result
+    old = load_topics(old) if not isinstance(old, Topics) else old
+    topics, comparison = with_old_labels(old, result.topics, result.dtm,
+                                         top_terms=result.config.top_terms)
+    return replace(result, topics=topics, alignment=comparison)

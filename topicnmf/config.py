@@ -11,9 +11,11 @@ document is read, with a message naming the parameter.
 """
 
 from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
 
 from . import __version__
 from .anchors import read_anchors
+from .clean import visible_id
 from .corpus import ReadOptions
 from .dates import TimeOptions
 from .errors import ParameterError
@@ -30,6 +32,16 @@ DEFAULT_INIT = "nndsvd"
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def _saved_model(path):
+    """Refuse ``align_to`` unless it names a folder holding a saved model (or its model/)."""
+    if not isinstance(path, str) or not path:
+        raise ParameterError(f"align_to must be a folder name or None; got {path!r}.")
+    if not any((Path(path, *sub) / "model.json").is_file() for sub in ((), ("model",))):
+        raise ParameterError(f"align_to: {visible_id(path)}: no saved model here (expected "
+                             "model.json and model.npz); pass the folder written by 'topicnmf "
+                             "run' or its model/ subfolder.")
 
 
 def parse_range(text, name="topic_range", upper=None):
@@ -122,8 +134,8 @@ class RunConfig:
                     f"n_topics must be a positive integer or 'auto'; got {self.n_topics!r}.")
             _positive_int("n_topics", self.n_topics)
         parse_range(self.topic_range)
-        if self.align_to is not None and (not isinstance(self.align_to, str) or not self.align_to):
-            raise ParameterError(f"align_to must be a folder name or None; got {self.align_to!r}.")
+        if self.align_to is not None:  # checked before any document is read
+            _saved_model(self.align_to)
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import anchors as _anchors
-from .align import aligned_order, load_topics, with_old_labels
+from . import align, anchors as _anchors, timeline
 from .config import RunConfig, parse_range
 from .corpus import Corpus, CorpusStats, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
@@ -42,7 +41,6 @@ from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, le
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
-from .timeline import dated_timeline, documents_dated
 from .topics import (
     MatchFloor,
     TopicModel,
@@ -89,8 +87,6 @@ class TopicResult:
         The weakest fit and coverage among the fitted documents (1st percentiles), below
         which ``score`` names no topic for a new document.
     timings : dict of seconds per stage (kept out of the deterministic outputs)
-    timeline : Timeline or None
-        Topics over time, when the documents carry dates (see :mod:`.timeline`).
     """
 
     config: RunConfig
@@ -221,7 +217,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
     corpus = read(source, config, progress)
-    dates = documents_dated(corpus.documents, config.time)  # None for undated documents
+    dates = timeline.documents_dated(corpus.documents, config.time)  # None when undated
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
@@ -238,7 +234,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
                               progress), dropped=dropped)
-    result = replace(result, timeline=dated_timeline(dates, result, config.time))
+    result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     return Run(result=result, model=model_from(result), sweep=swept)
 
 
@@ -274,7 +270,6 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.X.nnz, n_topics)
-    old = None if config.align_to is None else load_topics(config.align_to)  # before the fit
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
@@ -310,7 +305,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
-                          order=None if old is None else aligned_order(old, nmf.W, nmf.H, dtm.terms))
+                          order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
@@ -321,9 +316,6 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     rows = listed_documents(topics.W)  # and those of the documents a report lists
     texts = corpus.texts_of(topics.doc_topics["doc_id"].to_numpy()[rows].tolist())
     topics = with_document_snippets(topics, rows, [prepared.analyzer.clean(t) for t in texts])
-    alignment = None
-    if old is not None:  # kept topics keep their old labels too
-        topics, alignment = with_old_labels(old, topics, dtm, top_terms=config.top_terms)
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
 
@@ -335,8 +327,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
-                       match_floor=floor, anchors=checks, groups=groups, timings=timings,
-                       alignment=alignment)
+                       match_floor=floor, anchors=checks, groups=groups, timings=timings)
 
 
 def _relative_error(dtm, nmf, beta_loss):

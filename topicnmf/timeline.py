@@ -228,3 +228,8 @@ def dated_timeline(dates, result, options):
         log.info("dynamic topics: %d, linking %d window topics", len(dynamic.topics),
                  len(dynamic.window_topics))
     return replace(timeline, terms=terms, dynamic=dynamic)
+
+
+def with_timeline(dates, result, options):
+    """``result`` (a TopicResult) with its :func:`dated_timeline`."""
+    return replace(result, timeline=dated_timeline(dates, result, options))
