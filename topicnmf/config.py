@@ -11,10 +11,13 @@ document is read, with a message naming the parameter.
 """
 
 from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
 
 from . import __version__
 from .anchors import read_anchors
+from .clean import visible_id
 from .corpus import ReadOptions
+from .dates import TimeOptions
 from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
@@ -30,6 +33,16 @@ DEFAULT_INIT = "nndsvd"
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def _saved_model(path):
+    """Refuse ``align_to`` unless it names a folder holding a saved model (or its model/)."""
+    if not isinstance(path, str) or not path:
+        raise ParameterError(f"align_to must be a folder name or None; got {path!r}.")
+    if not any((Path(path, *sub) / "model.json").is_file() for sub in ((), ("model",))):
+        raise ParameterError(f"align_to: {visible_id(path)}: no saved model here (expected "
+                             "model.json and model.npz); pass the folder written by 'topicnmf "
+                             "run' or its model/ subfolder.")
 
 
 def parse_range(text, name="topic_range", upper=None):
@@ -75,6 +88,9 @@ class RunConfig:
         Reports to write (see ``topicnmf.report.FORMATS``).
     coherence_reference : str or None
         A corpus (path, read with ``read``) that NPMI is also computed on.
+    align_to : str or None
+        A previous run's folder (or its model/): topics matched to its topics keep their
+        numbers and labels (see :mod:`topicnmf.align`).
     stop_words_file, extra_stop_words, default_stop_words
         The stop-word list: the built-in list (unless ``default_stop_words`` is False),
         plus the words of the file, plus the extra words; resolved into
@@ -88,8 +104,9 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
-    read, preprocess, vectorize, nmf
-        The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
+    read, preprocess, vectorize, nmf, time
+        The stages' own options (``time``: dating documents, topics over time). ``nmf``
+        comes out resolved (a concrete solver and init).
     """
 
     n_topics: int | str = 10
@@ -104,6 +121,7 @@ class RunConfig:
     n_representative: int = 5
     formats: tuple = FORMATS
     coherence_reference: str | None = None
+    align_to: str | None = None
     stop_words_file: str | None = None
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
@@ -115,6 +133,7 @@ class RunConfig:
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
     nmf: SolverOptions = field(default_factory=SolverOptions)
+    time: TimeOptions = field(default_factory=TimeOptions)
 
     def __post_init__(self):
         if self.n_topics != "auto":
@@ -123,6 +142,8 @@ class RunConfig:
                     f"n_topics must be a positive integer or 'auto'; got {self.n_topics!r}.")
             _positive_int("n_topics", self.n_topics)
         parse_range(self.topic_range)
+        if self.align_to is not None:  # checked before any document is read
+            _saved_model(self.align_to)
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):
@@ -150,7 +171,8 @@ class RunConfig:
         if unknown or not formats:
             raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
-                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions)):
+                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
+                           ("time", TimeOptions)):
             if not isinstance(getattr(self, name), kind):
                 raise ParameterError(f"{name} must be a {kind.__name__}; got {getattr(self, name)!r}.")
         extra = (self.extra_stop_words.split(",") if isinstance(self.extra_stop_words, str)

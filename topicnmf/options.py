@@ -247,6 +247,17 @@ REPORT = ("report", (
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
+    Option(("--align-to",), "align_to", "a previous run's output folder (or its model/): topics "
+           "matched to its topics (Hungarian algorithm on term-vector cosine) keep their numbers "
+           "and labels; alignment.csv and the reports say kept, new or gone", metavar="OLD"),
+    Option(("--date-from-path",), "time.date_from_path", "date a document without a date column "
+           "value from its path: a regular expression with named groups year, month, day, e.g. "
+           "'(?P<year>\\d{4})/(?P<month>\\d{2})/'", metavar="REGEX"),
+    Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
+           "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
+           choices=("auto", "year", "quarter", "month", "week", "day")),
+    Option(("--dynamic",), "time.dynamic", "with dates: also fit dynamic topics (Greene & Cross "
+           "2017: topics per period linked by a second NMF; dynamic_topics.json)", kind="switch"),
     Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
            "trigram) most representative of its documents, and list its phrases beside its terms",
            kind="toggle"),
@@ -279,6 +290,8 @@ COMMANDS = {
     "transform": (INPUT,),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
+    "compare": (),
+    "update": (INPUT,),
 }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import anchors as _anchors
+from . import align, anchors as _anchors, timeline
 from .config import RunConfig, parse_range
 from .corpus import Corpus, CorpusStats, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
@@ -103,6 +103,8 @@ class TopicResult:
     groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
     dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
     timings: dict = field(compare=False, default_factory=dict)
+    timeline: object = field(compare=False, default=None)  # a Timeline when documents are dated
+    alignment: object = field(compare=False, default=None)  # a Comparison with --align-to
 
     @property
     def n_topics(self):
@@ -216,6 +218,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
     corpus = read(source, config, progress)
+    dates = timeline.documents_dated(corpus.documents, config.time)  # None when undated
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
@@ -232,6 +235,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
                               progress), dropped=dropped)
+    result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     return Run(result=result, model=model_from(result), sweep=swept)
 
 
@@ -301,7 +305,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        clean=prepared.analyzer.clean, X=dtm.X)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk])
+                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
+                          order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
