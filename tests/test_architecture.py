@@ -21,6 +21,7 @@ LAYERS = [
     {"report"},
     {"config"},
     {"sweep", "scoring", "update"},
+    {"result"},
     {"pipeline"},
     {"options"},
     {"refine", "cli_time"},

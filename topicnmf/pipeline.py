@@ -13,13 +13,13 @@ line only parses, calls it and writes. Writing reports belongs to the shells (``
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from . import align, anchors as _anchors, timeline
 from .config import RunConfig, parse_range
-from .corpus import Corpus, CorpusStats, read_corpus
+from .corpus import Corpus, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
 from .evaluate import (
     Consensus,
@@ -38,13 +38,12 @@ from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
 from .nmf import factorize
 from .phrases import with_phrases
-from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
+from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
-from .sweep import SweepResult, score_counts
+from .sweep import score_counts
 from .topics import (
     MatchFloor,
-    TopicModel,
     build_topics,
     fit_strength,
     listed_documents,
@@ -52,88 +51,10 @@ from .topics import (
     with_snippets,
 )
 from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
-from .vectorize import DocumentTermMatrix, coverage, presence, vectorize
+from .vectorize import coverage, presence, vectorize
+from .result import FitRecord, Prepared, Run, TopicResult  # noqa: F401 (the Python API names them here)
 
 log = logging.getLogger("topicnmf")
-
-
-@dataclass(frozen=True)
-class FitRecord:
-    """The factorization's record: iterations, loss per iteration, final error."""
-
-    n_iter: int
-    loss_history: np.ndarray
-    reconstruction_err: float
-    relative_error: float
-    converged: bool
-
-
-@dataclass(frozen=True)
-class TopicResult:
-    """Everything one fit produces; the reports are functions of this value.
-
-    Attributes
-    ----------
-    config : RunConfig
-    corpus : CorpusStats
-        What was read (documents, skipped inputs, decodings); not the texts.
-    preprocessing : Preprocessing
-        The options with the boilerplate lines learned from the corpus.
-    dtm : DocumentTermMatrix
-    topics : TopicModel
-    fit : FitRecord
-    quality : tuple of TopicQuality, one per topic
-    evaluation : Evaluation
-    match_floor : MatchFloor
-        The weakest fit and coverage among the fitted documents (1st percentiles), below
-        which ``score`` names no topic for a new document.
-    timings : dict of seconds per stage (kept out of the deterministic outputs)
-    """
-
-    config: RunConfig
-    corpus: CorpusStats
-    preprocessing: Preprocessing
-    dtm: DocumentTermMatrix
-    topics: TopicModel
-    fit: FitRecord
-    quality: tuple
-    evaluation: Evaluation
-    match_floor: MatchFloor = MatchFloor()
-    anchors: tuple = ()  # an anchors.AnchorCheck per anchored topic
-    groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
-    dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
-    timings: dict = field(compare=False, default_factory=dict)
-    timeline: object = field(compare=False, default=None)  # a Timeline when documents are dated
-    alignment: object = field(compare=False, default=None)  # a Comparison with --align-to
-
-    @property
-    def n_topics(self):
-        return self.topics.n_topics
-
-    @property
-    def parameters(self):
-        """The settings as recorded in topics.json and with the model."""
-        return self.config.parameters(self.n_topics, self.dtm.options)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run: the fitted result, the model to save, and the sweep if k was chosen by one."""
-
-    result: TopicResult
-    model: SavedModel
-    sweep: SweepResult | None = None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A corpus made ready to factorize: fitted preprocessing, analyzer, TF-IDF matrix."""
-
-    preprocessing: Preprocessing
-    analyzer: Analyzer
-    dtm: DocumentTermMatrix
-    coverage: np.ndarray  # per document, the share of its words in the vocabulary
-    timings: dict = field(compare=False, default_factory=dict)
 
 
 def configure(config=None, **settings):
