@@ -10,6 +10,7 @@ and the yardstick for the fast kernels. See ``_engine.ArrayEngine`` for the cont
 from contextlib import nullcontext
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from . import _updates
@@ -36,6 +37,12 @@ def gram64(A):
         block = A[i:i + rows].astype(np.float64)
         G += block.T @ block
     return G
+
+
+def mean_of(X):
+    """Mean of all entries of X (zeros included), without densifying a sparse X."""
+    n, m = X.shape
+    return float(X.sum()) / (n * m)
 
 
 def like(G, A):
@@ -104,6 +111,15 @@ class NumpyEngine:
 
     def vdot(self, A, B):
         return dot64(A, B)
+
+    def clip(self, A, floor):
+        np.maximum(A, floor, out=A)
+
+    def mean(self, X):
+        return mean_of(X)
+
+    def qr(self, Y):
+        return np.ascontiguousarray(scipy.linalg.qr(Y, mode="economic", check_finite=False)[0])
 
     def total(self, A):
         return float(A.sum(dtype=np.float64))
