@@ -13,7 +13,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},
-    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic", "cluster"},
     {"junk"},
     {"stability", "ensemble"},
     {"model"},

@@ -11,7 +11,8 @@ from topicnmf.errors import ParameterError
 from topicnmf.nmf import factorize, factorize_partitioned
 from topicnmf.nmf._engine import make_engine
 from topicnmf.nmf._init import initialize, randomized_svd
-from topicnmf.nmf._partitioned import Blocks, LocalExecutor, PartitionedEngine
+from topicnmf.nmf._blocks import Blocks, LocalExecutor
+from topicnmf.nmf._partitioned import PartitionedEngine
 
 ENGINES = ["fast", "reference"]
 

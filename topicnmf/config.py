@@ -13,7 +13,7 @@ document is read, with a message naming the parameter.
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cluster
 from .anchors import read_anchors
 from .clean import visible_id
 from .corpus import ReadOptions
@@ -104,6 +104,10 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
+    workers : int or None
+        Fit on a local Dask cluster of this many worker processes (``topicnmf.cluster``).
+    scheduler : str or None
+        Fit on the Dask cluster of this scheduler (tcp://host:port).
     read, preprocess, vectorize, nmf, time
         The stages' own options (``time``: dating documents, topics over time). ``nmf``
         comes out resolved (a concrete solver and init).
@@ -129,6 +133,8 @@ class RunConfig:
     groups: int | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
+    workers: int | None = None
+    scheduler: str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
@@ -166,6 +172,10 @@ class RunConfig:
                                      "anchors or the other loss.")
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
+        cluster.check(self.workers, self.scheduler)
+        if self.anchors is not None and (self.workers or self.scheduler):
+            raise ParameterError("anchored topics are fitted in this process; drop workers/"
+                                 "scheduler or the anchors.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
         unknown = [f for f in formats if f not in FORMATS]
         if unknown or not formats:

@@ -138,6 +138,7 @@ class ArrayEngine(Protocol):
 ENGINES = {"fast": FastEngine, "reference": ReferenceEngine}
 
 
-def make_engine(name):
-    """The engine called ``name`` (a key of ``ENGINES``)."""
-    return ENGINES[check_option(name, "engine", tuple(ENGINES))]()
+def make_engine(name, threads=None):
+    """The engine called ``name`` (a key of ``ENGINES``), on ``threads`` threads (None:
+    every core this process may use)."""
+    return ENGINES[check_option(name, "engine", tuple(ENGINES))](threads=threads)

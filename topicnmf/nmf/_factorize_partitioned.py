@@ -16,7 +16,8 @@ from ..partitions import Partitions
 from . import _validation as v
 from ._factorize import _check_factor, _options
 from ._init import NNDSVD, fill_zeros, randomized_svd
-from ._partitioned import Blocks, LocalExecutor, PartitionedEngine
+from ._blocks import Blocks, LocalExecutor
+from ._partitioned import PartitionedEngine
 from ._solvers import solve
 
 
@@ -136,7 +137,7 @@ def initialize(X, k, init, rng, eng):
         return (Blocks(executor.put(parts), (n, k), dtype, executor),
                 np.asfortranarray(H, dtype=dtype))
     U, S, Vt = randomized_svd(X, k, rng, eng)
-    squares = executor.total(executor.map(_part_squares, U))  # (2, k)
+    squares = executor.sum(_part_squares, U)  # (2, k)
     norms_U = [tuple(np.sqrt(squares[:, j])) for j in range(k)]
     norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))
                for j in range(k)]

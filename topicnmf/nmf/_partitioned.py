@@ -11,168 +11,16 @@ them (X^T W, W^T W, <W, P>, ||X||^2) sums the blocks' partial results in block o
     X^T W = sum_b X_b^T W_b        W^T W = sum_b W_b^T W_b
 
 so the W update is local to each block given H and H H^T, and only k x m and k x k arrays
-are combined. Where the blocks live is the executor's business: :class:`LocalExecutor`
-keeps them in this process (loading a block stored on disk when it is used);
-``_dask.DaskExecutor`` keeps them on Dask workers. Operations on the whole arrays (H^T,
-the Gram matrices) go to the inner engine unchanged.
-
-The per-block operations are module-level functions returning new arrays (a block is
-never written in place), so a Dask worker can run them and retry them.
+are combined. Where the blocks live is the executor's business (``_blocks``):
+``LocalExecutor`` keeps them in this process (loading a block stored on disk when it is
+used); ``_dask.DaskExecutor`` keeps them on Dask workers. Operations on the whole arrays
+(H^T, the Gram matrices) go to the inner engine unchanged.
 """
-
-import functools
-import operator
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse as sp
 
-from ..errors import ParameterError
-from ..partitions import load_block
-from ._engine import make_engine
-
-
-class Blocks:
-    """A tall array held as row blocks.
-
-    Attributes
-    ----------
-    parts : list
-        One piece per block, in row order: an array, a sparse matrix, a path to a ``.npz``
-        block (X on disk), or whatever the executor holds (a Dask future).
-    shape : tuple (rows, columns)
-    dtype : numpy dtype
-    executor : LocalExecutor or DaskExecutor
-        Runs the per-block operations.
-
-    A factor's Blocks is a buffer the loop reuses: an in-place update replaces its parts.
-    """
-
-    def __init__(self, parts, shape, dtype, executor):
-        self.parts = list(parts)
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
-        self.executor = executor
-
-    @property
-    def ndim(self):
-        return 2
-
-    def like(self, parts, columns=None):
-        """Blocks of these parts, with this one's rows."""
-        return Blocks(parts, (self.shape[0], self.shape[1] if columns is None else columns),
-                      self.dtype, self.executor)
-
-    def __matmul__(self, M):
-        """Each block @ M (a small dense M)."""
-        return self.like(self.executor.map(_matmul, self, M), M.shape[1])
-
-    def __getitem__(self, key):
-        """Columns of every block: ``A[:, :k]``."""
-        rows, cols = key
-        if rows != slice(None):
-            raise IndexError("Blocks take a column selection only: A[:, cols].")
-        width = len(range(self.shape[1])[cols])
-        return self.like(self.executor.map(_getitem, self, key), width)
-
-    def to_numpy(self):
-        """The whole array, stacked."""
-        parts = self.executor.fetch(self.parts)
-        if not parts:
-            return np.empty(self.shape, dtype=self.dtype)
-        return np.ascontiguousarray(np.vstack(parts))
-
-
-class LocalExecutor:
-    """Runs the per-block operations in this process, one block after the other (each one
-    on every core through the inner engine)."""
-
-    def __init__(self, engine="fast"):
-        self.engine = engine
-        self.rows = ()
-
-    def matrix(self, partitions):
-        """X as Blocks of the partitions' blocks (in memory) or paths (on disk), each
-        checked once (nonnegative, finite, float32/float64, one dtype for all)."""
-        self.rows = tuple(partitions.offsets[i + 1] - partitions.offsets[i]
-                          for i in range(len(partitions)))
-        parts = partitions.blocks if partitions.blocks is not None else partitions.paths
-        return checked_matrix(self, list(parts), partitions)
-
-    def put(self, parts):
-        """Per-block pieces made here, where the blocks live."""
-        return list(parts)
-
-    def map(self, fn, *args, outputs=1):
-        """[fn(engine, *block i's args) for each block]; a Blocks argument gives block i's
-        piece, any other is passed as it is. With ``outputs`` > 1, fn returns a tuple and
-        the result is one list per output."""
-        n = _n_blocks(args)
-        inner = _inner(self.engine)
-        results = [fn(inner, *[a.parts[i] if isinstance(a, Blocks) else a for a in args])
-                   for i in range(n)]
-        return results if outputs == 1 else [list(r) for r in zip(*results)]
-
-    def total(self, values):
-        """The sum of per-block values, added in block order."""
-        return functools.reduce(operator.add, values)
-
-    def fetch(self, parts):
-        return list(parts)
-
-
-def checked_matrix(executor, parts, partitions):
-    """Blocks of X from its pieces where they live, after checking each one."""
-    X = Blocks(parts, partitions.shape, np.float64, executor)
-    checks = executor.fetch(executor.map(_check_block, X))
-    for i, (_, problem) in enumerate(checks):
-        if problem:
-            raise ParameterError(problem.format(block=f"block {i} of X"))
-    dtypes = sorted({dtype for dtype, _ in checks})
-    if len(dtypes) > 1:
-        raise ParameterError(f"The blocks of X have different dtypes ({dtypes}); "
-                             "write them all as float32 or all as float64.")
-    X.dtype = np.dtype(dtypes[0] if dtypes else np.float64)
-    return X
-
-
-def _check_block(eng, part):
-    """The block's dtype name and what is wrong with it (None: nothing), checked as
-    ``factorize`` checks X."""
-    block = _matrix(part)
-    if block.dtype not in (np.float32, np.float64):
-        return block.dtype.name, f"{{block}} is {block.dtype}; the partitioned fit needs " \
-            "float32 or float64 blocks."
-    data = block.data if sp.issparse(block) else np.asarray(block)
-    if not np.all(np.isfinite(data)):
-        return block.dtype.name, "{block} contains NaN or infinity; clean the input first."
-    if data.size and data.min() < 0:
-        return block.dtype.name, "Negative values in {block}; NMF needs X >= 0."
-    return block.dtype.name, None
-
-
-def _n_blocks(args):
-    return next(len(a.parts) for a in args if isinstance(a, Blocks))
-
-
-@functools.lru_cache(maxsize=None)
-def _inner(name, threads=None):
-    return make_engine(name) if threads is None else make_engine(name, threads=threads)
-
-
-def _matrix(part):
-    """A block of X: itself, or read from its ``.npz`` file."""
-    return load_block(part) if isinstance(part, str) else part
-
-
-# -- per-block operations: fn(engine, *pieces) -> new pieces (nothing written in place) --
-
-def _matmul(eng, A, M):
-    return A @ M
-
-
-def _getitem(eng, A, key):
-    return np.ascontiguousarray(A[key])
+from ._blocks import Blocks, _inner, _matmul, _matrix
 
 
 def _dot(eng, X, B):
@@ -234,21 +82,21 @@ def _update(eng, rule, A, P, G, l1, l2):
     none)."""
     A = A.copy()
     result = getattr(eng, rule)(A, P, G, l1, l2)
-    return A, 0.0 if result is None else result
+    return A, (0.0 if result is None else result,)
 
 
 def _hals_rows(eng, X, B, G, A_in, l1, l2, max_sweeps, delta, beta):
+    """The block's A_out and (<A_out, X B>, A_out^T A_out, X^T A_out): the loop asks for
+    the Gram matrix and X^T W of the new W next, so they are made while X's block is at
+    hand (loaded once per iteration, one task per block)."""
+    X = _matrix(X)
     A_out = np.empty_like(A_in)
-    cross = eng.hals_rows(_matrix(X), B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-    return A_out, cross
+    cross = eng.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
+    return A_out, (cross, eng.gram(A_out), eng.tdot(X, A_out))
 
 
 def _qr(eng, Y):
     return scipy.linalg.qr(Y, mode="economic", check_finite=False)
-
-
-def _first(pair):
-    return pair[0]
 
 
 class PartitionedEngine:
@@ -260,6 +108,7 @@ class PartitionedEngine:
         self.inner = _inner(inner)
         self.name = self.inner.name
         self.stack = True  # to_numpy(W): one array (False: a tuple of the blocks)
+        self._products = (None, None)  # (W's parts, (W^T W, X^T W)) from its last update
 
     def __getattr__(self, name):  # an operation on whole arrays only: the inner engine's
         return getattr(self.inner, name)
@@ -268,7 +117,13 @@ class PartitionedEngine:
         return self.executor.map(fn, *args, outputs=outputs)
 
     def _sum(self, fn, *args):
-        return self.executor.total(self._map(fn, *args))
+        return self.executor.sum(fn, *args)
+
+    def _known(self, A, which):
+        """The Gram matrix (0) or X^T A (1) of A made with A's update, if A is unchanged
+        since."""
+        parts, products = self._products
+        return products[which] if A.parts is parts else None
 
     # -- layout --
     def threading(self):
@@ -308,10 +163,14 @@ class PartitionedEngine:
     def tdot(self, X, A):
         if not isinstance(X, Blocks):
             return self.inner.tdot(X, A)
-        return self._sum(_tdot, X, A)  # X^T A = sum_b X_b^T A_b
+        known = self._known(A, 1)
+        return known if known is not None else self._sum(_tdot, X, A)  # sum_b X_b^T A_b
 
     def gram(self, A):
-        return self._sum(_gram, A) if isinstance(A, Blocks) else self.inner.gram(A)
+        if not isinstance(A, Blocks):
+            return self.inner.gram(A)
+        known = self._known(A, 0)
+        return known if known is not None else self._sum(_gram, A)  # sum_b A_b^T A_b
 
     def matmul(self, A, M):
         if not isinstance(A, Blocks):
@@ -320,8 +179,8 @@ class PartitionedEngine:
 
     # -- updates, in place on the buffer --
     def _rule(self, rule, A, P, G, l1, l2):
-        A.parts, results = self._map(_update, rule, A, P, G, l1, l2, outputs=2)
-        return self.executor.total(results)
+        A.parts, (result,) = self.executor.map_sum(_update, rule, A, P, G, l1, l2)
+        return result
 
     def hals(self, A, P, G, l1, l2):
         if not isinstance(A, Blocks):
@@ -346,9 +205,10 @@ class PartitionedEngine:
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not isinstance(X, Blocks):
             return self.inner.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-        A_out.parts, crosses = self._map(_hals_rows, X, B, G, A_in, l1, l2, max_sweeps, delta,
-                                         beta, outputs=2)
-        return self.executor.total(crosses)
+        A_out.parts, (cross, gram, XtA) = self.executor.map_sum(
+            _hals_rows, X, B, G, A_in, l1, l2, max_sweeps, delta, beta)
+        self._products = (A_out.parts, (gram, XtA))
+        return cross
 
     def clip(self, A, floor):
         if not isinstance(A, Blocks):
@@ -390,5 +250,5 @@ class PartitionedEngine:
         Rs = self.executor.fetch(Rs)
         Q2 = self.inner.qr(np.vstack(Rs))
         edges = np.cumsum([0] + [R.shape[0] for R in Rs])
-        return Y.like([self.executor.map(_matmul, Y.like([q]), Q2[a:b])[0]
-                       for q, a, b in zip(Qs, edges[:-1], edges[1:])])
+        slices = [Q2[a:b] for a, b in zip(edges[:-1], edges[1:])]
+        return Y.like(self._map(_matmul, Y.like(Qs), Y.like(self.executor.put(slices))))

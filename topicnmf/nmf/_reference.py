@@ -57,6 +57,9 @@ class NumpyEngine:
     ``extrapolate`` and ``kl_ratio``.
     """
 
+    def __init__(self, threads=None):  # (numpy's products: threads are BLAS's business)
+        pass
+
     def threading(self):
         return nullcontext()
 
