@@ -9,23 +9,25 @@ travels). Needs the extra ``topicnmf[dask]``.
 
 A worker lost during the fit takes its blocks of X and W with it. Its blocks of X may be
 loaded again, but W's are the fit's state, so the fit is started again from the beginning
-on the workers left (the same start, so the same result); if that fails too, or no worker
-is left, the run stops with a one-line error (before any report is written).
+on the workers left (the same start, so the same result); if that keeps failing, or no
+worker is left, the run stops with a one-line error (before any report is written).
 """
 
 import logging
+import time
 from contextlib import contextmanager
 
 from .errors import ClusterError, ParameterError
 from .nmf import factorize, factorize_partitioned
-from .partitions import split
+from .partitions import Partitions, split
 
 log = logging.getLogger("topicnmf")
 
 INSTALL = "pip install 'topicnmf[dask]'"
-BLOCKS_PER_THREAD = 2  # row blocks of X per worker thread
+BLOCKS_PER_THREAD = 1  # row blocks of X per worker thread (a block costs a k x n_features sum)
 CONNECT_TIMEOUT = "20s"
-ATTEMPTS = 2  # a fit started again once after a lost worker
+ATTEMPTS = 3  # a fit started again (twice at most) after a lost worker
+RETRY_PAUSE_S = 1.0  # for the scheduler to notice that the lost worker is gone
 NO_WORKERS = "The Dask cluster has no workers left to fit on; start workers and run again."
 
 
@@ -89,7 +91,8 @@ def _fitter(client):
 
 def fit_on(client, X, n_components, **options):
     """``factorize(X, n_components, **options)``'s result, computed on the client's
-    workers, started again once if a worker is lost."""
+    workers, started again once if a worker is lost. X: a matrix (split into a block per
+    worker thread) or ``Partitions`` (its blocks as they are)."""
     if options.get("pull") is not None:
         raise ParameterError("anchored topics are fitted in this process; drop the Dask "
                              "client (workers/scheduler) or the anchors.")
@@ -97,7 +100,7 @@ def fit_on(client, X, n_components, **options):
         threads = sum(client.nthreads().values())
         if not threads:
             raise ClusterError(NO_WORKERS)
-        blocks = split(X, BLOCKS_PER_THREAD * threads)
+        blocks = X if isinstance(X, Partitions) else split(X, BLOCKS_PER_THREAD * threads)
         try:
             return factorize_partitioned(blocks, n_components, client=client, **options)
         except Exception as exc:  # noqa: BLE001 - a lost worker surfaces as many kinds
@@ -106,8 +109,9 @@ def fit_on(client, X, n_components, **options):
             if not client.nthreads():
                 raise ClusterError(NO_WORKERS) from None
             if attempt == ATTEMPTS:
-                raise ClusterError(f"a Dask worker was lost during the fit twice ({_name(exc)}); "
-                                   "no report was written; check the workers and run again.") from None
+                raise ClusterError(f"Dask workers were lost during the fit {ATTEMPTS} times "
+                                   f"({_name(exc)}); check the workers and run again.") from None
+            time.sleep(RETRY_PAUSE_S)
             log.warning("a Dask worker was lost during the fit (%s); fitting again from the "
                         "start on the %d worker(s) left", _name(exc), len(client.nthreads()))
 
