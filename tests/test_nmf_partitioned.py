@@ -2,6 +2,8 @@
 relative), same iterations, same loss history, from the same start and from its own start
 made on the blocks, in memory and on disk, on both engines."""
 
+import gc
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -161,3 +163,15 @@ def test_bad_input_is_named():
     with pytest.raises(ParameterError, match=r"W \(block 0\) must have shape"):
         factorize_partitioned(pt.split(X, 2), 3, init="custom", H=np.ones((3, 150)),
                               W=[np.ones((5, 3)), np.ones((120, 3))])
+
+
+def test_out_of_core_W_kept_on_disk_between_steps(tmp_path):
+    X = matrix(n=300, seed=12)
+    on_disk = pt.to_disk(pt.split(X, 5), tmp_path / "blocks")
+    a = factorize(X, 6, random_state=0)
+    b = factorize_partitioned(on_disk, 6, random_state=0, scratch=tmp_path / "W", stack=False)
+    assert all(isinstance(w, np.memmap) for w in b.W)
+    assert rel(a.W, np.vstack(b.W)) < 1e-9 and rel(a.H, b.H) < 1e-9
+    assert a.n_iter == b.n_iter
+    gc.collect()
+    assert list((tmp_path / "W").iterdir()) == []  # every replaced block's file removed

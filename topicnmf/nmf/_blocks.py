@@ -8,7 +8,9 @@ a Dask worker can run them and run them again.
 """
 
 import functools
+import itertools
 import operator
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,7 +73,10 @@ class Blocks:
 
 class LocalExecutor:
     """Runs the per-block operations in this process, one block after the other (each one
-    on every core through the inner engine). Its parts are the blocks' pieces themselves.
+    on every core through the inner engine). Its parts are the blocks' pieces themselves,
+    or, with a ``scratch`` folder, the tall ones (W's blocks) kept there as ``.npy`` files
+    between steps (:class:`Spilled`): then only one block of X and of W is in memory at a
+    time.
 
     The executor interface (``_dask.DaskExecutor`` has the same): ``matrix(partitions)``
     X as checked Blocks; ``put(pieces)`` per-block pieces made here, as parts; ``map(fn,
@@ -80,9 +85,11 @@ class LocalExecutor:
     fn's values summed over blocks; ``fetch(parts)`` the per-block pieces here.
     """
 
-    def __init__(self, engine="fast"):
+    def __init__(self, engine="fast", scratch=None):
         self.engine = engine
         self.rows = ()
+        self.scratch = scratch
+        self._names = itertools.count()
 
     def matrix(self, partitions):
         """X as Blocks of the partitions' blocks (in memory) or paths (on disk), each
@@ -92,24 +99,33 @@ class LocalExecutor:
         return checked_matrix(self, list(parts), partitions)
 
     def put(self, pieces):
-        return list(pieces)
+        return [self._keep(p) for p in pieces]
+
+    def _keep(self, piece):
+        if self.scratch is None or not (isinstance(piece, np.ndarray) and piece.ndim == 2):
+            return piece
+        os.makedirs(self.scratch, exist_ok=True)
+        path = os.path.join(self.scratch, f"piece-{os.getpid()}-{next(self._names):09d}.npy")
+        np.save(path, piece)
+        return Spilled(path)
 
     def _each(self, fn, args):
         inner = _inner(self.engine)
         for i in range(_n_blocks(args)):
-            yield fn(inner, *[a.parts[i] if isinstance(a, Blocks) else a for a in args])
+            yield fn(inner, *[_here(a.parts[i]) if isinstance(a, Blocks) else a for a in args])
 
     def map(self, fn, *args, outputs=1):
         """[fn(engine, *block i's args) for each block]; a Blocks argument gives block i's
         piece, any other is passed as it is. With ``outputs`` > 1, fn returns a tuple and
         the result is one list per output."""
-        results = list(self._each(fn, args))
-        return results if outputs == 1 else [list(r) for r in zip(*results)]
+        if outputs == 1:
+            return [self._keep(r) for r in self._each(fn, args)]
+        return [[self._keep(p) for p in r] for r in zip(*self._each(fn, args))]
 
     def map_sum(self, fn, *args):
         parts, total = [], None
         for piece, values in self._each(fn, args):  # (summed as they come: one at a time)
-            parts.append(piece)
+            parts.append(self._keep(piece))
             total = values if total is None else tuple(map(operator.add, total, values))
         return parts, total
 
@@ -118,7 +134,31 @@ class LocalExecutor:
         return functools.reduce(operator.add, self._each(fn, args))
 
     def fetch(self, parts):
-        return list(parts)
+        """The pieces (those kept on disk as read-only memory maps)."""
+        return [p.map() if isinstance(p, Spilled) else p for p in parts]
+
+
+class Spilled:
+    """A block's piece kept in a ``.npy`` file, removed when no part refers to it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def load(self):
+        return np.load(self.path)
+
+    def map(self):
+        return np.load(self.path, mmap_mode="r")  # (still readable once the file is removed)
+
+    def __del__(self):
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
+
+
+def _here(piece):
+    return piece.load() if isinstance(piece, Spilled) else piece
 
 
 def _rows(partitions):

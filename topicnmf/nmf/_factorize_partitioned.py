@@ -23,7 +23,7 @@ from ._solvers import solve
 
 def factorize_partitioned(partitions, n_components, *, options=None, random_state=None, W=None,
                           H=None, update_H=True, callback=None, engine="fast", max_inner=1,
-                          extrapolate=None, client=None, stack=True, **settings):
+                          extrapolate=None, client=None, stack=True, scratch=None, **settings):
     """Factorize X ~ W H for an X given as row blocks: :func:`factorize`'s iterates and
     result, with only one block of X (and of W) worked on at a time, or with the blocks on
     the workers of a Dask cluster.
@@ -48,6 +48,10 @@ def factorize_partitioned(partitions, n_components, *, options=None, random_stat
     stack : bool, default=True
         The result's W as one array; False: a tuple of per-block arrays (rows
         ``partitions.rows(i)``), so that no n_samples x k array is made in one piece.
+    scratch : str or Path, optional
+        Out of core (without ``client``): keep W's blocks in ``.npy`` files in this folder
+        between steps, so that one block of X and of W is in memory at a time (each removed
+        once replaced; with ``stack=False`` the result's blocks are read-only memory maps).
 
     Returns
     -------
@@ -63,7 +67,7 @@ def factorize_partitioned(partitions, n_components, *, options=None, random_stat
     k = v.check_int(n_components, "n_components", low=1)
     rng = v.check_random_state(random_state)
     v.check_option(engine, "engine", ("fast", "reference"))
-    executor = _executor(client, engine)
+    executor = _executor(client, engine, scratch)
     eng = PartitionedEngine(executor, engine)
     X = executor.matrix(partitions)
     n, m = X.shape
@@ -92,9 +96,9 @@ def factorize_partitioned(partitions, n_components, *, options=None, random_stat
                  max_inner=max_inner, extrapolate=extrapolate)
 
 
-def _executor(client, engine):
+def _executor(client, engine, scratch):
     if client is None:
-        return LocalExecutor(engine)
+        return LocalExecutor(engine, None if scratch is None else str(scratch))
     from ._dask import DaskExecutor  # only with the extra installed
 
     return DaskExecutor(client, engine)
