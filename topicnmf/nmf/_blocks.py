@@ -11,6 +11,8 @@ import functools
 import itertools
 import operator
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,6 +20,7 @@ import scipy.sparse as sp
 from ..errors import ParameterError
 from ..partitions import load_block
 from ._engine import make_engine
+from ._fast import n_threads
 
 
 class Blocks:
@@ -110,9 +113,27 @@ class LocalExecutor:
         return Spilled(path)
 
     def _each(self, fn, args):
-        inner = _inner(self.engine)
-        for i in range(_n_blocks(args)):
-            yield fn(inner, *[_here(a.parts[i]) if isinstance(a, Blocks) else a for a in args])
+        """fn's results per block, in block order. With several cores, the blocks run in
+        parallel, one per core on a one-thread engine (the cores share the blocks rather
+        than each block's rows: a block's X^T W then needs one accumulator, not one per
+        core), at most one block per core at a time."""
+        n = _n_blocks(args)
+        threads = min(n_threads(), n)
+
+        def run(i, inner):
+            return fn(inner, *[_here(a.parts[i]) if isinstance(a, Blocks) else a for a in args])
+
+        if threads == 1:
+            for i in range(n):
+                yield run(i, _inner(self.engine))
+            return
+        inner, pending = _inner(self.engine, 1), deque()
+        for i in range(n):
+            pending.append(_pool().submit(run, i, inner))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
     def map(self, fn, *args, outputs=1):
         """[fn(engine, *block i's args) for each block]; a Blocks argument gives block i's
@@ -159,6 +180,11 @@ class Spilled:
 
 def _here(piece):
     return piece.load() if isinstance(piece, Spilled) else piece
+
+
+@functools.lru_cache(maxsize=1)
+def _pool():
+    return ThreadPoolExecutor(n_threads(), thread_name_prefix="topicnmf-blocks")
 
 
 def _rows(partitions):
