@@ -175,3 +175,12 @@ def test_out_of_core_W_kept_on_disk_between_steps(tmp_path):
     assert a.n_iter == b.n_iter
     gc.collect()
     assert list((tmp_path / "W").iterdir()) == []  # every replaced block's file removed
+
+
+def test_the_pipelines_fit_in_process_takes_partitions():
+    from topicnmf.cluster import session
+
+    X = matrix(seed=13)
+    with session() as fit:
+        a, b = fit(X, 4, random_state=0), fit(pt.split(X, 3), 4, random_state=0)
+    same_fit(a, b)

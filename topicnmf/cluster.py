@@ -57,14 +57,15 @@ def check(workers=None, scheduler=None):
 
 @contextmanager
 def session(workers=None, scheduler=None, client=None):
-    """A ``fit(X, k, **options)`` with :func:`~topicnmf.nmf.factorize`'s arguments: on the
-    given client, on a cluster of ``workers`` processes started here (and closed on
-    leaving), on the one at ``scheduler``, or, with none of them, ``factorize`` itself."""
+    """A ``fit(X, k, **options)`` with :func:`~topicnmf.nmf.factorize`'s arguments (X a
+    matrix or ``Partitions``): on the given client, on a cluster of ``workers`` processes
+    started here (and closed on leaving), on the one at ``scheduler``, or, with none of
+    them, in this process (:func:`in_process`)."""
     if client is not None:
         yield _fitter(client)
         return
     if workers is None and scheduler is None:
-        yield factorize
+        yield in_process
         return
     dask = distributed()
     if workers is not None:
@@ -81,6 +82,13 @@ def session(workers=None, scheduler=None, client=None):
                            "address and that `dask scheduler` is running.") from None
     with client:
         yield _fitter(client)
+
+
+def in_process(X, n_components, **options):
+    """``factorize``, or for X given as ``Partitions`` its partitioned fit, block by block."""
+    if isinstance(X, Partitions):
+        return factorize_partitioned(X, n_components, **options)
+    return factorize(X, n_components, **options)
 
 
 def _fitter(client):
