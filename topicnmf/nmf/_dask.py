@@ -45,12 +45,13 @@ def _run_shard(fn, engine, mode, flags, *args):
     eng = _inner(engine, TASK_THREADS)
     args = [(_pieces(a) if sharded else a, sharded) for a, sharded in zip(args, flags)]
     n = next(len(a) for a, sharded in args if sharded)
-    results = (fn(eng, *_shard_args(args, i)) for i in range(n))
+    with eng.threading():  # (BLAS on one thread too: the worker's other processes share the cores)
+        results = [fn(eng, *_shard_args(args, i)) for i in range(n)]
     if mode == "map":
-        return list(results)
+        return results
     if mode == "sum":
-        total = next(results)
-        for value in results:
+        total = results[0]
+        for value in results[1:]:
             total = total + value
         return total
     pieces, total = [], None
@@ -107,9 +108,11 @@ class DaskExecutor:
         flags = [isinstance(a, Blocks) for a in args]
         columns = [a.parts if isinstance(a, Blocks) else [self._shared(a)] * len(self.shards)
                    for a in args]
+        # each shard's task on the worker holding its blocks (elsewhere only if that one is
+        # gone: a free worker would otherwise be sent the blocks)
         return [self.client.submit(_run_shard, fn, self.engine, mode, flags, *shard,
-                                   pure=False)
-                for shard in zip(*columns)]
+                                   pure=False, workers=[worker], allow_other_workers=True)
+                for shard, worker in zip(zip(*columns), self.workers)]
 
     def map(self, fn, *args, outputs=1):
         futures = self._submit("map", fn, args)
