@@ -206,3 +206,10 @@ def test_a_killed_worker_is_survived_and_no_workers_left_is_one_line(cluster, he
     assert status == 1 and len(calls) >= 4
     assert "no workers left to fit on" in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists() and not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
+    anchors = tmp_path / "anchors.toml"
+    anchors.write_text('[anchors]\nsport = ["match", "team"]\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="anchored topics are fitted in this process"):
+        pipeline.configure(anchors=str(anchors), workers=2)
