@@ -151,8 +151,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, cl
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
         swept = _sweep(prepared.dtm, corpus, config, progress)
         n_topics = swept.recommended
-    result = _fit(corpus, prepared, n_topics, config, callback, reference, progress,
-                  client=client)
+    result = _fit(corpus, prepared, n_topics, config, callback, reference, progress, client=client)
     if config.drop_flagged and (dropped := dropped_terms(result.quality)):  # one refit without them
         words = frozenset(w for _, terms in dropped for w in terms)
         log.info("--drop-flagged: refitting without %d terms of %d flagged topics", len(words), len(dropped))
