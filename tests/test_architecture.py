@@ -13,6 +13,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
+    {"passes"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
     {"junk"},
     {"model"},

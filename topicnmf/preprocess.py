@@ -16,7 +16,7 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
+from .clean import clean_email, count_lines, drop_lines, email_parts, lines_repeated, repeated_lines, strip_invisible
 from .mail import Removed, Tally, assemble, author, signatures_of
 from .errors import CorpusError, ParameterError
 from .languages import CJK, ELISIONS, LanguageChoice, choose_language, language_name
@@ -182,6 +182,17 @@ def learn_boilerplate(texts, options):
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary,
                          language)
+
+
+def learn_boilerplate_in_chunks(chunks, options):
+    """:func:`learn_boilerplate` over ``chunks`` (an iterable of lists of texts), holding one
+    chunk of texts at a time: the same lines."""
+    if not options.repeated_line_share:
+        return Preprocessing(options)
+    counts, n_texts = Counter(), 0
+    for texts in chunks:
+        n_texts += count_lines((clean_email(t, options.clean_email) for t in texts), counts)
+    return Preprocessing(options, lines_repeated(counts, n_texts, options.repeated_line_share))
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on

@@ -130,24 +130,27 @@ def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
     try:
         X = vectorizer.fit_transform(analyzed.terms)
     except ValueError as exc:
-        message = str(exc)
-        if "empty vocabulary" in message:
-            raise VocabularyError(
-                "no terms left after preprocessing: every token was a stop word, a number "
-                "or too short; check the input's language or lower min_token_length."
-            ) from None
-        if "no terms remain" in message or "max_df corresponds" in message:
-            raise VocabularyError(
-                f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
-                f"over {len(doc_ids)} documents; lower min_df or raise max_df."
-            ) from None
-        raise
+        raise vocabulary_error(str(exc), options, len(doc_ids)) or exc from None
     terms = tuple(vectorizer.get_feature_names_out())
     return DocumentTermMatrix(
         X=X.tocsr(), doc_ids=tuple(doc_ids), terms=terms,
         display_terms=tuple(analyzed.display.get(t, t) for t in terms),
         idf=vectorizer.idf_.copy(), options=options, n_seen_terms=len(analyzed.display),
     )
+
+
+def vocabulary_error(message, options, n_documents):
+    """The :class:`VocabularyError` for scikit-learn's message about an empty vocabulary or
+    document-frequency bounds that keep no term, or None for another message."""
+    if "empty vocabulary" in message:
+        return VocabularyError(
+            "no terms left after preprocessing: every token was a stop word, a number "
+            "or too short; check the input's language or lower min_token_length.")
+    if "no terms remain" in message or "max_df corresponds" in message:
+        return VocabularyError(
+            f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
+            f"over {n_documents} documents; lower min_df or raise max_df.")
+    return None
 
 
 def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):
