@@ -14,6 +14,7 @@ LAYERS = [
     {"corpus", "preprocess"},
     {"vectorize", "nmf"},
     {"passes"},
+    {"outofcore"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy"},
     {"junk"},
     {"model"},

@@ -19,6 +19,7 @@ from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
 from .report.writer import FORMATS
+from .resources import parse_size
 from .vectorize import VectorizeOptions
 
 # The topic pipeline starts from nndsvd: deterministic, sparse, and measured best on the
@@ -82,6 +83,9 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
+    max_memory : int, str or None, default=None
+        Memory budget in bytes ('2GB', '500MB'); a run whose in-memory estimate exceeds it
+        goes out of core (partitions on disk). None: a share of the available memory.
     read, preprocess, vectorize, nmf
         The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
     """
@@ -103,6 +107,7 @@ class RunConfig:
     groups: int | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
+    max_memory: int | str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
@@ -151,6 +156,7 @@ class RunConfig:
             "extra_stop_words": extra,
             "preprocess": replace(self.preprocess, stop_words=words),
             "nmf": self.nmf.resolve(default_init=DEFAULT_INIT),
+            "max_memory": None if self.max_memory is None else parse_size(self.max_memory),
         }
         for name, value in resolved.items():
             object.__setattr__(self, name, value)

@@ -254,6 +254,9 @@ REPORT = ("report", (
     Option(("--anchor-strength",), "anchor_strength", "pull of the anchored topics toward their "
            "words: 0 a seeded start only, 0.1 a nudge, 100 or more holds them there",
            parse=_nonnegative_float, metavar="X", default_text="1"),
+    Option(("--max-memory",), "max_memory", "memory budget; a corpus whose in-memory run would need more "
+           "is processed out of core (partitions on disk in a scratch folder)", metavar="SIZE",
+           default_text="60%% of the available memory"),
     Option(("--coherence-reference",), "coherence_reference",
            "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
            "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),

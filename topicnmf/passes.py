@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 from . import partitions as parts
 from .errors import VocabularyError
 from .preprocess import Analyzer
-from .vectorize import SMALL_CORPUS, VectorizeOptions, log, vocabulary_error
+from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, log, vocabulary_error
 
 CHUNK_DOCUMENTS = 20_000
 
@@ -43,6 +43,8 @@ class PartitionedTerms:
     coverage : ndarray (n_documents,)
     nnz, empty_rows : int
     norm : float (||X||_F, 1.0 for an all-zero X)
+    sums, df : ndarray (n_terms,)
+        Each term's total weight in X, and its document frequency.
     """
 
     X: parts.Partitions
@@ -55,10 +57,32 @@ class PartitionedTerms:
     nnz: int
     empty_rows: int
     norm: float
+    sums: np.ndarray
+    df: np.ndarray
 
     @property
     def shape(self):
         return self.X.shape
+
+    filtering = DocumentTermMatrix.filtering
+
+    def column_sums(self):
+        return self.sums
+
+    def document_frequency(self):
+        return self.df
+
+    def of_columns(self, columns):
+        """X (n_documents, n_terms) with only the entries of ``columns`` kept (CSR, in memory):
+        what coherence reads of the topics' top terms, without loading X whole."""
+        wanted = np.zeros(self.shape[1], dtype=bool)
+        wanted[np.asarray(list(columns), dtype=np.int64)] = True
+        blocks = []
+        for block in self.X:
+            keep = wanted[block.indices]
+            rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))[keep]
+            blocks.append(sp.csr_matrix((block.data[keep], (rows, block.indices[keep])), shape=block.shape))
+        return sp.vstack(blocks, format="csr")
 
 
 def analyze_chunk(analyzer, texts):
@@ -231,7 +255,7 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     column = np.full(len(counts.index), -1, dtype=np.int64)
     column[ids] = np.arange(ids.size)
     is_word = np.array([" " not in t for t in counts.index], dtype=bool)
-    coverage, totals = [], {"nnz": 0, "squares": 0.0, "empty": 0}
+    coverage, totals = [], {"nnz": 0, "squares": 0.0, "empty": 0, "sums": np.zeros(ids.size)}
 
     def tfidf_blocks():  # one chunk at a time; its counts file removed once it is done
         for i in range(len(counts.chunks)):
@@ -239,6 +263,7 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
             totals["nnz"] += X.nnz
             totals["squares"] += float(X.data @ X.data)
             totals["empty"] += int((np.diff(X.indptr) == 0).sum())
+            totals["sums"] += np.bincount(X.indices, weights=X.data, minlength=ids.size)
             coverage.append(shares)
             if folder is not None:
                 os.remove(counts.chunks[i])
@@ -253,7 +278,7 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     return PartitionedTerms(X=X, terms=terms, display_terms=_display(terms, counts.surfaces), idf=idf,
                             options=chosen, n_seen_terms=len(counts.index),
                             coverage=np.concatenate(coverage), nnz=nnz, empty_rows=empty,
-                            norm=norm if norm > 0 else 1.0)
+                            norm=norm if norm > 0 else 1.0, sums=totals["sums"], df=counts.df[ids].copy())
 
 
 def chunked(items, size=CHUNK_DOCUMENTS):

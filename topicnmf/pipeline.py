@@ -12,8 +12,10 @@ line only parses, calls it and writes. Writing reports belongs to the shells (``
 """
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -35,11 +37,13 @@ from .evaluate import (
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
+from .outofcore import StreamedCorpus, factorize_partitions, plan, prepare_in_passes
+from .partitions import Partitions
 from .nmf import factorize
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
-from .resources import check_memory
+from .resources import check_memory, human_size
 from .sweep import SweepResult, score_counts
 from .topics import (
     MatchFloor,
@@ -214,11 +218,30 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     """
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
-    corpus = read(source, config, progress)
+    memory = plan(source, config)
+    if not memory.out_of_core:
+        return _run(read(source, config, progress), config, callback, reference, progress)
+    if config.n_topics == "auto":
+        raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
+                             f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")
+    with tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") as folder:
+        log.info("out of core: the in-memory run would need about %s, over the budget of %s "
+                 "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
+                 human_size(memory.estimate), human_size(memory.budget), folder)
+        corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
+        preprocessing, analyzer, dtm = prepare_in_passes(corpus, config, folder, memory,
+                                                         lambda name: _stage(progress, name))
+        log.info("%s", corpus.summary())
+        prepared = Prepared(preprocessing, analyzer, dtm, dtm.coverage,
+                            {"vectorize": time.perf_counter() - start})
+        return _run(corpus, config, callback, reference, progress, prepared)
+
+
+def _run(corpus, config, callback, reference, progress, prepared=None):
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
-    prepared = prepare(corpus, config, progress)
+    prepared = prepared or prepare(corpus, config, progress)
     swept = None
     n_topics = config.n_topics
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
@@ -265,7 +288,8 @@ def refit(corpus, prepared, n_topics, config, start, progress=None):
 def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
-    check_memory(n, m, dtm.X.nnz, n_topics)
+    if not isinstance(dtm.X, Partitions):  # partitions: out of core already
+        check_memory(n, m, dtm.X.nnz, n_topics)
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
@@ -340,7 +364,8 @@ def _relative_error(dtm, nmf, beta_loss):
 def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
     dtm = prepared.dtm
     top = top_term_indices(topics.H, config.top_terms)
-    quality = topic_quality(dtm.X, topics.W, topics.H, top, dtm.display_terms)
+    quality = topic_quality(dtm.of_columns(np.unique(np.concatenate(top))), topics.W, topics.H, top,
+                            dtm.display_terms)
     extra = {}
     if reference is not None:
         scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)
@@ -387,8 +412,8 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
-    runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
-            for s in seeds]
+    fit = partial(factorize_partitions, factorize=factorize) if isinstance(X, Partitions) else factorize
+    runs = [fit(X, k, options=config.nmf, random_state=s, callback=callback, **steer) for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .partitions import Partitions
+
 SNIPPET_CHARS = 200
 DOCUMENT_ROWS = 2000  # documents a report's document table lists at most
 
@@ -98,7 +100,9 @@ class MatchFloor:
 def fit_strength(X, W, H, block=65536):
     """Per document, the cosine between its row of X and its reconstruction W H:
     <x, w H> / (||x|| ||w H||), from X's nonzeros (0 where either is zero). Computed a
-    block of rows at a time, so no (n_documents, k) product is held."""
+    block of rows at a time, so no (n_documents, k) product is held; X may be Partitions."""
+    if isinstance(X, Partitions):
+        return np.concatenate([fit_strength(X.block(i), W[X.rows(i)], H, block) for i in range(len(X))])
     G = H @ H.T
     out = np.zeros(X.shape[0])
     for start in range(0, X.shape[0], block):

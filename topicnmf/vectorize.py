@@ -106,6 +106,22 @@ class DocumentTermMatrix:
         value = float(np.sqrt(np.vdot(self.X.data, self.X.data)))
         return value if value > 0 else 1.0
 
+    @property
+    def nnz(self):
+        return int(self.X.nnz)
+
+    def column_sums(self):
+        """Each term's total weight in X. (n_terms,)"""
+        return np.asarray(self.X.sum(axis=0), dtype=float).ravel()
+
+    def document_frequency(self):
+        """The number of documents each term occurs in. (n_terms,)"""
+        return np.bincount(self.X.indices, minlength=self.shape[1])
+
+    def of_columns(self, columns):
+        """X, of which the caller reads only ``columns`` (a partitioned matrix gives those)."""
+        return self.X
+
 
 def _identity(terms):
     return terms

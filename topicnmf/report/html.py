@@ -44,10 +44,10 @@ def csp(script):
 
 def _term_rows(result, n_show):
     """Per topic the relevance candidates, as the page's term rows."""
-    H, X = result.topics.H, result.dtm.X
+    H = result.topics.H
     p_wt = visuals.topic_term_distributions(H)
-    p_w = visuals.term_marginal(X)
-    df = visuals.document_frequency(X)
+    p_w = visuals.term_marginal(result.dtm.column_sums()[None, :])
+    df = result.dtm.document_frequency()
     # the bars: the topic's part of a term's fitted weight (sum_d W[d,t] H[t,w]) and the
     # term's fitted weight over all topics (column sums of WH), on one scale per topic
     topic_mass = result.topics.W.sum(axis=0)[:, None] * H
