@@ -81,3 +81,43 @@ def test_cli_runs_on_a_parquet_file(tmp_path):
                            "--out", str(out), "-q", "--formats", "json"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads((out / "topics.json").read_text())["corpus"]["n_documents"] == 12
+
+
+def test_doc_topics_parquet_holds_the_csv_table(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    from topicnmf.cli import main
+
+    from conftest import BUNDLED
+    assert main(["run", str(BUNDLED), "--topics", "4", "--out", str(out), "-q", "--formats", "csv,parquet"]) == 0
+    csv_table = pd.read_csv(out / "doc_topics.csv")
+    table = pq.read_table(out / "doc_topics.parquet").to_pandas()
+    assert list(table.columns) == list(csv_table.columns)
+    assert table.doc_id.tolist() == csv_table.doc_id.tolist()
+    assert table.dominant_topic.tolist() == csv_table.dominant_topic.tolist()
+    for t in range(1, 5):  # the CSV rounds to 6 significant digits
+        assert abs(table[f"topic_{t}"] - csv_table[f"topic_{t}"]).max() < 1e-5
+    assert "doc_topics.parquet" in json.loads((out / "manifest.json").read_text())["files"]
+
+
+def test_a_large_corpus_gets_parquet_beside_its_csv(monkeypatch):
+    from topicnmf import pipeline
+    from topicnmf.report import parquet as parquet_report
+    from topicnmf.report.writer import render
+
+    from conftest import BUNDLED
+    result = pipeline.fit(BUNDLED, n_topics=3)
+    assert "doc_topics.parquet" not in render(result, ("csv",))
+    monkeypatch.setattr(parquet_report, "LARGE_CORPUS", 100)
+    assert set(render(result, ("csv",))) == {"topics.csv", "doc_topics.csv", "doc_topics.parquet"}
+
+
+def test_writing_parquet_without_pyarrow_names_the_extra(monkeypatch):
+    import pandas as pd
+
+    from topicnmf.errors import TopicNMFError
+    from topicnmf.report.parquet import doc_topics_parquet
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(TopicNMFError, match=r"pip install 'topicnmf\[parquet\]'"):
+        doc_topics_parquet(pd.DataFrame({"doc_id": ["a"]}))

@@ -18,7 +18,7 @@ from .corpus import ReadOptions
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
-from .report.writer import FORMATS
+from .report.writer import ALL_FORMATS, FORMATS
 from .resources import parse_size
 from .vectorize import VectorizeOptions
 
@@ -137,9 +137,9 @@ class RunConfig:
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
-        unknown = [f for f in formats if f not in FORMATS]
+        unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:
-            raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
+            raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
                            ("vectorize", VectorizeOptions), ("nmf", SolverOptions)):
             if not isinstance(getattr(self, name), kind):

@@ -17,7 +17,7 @@ import tomli_w
 from .config import RunConfig
 from .errors import ParameterError
 from .languages import LANGUAGES
-from .report.writer import FORMATS
+from .report.writer import ALL_FORMATS, FORMATS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,10 +94,10 @@ def _words(text):
 
 def _formats(text):
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
     if unknown or not chosen:
         named = ", ".join(unknown) if unknown else repr(text)
-        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(FORMATS)}")
+        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(ALL_FORMATS)}")
     return chosen
 
 
@@ -237,8 +237,8 @@ REPORT = ("report", (
     Option(("-k", "--topics"), "n_topics", "number of topics, or 'auto' to sweep --topic-range "
            "and take the recommended count", parse=_topics, metavar="K"),
     Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", metavar="FROM:TO[:STEP]"),
-    Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(FORMATS)}",
-           parse=_formats, metavar="LIST", default_text="all"),
+    Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(ALL_FORMATS)}",
+           parse=_formats, metavar="LIST", default_text=",".join(FORMATS)),
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
