@@ -94,3 +94,22 @@ def test_boilerplate_learned_in_chunks_is_the_same():
 def test_real_corpus_equal_in_passes(name, options):
     texts = [row["text"] for row in read_jsonl(shared_corpus(name))][:20000]
     _same(texts, options, PreprocessOptions(stem=name.startswith("bbc")), chunk=3000)
+
+
+def test_a_large_corpus_in_memory_is_tokenized_in_worker_processes(monkeypatch):
+    from topicnmf import passes, pipeline
+    from topicnmf.corpus import read_corpus
+
+    from conftest import BUNDLED
+    corpus = read_corpus(BUNDLED)
+    expected = pipeline.prepare(corpus)
+    calls = []
+    monkeypatch.setattr(pipeline, "POOL_DOCUMENTS", 10)
+    monkeypatch.setattr(passes, "CHUNK_DOCUMENTS", 30)
+    real = passes.vectorize_in_passes
+    monkeypatch.setattr(passes, "vectorize_in_passes", lambda *a, **k: calls.append(k) or real(*a, **k))
+    got = pipeline.prepare(corpus)
+    assert calls and calls[0]["workers"] == 2
+    assert got.dtm.terms == expected.dtm.terms and got.dtm.doc_ids == expected.dtm.doc_ids
+    assert abs(got.dtm.X - expected.dtm.X).max() <= 1e-12
+    np.testing.assert_array_equal(got.coverage, expected.coverage)

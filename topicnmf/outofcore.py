@@ -11,18 +11,20 @@ passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chun
 import gzip
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import nmf
 from . import partitions as parts
 from .corpus import Corpus, CorpusStats, ReadLog, iter_documents
-from .errors import CorpusError
-from .passes import chunked, vectorize_in_passes
+from .errors import CorpusError, ParameterError
+from .passes import POOL_DOCUMENTS, chunked, vectorize_in_passes
 from .preprocess import Analyzer, learn_boilerplate_in_chunks
 from .readers import is_parquet
 from .readers.parquet import parquet_files
-from .resources import available_memory
+from .progress import stage
+from .resources import available_memory, human_size
 
 log = logging.getLogger("topicnmf")
 DEFAULT_SHARE = 0.6  # of the available memory, when max_memory is not given
@@ -31,7 +33,6 @@ DEFAULT_SHARE = 0.6  # of the available memory, when max_memory is not given
 PER_DOCUMENT = 2000
 PER_TEXT_BYTE = 10
 GZIP_RATIO = 4  # a .gz table's text, per compressed byte (estimated, not decompressed)
-POOL_DOCUMENTS = 200_000  # from this many documents, analyze chunks in worker processes
 
 
 @dataclass(frozen=True)
@@ -144,26 +145,34 @@ class StreamedCorpus:
         return [found[i] for i in ids]
 
 
-def prepare_in_passes(corpus, config, folder, memory, progress_stage):
-    """(preprocessing, analyzer, PartitionedTerms) of a :class:`StreamedCorpus`: a pass to learn
-    the boilerplate lines (when ``repeated_line_share`` > 0), a pass to analyze and count, and
-    the TF-IDF blocks written into ``folder``; ``memory`` is the run's :class:`MemoryPlan`.
-    ``progress_stage(name)`` is a context manager."""
+def read_in_passes(source, config, folder, memory, progress):
+    """(StreamedCorpus, preprocessing, analyzer, PartitionedTerms, timings) of ``source``: a pass
+    to learn the boilerplate lines (when ``repeated_line_share`` > 0), a pass to analyze and
+    count, and the TF-IDF blocks written into ``folder``; ``memory`` is the run's
+    :class:`MemoryPlan`. Said on stderr in one line."""
+    if config.n_topics == "auto":
+        raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
+                             f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")
+    log.info("out of core: the in-memory run would need about %s, over the budget of %s "
+             "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
+             human_size(memory.estimate), human_size(memory.budget), folder)
+    corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
-    with progress_stage("preprocess"):
+    with stage(progress, "preprocess"):
         preprocessing = learn_boilerplate_in_chunks(corpus.text_chunks(chunk_documents), config.preprocess)
     analyzer = Analyzer(preprocessing)
     workers = min(2, os.cpu_count() or 1) if memory.n_documents >= POOL_DOCUMENTS else 1
-    with progress_stage("vectorize"):
+    with stage(progress, "vectorize"):
         dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
                                   folder=str(folder), workers=workers)
+    log.info("%s", corpus.summary())
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk",
              *dtm.shape, dtm.nnz, len(dtm.X))
     if len(corpus) < 2:
         raise CorpusError(
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row).")
-    return preprocessing, analyzer, dtm
+    return corpus, preprocessing, analyzer, dtm, {"vectorize": time.perf_counter() - start}
 
 
 def factorize_partitions(X, k, *, factorize, **kwargs):

@@ -27,6 +27,7 @@ from .preprocess import Analyzer
 from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, log, vocabulary_error
 
 CHUNK_DOCUMENTS = 20_000
+POOL_DOCUMENTS = 200_000  # from this many documents, chunks are analyzed in worker processes
 
 
 @dataclass(frozen=True)
@@ -281,9 +282,20 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
                             norm=norm if norm > 0 else 1.0, sums=totals["sums"], df=counts.df[ids].copy())
 
 
-def chunked(items, size=CHUNK_DOCUMENTS):
-    """Lists of up to ``size`` consecutive items of an iterable."""
-    chunk = []
+def vectorize_large(texts, doc_ids, analyzer, options, workers=2):
+    """(DocumentTermMatrix, coverage) of texts held in memory, analyzed chunk by chunk in
+    ``workers`` processes: :func:`topicnmf.vectorize.vectorize`'s terms and matrix (to 1e-12)
+    on every core, without holding every document's term list."""
+    got = vectorize_in_passes(chunked(texts), analyzer, options, workers=workers)
+    dtm = DocumentTermMatrix(X=parts.stack(got.X), doc_ids=tuple(doc_ids), terms=got.terms,
+                             display_terms=got.display_terms, idf=got.idf, options=got.options,
+                             n_seen_terms=got.n_seen_terms)
+    return dtm, got.coverage
+
+
+def chunked(items, size=None):
+    """Lists of up to ``size`` (default CHUNK_DOCUMENTS) consecutive items of an iterable."""
+    size, chunk = size or CHUNK_DOCUMENTS, []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -293,4 +305,5 @@ def chunked(items, size=CHUNK_DOCUMENTS):
         yield chunk
 
 
-__all__ = ["PartitionedTerms", "VocabularyError", "analyze_chunk", "chunked", "vectorize_in_passes"]
+__all__ = ["PartitionedTerms", "VocabularyError", "analyze_chunk", "chunked", "vectorize_in_passes",
+           "vectorize_large"]

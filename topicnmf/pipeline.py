@@ -12,6 +12,7 @@ line only parses, calls it and writes. Writing reports belongs to the shells (``
 """
 
 import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -37,13 +38,14 @@ from .evaluate import (
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
-from .outofcore import StreamedCorpus, factorize_partitions, plan, prepare_in_passes
+from .outofcore import factorize_partitions, plan, read_in_passes
 from .partitions import Partitions
+from .passes import POOL_DOCUMENTS, vectorize_large
 from .nmf import factorize
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
-from .resources import check_memory, human_size
+from .resources import check_memory
 from .sweep import SweepResult, score_counts
 from .topics import (
     MatchFloor,
@@ -175,13 +177,18 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     if preprocessing.cleaning is not None:
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
+    pool = len(corpus) >= POOL_DOCUMENTS and (os.cpu_count() or 1) > 1  # tokenized in worker processes
     with _stage(progress, "tokenize", len(corpus)) as bar:
-        analyzed = analyze(corpus.texts, analyzer, on_document=bar.advance)
+        analyzed = None if pool else analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
     try:
-        dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+        if pool:
+            dtm, shares = vectorize_large(corpus.texts, corpus.ids, analyzer, config.vectorize)
+        else:
+            dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+            shares = coverage(analyzed, dtm.terms)
     except VocabularyError as exc:
         if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
             raise
@@ -192,7 +199,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
             "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms), timings)
+    return Prepared(preprocessing, analyzer, dtm, shares, timings)
 
 
 def run(source, config=None, *, callback=None, reference=None, progress=None, **settings):
@@ -221,19 +228,9 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     memory = plan(source, config)
     if not memory.out_of_core:
         return _run(read(source, config, progress), config, callback, reference, progress)
-    if config.n_topics == "auto":
-        raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
-                             f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")
     with tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") as folder:
-        log.info("out of core: the in-memory run would need about %s, over the budget of %s "
-                 "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
-                 human_size(memory.estimate), human_size(memory.budget), folder)
-        corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
-        preprocessing, analyzer, dtm = prepare_in_passes(corpus, config, folder, memory,
-                                                         lambda name: _stage(progress, name))
-        log.info("%s", corpus.summary())
-        prepared = Prepared(preprocessing, analyzer, dtm, dtm.coverage,
-                            {"vectorize": time.perf_counter() - start})
+        corpus, preprocessing, analyzer, dtm, timings = read_in_passes(source, config, folder, memory, progress)
+        prepared = Prepared(preprocessing, analyzer, dtm, dtm.coverage, timings)
         return _run(corpus, config, callback, reference, progress, prepared)
 
 
