@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import nmf
-from . import partitions as parts
 from .corpus import Corpus, CorpusStats, ReadLog, iter_documents
 from .errors import CorpusError, ParameterError
 from .passes import POOL_DOCUMENTS, chunked, vectorize_in_passes
@@ -173,12 +171,3 @@ def read_in_passes(source, config, folder, memory, progress):
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row).")
     return corpus, preprocessing, analyzer, dtm, {"vectorize": time.perf_counter() - start}
-
-
-def factorize_partitions(X, k, *, factorize, **kwargs):
-    """NMF of X held as Partitions: the partitioned solver of :mod:`topicnmf.nmf` when it has
-    one, else ``factorize`` on the blocks stacked (the same iterates)."""
-    partitioned = getattr(nmf, "factorize_partitioned", None)
-    if partitioned is not None:
-        return partitioned(X, k, **kwargs)
-    return factorize(parts.stack(X), k, **kwargs)
