@@ -113,3 +113,12 @@ def test_a_large_corpus_in_memory_is_tokenized_in_worker_processes(monkeypatch):
     assert got.dtm.terms == expected.dtm.terms and got.dtm.doc_ids == expected.dtm.doc_ids
     assert abs(got.dtm.X - expected.dtm.X).max() <= 1e-12
     np.testing.assert_array_equal(got.coverage, expected.coverage)
+
+
+def test_top_rows_equal_a_stable_full_sort():
+    from topicnmf.topics import top_rows
+
+    rng = np.random.default_rng(3)
+    for column in (rng.random(1000), np.round(rng.random(1000), 1), np.zeros(50), rng.random(3)):
+        for n in (1, 5, 10, 100, 2000):
+            np.testing.assert_array_equal(top_rows(column, n), np.argsort(-column, kind="stable")[:n])

@@ -193,6 +193,17 @@ def doc_topic_table(doc_ids, W, metadata=None):
     return table
 
 
+def top_rows(column, n):
+    """Indices of the ``n`` largest values, largest first, ties in index order: what a stable
+    argsort of ``-column`` starts with, from a partition and a sort of the few candidates
+    (a full sort per topic took seconds for 794k documents x 50 topics)."""
+    if n >= column.size:
+        return np.argsort(-column, kind="stable")[:n]
+    threshold = np.partition(column, column.size - n)[column.size - n]  # the n-th largest
+    candidates = np.flatnonzero(column >= threshold)
+    return candidates[np.argsort(-column[candidates], kind="stable")][:n]
+
+
 def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
                  metadata=None, demote=None):
     """Assemble a :class:`TopicModel` from a factorization.
@@ -239,7 +250,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
 
     rep_rows = []
     for t in range(k):
-        best = np.argsort(-W[:, t], kind="stable")[:n_representative]
+        best = top_rows(W[:, t], n_representative)
         for rank, d in enumerate(best[W[best, t] > 0], start=1):
             rep_rows.append((t + 1, rank, doc_ids[d], float(W[d, t])))
     representative = pd.DataFrame(rep_rows, columns=["topic", "rank", "doc_id", "weight"])
