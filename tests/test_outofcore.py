@@ -77,3 +77,13 @@ def test_bad_sizes_name_the_option(text):
 def test_cli_bad_size_is_one_line(capsys):
     assert main(["run", str(BUNDLED), "--max-memory", "lots", "--out", "/nonexistent/x"]) != 0
     assert "--max-memory must be a size such as 2GB or 500MB; got 'lots'." in capsys.readouterr().err
+
+
+def test_parquet_without_pyarrow_is_still_the_readers_message(tmp_path, monkeypatch, capsys):
+    import sys
+
+    path = tmp_path / "docs.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 1
+    assert "pip install 'topicnmf[parquet]'" in capsys.readouterr().err

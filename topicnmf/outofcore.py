@@ -87,7 +87,10 @@ def plan(source, config, available=None):
     path = Path(source)
     if not path.exists():
         raise CorpusError(f"{source}: no such file or folder; check the path.")
-    n, size = input_size(path, config.read)
+    try:
+        n, size = input_size(path, config.read)
+    except (OSError, ImportError, ValueError):  # unreadable, or Parquet without pyarrow: the reader says
+        n, size = 0, 0
     k = config.n_topics if isinstance(config.n_topics, int) else 12
     estimate = PER_DOCUMENT * n + PER_TEXT_BYTE * size + 3 * 8 * n * k
     budget = config.max_memory
