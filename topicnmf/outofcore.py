@@ -12,6 +12,7 @@ import gzip
 import logging
 import os
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,8 @@ def plan(source, config, available=None):
         raise CorpusError(f"{source}: no such file or folder; check the path.")
     try:
         n, size = input_size(path, config.read)
-    except (OSError, ImportError, ValueError):  # unreadable, or Parquet without pyarrow: the reader says
-        n, size = 0, 0
+    except (OSError, EOFError, zlib.error, ImportError, ValueError):  # damaged, unreadable, or Parquet
+        n, size = 0, 0  # without pyarrow: the reader says so in its own words
     k = config.n_topics if isinstance(config.n_topics, int) else 12
     estimate = PER_DOCUMENT * n + PER_TEXT_BYTE * size + 3 * 8 * n * k
     budget = config.max_memory
@@ -157,6 +158,10 @@ def read_in_passes(source, config, folder, memory, progress):
     log.info("out of core: the in-memory run would need about %s, over the budget of %s "
              "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
              human_size(memory.estimate), human_size(memory.budget), folder)
+    fit_bytes = 3 * 8 * memory.n_documents * config.n_topics  # W, its previous iterate, a product
+    if fit_bytes > memory.budget:
+        log.warning("the fit still holds the document weights W (n x k) in memory, about %s, "
+                    "over the budget: ask for fewer topics or give more memory", human_size(fit_bytes))
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
     with stage(progress, "preprocess"):
