@@ -65,3 +65,8 @@ def test_other_dtypes_fall_back_to_pandas(column):
     frame = pd.DataFrame({"doc_id": ["a", "b"], "x": column})
     assert not supported(frame)
     assert to_csv(frame) == _pandas(frame)
+
+
+def test_a_nul_in_a_text_cell_is_written_as_pandas_does():
+    frame = pd.DataFrame({"doc_id": ["a\0b", "ok", "é"], "topic_1": [0.5, 0.25, np.nan]})
+    assert frame_csv(frame) == _pandas(frame)

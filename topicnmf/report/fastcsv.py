@@ -88,20 +88,66 @@ def _join(cells, out):
     return pos
 
 
-def float_block(block):
-    """The rows of a (rows, columns) float array as ``%.6g`` texts joined by commas, one
-    string per row (no line ends); NaN as an empty cell, as pandas writes it."""
+def _float_bytes(block):
+    """The rows of a (rows, columns) float array as ``%.6g`` texts joined by commas, each
+    row ending in a newline, as one uint8 array; NaN as an empty cell, as pandas writes it."""
     block = np.ascontiguousarray(block, dtype=np.float64)
     rows, columns = block.shape
-    if rows == 0:
-        return []
     cells = np.zeros((rows, columns, WIDTH), dtype=np.uint8)
     for i, j in zip(*np.nonzero(_cells(block, cells))):  # rare: formatted by Python
         text = ("%.6g" % block[i, j]).encode("ascii")
         cells[i, j, :len(text)] = np.frombuffer(text, dtype=np.uint8)
     out = np.empty(rows * columns * WIDTH + rows, dtype=np.uint8)
-    size = _join(cells, out)
-    return out[:size].tobytes().decode("ascii").split("\n")[:-1]
+    return out[:_join(cells, out)]
+
+
+def float_block(block):
+    """The rows of a (rows, columns) float array as ``%.6g`` texts joined by commas, one
+    string per row (no line ends); NaN as an empty cell, as pandas writes it."""
+    if len(block) == 0:
+        return []
+    return _float_bytes(block).tobytes().decode("ascii").split("\n")[:-1]
+
+
+@njit(cache=True)
+def _assemble(data, starts, ends, out):
+    """Row i of the table: piece (g, i) of each group g, ``data[starts[g, i]:ends[g, i]]``,
+    comma-separated, ending in a newline; returns the bytes written into ``out``."""
+    groups, rows = starts.shape
+    pos = 0
+    for i in range(rows):
+        for g in range(groups):
+            for b in range(starts[g, i], ends[g, i]):
+                out[pos] = data[b]
+                pos += 1
+            out[pos] = 44 if g < groups - 1 else 10
+            pos += 1
+    return pos
+
+
+def _rows_text(pieces):
+    """The table's lines from per-group pieces: a float group's bytes (rows ending in newlines)
+    or a text column's cells; None when a text cell holds a NUL (joined in Python then)."""
+    buffers, starts, ends, offset = [], [], [], 0
+    for piece in pieces:
+        if isinstance(piece, list):
+            joined = "\0".join(piece)
+            if joined.count("\0") != len(piece) - 1:
+                return None
+            buffer = np.frombuffer((joined + "\0").encode("utf-8"), dtype=np.uint8)
+            stops = np.flatnonzero(buffer == 0)
+        else:
+            buffer = piece
+            stops = np.flatnonzero(buffer == 10)
+        begins = np.concatenate([[0], stops[:-1] + 1])
+        buffers.append(buffer)
+        starts.append(begins + offset)
+        ends.append(stops + offset)
+        offset += buffer.size
+    data = np.concatenate(buffers)
+    out = np.empty(data.size + len(starts[0]) * len(pieces), dtype=np.uint8)
+    size = _assemble(data, np.vstack(starts), np.vstack(ends), out)
+    return out[:size].tobytes().decode("utf-8")
 
 
 def _quoted(value):
@@ -158,12 +204,12 @@ def frame_csv(frame, chunk_rows=50_000):
             groups.append(current)
     for start in range(0, len(frame), chunk_rows):
         part = frame.iloc[start:start + chunk_rows]
-        columns = []
-        for is_float, js in groups:
-            if is_float:
-                block = part.iloc[:, js].to_numpy(dtype=np.float64)
-                columns.append(float_block(block))
-            else:
-                columns.append(_text_column(part.iloc[:, js[0]]))
-        parts.append("".join(",".join(row) + "\n" for row in zip(*columns)))
+        pieces = [_float_bytes(part.iloc[:, js].to_numpy(dtype=np.float64)) if is_float
+                  else _text_column(part.iloc[:, js[0]]) for is_float, js in groups]
+        text = _rows_text(pieces)
+        if text is None:  # a NUL in a text cell: rows joined in Python
+            columns = [p if isinstance(p, list) else p.tobytes().decode("ascii").split("\n")[:-1]
+                       for p in pieces]
+            text = "".join(",".join(row) + "\n" for row in zip(*columns))
+        parts.append(text)
     return "".join(parts)
