@@ -15,7 +15,8 @@ Each system runs in its own process (so peak RSS is its own) on the same CSV:
   stop_words='english', sublinear_tf=True)`` + ``NMF(k, init='nndsvd', solver='cd')``;
 - ``sklearn-mb``: the same matrix + ``MiniBatchNMF(k, init='nndsvd')``.
 
-Printed: wall time per stage (read, tokenize, vectorize, fit, report), end to end, peak
+Printed: the analyzer's documents per second on one core (and NLTK's RegexpTokenizer alone),
+then per system the wall time per stage (read, tokenize, vectorize, fit, report), end to end, peak
 RSS of the process (and of its worker processes), relative error ||X - WH|| / ||X|| on each
 system's own matrix, and ratios against scikit-learn cd.
 
@@ -138,6 +139,28 @@ def run_sklearn(corpus, k, system):
     return stages, fit - start, error, X.shape
 
 
+def tokenizing_rate(corpus, n=200_000):
+    """The analyzer's documents per second on one core, against NLTK's RegexpTokenizer alone
+    (the tokenizer inside it), on the first ``n`` documents."""
+    from nltk.tokenize import RegexpTokenizer
+
+    from topicnmf.preprocess import TOKEN_PATTERN, Analyzer
+
+    with open(corpus, encoding="utf-8", newline="") as f:
+        texts = [row["text"] for _, row in zip(range(n), csv.DictReader(f))]
+    analyzer, nltk_tokenizer = Analyzer(), RegexpTokenizer(TOKEN_PATTERN)
+    start = time.perf_counter()
+    for text in texts:
+        analyzer(text)
+    ours = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for text in texts:
+        nltk_tokenizer.tokenize(text.lower())
+    theirs = len(texts) / (time.perf_counter() - start)
+    return (f"analyzer: {ours:,.0f} documents/s on one core (clean, NFKC, tokens, stop words); "
+            f"NLTK RegexpTokenizer alone: {theirs:,.0f}/s")
+
+
 def child(args):
     if args.child.startswith("sklearn"):
         stages, wall, error, shape = run_sklearn(args.corpus, args.k, args.child)
@@ -172,6 +195,7 @@ def main(argv=None):
         n = make_corpus(args.pypi_tsv, corpus, args.scale, args.limit)
         print(f"corpus: {n:,} documents, {corpus.stat().st_size / 2**20:.0f} MB CSV, made in "
               f"{time.perf_counter() - start:.1f} s; k={args.k}, {os.cpu_count()} cores")
+        print(tokenizing_rate(corpus), flush=True)
         rows = {}
         for system in args.systems.split(","):
             command = [sys.executable, __file__, "--child", system, "--corpus", str(corpus),
