@@ -16,6 +16,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import nmf
+from . import partitions as parts
 from .corpus import Corpus, CorpusStats, ReadLog, iter_documents
 from .errors import CorpusError, ParameterError
 from .passes import POOL_DOCUMENTS, chunked, vectorize_in_passes
@@ -179,3 +181,13 @@ def read_in_passes(source, config, folder, memory, progress):
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row).")
     return corpus, preprocessing, analyzer, dtm, {"vectorize": time.perf_counter() - start}
+
+
+def factorize_partitions(X, k, **kwargs):
+    """NMF of X held as Partitions: ``nmf.factorize_partitioned`` block by block (the same
+    iterates as in memory), or, in a build without the partitioned solver, ``nmf.factorize``
+    on the blocks stacked."""
+    partitioned = getattr(nmf, "factorize_partitioned", None)
+    if partitioned is not None:
+        return partitioned(X, k, **kwargs)
+    return nmf.factorize(parts.stack(X), k, **kwargs)

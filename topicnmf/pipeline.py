@@ -37,14 +37,12 @@ from .evaluate import (
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
-from .outofcore import plan, read_in_passes
+from .nmf import factorize
+from .outofcore import factorize_partitions, plan, read_in_passes
 from .partitions import Partitions
 from .passes import POOL_DOCUMENTS, vectorize_large
-from .nmf import factorize
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
-from .nmf import factorize, factorize_partitioned
-from .preprocess import Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import SweepResult, score_counts
@@ -410,8 +408,7 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
-    fit = partial(factorize_partitions, factorize=factorize) if isinstance(X, Partitions) else factorize
-    fit = factorize_partitioned if isinstance(X, Partitions) else factorize  # X on disk: block by block
+    fit = factorize_partitions if isinstance(X, Partitions) else factorize  # X on disk: block by block
     runs = [fit(X, k, options=config.nmf, random_state=s, callback=callback, **steer) for s in seeds]
     if len(runs) == 1:
         return runs[0], None
