@@ -104,7 +104,7 @@ def test_a_large_corpus_in_memory_is_tokenized_in_worker_processes(monkeypatch):
     corpus = read_corpus(BUNDLED)
     expected = pipeline.prepare(corpus)
     calls = []
-    monkeypatch.setattr(pipeline, "POOL_DOCUMENTS", 10)
+    monkeypatch.setattr(passes, "POOL_DOCUMENTS", 10)
     monkeypatch.setattr(passes, "CHUNK_DOCUMENTS", 30)
     real = passes.vectorize_in_passes
     monkeypatch.setattr(passes, "vectorize_in_passes", lambda *a, **k: calls.append(k) or real(*a, **k))

@@ -11,6 +11,7 @@ passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chun
 import gzip
 import logging
 import os
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from . import nmf
 from . import partitions as parts
 from .corpus import Corpus, CorpusStats, ReadLog, iter_documents
 from .errors import CorpusError, ParameterError
-from .passes import POOL_DOCUMENTS, chunked, vectorize_in_passes
+from .passes import chunked, vectorize_in_passes, workers_for
 from .preprocess import Analyzer, learn_boilerplate_in_chunks
 from .readers import is_parquet
 from .readers.parquet import parquet_files
@@ -169,7 +170,7 @@ def read_in_passes(source, config, folder, memory, progress):
     with stage(progress, "preprocess"):
         preprocessing = learn_boilerplate_in_chunks(corpus.text_chunks(chunk_documents), config.preprocess)
     analyzer = Analyzer(preprocessing)
-    workers = min(2, os.cpu_count() or 1) if memory.n_documents >= POOL_DOCUMENTS else 1
+    workers = workers_for(memory.n_documents)
     with stage(progress, "vectorize"):
         dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
                                   folder=str(folder), workers=workers)
@@ -181,6 +182,11 @@ def read_in_passes(source, config, folder, memory, progress):
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row).")
     return corpus, preprocessing, analyzer, dtm, {"vectorize": time.perf_counter() - start}
+
+
+def scratch_folder():
+    """A temporary folder for X's partitions, removed with everything in it afterwards."""
+    return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-")
 
 
 def factorize_partitions(X, k, **kwargs):

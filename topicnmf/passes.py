@@ -282,6 +282,11 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
                             norm=norm if norm > 0 else 1.0, sums=totals["sums"], df=counts.df[ids].copy())
 
 
+def workers_for(n_documents):
+    """Processes to tokenize a corpus of ``n_documents`` with: both cores from POOL_DOCUMENTS on."""
+    return min(2, os.cpu_count() or 1) if n_documents >= POOL_DOCUMENTS else 1
+
+
 def vectorize_large(texts, doc_ids, analyzer, options, workers=2):
     """(DocumentTermMatrix, coverage) of texts held in memory, analyzed chunk by chunk in
     ``workers`` processes: :func:`topicnmf.vectorize.vectorize`'s terms and matrix (to 1e-12)
@@ -306,4 +311,4 @@ def chunked(items, size=None):
 
 
 __all__ = ["PartitionedTerms", "VocabularyError", "analyze_chunk", "chunked", "vectorize_in_passes",
-           "vectorize_large"]
+           "vectorize_large", "workers_for"]

@@ -12,8 +12,6 @@ line only parses, calls it and writes. Writing reports belongs to the shells (``
 """
 
 import logging
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 
@@ -38,9 +36,9 @@ from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
 from .nmf import factorize
-from .outofcore import factorize_partitions, plan, read_in_passes
+from .outofcore import factorize_partitions, plan, read_in_passes, scratch_folder
 from .partitions import Partitions
-from .passes import POOL_DOCUMENTS, vectorize_large
+from .passes import vectorize_large, workers_for
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
@@ -176,18 +174,15 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     if preprocessing.cleaning is not None:
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
-    pool = len(corpus) >= POOL_DOCUMENTS and (os.cpu_count() or 1) > 1  # tokenized in worker processes
+    workers = workers_for(len(corpus))  # > 1: tokenized chunk by chunk in worker processes
     with _stage(progress, "tokenize", len(corpus)) as bar:
-        analyzed = None if pool else analyze(corpus.texts, analyzer, on_document=bar.advance)
+        analyzed = None if workers > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
     try:
-        if pool:
-            dtm, shares = vectorize_large(corpus.texts, corpus.ids, analyzer, config.vectorize)
-        else:
-            dtm = vectorize(analyzed, corpus.ids, config.vectorize)
-            shares = coverage(analyzed, dtm.terms)
+        dtm, shares = (vectorize_large(corpus.texts, corpus.ids, analyzer, config.vectorize, workers)
+                       if workers > 1 else (vectorize(analyzed, corpus.ids, config.vectorize), None))
     except VocabularyError as exc:
         if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
             raise
@@ -198,7 +193,8 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
             "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocessing, analyzer, dtm, shares, timings)
+    return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms) if shares is None else shares,
+                    timings)
 
 
 def run(source, config=None, *, callback=None, reference=None, progress=None, **settings):
@@ -227,7 +223,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     memory = plan(source, config)
     if not memory.out_of_core:
         return _run(read(source, config, progress), config, callback, reference, progress)
-    with tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") as folder:
+    with scratch_folder() as folder:
         corpus, preprocessing, analyzer, dtm, timings = read_in_passes(source, config, folder, memory, progress)
         prepared = Prepared(preprocessing, analyzer, dtm, dtm.coverage, timings)
         return _run(corpus, config, callback, reference, progress, prepared)
@@ -284,8 +280,7 @@ def refit(corpus, prepared, n_topics, config, start, progress=None):
 def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
-    if not isinstance(dtm.X, Partitions):  # partitions: out of core already
-        check_memory(n, m, dtm.X.nnz, n_topics)
+    check_memory(n, m, dtm.nnz, n_topics)  # out of core too: W is held in memory
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
