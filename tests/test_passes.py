@@ -83,7 +83,20 @@ def test_boilerplate_learned_in_chunks_is_the_same():
     options = PreprocessOptions()
     whole = learn_boilerplate(texts, options)
     assert whole.boilerplate_lines == {"Sent from the field office", "All rights reserved"}
-    assert learn_boilerplate_in_chunks(chunked(texts, 5), options) == whole
+    assert learn_boilerplate_in_chunks(lambda: chunked(texts, 5), options) == whole
+
+
+def test_mail_signatures_and_lines_learned_in_chunks_are_the_same():
+    posts = [f"From: {who}@example.org\nSubject: note {i}\n\n{TEXTS[i % len(TEXTS)]}\n"
+             f"More about rivers and plates, post {i}.\n{who.title()} Example, Field Office"
+             for i, who in enumerate(["alice", "bob", "alice", "carol", "bob", "alice"] * 3)]
+    texts = posts + TEXTS
+    options = PreprocessOptions(repeated_line_share=0.1)
+    whole = learn_boilerplate(texts, options)
+    assert whole.signatures  # each author's sign-off, learned
+    got = learn_boilerplate_in_chunks(lambda: chunked(texts, 4), options)
+    assert (got.signatures, got.boilerplate_lines) == (whole.signatures, whole.boilerplate_lines)
+    assert got.cleaning == whole.cleaning
 
 
 @pytest.mark.slow

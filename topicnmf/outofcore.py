@@ -8,6 +8,7 @@ passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chun
 (:mod:`.passes`) as Partitions in a scratch folder that is removed after the run.
 """
 
+import contextlib
 import gzip
 import logging
 import os
@@ -140,6 +141,11 @@ class StreamedCorpus:
         return {name: values for name, values in (("label", self.labels), ("date", self.dates))
                 if any(v is not None for v in values)}
 
+    @property
+    def texts(self):
+        """Every text, read again (the junk-topic check reads authors from all of them)."""
+        return [d.text for d in iter_documents(self.path, self.options)]
+
     def texts_of(self, ids):
         """The texts of the documents with these ids, in the order given (one more pass)."""
         wanted = set(ids)
@@ -151,7 +157,7 @@ class StreamedCorpus:
 
 
 def read_in_passes(source, config, folder, memory, progress):
-    """(StreamedCorpus, preprocessing, analyzer, PartitionedTerms, timings) of ``source``: a pass
+    """(StreamedCorpus, (preprocessing, analyzer, PartitionedTerms, coverage, timings)) of ``source``: a pass
     to learn the boilerplate lines (when ``repeated_line_share`` > 0), a pass to analyze and
     count, and the TF-IDF blocks written into ``folder``; ``memory`` is the run's
     :class:`MemoryPlan`. Said on stderr in one line."""
@@ -168,7 +174,8 @@ def read_in_passes(source, config, folder, memory, progress):
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
     with stage(progress, "preprocess"):
-        preprocessing = learn_boilerplate_in_chunks(corpus.text_chunks(chunk_documents), config.preprocess)
+        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents),
+                                                    config.preprocess)
     analyzer = Analyzer(preprocessing)
     workers = workers_for(memory.n_documents)
     with stage(progress, "vectorize"):
@@ -181,18 +188,21 @@ def read_in_passes(source, config, folder, memory, progress):
         raise CorpusError(
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
             "documents (a folder of files, or a CSV/JSONL file with one document per row).")
-    return corpus, preprocessing, analyzer, dtm, {"vectorize": time.perf_counter() - start}
+    return corpus, (preprocessing, analyzer, dtm, dtm.coverage, {"vectorize": time.perf_counter() - start})
 
 
-def scratch_folder():
-    """A temporary folder for X's partitions, removed with everything in it afterwards."""
-    return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-")
+def scratch_folder(wanted=True):
+    """A temporary folder for X's partitions, removed with everything in it afterwards (None,
+    and nothing made, when not ``wanted``)."""
+    return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") if wanted else contextlib.nullcontext()
 
 
-def factorize_partitions(X, k, **kwargs):
-    """NMF of X held as Partitions: ``nmf.factorize_partitioned`` block by block (the same
-    iterates as in memory), or, in a build without the partitioned solver, ``nmf.factorize``
-    on the blocks stacked."""
+def fit_matrix(X, k, **kwargs):
+    """``nmf.factorize``, or for X held as Partitions ``nmf.factorize_partitioned`` block by
+    block (the same iterates as in memory), or, in a build without the partitioned solver,
+    ``nmf.factorize`` on the blocks stacked."""
+    if not isinstance(X, parts.Partitions):
+        return nmf.factorize(X, k, **kwargs)
     partitioned = getattr(nmf, "factorize_partitioned", None)
     if partitioned is not None:
         return partitioned(X, k, **kwargs)

@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 from . import partitions as parts
 from .errors import VocabularyError
 from .preprocess import Analyzer
-from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, log, vocabulary_error
+from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, log, vectorize, vocabulary_error
 
 CHUNK_DOCUMENTS = 20_000
 POOL_DOCUMENTS = 200_000  # from this many documents, chunks are analyzed in worker processes
@@ -74,10 +74,10 @@ class PartitionedTerms:
         return self.df
 
     def of_columns(self, columns):
-        """X (n_documents, n_terms) with only the entries of ``columns`` kept (CSR, in memory):
-        what coherence reads of the topics' top terms, without loading X whole."""
+        """X (n_documents, n_terms) with only the entries of ``columns`` (arrays of column
+        indices) kept, CSR in memory: what coherence reads of the topics' top terms."""
         wanted = np.zeros(self.shape[1], dtype=bool)
-        wanted[np.asarray(list(columns), dtype=np.int64)] = True
+        wanted[np.concatenate([np.asarray(c, dtype=np.int64) for c in columns])] = True
         blocks = []
         for block in self.X:
             keep = wanted[block.indices]
@@ -287,6 +287,15 @@ def workers_for(n_documents):
     return min(2, os.cpu_count() or 1) if n_documents >= POOL_DOCUMENTS else 1
 
 
+def vectorize_texts(texts, doc_ids, analyzer, options, analyzed=None):
+    """(DocumentTermMatrix, coverage) of texts in memory: of their ``analyzed`` terms, or when
+    None (a large corpus), analyzed chunk by chunk in worker processes (:func:`vectorize_large`)."""
+    if analyzed is None:
+        return vectorize_large(texts, doc_ids, analyzer, options, workers_for(len(texts)))
+    dtm = vectorize(analyzed, doc_ids, options)
+    return dtm, coverage(analyzed, dtm.terms)
+
+
 def vectorize_large(texts, doc_ids, analyzer, options, workers=2):
     """(DocumentTermMatrix, coverage) of texts held in memory, analyzed chunk by chunk in
     ``workers`` processes: :func:`topicnmf.vectorize.vectorize`'s terms and matrix (to 1e-12)
@@ -311,4 +320,4 @@ def chunked(items, size=None):
 
 
 __all__ = ["PartitionedTerms", "VocabularyError", "analyze_chunk", "chunked", "vectorize_in_passes",
-           "vectorize_large", "workers_for"]
+           "vectorize_large", "vectorize_texts", "workers_for"]

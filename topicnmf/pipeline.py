@@ -35,10 +35,8 @@ from .evaluate import (
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
-from .nmf import factorize
-from .outofcore import factorize_partitions, plan, read_in_passes, scratch_folder
-from .partitions import Partitions
-from .passes import vectorize_large, workers_for
+from .outofcore import fit_matrix, plan, read_in_passes, scratch_folder
+from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
@@ -54,7 +52,7 @@ from .topics import (
     with_snippets,
 )
 from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
-from .vectorize import DocumentTermMatrix, coverage, presence, vectorize
+from .vectorize import DocumentTermMatrix, presence
 
 log = logging.getLogger("topicnmf")
 
@@ -174,15 +172,13 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     if preprocessing.cleaning is not None:
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
-    workers = workers_for(len(corpus))  # > 1: tokenized chunk by chunk in worker processes
-    with _stage(progress, "tokenize", len(corpus)) as bar:
-        analyzed = None if workers > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
+    with _stage(progress, "tokenize", len(corpus)) as bar:  # a large corpus: in worker processes, below
+        analyzed = None if workers_for(len(corpus)) > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
     try:
-        dtm, shares = (vectorize_large(corpus.texts, corpus.ids, analyzer, config.vectorize, workers)
-                       if workers > 1 else (vectorize(analyzed, corpus.ids, config.vectorize), None))
+        dtm, shares = vectorize_texts(corpus.texts, corpus.ids, analyzer, config.vectorize, analyzed)
     except VocabularyError as exc:
         if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
             raise
@@ -193,8 +189,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
             "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms) if shares is None else shares,
-                    timings)
+    return Prepared(preprocessing, analyzer, dtm, shares, timings)
 
 
 def run(source, config=None, *, callback=None, reference=None, progress=None, **settings):
@@ -220,13 +215,10 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     """
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
-    memory = plan(source, config)
-    if not memory.out_of_core:
-        return _run(read(source, config, progress), config, callback, reference, progress)
-    with scratch_folder() as folder:
-        corpus, preprocessing, analyzer, dtm, timings = read_in_passes(source, config, folder, memory, progress)
-        prepared = Prepared(preprocessing, analyzer, dtm, dtm.coverage, timings)
-        return _run(corpus, config, callback, reference, progress, prepared)
+    with scratch_folder((memory := plan(source, config)).out_of_core) as folder:  # over budget: X on disk
+        corpus, passes = (read_in_passes(source, config, folder, memory, progress) if folder
+                          else (read(source, config, progress), None))
+        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes))
 
 
 def _run(corpus, config, callback, reference, progress, prepared=None):
@@ -311,8 +303,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                     config.nmf.max_iter)
 
     start = time.perf_counter()
-    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top_term_indices(nmf.H, config.top_terms), dtm.display_terms,
-                       clean=prepared.analyzer.clean, X=dtm.X)
+    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top := top_term_indices(nmf.H, config.top_terms),
+                       dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top))
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk])
@@ -355,8 +347,7 @@ def _relative_error(dtm, nmf, beta_loss):
 def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
     dtm = prepared.dtm
     top = top_term_indices(topics.H, config.top_terms)
-    quality = topic_quality(dtm.of_columns(np.unique(np.concatenate(top))), topics.W, topics.H, top,
-                            dtm.display_terms)
+    quality = topic_quality(dtm.of_columns(top), topics.W, topics.H, top, dtm.display_terms)
     extra = {}
     if reference is not None:
         scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)
@@ -403,8 +394,7 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
-    fit = factorize_partitions if isinstance(X, Partitions) else factorize  # X on disk: block by block
-    runs = [fit(X, k, options=config.nmf, random_state=s, callback=callback, **steer) for s in seeds]
+    runs = [fit_matrix(X, k, options=config.nmf, random_state=s, callback=callback, **steer) for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])

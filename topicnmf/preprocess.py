@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from .clean import MODES as CLEAN_MODES
 from .clean import clean_email, count_lines, drop_lines, email_parts, lines_repeated, repeated_lines, strip_invisible
 from .mail import Removed, Tally, assemble, author, signatures_of
+from .mail.message import SIGNATURE_LINES
 from .errors import CorpusError, ParameterError
 from .languages import CJK, ELISIONS, LanguageChoice, choose_language, language_name
 from .languages import stop_words as language_stop_words
@@ -184,15 +185,50 @@ def learn_boilerplate(texts, options):
                          language)
 
 
-def learn_boilerplate_in_chunks(chunks, options):
-    """:func:`learn_boilerplate` over ``chunks`` (an iterable of lists of texts), holding one
-    chunk of texts at a time: the same lines."""
-    if not options.repeated_line_share:
-        return Preprocessing(options)
-    counts, n_texts = Counter(), 0
-    for texts in chunks:
-        n_texts += count_lines((clean_email(t, options.clean_email) for t in texts), counts)
-    return Preprocessing(options, lines_repeated(counts, n_texts, options.repeated_line_share))
+def learn_boilerplate_in_chunks(chunk_passes, options):
+    """:func:`learn_boilerplate` over a corpus read in chunks: ``chunk_passes()`` gives an
+    iterable of lists of texts, one chunk at a time, and is called once, or twice when mail
+    authors' signatures were learned (the lines are then counted on the texts without them).
+    The same signatures, lines and cleaning summary; of each message only its last lines are
+    kept between chunks."""
+    mode, share = options.clean_email, options.repeated_line_share
+    endings, counts, n_texts, tally = [], Counter(), 0, Tally(mode)
+    for texts in chunk_passes():  # the signatures; the lines as they are without any
+        cleaned = []
+        for text in texts:
+            is_message, p = email_parts(text, mode)
+            if is_message and p is not None and (who := author(text)) is not None:
+                tail = [line for line in p.body if line.strip()][-(SIGNATURE_LINES + 1):]
+                endings.append((who, _Ending(tuple(tail))))
+            removed = Removed(len(text))
+            if p is not None:
+                text, removed = assemble(p)
+            tally.add(is_message, removed)
+            cleaned.append(text)
+        n_texts += count_lines(cleaned, counts) if share else len(cleaned)
+    signatures = signatures_of(endings)
+    if signatures:  # the lines and the tally again, without the signatures
+        counts, n_texts, tally = Counter(), 0, Tally(mode)
+        for texts in chunk_passes():
+            cleaned = []
+            for text in texts:
+                is_message, p = email_parts(text, mode)
+                removed = Removed(len(text))
+                if p is not None:
+                    text, removed = assemble(p, signatures)
+                tally.add(is_message, removed)
+                cleaned.append(text)
+            n_texts += count_lines(cleaned, counts) if share else len(cleaned)
+    summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
+    lines = lines_repeated(counts, n_texts, share) if share else frozenset()
+    return Preprocessing(options, lines, signatures, summary)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """The last lines of a message's body: all :func:`signatures_of` reads of it."""
+
+    body: tuple
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on
