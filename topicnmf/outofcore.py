@@ -156,11 +156,14 @@ class StreamedCorpus:
         return [found[i] for i in ids]
 
 
-def read_in_passes(source, config, folder, memory, progress):
+def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     """(StreamedCorpus, (preprocessing, analyzer, PartitionedTerms, coverage, timings)) of ``source``: a pass
     to learn the boilerplate lines (when ``repeated_line_share`` > 0), a pass to analyze and
     count, and the TF-IDF blocks written into ``folder``; ``memory`` is the run's
-    :class:`MemoryPlan`. Said on stderr in one line."""
+    :class:`MemoryPlan`. Said on stderr in one line. Without a ``folder`` (within budget):
+    ``(in_memory(source, config, progress), None)``, the corpus read whole."""
+    if folder is None:
+        return in_memory(source, config, progress), None
     if config.n_topics == "auto":
         raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
                              f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")

@@ -23,7 +23,7 @@ from sklearn.preprocessing import normalize
 
 from . import partitions as parts
 from .errors import VocabularyError
-from .preprocess import Analyzer
+from .preprocess import Analyzer, Preprocessing
 from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, log, vectorize, vocabulary_error
 
 CHUNK_DOCUMENTS = 20_000
@@ -107,9 +107,9 @@ def analyze_chunk(analyzer, texts):
 _WORKER_ANALYZER = None
 
 
-def _start_worker(options, boilerplate_lines):
+def _start_worker(preprocessing):
     global _WORKER_ANALYZER
-    _WORKER_ANALYZER = Analyzer(options, boilerplate_lines)
+    _WORKER_ANALYZER = Analyzer(preprocessing)
 
 
 def _analyze_in_worker(texts):
@@ -123,8 +123,9 @@ def _analyzed(chunks, analyzer, workers):
         for texts in chunks:
             yield analyze_chunk(analyzer, texts)
         return
-    preprocessing = (analyzer.options, analyzer.boilerplate_lines)
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=preprocessing) as pool:
+    preprocessing = Preprocessing(analyzer.options, analyzer.boilerplate_lines, analyzer.signatures,
+                                  language=analyzer.language)  # what the analyzer was made of
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(preprocessing,)) as pool:
         pending = []
         for texts in chunks:
             pending.append(pool.submit(_analyze_in_worker, texts))

@@ -216,8 +216,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
     with scratch_folder((memory := plan(source, config)).out_of_core) as folder:  # over budget: X on disk
-        corpus, passes = (read_in_passes(source, config, folder, memory, progress) if folder
-                          else (read(source, config, progress), None))
+        corpus, passes = read_in_passes(source, config, folder, memory, progress, in_memory=read)
         return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes))
 
 
