@@ -20,7 +20,7 @@ from .clean import clean_email, count_lines, drop_lines, email_parts, lines_repe
 from .mail import Removed, Tally, assemble, author, signatures_of
 from .mail.message import SIGNATURE_LINES
 from .errors import CorpusError, ParameterError
-from .languages import CJK, ELISIONS, LanguageChoice, choose_language, language_name
+from .languages import CJK, ELISIONS, SAMPLE, LanguageChoice, choose_language, language_name
 from .languages import stop_words as language_stop_words
 from .segment import cjk_splitter
 
@@ -221,7 +221,19 @@ def learn_boilerplate_in_chunks(chunk_passes, options):
             n_texts += count_lines(cleaned, counts) if share else len(cleaned)
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     lines = lines_repeated(counts, n_texts, share) if share else frozenset()
-    return Preprocessing(options, lines, signatures, summary)
+    return Preprocessing(options, lines, signatures, summary, _language(chunk_passes, n_texts, options.language))
+
+
+def _language(chunk_passes, n_texts, setting):
+    """choose_language over the corpus: the texts it samples (evenly spaced, SAMPLE at most)
+    taken in one more pass, which it then takes whole."""
+    if language_name(setting) != "auto":
+        return choose_language([], setting)
+    step, sample, i = max(1, n_texts // SAMPLE), [], 0
+    for texts in chunk_passes():
+        sample += [t for j, t in enumerate(texts, start=i) if j % step == 0][:SAMPLE - len(sample)]
+        i += len(texts)
+    return choose_language(sample, setting)
 
 
 @dataclass(frozen=True)
