@@ -104,7 +104,8 @@ def test_sweep_writes_its_table_and_explains_its_choice(tmp_path, capsys):
     data = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [row["k"] for row in data["scores"]] == list(range(3, 10))
     k = data["recommended"]
-    assert k == 6 and "recommended: k=6: the most topics that are both stable" in printed
+    assert k == 6 and "recommended: k=6: the most stable count" in printed
+    assert "Caution" not in printed
     html = (out / "sweep.html").read_text(encoding="utf-8")
     assert "<svg" in html and f"Recommended: {k}" in html
 
@@ -144,10 +145,12 @@ def test_recommendation_rule_and_its_caution():
     scores = pd.DataFrame({"k": [3, 4, 5, 6], "stability": [0.80, 0.92, 0.90, 0.60],
                            "npmi": [0.30, 0.36, 0.34, 0.40]})
     k, reason = recommend(scores)
-    # 4 and 5 are stable (within 0.05 of 0.92); 5's NPMI is within 10% of 4's: the larger wins
-    assert k == 5 and "also stable: 4" in reason and "Caution" not in reason
+    # the most stable count; 5 is within 0.02 of it and named
+    assert k == 4 and "close behind: 5 (0.90)" in reason and "Caution" not in reason
     k, reason = recommend(scores.assign(stability=scores.stability - 0.4))
-    assert k == 5 and "Caution: no k is stable (best 0.52" in reason
+    assert k == 4 and "Caution: no k is stable (best 0.52" in reason
+    k, _ = recommend(scores.assign(stability=[0.8, 0.92, 0.92, 0.6]))
+    assert k == 5  # a tie goes to the larger count
 
 
 def test_coherence_against_a_reference_corpus(tmp_path, capsys):

@@ -14,7 +14,7 @@ import sys
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from . import __version__, pipeline, refine
+from . import __version__, cli_time, pipeline, refine
 from .config import RunConfig
 from .corpus import read_corpus
 from .errors import TopicNMFError
@@ -73,6 +73,7 @@ def build_parser():
     _command(sub, "show", "print the topics of a saved model",
              "Print each topic of MODEL with its top terms.", model=True, input=False, config=False)
     refine.add_parser(sub)
+    cli_time.add_commands(sub)
     return parser
 
 
@@ -154,7 +155,7 @@ def cmd_show(args):
 
 
 COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "show": cmd_show,
-            "refine": refine.command}
+            "refine": refine.command, **cli_time.COMMANDS}
 
 
 def main(argv=None):

@@ -11,10 +11,14 @@ document is read, with a message naming the parameter.
 """
 
 from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
 
 from . import __version__
 from .anchors import read_anchors
+from .clean import visible_id
 from .corpus import ReadOptions
+from .dates import TimeOptions
+from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
@@ -30,6 +34,16 @@ DEFAULT_INIT = "nndsvd"
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ParameterError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def _saved_model(path):
+    """Refuse ``align_to`` unless it names a folder holding a saved model (or its model/)."""
+    if not isinstance(path, str) or not path:
+        raise ParameterError(f"align_to must be a folder name or None; got {path!r}.")
+    if not any((Path(path, *sub) / "model.json").is_file() for sub in ((), ("model",))):
+        raise ParameterError(f"align_to: {visible_id(path)}: no saved model here (expected "
+                             "model.json and model.npz); pass the folder written by 'topicnmf "
+                             "run' or its model/ subfolder.")
 
 
 def parse_range(text, name="topic_range", upper=None):
@@ -58,18 +72,26 @@ class RunConfig:
     topic_range : str, default='3:12'
         FROM:TO[:STEP], the counts a sweep (and ``n_topics='auto'``) tries.
     sweep_runs : int, default=3
-        Refits on 80% subsamples per count, for the sweep's stability score.
+        Refits on 80% subsamples per count, for the sweep's stability score (at least;
+        a small corpus gets more, see ``stability.refits``).
     seed : int, default=0
     restarts : int, default=1
         Fits with seeds seed .. seed+restarts-1, keeping the consensus solution.
     drop_flagged : bool, default=False
         Refit once without the characteristic terms of the topics flagged as junk (junk.py).
+    ensemble : int, default=0
+        Ensemble NMF (``topicnmf.ensemble``) of this many fits on 80% subsamples; 0: off.
+    ensemble_refine : bool, default=False
+        With ``ensemble``, refit W and H on all documents from the consensus topics.
     top_terms, n_representative : int, default=10, 5
         Terms and representative documents listed per topic.
     formats : tuple of str
         Reports to write (see ``topicnmf.report.FORMATS``).
     coherence_reference : str or None
         A corpus (path, read with ``read``) that NPMI is also computed on.
+    align_to : str or None
+        A previous run's folder (or its model/): topics matched to its topics keep their
+        numbers and labels (see :mod:`topicnmf.align`).
     stop_words_file, extra_stop_words, default_stop_words
         The stop-word list: the built-in list (unless ``default_stop_words`` is False),
         plus the words of the file, plus the extra words; resolved into
@@ -86,8 +108,9 @@ class RunConfig:
     max_memory : int, str or None, default=None
         Memory budget in bytes ('2GB', '500MB'); a run whose in-memory estimate exceeds it
         goes out of core (partitions on disk). None: a share of the available memory.
-    read, preprocess, vectorize, nmf
-        The stages' own options. ``nmf`` comes out resolved (a concrete solver and init).
+    read, preprocess, vectorize, nmf, time
+        The stages' own options (``time``: dating documents, topics over time). ``nmf``
+        comes out resolved (a concrete solver and init).
     """
 
     n_topics: int | str = 10
@@ -96,10 +119,13 @@ class RunConfig:
     seed: int = 0
     restarts: int = 1
     drop_flagged: bool = False
+    ensemble: int = 0
+    ensemble_refine: bool = False
     top_terms: int = 10
     n_representative: int = 5
     formats: tuple = FORMATS
     coherence_reference: str | None = None
+    align_to: str | None = None
     stop_words_file: str | None = None
     extra_stop_words: tuple = ()
     default_stop_words: bool = True
@@ -112,6 +138,7 @@ class RunConfig:
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
     nmf: SolverOptions = field(default_factory=SolverOptions)
+    time: TimeOptions = field(default_factory=TimeOptions)
 
     def __post_init__(self):
         if self.n_topics != "auto":
@@ -120,10 +147,18 @@ class RunConfig:
                     f"n_topics must be a positive integer or 'auto'; got {self.n_topics!r}.")
             _positive_int("n_topics", self.n_topics)
         parse_range(self.topic_range)
+        if self.align_to is not None:  # checked before any document is read
+            _saved_model(self.align_to)
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):
             raise ParameterError(f"drop_flagged must be True or False; got {self.drop_flagged!r}.")
+        check_members(self.ensemble)
+        if not isinstance(self.ensemble_refine, bool):
+            raise ParameterError(f"ensemble_refine must be true or false; got {self.ensemble_refine!r}.")
+        if self.ensemble and self.restarts > 1:
+            raise ParameterError(f"ensemble and restarts are two ways of combining fits; set one "
+                                 f"(got ensemble={self.ensemble}, restarts={self.restarts}).")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
         if self.groups is not None and (isinstance(self.groups, bool) or not isinstance(self.groups, int)
@@ -141,7 +176,8 @@ class RunConfig:
         if unknown or not formats:
             raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
-                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions)):
+                           ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
+                           ("time", TimeOptions)):
             if not isinstance(getattr(self, name), kind):
                 raise ParameterError(f"{name} must be a {kind.__name__}; got {getattr(self, name)!r}.")
         extra = (self.extra_stop_words.split(",") if isinstance(self.extra_stop_words, str)
@@ -203,5 +239,7 @@ class RunConfig:
             "preprocess": {k: v for k, v in self.preprocess.to_dict().items() if k != "stop_words"}
             | {"n_stop_words": len(self.preprocess.stop_words)},
             "vectorize": (vectorize or self.vectorize).to_dict(),
-            "nmf": nmf | {"restarts": self.restarts},
+            "nmf": nmf | {"restarts": self.restarts}
+            | ({"ensemble": self.ensemble, "ensemble_refine": self.ensemble_refine}
+               if self.ensemble else {}),
         }

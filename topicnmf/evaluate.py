@@ -254,12 +254,17 @@ def topic_quality(X, W, H, top, display_terms):
 
 @dataclass(frozen=True)
 class Consensus:
-    """Which of ``runs`` restarts was kept: the one whose topics agree best with the others'."""
+    """How several fits were combined. Restarts: which of ``runs`` was kept (``chosen_seed``,
+    the one whose topics agree best with the others': ``agreement``; ``mean_agreement`` over
+    all). ``method='ensemble'`` (ensemble NMF, ``topicnmf.ensemble``): no run is kept;
+    ``agreement`` is the members' agreement with the consensus topics, ``mean_agreement``
+    theirs with each other."""
 
     runs: int
-    chosen_seed: int
+    chosen_seed: int | None
     agreement: float
     mean_agreement: float
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,7 @@ class Evaluation:
     labels: LabelAgreement | None = None
 
     def to_dict(self):
-        """Plain data, parts not measured left out."""
-        return {f.name: (asdict(v) if hasattr(v, "__dataclass_fields__") else v)
+        """Plain data, parts not measured (None) left out."""
+        return {f.name: ({a: b for a, b in asdict(v).items() if b is not None}
+                         if hasattr(v, "__dataclass_fields__") else v)
                 for f in fields(self) if (v := getattr(self, f.name)) is not None}

@@ -220,6 +220,11 @@ FACTORIZATION = ("factorization", (
     Option(("--restarts",), "restarts", "fit seeds --seed .. --seed+N-1 and keep the solution whose "
            "topics agree most with the others' (a consensus; use with --init random)",
            parse=_positive_int, metavar="N"),
+    Option(("--ensemble",), "ensemble", "ensemble NMF: fit N times on 80%% subsamples and factorize "
+           "their stacked topics into consensus topics (steadier topics, about N+1 times the "
+           "fitting time); 0: off", parse=_nonnegative_int, metavar="N"),
+    Option(("--ensemble-refine",), "ensemble_refine", "with --ensemble, refit the document "
+           "weights and topics on all documents from the consensus topics", kind="switch"),
     Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int, metavar="N"),
     Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
            "each, on average over the last three", parse=_nonnegative_float),
@@ -242,6 +247,17 @@ REPORT = ("report", (
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
+    Option(("--align-to",), "align_to", "a previous run's output folder (or its model/): topics "
+           "matched to its topics (Hungarian algorithm on term-vector cosine) keep their numbers "
+           "and labels; alignment.csv and the reports say kept, new or gone", metavar="OLD"),
+    Option(("--date-from-path",), "time.date_from_path", "date a document without a date column "
+           "value from its path: a regular expression with named groups year, month, day, e.g. "
+           "'(?P<year>\\d{4})/(?P<month>\\d{2})/'", metavar="REGEX"),
+    Option(("--time-bins",), "time.time_bins", "periods of topics over time (documents with "
+           "dates: a date column, --date-from-path or a mail Date: header); auto: 10-40 periods",
+           choices=("auto", "year", "quarter", "month", "week", "day")),
+    Option(("--dynamic",), "time.dynamic", "with dates: also fit dynamic topics (Greene & Cross "
+           "2017: topics per period linked by a second NMF; dynamic_topics.json)", kind="switch"),
     Option(("--phrase-labels",), "phrase_labels", "label each topic by the collocation (bigram or "
            "trigram) most representative of its documents, and list its phrases beside its terms",
            kind="toggle"),
@@ -265,7 +281,8 @@ REPORT = ("report", (
 ))
 SWEEP = ("sweep", (
     Option(("-k", "--topics"), "topic_range", "topic counts to try", metavar="FROM:TO[:STEP]"),
-    Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability",
+    Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability (at least: "
+           "a small corpus gets more)",
            parse=_positive_int, metavar="N"),
     TOP_TERMS,
 ))
@@ -276,6 +293,8 @@ COMMANDS = {
     "transform": (INPUT,),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
+    "compare": (),
+    "update": (INPUT,),
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import nmf
 from . import partitions as parts
-from .corpus import Corpus, CorpusStats, ReadLog, iter_documents
+from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .preprocess import Analyzer, learn_boilerplate_in_chunks
@@ -140,6 +140,12 @@ class StreamedCorpus:
     def metadata(self):
         return {name: values for name, values in (("label", self.labels), ("date", self.dates))
                 if any(v is not None for v in values)}
+
+    @property
+    def documents(self):
+        """The documents without their texts (ids, labels, dates): what dating reads."""
+        return tuple(Document(id=i, text="", label=lab, date=d)
+                     for i, lab, d in zip(self.ids, self.labels, self.dates))
 
     @property
     def texts(self):

@@ -13,13 +13,13 @@ line only parses, calls it and writes. Writing reports belongs to the shells (``
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
-from . import anchors as _anchors
+from . import align, anchors as _anchors, timeline
 from .config import RunConfig, parse_range
-from .corpus import Corpus, CorpusStats, read_corpus
+from .corpus import Corpus, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
 from .evaluate import (
     Consensus,
@@ -32,19 +32,19 @@ from .evaluate import (
     top_term_indices,
     topic_quality,
 )
+from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
 from .outofcore import fit_matrix, plan, read_in_passes, scratch_folder
 from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
-from .preprocess import DEFAULT_STOP_WORDS, Analyzer, Preprocessing, analyze, learn_boilerplate
+from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
-from .sweep import SweepResult, score_counts
+from .sweep import score_counts
 from .topics import (
     MatchFloor,
-    TopicModel,
     build_topics,
     fit_strength,
     listed_documents,
@@ -52,86 +52,10 @@ from .topics import (
     with_snippets,
 )
 from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
-from .vectorize import DocumentTermMatrix, presence
+from .vectorize import presence
+from .result import FitRecord, Prepared, Run, TopicResult  # noqa: F401 (the Python API names them here)
 
 log = logging.getLogger("topicnmf")
-
-
-@dataclass(frozen=True)
-class FitRecord:
-    """The factorization's record: iterations, loss per iteration, final error."""
-
-    n_iter: int
-    loss_history: np.ndarray
-    reconstruction_err: float
-    relative_error: float
-    converged: bool
-
-
-@dataclass(frozen=True)
-class TopicResult:
-    """Everything one fit produces; the reports are functions of this value.
-
-    Attributes
-    ----------
-    config : RunConfig
-    corpus : CorpusStats
-        What was read (documents, skipped inputs, decodings); not the texts.
-    preprocessing : Preprocessing
-        The options with the boilerplate lines learned from the corpus.
-    dtm : DocumentTermMatrix
-    topics : TopicModel
-    fit : FitRecord
-    quality : tuple of TopicQuality, one per topic
-    evaluation : Evaluation
-    match_floor : MatchFloor
-        The weakest fit and coverage among the fitted documents (1st percentiles), below
-        which ``score`` names no topic for a new document.
-    timings : dict of seconds per stage (kept out of the deterministic outputs)
-    """
-
-    config: RunConfig
-    corpus: CorpusStats
-    preprocessing: Preprocessing
-    dtm: DocumentTermMatrix
-    topics: TopicModel
-    fit: FitRecord
-    quality: tuple
-    evaluation: Evaluation
-    match_floor: MatchFloor = MatchFloor()
-    anchors: tuple = ()  # an anchors.AnchorCheck per anchored topic
-    groups: tuple = ()  # hierarchy.TopicGroup: the topics grouped by their terms
-    dropped: tuple = ()  # --drop-flagged: ((topic of the first fit, terms), ...) refitted without
-    timings: dict = field(compare=False, default_factory=dict)
-
-    @property
-    def n_topics(self):
-        return self.topics.n_topics
-
-    @property
-    def parameters(self):
-        """The settings as recorded in topics.json and with the model."""
-        return self.config.parameters(self.n_topics, self.dtm.options)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run: the fitted result, the model to save, and the sweep if k was chosen by one."""
-
-    result: TopicResult
-    model: SavedModel
-    sweep: SweepResult | None = None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A corpus made ready to factorize: fitted preprocessing, analyzer, TF-IDF matrix."""
-
-    preprocessing: Preprocessing
-    analyzer: Analyzer
-    dtm: DocumentTermMatrix
-    coverage: np.ndarray  # per document, the share of its words in the vocabulary
-    timings: dict = field(compare=False, default_factory=dict)
 
 
 def configure(config=None, **settings):
@@ -221,6 +145,7 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
 
 
 def _run(corpus, config, callback, reference, progress, prepared=None):
+    dates = timeline.documents_dated(corpus.documents, config.time)  # None when undated
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
@@ -237,6 +162,7 @@ def _run(corpus, config, callback, reference, progress, prepared=None):
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
                               progress), dropped=dropped)
+    result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     return Run(result=result, model=model_from(result), sweep=swept)
 
 
@@ -257,7 +183,7 @@ def _sweep(dtm, corpus, config, progress=Silent()):
     ks = list(parse_range(config.topic_range, upper=len(corpus)))
     with _stage(progress, "sweep", len(ks)) as bar:
         result = score_counts(dtm, ks, config, labels=corpus.metadata().get("label"),
-                              progress=lambda done, total: bar.advance(k=ks[done - 1]))
+                              progress=lambda done, k: bar.advance(k=k))
     log.info("recommended: %s", result.reason)
     return result
 
@@ -283,7 +209,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     anchors, pull = _anchors.prepare(config.anchors, config.anchor_strength, prepared.analyzer,
                                      dtm.terms, dtm.X, n_topics)
     start = time.perf_counter()
-    with _stage(progress, "fit", config.nmf.max_iter * config.restarts) as bar:
+    with _stage(progress, "fit", config.nmf.max_iter * (config.restarts + config.ensemble)) as bar:
         def each(iteration, elapsed, loss):  # the caller's callback, and the progress
             if callback is not None:
                 callback(iteration, elapsed, loss)
@@ -306,7 +232,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top))
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk])
+                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
+                          order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
@@ -389,7 +316,11 @@ def _warn_empty(dtm, topics, n_topics):
 
 def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
-    whose topics agree most, on average, with the other runs' (matched top terms)."""
+    whose topics agree most, on average, with the other runs' (matched top terms); with
+    ``config.ensemble`` the ensemble NMF of that many fits on subsamples."""
+    if config.ensemble:  # ensemble NMF: the consensus of fits on subsamples (ensemble.py)
+        return factorize_ensemble(X, k, members=config.ensemble, options=config.nmf, seed=config.seed,
+                                  refine=config.ensemble_refine, callback=callback)
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before

@@ -17,6 +17,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
 from .clean import clean_email, count_lines, drop_lines, email_parts, lines_repeated, repeated_lines, strip_invisible
+from .clean import visible_id
 from .mail import Removed, Tally, assemble, author, signatures_of
 from .mail.message import SIGNATURE_LINES
 from .errors import CorpusError, ParameterError
@@ -258,7 +259,9 @@ def read_stop_words(path, *, max_mb=MAX_STOP_WORDS_MB):
                               "it should hold one word a line.")
         lines = data.decode("utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot read the stop-word file ({exc}).") from None
+        # the name shown with its control characters escaped: the message stays one line
+        raise CorpusError(f"{visible_id(str(path))}: cannot read the stop-word file "
+                          f"({visible_id(str(exc))}).") from None
     return frozenset(
         w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")
     )

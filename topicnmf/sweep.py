@@ -1,9 +1,12 @@
 """Choosing the number of topics: fit each k on one TF-IDF matrix, score it, recommend one.
 
-Scores per k: stability (Greene et al. 2014: agreement of the top terms of refits on
-document subsamples, matched with the Hungarian algorithm), mean NPMI coherence, topic
-diversity, relative reconstruction error, and NMI/AMI against labels when the documents
-carry them.
+Scores per k: stability (agreement of the documents' dominant topics in refits on document
+subsamples with the full fit, adjusted Rand index, with its bootstrap interval over the
+refits), term stability (Greene et al. 2014: agreement of the refits' top terms, matched with
+the Hungarian algorithm; see ``stability.py`` for why the sweep does not recommend by it),
+mean NPMI coherence, topic diversity, relative reconstruction error, and NMI/AMI against
+labels when the documents carry them. With ``n_topics='auto'`` a recommendation at the top
+of the range extends the range (``EXTEND``); the reason says so, and says when it stopped.
 """
 
 import logging
@@ -15,16 +18,19 @@ from . import evaluate
 from .config import RunConfig
 from .errors import ParameterError
 from .nmf import factorize
+from .stability import refits, subsample_stability
 from .topics import balance, dominant_topics
 
 log = logging.getLogger("topicnmf")
 
-STABILITY_MARGIN = 0.05  # k within this of the most stable count as stable
-COHERENCE_MARGIN = 0.10  # and within this fraction of the best NPMI among those as coherent
-# Under this best stability no k is stable and the recommendation says so. Measured best
-# stability over k=3..15: BBC 0.89, Lee news 0.79, State of the Union 0.77, and 0.62 on the
-# Wikipedia sample (106 articles on unrelated subjects: no topic structure to find).
+CLOSE = 0.02  # counts within this of the most stable are named beside it
+# Under this best stability no k is stable and the recommendation says so (measured in
+# README, "Choosing the number of topics").
 LOW_STABILITY = 0.7
+# With n_topics='auto', a best k at the top of topic_range adds this many more counts (at
+# the range's step), at most EXTENSIONS times.
+EXTEND = 3
+EXTENSIONS = 2
 
 
 @dataclass(frozen=True)
@@ -39,28 +45,25 @@ class SweepResult:
 
 
 def recommend(scores, empty=None):
-    """The k to use, and why: the largest k that is both stable (stability within 0.05 of
-    the best) and coherent (mean NPMI within 10% of the best among the stable ones): the most
-    detailed model the corpus supports. Measured on BBC news (recommends its 5 sections) and
-    the bundled corpus (its 6 subjects); Lee news 3:15 -> 7, State of the Union -> 5. When
-    even the best stability is under 0.7 the reason carries a caution. A k whose fit left
-    topics empty (``empty``: k -> how many) is never recommended while another k has none."""
+    """The k to use, and why: the most stable k (Greene et al. 2014 take the peak of their
+    stability; ties go to the larger k), with the counts within 0.02 of it named as close
+    behind. Measured on planted subjects (README, "Choosing the number of topics"): the
+    bundled corpus and its subsets of 3 to 6 subjects, BBC news and its subsets of 3 and 4
+    sections. When even the best stability is under 0.7 the reason carries a caution. A k
+    whose fit left topics empty (``empty``: k -> how many) is never recommended while
+    another k has none."""
     empty = {k: n for k, n in (empty or {}).items() if n}
     left_out = scores["k"].isin(list(empty))
     if left_out.any() and not left_out.all():
         scores = scores[~left_out]
-    best = scores["stability"].max()
-    stable = scores[scores["stability"] >= best - STABILITY_MARGIN]
-    top_npmi = stable["npmi"].max()
-    coherent = stable[stable["npmi"] >= top_npmi - COHERENCE_MARGIN * abs(top_npmi)]
-    chosen = coherent.sort_values("k").iloc[-1]
-    k = int(chosen["k"])
-    others = ", ".join(str(int(x)) for x in stable["k"] if int(x) != k)
-    reason = (
-        f"k={k}: the most topics that are both stable (stability {chosen['stability']:.2f}, "
-        f"best {best:.2f}) and coherent (NPMI {chosen['npmi']:.3f}, best of the stable "
-        f"{top_npmi:.3f})" + (f"; also stable: {others}" if others else "") + "."
-    )
+    chosen = scores.sort_values(["stability", "k"]).iloc[-1]
+    k, best = int(chosen["k"]), chosen["stability"]
+    interval = (f", 90% interval {chosen['stability_low']:.2f}-{chosen['stability_high']:.2f}"
+                if "stability_low" in scores.columns else "")
+    close = ", ".join(f"{int(r['k'])} ({r['stability']:.2f})" for _, r in scores.iterrows()
+                      if int(r["k"]) != k and r["stability"] >= best - CLOSE)
+    reason = (f"k={k}: the most stable count (stability {best:.2f}{interval}; NPMI "
+              f"{chosen['npmi']:.3f})" + (f"; close behind: {close}" if close else "") + ".")
     if empty:
         listed = ", ".join(f"{k} ({n} empty)" for k, n in sorted(empty.items()))
         reason += (f" Not considered: k={listed}: the corpus supports fewer distinct topics."
@@ -76,38 +79,70 @@ def recommend(scores, empty=None):
 def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progress=None):
     """Fit every k in ``ks`` to the TF-IDF matrix ``dtm`` and score it (``config``: the
     factorization, seed, ``sweep_runs`` and ``top_terms``; ``labels``: known labels of the
-    documents, for NMI/AMI)."""
+    documents, for NMI/AMI; ``progress(done, k)`` after each k). With ``config.n_topics ==
+    'auto'`` a recommended k at the top of ``ks`` extends them (up to ``EXTENSIONS`` times
+    ``EXTEND`` counts) and the reason says so."""
     n, m = dtm.shape
-    ks = [k for k in ks if k <= min(n, m)]
-    if not ks:
+    fits = [k for k in ks if k <= min(n, m)]
+    if not fits:
         raise ParameterError(f"no k in topic_range fits a corpus of {n} documents and {m} terms.")
+    step = ks[1] - ks[0] if len(ks) > 1 else 1  # the range's step, for extending it
+    runs = refits(n, config.sweep_runs)
     rows, empty = [], {}
-    for i, k in enumerate(ks):
-        fit = factorize(dtm.X, k, options=config.nmf, random_state=config.seed)
-        empty[k] = int((~(fit.H > 0).any(axis=1) | ~(fit.W > 0).any(axis=0)).sum())
-        top = evaluate.top_term_indices(fit.H, config.top_terms)
-        _, stability = evaluate.stability(dtm.X, fit.H, n_runs=config.sweep_runs, sample=sample,
-                                          seed=config.seed, n_top=config.top_terms, options=config.nmf)
-        row = {
-            "k": k,
-            "stability": stability,
-            "npmi": float(evaluate.npmi(dtm.X, top).mean()),
-            "umass": float(evaluate.umass(dtm.X, top).mean()),
-            "diversity": evaluate.diversity(top),
-            "relative_error": fit.reconstruction_err / dtm.norm,
-        }
-        if labels is not None:
-            agreement = evaluate.label_agreement(list(dominant_topics(balance(fit.W, fit.H)[0])), labels)
-            if agreement is not None:
-                row["nmi"], row["ami"] = agreement.nmi, agreement.ami
-        rows.append(row)
-        log.info("k=%d: stability %.3f, NPMI %.3f, diversity %.2f", k, row["stability"],
-                 row["npmi"], row["diversity"])
-        if progress is not None:
-            progress(i + 1, len(ks))
-    scores = pd.DataFrame(rows)
-    k, reason = recommend(scores, empty)
+
+    def score(more):
+        for x in more:
+            rows.append(_score(dtm, x, config, labels, sample, runs, empty))
+            if progress is not None:
+                progress(len(rows), x)
+        scores = pd.DataFrame(rows)
+        return (scores, *recommend(scores, empty))
+
+    scores, k, reason = score(fits)
+    last = fits[-1]
+    for _ in range(EXTENSIONS if config.n_topics == "auto" else 0):
+        more = [x for x in range(last + step, last + step * (EXTEND + 1), step) if x <= min(n, m)]
+        if k != int(scores["k"].max()) or not more:
+            break
+        log.info("k=%d, the top of the range, is the best so far: trying %s too",
+                 k, ", ".join(map(str, more)))
+        scores, k, reason = score(more)
+        last = more[-1]
+    if last > fits[-1]:
+        reason += f" The range ended at k={fits[-1]}, the best there; extended to {last}."
+    if k == last and last + step <= min(n, m):
+        reason += (f" k={k} is the largest count tried: a larger one may be better; try a "
+                   f"topic_range going past it ({k}:{2 * k}).")
     scores["recommended"] = scores["k"] == k
     parameters = config.parameters(k, dtm.options)
     return SweepResult(scores=scores, recommended=k, reason=reason,
-                       parameters={"nmf": parameters["nmf"], "vectorize": parameters["vectorize"]})
+                       parameters={"nmf": parameters["nmf"], "vectorize": parameters["vectorize"],
+                                   "refits": runs})
+
+
+def _score(dtm, k, config, labels, sample, runs, empty):
+    """One row of the sweep's table: the scores of k (``empty[k]``: its empty topics)."""
+    fit = factorize(dtm.X, k, options=config.nmf, random_state=config.seed)
+    empty[k] = int((~(fit.H > 0).any(axis=1) | ~(fit.W > 0).any(axis=0)).sum())
+    top = evaluate.top_term_indices(fit.H, config.top_terms)
+    stability = subsample_stability(dtm.X, fit.W, fit.H, n_runs=runs, sample=sample,
+                                    seed=config.seed, n_top=config.top_terms, options=config.nmf)
+    low, high = stability.interval(seed=config.seed)
+    row = {
+        "k": k,
+        "stability": stability.document_mean,
+        "stability_low": low,
+        "stability_high": high,
+        "term_stability": stability.term_mean,
+        "npmi": float(evaluate.npmi(dtm.X, top).mean()),
+        "umass": float(evaluate.umass(dtm.X, top).mean()),
+        "diversity": evaluate.diversity(top),
+        "relative_error": fit.reconstruction_err / dtm.norm,
+    }
+    if labels is not None:
+        agreement = evaluate.label_agreement(list(dominant_topics(balance(fit.W, fit.H)[0])), labels)
+        if agreement is not None:
+            row["nmi"], row["ami"] = agreement.nmi, agreement.ami
+    log.info("k=%d: stability %.3f [%.3f, %.3f], term stability %.3f, NPMI %.3f", k,
+             row["stability"], low, high, row["term_stability"], row["npmi"])
+    return row

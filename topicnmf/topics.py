@@ -205,7 +205,7 @@ def top_rows(column, n):
 
 
 def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
-                 metadata=None, demote=None):
+                 metadata=None, demote=None, order=None):
     """Assemble a :class:`TopicModel` from a factorization.
 
     Parameters
@@ -222,9 +222,12 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         Documents listed per topic.
     demote : sequence of bool (n_components), optional
         Components listed after all others whatever their weight (junk topics).
+    order : array of int, optional
+        ``order[t]`` the component shown as topic t + 1 (default: by prevalence, ``demote``
+        last).
     """
     W, H = balance(W, H)
-    order = prevalence_order(W, demote)
+    order = prevalence_order(W, demote) if order is None else np.asarray(order)
     W, H = W[:, order], H[order]
     k = H.shape[0]
     display = np.asarray(display_terms, dtype=object)

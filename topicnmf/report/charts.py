@@ -36,7 +36,7 @@ def tick_label(value, step):
 
 
 def line_chart(series, *, x_label, y_label, y_range=None, x_values=None, marker=None,
-               width=480, height=270, integer_x=False):
+               width=480, height=270, integer_x=False, intervals=None):
     """Geometry of a line chart.
 
     Parameters
@@ -50,6 +50,8 @@ def line_chart(series, *, x_label, y_label, y_range=None, x_values=None, marker=
         Ticks on the x axis (e.g. every k); by default round ticks.
     marker : (x, text), optional
         A dashed vertical line (e.g. the recommended k).
+    intervals : dict of name -> [(x, low, high), ...], optional
+        Error bars drawn on the series of that name (e.g. a bootstrap interval).
     """
     left, right, top, bottom = 66, 14, 28, 50
     xs = [x for _, pts in series for x, _ in pts] or [0, 1]
@@ -86,6 +88,10 @@ def line_chart(series, *, x_label, y_label, y_range=None, x_values=None, marker=
             "points": " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts),
             "dots": [{"x": round(px(x), 1), "y": round(py(y), 1), "title": f"{name} at {x:g}: {y:.4g}"}
                      for x, y in pts] if len(pts) <= 40 else [],
+            "whiskers": [{"x": round(px(x), 1), "y1": round(py(low), 1), "y2": round(py(high), 1),
+                          "title": f"{name} at {x:g}: {low:.3g} to {high:.3g}"}
+                         for x, low, high in (intervals or {}).get(name, ())
+                         if math.isfinite(low) and math.isfinite(high)],
         })
     return {
         "width": width, "height": height, "left": left, "top": top,

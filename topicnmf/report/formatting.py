@@ -69,6 +69,8 @@ PARAMETERS = {
                          lambda v: "same as W" if v == "same" else f"{v:g}"),
     ("nmf", "l1_ratio"): ("L1 share of the regularization", "--l1-ratio", lambda v: f"{v:g}"),
     ("nmf", "restarts"): ("Restarts", "--restarts", str),
+    ("nmf", "ensemble"): ("Ensemble NMF (fits on subsamples)", "--ensemble", str),
+    ("nmf", "ensemble_refine"): ("Ensemble refined on all documents", "--ensemble-refine", _yes),
 }
 SECTIONS = {"": "Run", "preprocess": "Preprocessing", "vectorize": "TF-IDF", "nmf": "Factorization"}
 

@@ -19,7 +19,9 @@ from markupsafe import Markup
 from . import formatting as fmt
 from . import visuals
 from .charts import PALETTE, line_chart
+from .compare_report import similarity_grid
 from .json_report import report_data
+from .timeline_report import html_context
 
 _env = Environment(
     loader=PackageLoader("topicnmf", "report/templates"),
@@ -164,6 +166,12 @@ def _loss_chart(fit, loss):
                       width=480, height=260, integer_x=True)
 
 
+def _alignment(data):
+    if "alignment" not in data:
+        return None
+    return {"data": data["alignment"], "grid": similarity_grid(data["alignment"])}
+
+
 def html_report(result, title="topicnmf report"):
     data = report_data(result)
     _representative(data, result)
@@ -175,6 +183,9 @@ def html_report(result, title="topicnmf report"):
         t["rows"] = rows
         t["color"] = PALETTE[(t["topic"] - 1) % len(PALETTE)]
         t["bar"] = round(100 * t["share"] / max_share, 1)
+    timeline = None
+    if "timeline" in data:
+        timeline = html_context(data["timeline"], {t["topic"]: t["label"] for t in data["topics"]})
     documents = _documents(result, result.topics.documents)
     page_data = {"topics": [[t["topic"], t["label"]] for t in data["topics"]],
                  "labels": "label" in result.topics.doc_topics.columns, "docs": documents}
@@ -187,5 +198,5 @@ def html_report(result, title="topicnmf report"):
         labels=_labels(result), parameters=fmt.parameter_rows(data["parameters"]),
         corpus_rows=fmt.corpus_rows(data["corpus"], data["fit"]),
         loss=_loss_chart(data["fit"], data["parameters"].get("nmf", {}).get("beta_loss")),
-        timings=result.timings,
+        timings=result.timings, timeline=timeline, alignment=_alignment(data),
     )

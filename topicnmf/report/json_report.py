@@ -5,6 +5,9 @@ Timings are left out so that the same run with the same seed gives the same byte
 
 import json
 
+from .compare_report import comparison_data
+from .timeline_report import timeline_data
+
 SCHEMA = "topicnmf.topics/1"
 
 
@@ -84,7 +87,7 @@ def report_data(result):
         } | ({"anchor": anchored[int(t)]} if int(t) in anchored else {})
           | ({"phrases": list(row.phrases)} if hasattr(row, "phrases") else {}))
     fit = result.fit
-    return {
+    data = {
         "schema": SCHEMA,
         "parameters": result.parameters,
         "corpus": corpus_data(result),
@@ -100,6 +103,11 @@ def report_data(result):
     } | ({"groups": [g.to_dict() for g in result.groups]} if getattr(result, "groups", ()) else {}) | (
         {"dropped_terms": [{"topic": t, "terms": list(terms)} for t, terms in result.dropped]}
         if getattr(result, "dropped", ()) else {})
+    if getattr(result, "timeline", None) is not None:  # only for dated documents
+        data["timeline"] = timeline_data(result.timeline)
+    if getattr(result, "alignment", None) is not None:  # only with --align-to
+        data["alignment"] = comparison_data(result.alignment, result.config.align_to, "this run")
+    return data
 
 
 def _rounded(value):

@@ -3,6 +3,8 @@
 import re
 
 from .json_report import report_data
+from .compare_report import alignment_markdown
+from .timeline_report import markdown_lines
 
 # Inline, these start emphasis, code, links, tables or strikethrough wherever they stand.
 _INLINE = re.compile(r"([\\`*_\[\]|~])")
@@ -76,12 +78,16 @@ def markdown_report(result):
         flags = ", ".join(t["quality"]["flags"]).replace("_", " ")
         lines.append(f"| {t['topic']} | {t['share']:.1%} | {t['n_documents']} | "
                      f"{t['quality']['npmi']:.3f} | {flags} | {terms} |")
+    if "alignment" in data:
+        lines += alignment_markdown(data["alignment"], md_escape)
     if data.get("groups"):
         lines += ["", "## Topic groups", ""]
         labels = {t["topic"]: t["label"] for t in data["topics"]}
         for g in data["groups"]:
             members = "; ".join(f"{n} {md_escape(labels[n])}" for n in g["topics"])
             lines.append(f"- **Group {g['group']}: {md_escape(g['label'])}** ({g['share']:.1%}): {members}")
+    if "timeline" in data:
+        lines += markdown_lines(data["timeline"], md_escape)
     for t in data["topics"]:
         lines += ["", f"## Topic {t['topic']}: {md_escape(t['label'])}", ""]
         q = t["quality"]

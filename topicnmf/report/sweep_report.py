@@ -31,16 +31,21 @@ _env = Environment(
 
 # (column, name on the page, what it measures); the first group shares one 0-1 scale
 SHARED_SCALE = (
-    ("stability", "stability", "agreement of the top terms of refits on 80% subsamples with the "
-     "full fit (1 = identical)"),
+    ("stability", "stability", "agreement of the documents' dominant topics in refits on 80% "
+     "subsamples with the full fit (adjusted Rand index: 1 = the same grouping, 0 = chance); "
+     "the bars are its 90% bootstrap interval over the refits"),
+    ("term_stability", "term stability", "agreement of the refits' top terms with the full fit's "
+     "(Greene et al. 2014; low at every k on a small corpus, whose top terms reorder between "
+     "subsamples)"),
     ("diversity", "diversity", "share of distinct terms among all topics' top terms"),
     ("nmi", "NMI", "agreement of the dominant topics with the documents' labels"),
     ("ami", "AMI", "the same, adjusted for chance"),
     ("relative_error", "relative error", "||X - WH|| / ||X|| (lower fits closer)"),
 )
 COHERENCE = ("npmi", "NPMI", "mean coherence of the top terms (-1 to 1, higher is better)")
-COLUMNS = {"k": "k", "stability": "stability", "npmi": "NPMI", "umass": "UMass",
-           "diversity": "diversity", "relative_error": "relative error", "nmi": "NMI", "ami": "AMI"}
+COLUMNS = {"k": "k", "stability": "stability", "stability_low": "stability 5%",
+           "stability_high": "stability 95%", "term_stability": "term stability", "npmi": "NPMI",
+           "umass": "UMass", "diversity": "diversity", "relative_error": "relative error", "nmi": "NMI", "ami": "AMI"}
 
 
 def sweep_html(result, width=480):
@@ -49,9 +54,11 @@ def sweep_html(result, width=480):
     marker = (result.recommended, f"recommended k = {result.recommended}")
     shared = [(name, list(zip(ks, scores[col]))) for col, name, _ in SHARED_SCALE
               if col in scores.columns]
+    intervals = ({"stability": list(zip(ks, scores["stability_low"], scores["stability_high"]))}
+                 if "stability_low" in scores.columns else None)
     charts = [
         (line_chart(shared, x_label="number of topics k", y_label="score (0 to 1)",
-                    y_range=(0, 1), x_values=ks, marker=marker, width=width),
+                    y_range=(0, 1), x_values=ks, marker=marker, width=width, intervals=intervals),
          "Scores on one shared scale from 0 to 1"),
         (line_chart([(COHERENCE[1], list(zip(ks, scores[COHERENCE[0]])))],
                     x_label="number of topics k", y_label="mean NPMI",

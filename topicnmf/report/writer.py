@@ -22,6 +22,8 @@ from .html import html_report
 from .json_report import topics_json
 from .markdown import markdown_report
 from .tables import doc_topics_csv, topics_csv
+from .compare_report import matches_csv
+from .timeline_report import timeline_files
 
 log = logging.getLogger("topicnmf")
 FORMATS = ("csv", "json", "md", "html")  # the default reports
@@ -36,6 +38,10 @@ def render(result, formats=FORMATS):
     if "csv" in formats:
         files["topics.csv"] = topics_csv(result)
         files["doc_topics.csv"] = doc_topics_csv(result.topics.doc_topics)
+        if getattr(result, "timeline", None) is not None:
+            files |= timeline_files(result.timeline)
+        if getattr(result, "alignment", None) is not None:
+            files["alignment.csv"] = matches_csv(result.alignment)
     large = "csv" in formats and len(result.topics.doc_topics) >= parquet.LARGE_CORPUS and parquet.available()
     if "parquet" in formats or large:
         files["doc_topics.parquet"] = parquet.doc_topics_parquet(result.topics.doc_topics)

@@ -1,0 +1,85 @@
+"""Ensemble NMF (``--ensemble N``) against topicnmf's default fit, side by side in one run.
+
+Per corpus and k, for the default fit and for ``pipeline.fit(..., ensemble=N)``:
+
+- subsample: topic stability as ``benchmarks/bench_quality.py`` measures it (Greene et al.
+  2014: ``--runs`` refits on random 80% subsamples, matched to the full fit by the average
+  Jaccard of their top-10 terms); the ensemble is refitted as an ensemble (N fits on
+  subsamples of each subsample), so the number is the stability of the method a user runs.
+- documents: the documents' agreement of the same refits (adjusted Rand index of the
+  dominant topics; what the sweep recommends by).
+- NPMI (top 10 terms, scored as bench_quality.py does: topicnmf's tokens, nothing removed),
+  NMI against the labels, and the seconds of one fit.
+
+    python benchmarks/bench_ensemble.py                              # Debian k=20 and 50, N=10
+    python benchmarks/bench_ensemble.py --cases bbc:5 --members 10 --runs 3
+    python benchmarks/bench_ensemble.py --cases debian:20 --docs 5000  # a random 5,000
+    python benchmarks/bench_ensemble.py --cases bbc:5 --refine        # --ensemble-refine
+"""
+
+import argparse
+import functools
+import time
+
+import numpy as np
+
+from _corpora import load, topicnmf_reference
+from topicnmf import evaluate, pipeline
+from topicnmf.corpus import from_texts
+from topicnmf.ensemble import factorize_ensemble
+from topicnmf.stability import subsample_stability
+
+N_TOP = 10
+
+
+def _ensemble(X, k, seed, *, members, options, refine):
+    """The ensemble refitted on a subsample: the method itself, as a user runs it."""
+    return factorize_ensemble(X, k, members=members, options=options, seed=seed, refine=refine)[0]
+
+
+def measure(texts, labels, k, members, runs, refine=False):
+    """{system: (subsample, documents, NPMI, NMI, seconds)} for the default and the ensemble."""
+    corpus = from_texts(texts, labels=labels)
+    R, index = topicnmf_reference(texts)
+    out = {}
+    ensemble = f"topicnmf --ensemble {members}" + (" --ensemble-refine" if refine else "")
+    for name, n in (("topicnmf", 0), (ensemble, members)):
+        start = time.perf_counter()
+        result = pipeline.fit(corpus, n_topics=k, ensemble=n, ensemble_refine=bool(n) and refine)
+        seconds = time.perf_counter() - start
+        X, options = result.dtm.X, result.config.nmf
+        refit = None if not n else functools.partial(_ensemble, members=n, options=options,
+                                                     refine=refine)
+        stability = subsample_stability(X, result.topics.W, result.topics.H, n_runs=runs,
+                                        n_top=N_TOP, options=options, refit=refit)
+        top = evaluate.top_term_indices(result.topics.H, N_TOP)
+        top_ref = np.array([[index[result.dtm.terms[j]] for j in row] for row in top])
+        out[name] = (stability.term_mean, stability.document_mean,
+                     float(evaluate.npmi(R, top_ref).mean()), result.evaluation.labels.nmi, seconds)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", nargs="+", default=["debian:20", "debian:50"], metavar="CORPUS:K")
+    parser.add_argument("--members", type=int, default=10, help="fits in the ensemble (default 10)")
+    parser.add_argument("--runs", type=int, default=3, help="subsample refits for stability")
+    parser.add_argument("--refine", action="store_true", help="with --ensemble-refine")
+    parser.add_argument("--docs", type=int, default=None, help="a random sample of this many documents")
+    args = parser.parse_args(argv)
+    print("| corpus | k | system | subsample | documents | NPMI | NMI | seconds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for case in args.cases:
+        name, k = case.split(":")
+        texts, labels = load(name)
+        if args.docs is not None and args.docs < len(texts):
+            rows = np.sort(np.random.default_rng(0).choice(len(texts), args.docs, replace=False))
+            texts, labels = [texts[i] for i in rows], [labels[i] for i in rows]
+        for system, (sub, docs, npmi, nmi, seconds) in measure(texts, labels, int(k), args.members,
+                                                               args.runs, args.refine).items():
+            print(f"| {name}{'' if args.docs is None else f' ({len(texts)})'} | {k} | {system} | "
+                  f"{sub:.3f} | {docs:.3f} | {npmi:.3f} | {nmi:.3f} | {seconds:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
