@@ -22,7 +22,8 @@ from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
-from .report.writer import FORMATS
+from .report.writer import ALL_FORMATS, FORMATS
+from .resources import parse_size
 from .vectorize import VectorizeOptions
 
 # The topic pipeline starts from nndsvd: deterministic, sparse, and measured best on the
@@ -104,6 +105,9 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
+    max_memory : int, str or None, default=None
+        Memory budget in bytes ('2GB', '500MB'); a run whose in-memory estimate exceeds it
+        goes out of core (partitions on disk). None: a share of the available memory.
     read, preprocess, vectorize, nmf, time
         The stages' own options (``time``: dating documents, topics over time). ``nmf``
         comes out resolved (a concrete solver and init).
@@ -129,6 +133,7 @@ class RunConfig:
     groups: int | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
+    max_memory: int | str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
@@ -167,9 +172,9 @@ class RunConfig:
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
-        unknown = [f for f in formats if f not in FORMATS]
+        unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:
-            raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
+            raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
                            ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
                            ("time", TimeOptions)):
@@ -187,6 +192,7 @@ class RunConfig:
             "extra_stop_words": extra,
             "preprocess": replace(self.preprocess, stop_words=words),
             "nmf": self.nmf.resolve(default_init=DEFAULT_INIT),
+            "max_memory": None if self.max_memory is None else parse_size(self.max_memory),
         }
         for name, value in resolved.items():
             object.__setattr__(self, name, value)
