@@ -13,6 +13,8 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},
+    {"passes"},
+    {"outofcore"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic", "cluster"},
     {"junk"},
     {"stability", "ensemble"},

@@ -69,11 +69,26 @@ def repeated_lines(texts, min_share, min_documents=10):
     if not min_share:
         return frozenset()
     counts = Counter()
+    n_texts = count_lines(texts, counts)
+    return lines_repeated(counts, n_texts, min_share, min_documents)
+
+
+def count_lines(texts, counts):
+    """Add to ``counts`` (a Counter) each trimmed line of ``texts`` once per text, for texts of
+    more than one line; returns the number of texts (so a corpus can be counted chunk by chunk)."""
+    n_texts = 0
     for text in texts:
+        n_texts += 1
         lines = {line.strip() for line in text.splitlines()} - {""}
         if len(lines) > 1:  # a one-line document (a tweet, a survey answer) is all content
             counts.update(lines)
-    needed = max(min_documents, min_share * len(texts))
+    return n_texts
+
+
+def lines_repeated(counts, n_texts, min_share, min_documents=10):
+    """The lines of ``counts`` (see :func:`count_lines`) in at least ``min_share`` of
+    ``n_texts`` texts and in at least ``min_documents``."""
+    needed = max(min_documents, min_share * n_texts)
     return frozenset(line for line, n in counts.items() if n >= needed)
 
 

@@ -22,7 +22,8 @@ from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
-from .report.writer import FORMATS
+from .report.writer import ALL_FORMATS, FORMATS
+from .resources import parse_size
 from .vectorize import VectorizeOptions
 
 # The topic pipeline starts from nndsvd: deterministic, sparse, and measured best on the
@@ -108,6 +109,9 @@ class RunConfig:
         Fit on a local Dask cluster of this many worker processes (``topicnmf.cluster``).
     scheduler : str or None
         Fit on the Dask cluster of this scheduler (tcp://host:port).
+    max_memory : int, str or None, default=None
+        Memory budget in bytes ('2GB', '500MB'); a run whose in-memory estimate exceeds it
+        goes out of core (partitions on disk). None: a share of the available memory.
     read, preprocess, vectorize, nmf, time
         The stages' own options (``time``: dating documents, topics over time). ``nmf``
         comes out resolved (a concrete solver and init).
@@ -135,6 +139,7 @@ class RunConfig:
     anchor_strength: float | None = None
     workers: int | None = None
     scheduler: str | None = None
+    max_memory: int | str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
     vectorize: VectorizeOptions = field(default_factory=VectorizeOptions)
@@ -177,9 +182,9 @@ class RunConfig:
             raise ParameterError("anchored topics are fitted in this process; drop workers/"
                                  "scheduler or the anchors.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
-        unknown = [f for f in formats if f not in FORMATS]
+        unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:
-            raise ParameterError(f"formats must be some of {', '.join(FORMATS)}; got {self.formats!r}.")
+            raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
                            ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
                            ("time", TimeOptions)):
@@ -197,6 +202,7 @@ class RunConfig:
             "extra_stop_words": extra,
             "preprocess": replace(self.preprocess, stop_words=words),
             "nmf": self.nmf.resolve(default_init=DEFAULT_INIT),
+            "max_memory": None if self.max_memory is None else parse_size(self.max_memory),
         }
         for name, value in resolved.items():
             object.__setattr__(self, name, value)

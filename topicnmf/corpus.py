@@ -14,14 +14,14 @@ from pathlib import Path
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, links_outside, output_files, read_file  # noqa: F401
-from .readers import read_text_file, table_records  # noqa: F401
+from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *DOCUMENT_SUFFIXES,
                       *MBOX_SUFFIXES)
 NOT_READ = "suffix not in extensions"  # a file of another type: counted, never an error
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
-TABLE_SUFFIXES = (*CSV_SUFFIXES, ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+TABLE_SUFFIXES = (*CSV_SUFFIXES, ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".parquet")
 DEFAULT_MAX_FILE_MB = 50.0
 MAX_FILE_MB_LIMIT = 2.0**20  # 1 TiB: beyond any file, and within what one read can ask for
 
@@ -274,7 +274,8 @@ def read_corpus(path, options=None, *, on_document=None, **settings):
         docs.append(doc)
         if on_document is not None:
             on_document()
-    if Path(path).is_dir():
+    read = _options(options, settings)
+    if Path(path).is_dir() and not is_parquet(path, read.extensions, read.include_hidden):
         docs.sort(key=lambda d: d.id)
     return _corpus(docs, log)
 
@@ -305,7 +306,7 @@ def iter_documents(path, options=None, *, log=None, **settings):
                               "use label_column.")
         if not p.name.lower().endswith(TABLE_SUFFIXES):
             raise CorpusError(
-                f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz); "
+                f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz) or .parquet; "
                 "for plain text files, pass the folder that holds them."
             )
     log = log if log is not None else ReadLog()
@@ -322,7 +323,8 @@ def _options(options, settings):
 
 
 def _documents(path, options, log):
-    source = _folder_documents(path, options, log) if path.is_dir() else _table_documents(path, options, log)
+    folder = path.is_dir() and not is_parquet(path, options.extensions, options.include_hidden)
+    source = _folder_documents(path, options, log) if folder else _table_documents(path, options, log)
     for doc in source:
         yield log.add(_safe(doc, log))
     unusable = [s for s in log.skipped if s.reason != NOT_READ]
@@ -405,8 +407,9 @@ def _folder_documents(root, options, log):
 
 
 def _table_documents(path, options, log):
-    for number, fields in table_records(path, options):
+    parquet = is_parquet(path, options.extensions, options.include_hidden)
+    for number, fields in (parquet_records if parquet else table_records)(path, options):
         if fields is None:
-            log.skipped.append(Skipped(f"line {number}", "empty or non-text cell"))
+            log.skipped.append(Skipped(number if parquet else f"line {number}", "empty or non-text cell"))
         else:
             yield Document(**fields)

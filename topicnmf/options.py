@@ -17,7 +17,7 @@ import tomli_w
 from .config import RunConfig
 from .errors import ParameterError
 from .languages import LANGUAGES
-from .report.writer import FORMATS
+from .report.writer import ALL_FORMATS, FORMATS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,10 +94,10 @@ def _words(text):
 
 def _formats(text):
     chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
     if unknown or not chosen:
         named = ", ".join(unknown) if unknown else repr(text)
-        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(FORMATS)}")
+        raise argparse.ArgumentTypeError(f"unknown format(s) {named}; choose from {','.join(ALL_FORMATS)}")
     return chosen
 
 
@@ -249,8 +249,8 @@ REPORT = ("report", (
     Option(("-k", "--topics"), "n_topics", "number of topics, or 'auto' to sweep --topic-range "
            "and take the recommended count", parse=_topics, metavar="K"),
     Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", metavar="FROM:TO[:STEP]"),
-    Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(FORMATS)}",
-           parse=_formats, metavar="LIST", default_text="all"),
+    Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(ALL_FORMATS)}",
+           parse=_formats, metavar="LIST", default_text=",".join(FORMATS)),
     TOP_TERMS,
     Option(("--representative",), "n_representative", "representative documents listed per topic",
            parse=_positive_int, metavar="N"),
@@ -277,6 +277,9 @@ REPORT = ("report", (
     Option(("--anchor-strength",), "anchor_strength", "pull of the anchored topics toward their "
            "words: 0 a seeded start only, 0.1 a nudge, 100 or more holds them there",
            parse=_nonnegative_float, metavar="X", default_text="1"),
+    Option(("--max-memory",), "max_memory", "memory budget; a corpus whose in-memory run would need more "
+           "is processed out of core (partitions on disk in a scratch folder)", metavar="SIZE",
+           default_text="60%% of the available memory"),
     Option(("--coherence-reference",), "coherence_reference",
            "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
            "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),

@@ -36,6 +36,8 @@ from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
+from .outofcore import plan, read_in_passes, scratch_folder
+from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
@@ -50,7 +52,7 @@ from .topics import (
     with_snippets,
 )
 from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
-from .vectorize import coverage, presence, vectorize
+from .vectorize import presence
 from .result import FitRecord, Prepared, Run, TopicResult  # noqa: F401 (the Python API names them here)
 
 log = logging.getLogger("topicnmf")
@@ -94,13 +96,13 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     if preprocessing.cleaning is not None:
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
-    with _stage(progress, "tokenize", len(corpus)) as bar:
-        analyzed = analyze(corpus.texts, analyzer, on_document=bar.advance)
+    with _stage(progress, "tokenize", len(corpus)) as bar:  # a large corpus: in worker processes, below
+        analyzed = None if workers_for(len(corpus)) > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
     try:
-        dtm = vectorize(analyzed, corpus.ids, config.vectorize)
+        dtm, shares = vectorize_texts(corpus.texts, corpus.ids, analyzer, config.vectorize, analyzed)
     except VocabularyError as exc:
         if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
             raise
@@ -111,7 +113,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
             "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
-    return Prepared(preprocessing, analyzer, dtm, coverage(analyzed, dtm.terms), timings)
+    return Prepared(preprocessing, analyzer, dtm, shares, timings)
 
 
 def run(source, config=None, *, callback=None, reference=None, progress=None, client=None,
@@ -140,12 +142,18 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, cl
     """
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
-    corpus = read(source, config, progress)
+    with scratch_folder((memory := plan(source, config)).out_of_core) as folder:  # over budget: X on disk
+        corpus, passes = read_in_passes(source, config, folder, memory, progress, in_memory=read)
+        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes),
+                    client)
+
+
+def _run(corpus, config, callback, reference, progress, prepared=None, client=None):
     dates = timeline.documents_dated(corpus.documents, config.time)  # None when undated
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
-    prepared = prepare(corpus, config, progress)
+    prepared = prepared or prepare(corpus, config, progress)
     swept = None
     n_topics = config.n_topics
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
@@ -194,7 +202,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
          client=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
-    check_memory(n, m, dtm.X.nnz, n_topics)
+    check_memory(n, m, dtm.nnz, n_topics)  # out of core too: W is held in memory
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
@@ -225,8 +233,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                     config.nmf.max_iter)
 
     start = time.perf_counter()
-    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top_term_indices(nmf.H, config.top_terms), dtm.display_terms,
-                       clean=prepared.analyzer.clean, X=dtm.X)
+    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top := top_term_indices(nmf.H, config.top_terms),
+                       dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top))
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
@@ -270,7 +278,7 @@ def _relative_error(dtm, nmf, beta_loss):
 def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
     dtm = prepared.dtm
     top = top_term_indices(topics.H, config.top_terms)
-    quality = topic_quality(dtm.X, topics.W, topics.H, top, dtm.display_terms)
+    quality = topic_quality(dtm.of_columns(top), topics.W, topics.H, top, dtm.display_terms)
     extra = {}
     if reference is not None:
         scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)

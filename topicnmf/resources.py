@@ -2,7 +2,9 @@
 
 import os
 
-from .errors import TopicNMFError
+import re
+
+from .errors import ParameterError, TopicNMFError
 
 try:
     import resource
@@ -119,3 +121,26 @@ def check_memory(n_documents, n_terms, nnz, k, *, available=None):
             "cap the vocabulary (max_features), ask for fewer topics (n_topics), or free memory."
         )
     return need
+
+
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20, "mib": 2**20,
+          "g": 2**30, "gb": 2**30, "gib": 2**30, "t": 2**40, "tb": 2**40, "tib": 2**40}
+
+
+def parse_size(value, name="max_memory"):
+    """Bytes of a size: an int, or text such as '2GB', '500MB', '1.5 GiB' (units of 1024)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+    unit = match and _UNITS.get(match.group(2).lower())
+    if not unit or float(match.group(1)) <= 0:
+        raise ParameterError(f"{name} must be a size such as 2GB or 500MB; got {value!r}.")
+    return int(float(match.group(1)) * unit)
+
+
+def human_size(n_bytes):
+    """1536 -> '1.5 KiB'; sizes in units of 1024."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n_bytes) < 1024 or unit == "GiB":
+            return f"{n_bytes:.0f} B" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024

@@ -106,6 +106,22 @@ class DocumentTermMatrix:
         value = float(np.sqrt(np.vdot(self.X.data, self.X.data)))
         return value if value > 0 else 1.0
 
+    @property
+    def nnz(self):
+        return int(self.X.nnz)
+
+    def column_sums(self):
+        """Each term's total weight in X. (n_terms,)"""
+        return np.asarray(self.X.sum(axis=0), dtype=float).ravel()
+
+    def document_frequency(self):
+        """The number of documents each term occurs in. (n_terms,)"""
+        return np.bincount(self.X.indices, minlength=self.shape[1])
+
+    def of_columns(self, columns):
+        """X, of which the caller reads only ``columns`` (a partitioned matrix gives those)."""
+        return self.X
+
 
 def _identity(terms):
     return terms
@@ -130,24 +146,27 @@ def vectorize(analyzed, doc_ids, options=VectorizeOptions()):
     try:
         X = vectorizer.fit_transform(analyzed.terms)
     except ValueError as exc:
-        message = str(exc)
-        if "empty vocabulary" in message:
-            raise VocabularyError(
-                "no terms left after preprocessing: every token was a stop word, a number "
-                "or too short; check the input's language or lower min_token_length."
-            ) from None
-        if "no terms remain" in message or "max_df corresponds" in message:
-            raise VocabularyError(
-                f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
-                f"over {len(doc_ids)} documents; lower min_df or raise max_df."
-            ) from None
-        raise
+        raise vocabulary_error(str(exc), options, len(doc_ids)) or exc from None
     terms = tuple(vectorizer.get_feature_names_out())
     return DocumentTermMatrix(
         X=X.tocsr(), doc_ids=tuple(doc_ids), terms=terms,
         display_terms=tuple(analyzed.display.get(t, t) for t in terms),
         idf=vectorizer.idf_.copy(), options=options, n_seen_terms=len(analyzed.display),
     )
+
+
+def vocabulary_error(message, options, n_documents):
+    """The :class:`VocabularyError` for scikit-learn's message about an empty vocabulary or
+    document-frequency bounds that keep no term, or None for another message."""
+    if "empty vocabulary" in message:
+        return VocabularyError(
+            "no terms left after preprocessing: every token was a stop word, a number "
+            "or too short; check the input's language or lower min_token_length.")
+    if "no terms remain" in message or "max_df corresponds" in message:
+        return VocabularyError(
+            f"every term was filtered out by min_df={options.min_df} / max_df={options.max_df} "
+            f"over {n_documents} documents; lower min_df or raise max_df.")
+    return None
 
 
 def vectorize_with(analyzed, doc_ids, *, terms, idf, display_terms, options):

@@ -1,12 +1,13 @@
 """Turning input files into text: decoding bytes (:mod:`.decode`), reading one text file and
 streams within size limits (:mod:`.files`), and streaming the rows of a CSV/TSV/JSONL table
 (:mod:`.tables`), and documents beyond plain text: HTML, PDF, DOCX and EML
-(:mod:`.documents`). The format half of reading; :mod:`topicnmf.corpus` makes documents of it."""
+(:mod:`.documents`), and Parquet files (:mod:`.parquet`). The format half of reading; :mod:`topicnmf.corpus` makes documents of it."""
 
 from .decode import decode_bytes
 from .documents import DOCUMENT_SUFFIXES, read_file
 from .files import file_suffixes, links_outside, output_files, read_text_file
+from .parquet import is_parquet, parquet_records
 from .tables import csv_rows, jsonl_rows, table_records
 
-__all__ = ["DOCUMENT_SUFFIXES", "csv_rows", "decode_bytes", "file_suffixes", "jsonl_rows", "links_outside", "output_files", "read_file",
-           "read_text_file", "table_records"]
+__all__ = ["DOCUMENT_SUFFIXES", "csv_rows", "decode_bytes", "file_suffixes", "is_parquet", "jsonl_rows", "links_outside",
+           "output_files", "parquet_records", "read_file", "read_text_file", "table_records"]

@@ -28,7 +28,7 @@ MANIFEST_SCHEMA = "topicnmf.manifest/1"
 STAGING_PREFIX = ".topicnmf-"
 LOCK = ".topicnmf.lock"
 # Every name a topicnmf command writes into an output folder; "model" is a folder.
-OWNED = frozenset({"topics.csv", "doc_topics.csv", "topics.json", "report.md", "report.html",
+OWNED = frozenset({"topics.csv", "doc_topics.csv", "doc_topics.parquet", "topics.json", "report.md", "report.html",
                    "sweep.csv", "sweep.json", "sweep.html", "config.toml", "model", MANIFEST})
 FOLDERS = frozenset({"model"})
 

@@ -12,6 +12,7 @@ import hashlib
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -46,10 +47,10 @@ def csp(script):
 
 def _term_rows(result, n_show):
     """Per topic the relevance candidates, as the page's term rows."""
-    H, X = result.topics.H, result.dtm.X
+    H = result.topics.H
     p_wt = visuals.topic_term_distributions(H)
-    p_w = visuals.term_marginal(X)
-    df = visuals.document_frequency(X)
+    p_w = visuals.term_marginal(result.dtm.column_sums()[None, :])
+    df = result.dtm.document_frequency()
     # the bars: the topic's part of a term's fitted weight (sum_d W[d,t] H[t,w]) and the
     # term's fitted weight over all topics (column sums of WH), on one scale per topic
     topic_mass = result.topics.W.sum(axis=0)[:, None] * H
@@ -121,12 +122,14 @@ def _documents(result, listed):
     dominant = doc_topics["dominant_topic"]
     shares = _dominant_shares(doc_topics, result.n_topics)
     labels = doc_topics["label"] if "label" in doc_topics.columns else None
+    no_topic = dominant.isna().to_numpy()  # once, not per listed row
+    no_label = None if labels is None else labels.isna().to_numpy()
     rows = []
     for row, doc_id, title, text in zip(listed["row"], listed["doc_id"], listed["title"],
                                         listed["snippet"]):
-        if dominant.isna().iat[row]:
+        if no_topic[row]:
             continue
-        label = None if labels is None or labels.isna().iat[row] else str(labels.iat[row])
+        label = None if labels is None or no_label[row] else str(labels.iat[row])
         rows.append([str(doc_id), int(dominant.iat[row]), round(float(shares[row]), 4), label,
                      title, text])
     rows.sort(key=lambda r: -r[2])  # stable: equal shares keep the listing's order
@@ -137,7 +140,8 @@ def _representative(data, result):
     """Each representative document's share of its weight on the topic, and its text split
     into title and body (the snippet of the reports runs the title into the body)."""
     doc_topics = result.topics.doc_topics
-    index = {d: i for i, d in enumerate(doc_topics["doc_id"])}
+    ids = [d["doc_id"] for t in data["topics"] for d in t["representative_documents"]]
+    index = {d: int(i) for d, i in zip(ids, pd.Index(doc_topics["doc_id"]).get_indexer(ids)) if i >= 0}
     reps = result.topics.representative
     titles = dict(zip(zip(reps["topic"], reps["doc_id"]), reps.get("title", [""] * len(reps))))
     for t in data["topics"]:

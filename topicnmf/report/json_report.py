@@ -30,14 +30,14 @@ def _advice(q):
 
 def corpus_data(result):
     """What was read and how the matrix came out: the report's corpus statistics."""
-    stats, X = result.corpus, result.dtm.X
-    n, m = X.shape
+    stats, dtm = result.corpus, result.dtm
+    n, m = dtm.shape
     return {
         "source": stats.source,
         "n_documents": n,
         "n_terms": m,
-        "nonzeros": int(X.nnz),
-        "density": float(X.nnz / (n * m)) if n and m else 0.0,
+        "nonzeros": dtm.nnz,
+        "density": float(dtm.nnz / (n * m)) if n and m else 0.0,
         "documents_without_terms": result.dtm.empty_rows,
         "skipped": len(stats.skipped),
         "skipped_files": [{"source": s.source, "reason": s.reason} for s in stats.skipped],

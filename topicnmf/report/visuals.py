@@ -14,6 +14,8 @@ Shapes: X (n_documents, n_terms), W (n_documents, n_topics), H (n_topics, n_term
 """
 
 import numpy as np
+
+from ..topics import top_rows
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
@@ -58,7 +60,9 @@ def relevance_candidates(p_wt, p_w, n_show, lambdas=LAMBDAS):
         for lam in lambdas:
             scores = relevance(row[positive], p_w[positive], lam)
             n = min(n_show, positive.size)
-            chosen.update(positive[np.argsort(-scores, kind="stable")[:n]].tolist())
+            best = (np.argsort(-scores, kind="stable")[:n] if np.isnan(scores).any()
+                    else top_rows(scores, n))  # the same n, without sorting every term
+            chosen.update(positive[best].tolist())
         ids = np.array(sorted(chosen), dtype=int)
         out.append(ids[np.argsort(-row[ids], kind="stable")])
     return out

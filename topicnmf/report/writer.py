@@ -17,7 +17,7 @@ import shutil
 from ..errors import TopicNMFError
 from ..junk import stop_word_file
 from ..model import save_model
-from . import folder
+from . import folder, parquet
 from .html import html_report
 from .json_report import topics_json
 from .markdown import markdown_report
@@ -26,11 +26,14 @@ from .compare_report import matches_csv
 from .timeline_report import timeline_files
 
 log = logging.getLogger("topicnmf")
-FORMATS = ("csv", "json", "md", "html")
+FORMATS = ("csv", "json", "md", "html")  # the default reports
+ALL_FORMATS = (*FORMATS, "parquet")  # parquet: doc_topics.parquet
 
 
 def render(result, formats=FORMATS):
-    """{file name: text} for the chosen formats."""
+    """{file name: text (bytes for Parquet)} for the chosen formats. A corpus of
+    ``LARGE_CORPUS`` documents or more also gets doc_topics.parquet with its CSV files
+    (when pyarrow is installed)."""
     files = {}
     if "csv" in formats:
         files["topics.csv"] = topics_csv(result)
@@ -39,6 +42,9 @@ def render(result, formats=FORMATS):
             files |= timeline_files(result.timeline)
         if getattr(result, "alignment", None) is not None:
             files["alignment.csv"] = matches_csv(result.alignment)
+    large = "csv" in formats and len(result.topics.doc_topics) >= parquet.LARGE_CORPUS and parquet.available()
+    if "parquet" in formats or large:
+        files["doc_topics.parquet"] = parquet.doc_topics_parquet(result.topics.doc_topics)
     if "json" in formats:
         files["topics.json"] = topics_json(result)
     if "md" in formats:
@@ -72,7 +78,10 @@ def write_files(files, out_dir, model=None, *, command="run"):
         try:
             try:
                 for name, text in files.items():
-                    (staging / name).write_text(text, encoding="utf-8", newline="")
+                    if isinstance(text, bytes):
+                        (staging / name).write_bytes(text)
+                    else:
+                        (staging / name).write_text(text, encoding="utf-8", newline="")
                 if model is not None:
                     save_model(model, staging / "model")
             except OSError as exc:

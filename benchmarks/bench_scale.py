@@ -1,0 +1,236 @@
+"""topicnmf at scale: ~794k package summaries (and a 10x corpus), against scikit-learn.
+
+The corpus is made at benchmark time from a package list (a TSV with a ``summary`` column,
+e.g. ``/work/.library/env/packages/pypi.tsv``): every summary of 3 or more words, one
+document per row, written as CSV into a scratch folder (never committed). ``--scale 10``
+repeats each summary 10 times with one word replaced by a random word of another summary.
+The path comes from ``--pypi-tsv`` or the environment variable TOPICNMF_PYPI_TSV; without
+it the benchmark says so and exits cleanly.
+
+Each system runs in its own process (so peak RSS is its own) on the same CSV:
+
+- ``memory``: ``topicnmf run`` in memory (``max_memory`` set high);
+- ``disk``: out of core with ``--max-memory 1GB`` (X as partitions on disk);
+- ``sklearn-cd``: the CSV read with the csv module, ``TfidfVectorizer(min_df=2, max_df=0.95,
+  stop_words='english', sublinear_tf=True)`` + ``NMF(k, init='nndsvd', solver='cd')``;
+- ``sklearn-mb``: the same matrix + ``MiniBatchNMF(k, init='nndsvd')``.
+
+Printed: the analyzer's documents per second on one core (and NLTK's RegexpTokenizer alone),
+then per system the wall time per stage (read, tokenize, vectorize, fit, report), end to end, peak
+RSS of the process (and of its worker processes), relative error ||X - WH|| / ||X|| on each
+system's own matrix, and ratios against scikit-learn cd.
+
+    python benchmarks/bench_scale.py --pypi-tsv /work/.library/env/packages/pypi.tsv
+    python benchmarks/bench_scale.py --systems memory,sklearn-cd --limit 100000
+    python benchmarks/bench_scale.py --scale 10 --systems disk
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SYSTEMS = ("memory", "disk", "sklearn-cd", "sklearn-mb")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_corpus(tsv, out, scale=1, limit=None, seed=0):
+    """Write the summaries of 3+ words (each ``scale`` times, varied) as out (id,text CSV)."""
+    csv.field_size_limit(2**31 - 1)
+    summaries = []
+    with open(tsv, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        column = next(reader).index("summary")
+        for row in reader:
+            if len(row) > column and len(row[column].split()) >= 3:
+                summaries.append(" ".join(row[column].split()))
+                if limit and len(summaries) >= limit:
+                    break
+    rng = np.random.default_rng(seed)
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["id", "text"])
+        for i, text in enumerate(summaries):
+            writer.writerow([f"p{i}", text])
+        for copy in range(1, scale):
+            donors = rng.integers(len(summaries), size=len(summaries))
+            for i, text in enumerate(summaries):
+                words = text.split()
+                other = summaries[donors[i]].split()
+                words[rng.integers(len(words))] = other[rng.integers(len(other))]
+                writer.writerow([f"p{i}-{copy}", " ".join(words)])
+    return len(summaries) * scale
+
+
+class Clock:
+    """A Progress that records how long each stage ran."""
+
+    def __init__(self):
+        self.seconds, self._current = {}, None
+
+    def start(self, stage, total=None):
+        self._current = (stage, time.perf_counter())
+
+    def advance(self, n=1, **info):
+        pass
+
+    def finish(self):
+        stage, start = self._current
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
+def run_topicnmf(corpus, k, system, scratch):
+    from topicnmf import pipeline
+    from topicnmf.corpus import ReadOptions
+    from topicnmf.report import render, write_files
+
+    clock = Clock()
+    start = time.perf_counter()
+    done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
+                        max_memory="1GB" if system == "disk" else "1TB",
+                        read=ReadOptions(max_file_mb=100_000))
+    t = done.result.timings
+    report = time.perf_counter()
+    write_files(render(done.result, ("csv", "json", "md", "html")), Path(scratch) / f"out-{system}",
+                model=done.model)
+    stages = {"read": clock.seconds.get("read", 0.0), "tokenize": clock.seconds.get("tokenize", 0.0),
+              "vectorize": t.get("vectorize", 0.0), "fit": t["factorize"],
+              "topics": t.get("topics", 0.0) + t.get("evaluate", 0.0),
+              "report": time.perf_counter() - report}
+    if system == "disk":  # read, tokenize and vectorize are one streamed stage
+        stages["vectorize"] = t["vectorize"]
+    return stages, time.perf_counter() - start, done.result.fit.relative_error, done.result.dtm.shape
+
+
+def run_sklearn(corpus, k, system):
+    import warnings
+
+    from scipy.sparse.linalg import norm
+    from sklearn.decomposition import NMF, MiniBatchNMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    start = time.perf_counter()
+    with open(corpus, encoding="utf-8", newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    read = time.perf_counter()
+    X = TfidfVectorizer(min_df=2, max_df=0.95, stop_words="english", sublinear_tf=True).fit_transform(texts)
+    vectorize = time.perf_counter()
+    model = (NMF(k, init="nndsvd", solver="cd") if system == "sklearn-cd"
+             else MiniBatchNMF(k, init="nndsvd", random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        W = model.fit_transform(X)
+    fit = time.perf_counter()
+    H = model.components_
+    squared = (float(X.data @ X.data) - 2 * float(np.vdot(np.asarray(X @ H.T), W))
+               + float(np.vdot(W.T @ W, H @ H.T)))
+    error = float(np.sqrt(max(squared, 0.0))) / float(norm(X))
+    stages = {"read": read - start, "tokenize": 0.0, "vectorize": vectorize - read, "fit": fit - vectorize,
+              "topics": 0.0, "report": 0.0}
+    return stages, fit - start, error, X.shape
+
+
+def tokenizing_rate(corpus, n=200_000):
+    """The analyzer's documents per second on one core, against NLTK's RegexpTokenizer alone
+    (the tokenizer inside it), on the first ``n`` documents."""
+    from nltk.tokenize import RegexpTokenizer
+
+    from topicnmf.preprocess import TOKEN_PATTERN, Analyzer
+
+    with open(corpus, encoding="utf-8", newline="") as f:
+        texts = [row["text"] for _, row in zip(range(n), csv.DictReader(f))]
+    analyzer, nltk_tokenizer = Analyzer(), RegexpTokenizer(TOKEN_PATTERN)
+    start = time.perf_counter()
+    for text in texts:
+        analyzer(text)
+    ours = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for text in texts:
+        nltk_tokenizer.tokenize(text.lower())
+    theirs = len(texts) / (time.perf_counter() - start)
+    return (f"analyzer: {ours:,.0f} documents/s on one core (clean, NFKC, tokens, stop words); "
+            f"NLTK RegexpTokenizer alone: {theirs:,.0f}/s")
+
+
+def child(args):
+    if args.child.startswith("sklearn"):
+        stages, wall, error, shape = run_sklearn(args.corpus, args.k, args.child)
+    else:
+        stages, wall, error, shape = run_topicnmf(args.corpus, args.k, args.child, args.scratch)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(json.dumps({"stages": stages, "wall": wall, "error": error, "shape": shape,
+                      "rss": rss, "workers_rss": workers}))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pypi-tsv", default=os.environ.get("TOPICNMF_PYPI_TSV"))
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=None, help="first N summaries only")
+    parser.add_argument("--scratch", default=None, help="folder for the corpus and outputs (removed)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args)
+    if not args.pypi_tsv or not Path(args.pypi_tsv).exists():
+        print("bench_scale: no package list (give --pypi-tsv PATH or set TOPICNMF_PYPI_TSV); skipped.")
+        return 0
+    scratch = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.scratch))
+    try:
+        corpus = scratch / "summaries.csv"
+        start = time.perf_counter()
+        n = make_corpus(args.pypi_tsv, corpus, args.scale, args.limit)
+        print(f"corpus: {n:,} documents, {corpus.stat().st_size / 2**20:.0f} MB CSV, made in "
+              f"{time.perf_counter() - start:.1f} s; k={args.k}, {os.cpu_count()} cores")
+        print(tokenizing_rate(corpus), flush=True)
+        rows = {}
+        for system in args.systems.split(","):
+            command = [sys.executable, __file__, "--child", system, "--corpus", str(corpus),
+                       "--k", str(args.k), "--scratch", str(scratch)]
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            if done.returncode:
+                print(f"{system}: failed\n{done.stderr[-2000:]}")
+                continue
+            rows[system] = json.loads(done.stdout.strip().splitlines()[-1])
+            _print_row(system, rows[system])
+        _print_ratios(rows)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+def _print_row(system, row):
+    s = row["stages"]
+    print(f"{system:11s} total {row['wall']:6.1f} s | read {s['read']:5.1f} tokenize {s['tokenize']:5.1f} "
+          f"vectorize {s['vectorize']:5.1f} fit {s['fit']:6.1f} topics {s['topics']:5.1f} "
+          f"report {s['report']:5.1f} | peak RSS {row['rss'] / 2**30:.2f} GiB"
+          f" (workers {row['workers_rss'] / 2**30:.2f}) | rel. error {row['error']:.4f} | "
+          f"X {row['shape'][0]:,} x {row['shape'][1]:,}", flush=True)
+
+
+def _print_ratios(rows):
+    base = rows.get("sklearn-cd")
+    if not base:
+        return
+    for system, row in rows.items():
+        if system != "sklearn-cd":
+            print(f"{system} vs sklearn-cd: time x{row['wall'] / base['wall']:.2f}, "
+                  f"peak RSS x{row['rss'] / base['rss']:.2f}, error {row['error']:.4f} vs {base['error']:.4f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

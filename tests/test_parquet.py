@@ -1,0 +1,123 @@
+"""Parquet input: one file or a folder of files, read in record batches (the parquet extra)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from topicnmf.corpus import iter_documents, read_corpus
+from topicnmf.errors import CorpusError
+from topicnmf.readers import parquet as parquet_reader
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+TEXTS = ["Rivers carry water and sediment to the sea.", "Mountains rise where plates collide.",
+         "The forest floor holds fungi and ferns.", "Sea ice forms in the polar winter."]
+
+
+def _write(path, **columns):
+    pq.write_table(pa.table(columns), path, row_group_size=2)
+
+
+def test_a_parquet_file_reads_like_a_csv(tmp_path):
+    path = tmp_path / "docs.parquet"
+    _write(path, body=TEXTS + [None, "  "], key=["a", "b", "c", "d", "e", "f"],
+           label=["x", "y", None, "x", "y", "x"], published=["2020", "2021", "2022", "2023", None, None])
+    corpus = read_corpus(path, text_column="body", id_column="key", date_column="published")
+    assert corpus.texts == TEXTS
+    assert corpus.ids == ["a", "b", "c", "d"]
+    assert corpus.metadata() == {"label": ["x", "y", None, "x"], "date": ["2020", "2021", "2022", "2023"]}
+    assert [s.source for s in corpus.skipped] == ["row-5", "row-6"]
+
+
+def test_a_folder_of_parquet_files_is_read_in_path_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 1)  # record batches of one row
+    (tmp_path / "b").mkdir()
+    _write(tmp_path / "b" / "part-1.parquet", text=TEXTS[2:], id=[7, 8])
+    _write(tmp_path / "a.parquet", text=TEXTS[:2])
+    corpus = read_corpus(tmp_path)
+    assert corpus.texts == TEXTS  # a.parquet before b/part-1.parquet, rows in file order
+    assert corpus.ids == ["a.parquet:row-1", "a.parquet:row-2", "7", "8"]
+    assert [d.text for d in iter_documents(tmp_path)] == TEXTS
+
+
+def test_a_folder_with_text_files_is_still_a_folder_of_texts(tmp_path):
+    _write(tmp_path / "a.parquet", text=TEXTS[:2])
+    (tmp_path / "note.txt").write_text("Only this text file is a document.")
+    assert read_corpus(tmp_path).ids == ["note.txt"]
+
+
+def test_missing_columns_name_the_file_and_the_columns(tmp_path):
+    path = tmp_path / "docs.parquet"
+    _write(path, body=TEXTS)
+    with pytest.raises(CorpusError, match=r"docs.parquet: no column 'text'; columns are \['body'\]"):
+        read_corpus(path)
+    with pytest.raises(CorpusError, match="no column 'who' for id_column"):
+        read_corpus(path, text_column="body", id_column="who")
+
+
+def test_a_damaged_file_is_a_one_line_error(tmp_path):
+    path = tmp_path / "docs.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(CorpusError, match="docs.parquet: not a readable Parquet file"):
+        read_corpus(path)
+
+
+def test_without_pyarrow_the_message_names_the_extra(tmp_path, monkeypatch):
+    path = tmp_path / "docs.parquet"
+    _write(path, text=TEXTS)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
+    with pytest.raises(CorpusError, match=r"pip install 'topicnmf\[parquet\]'"):
+        read_corpus(path)
+
+
+def test_cli_runs_on_a_parquet_file(tmp_path):
+    path = tmp_path / "docs.parquet"
+    _write(path, text=TEXTS * 3)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "topicnmf", "run", str(path), "--topics", "2",
+                           "--out", str(out), "-q", "--formats", "json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "topics.json").read_text())["corpus"]["n_documents"] == 12
+
+
+def test_doc_topics_parquet_holds_the_csv_table(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    from topicnmf.cli import main
+
+    from conftest import BUNDLED
+    assert main(["run", str(BUNDLED), "--topics", "4", "--out", str(out), "-q", "--formats", "csv,parquet"]) == 0
+    csv_table = pd.read_csv(out / "doc_topics.csv")
+    table = pq.read_table(out / "doc_topics.parquet").to_pandas()
+    assert list(table.columns) == list(csv_table.columns)
+    assert table.doc_id.tolist() == csv_table.doc_id.tolist()
+    assert table.dominant_topic.tolist() == csv_table.dominant_topic.tolist()
+    for t in range(1, 5):  # the CSV rounds to 6 significant digits
+        assert abs(table[f"topic_{t}"] - csv_table[f"topic_{t}"]).max() < 1e-5
+    assert "doc_topics.parquet" in json.loads((out / "manifest.json").read_text())["files"]
+
+
+def test_a_large_corpus_gets_parquet_beside_its_csv(monkeypatch):
+    from topicnmf import pipeline
+    from topicnmf.report import parquet as parquet_report
+    from topicnmf.report.writer import render
+
+    from conftest import BUNDLED
+    result = pipeline.fit(BUNDLED, n_topics=3)
+    assert "doc_topics.parquet" not in render(result, ("csv",))
+    monkeypatch.setattr(parquet_report, "LARGE_CORPUS", 100)
+    assert set(render(result, ("csv",))) == {"topics.csv", "doc_topics.csv", "doc_topics.parquet"}
+
+
+def test_writing_parquet_without_pyarrow_names_the_extra(monkeypatch):
+    import pandas as pd
+
+    from topicnmf.errors import TopicNMFError
+    from topicnmf.report.parquet import doc_topics_parquet
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(TopicNMFError, match=r"pip install 'topicnmf\[parquet\]'"):
+        doc_topics_parquet(pd.DataFrame({"doc_id": ["a"]}))

@@ -1,0 +1,218 @@
+"""Runs larger than memory: the memory plan, and a corpus read in passes from its source.
+
+Before reading, :func:`plan` estimates what the in-memory run would hold (from the input's
+size: its documents and bytes of text) against a budget, ``max_memory`` (default: a share
+of the memory available). Over budget, the run goes out of core: a :class:`StreamedCorpus`
+reads the source once per pass, keeping only ids and metadata (labels, dates) between
+passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chunk by chunk
+(:mod:`.passes`) as Partitions in a scratch folder that is removed after the run.
+"""
+
+import contextlib
+import gzip
+import logging
+import os
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import nmf
+from . import partitions as parts
+from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
+from .errors import CorpusError, ParameterError
+from .passes import chunked, vectorize_in_passes, workers_for
+from .preprocess import Analyzer, learn_boilerplate_in_chunks
+from .readers import is_parquet
+from .readers.parquet import parquet_files
+from .progress import stage
+from .resources import available_memory, human_size
+
+log = logging.getLogger("topicnmf")
+DEFAULT_SHARE = 0.6  # of the available memory, when max_memory is not given
+# What the in-memory run holds, measured on the 794k package summaries (2.26 GB): texts,
+# tokens and term lists as Python objects, per document and per byte of text.
+PER_DOCUMENT = 2000
+PER_TEXT_BYTE = 10
+GZIP_RATIO = 4  # a .gz table's text, per compressed byte (estimated, not decompressed)
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """The estimate of an in-memory run against the budget, in bytes."""
+
+    n_documents: int
+    estimate: int
+    budget: int | None
+
+    @property
+    def out_of_core(self):
+        return self.budget is not None and self.estimate > self.budget
+
+    def chunk_documents(self):
+        """Documents per chunk: a tenth of the budget at the in-memory cost per document,
+        from 1,000 to 50,000."""
+        per_doc = max(1, self.estimate // max(self.n_documents, 1))
+        return int(min(50_000, max(1_000, (self.budget or 2**31) // 10 // per_doc)))
+
+
+def input_size(path, options):
+    """(documents, bytes of text) of a source, cheaply: rows counted in a table (its lines;
+    a .gz table's size times GZIP_RATIO), files in a folder, Parquet's own metadata."""
+    path = Path(path)
+    if is_parquet(path, options.extensions, options.include_hidden):
+        import pyarrow.parquet as pq  # only reached when reading Parquet works
+        files = parquet_files(path, options.include_hidden) if path.is_dir() else [path]
+        meta = [pq.ParquetFile(f).metadata for f in files]
+        rows = sum(m.num_rows for m in meta)
+        size = sum(m.row_group(i).total_byte_size for m in meta for i in range(m.num_row_groups))
+        return rows, size
+    if path.is_dir():
+        n = size = 0
+        for dirpath, _, filenames in os.walk(path):
+            for f in filenames:
+                if f.lower().endswith(options.extensions):
+                    n += 1
+                    size += os.path.getsize(os.path.join(dirpath, f))
+        return n, size
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    lines = size = 0
+    with opener(path, "rb") as f:
+        while block := f.read(2**24):
+            lines += block.count(b"\n")
+            size += len(block)
+    return lines, size
+
+
+def plan(source, config, available=None):
+    """The :class:`MemoryPlan` of a run of ``config`` on ``source`` (a path or a Corpus)."""
+    if isinstance(source, Corpus):  # already in memory
+        return MemoryPlan(len(source), 0, None)
+    path = Path(source)
+    if not path.exists():
+        raise CorpusError(f"{source}: no such file or folder; check the path.")
+    try:
+        n, size = input_size(path, config.read)
+    except (OSError, EOFError, zlib.error, ImportError, ValueError):  # damaged, unreadable, or Parquet
+        n, size = 0, 0  # without pyarrow: the reader says so in its own words
+    k = config.n_topics if isinstance(config.n_topics, int) else 12
+    estimate = PER_DOCUMENT * n + PER_TEXT_BYTE * size + 3 * 8 * n * k
+    budget = config.max_memory
+    if budget is None:
+        have = available_memory() if available is None else available
+        budget = None if have is None else int(DEFAULT_SHARE * have)
+    return MemoryPlan(n, int(estimate), budget)
+
+
+class StreamedCorpus:
+    """A corpus read from its source once per pass: ids, labels and dates are kept, texts are
+    read again when needed. Documents come in the order of :func:`iter_documents` (for a
+    folder, the walk's order)."""
+
+    def __init__(self, path, options):
+        self.path, self.options = path, options
+        self.ids, self.labels, self.dates = [], [], []
+        self.stats = CorpusStats(str(path), 0)
+
+    def text_chunks(self, size):
+        """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
+        read_log = ReadLog()
+        ids, labels, dates = [], [], []
+        for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
+            ids += [d.id for d in chunk]
+            labels += [d.label for d in chunk]
+            dates += [d.date for d in chunk]
+            yield [d.text for d in chunk]
+        self.ids, self.labels, self.dates = ids, labels, dates
+        self.stats = read_log.stats()
+
+    def __len__(self):
+        return len(self.ids)
+
+    @property
+    def source(self):
+        return self.stats.source
+
+    def summary(self):
+        return self.stats.summary()
+
+    def metadata(self):
+        return {name: values for name, values in (("label", self.labels), ("date", self.dates))
+                if any(v is not None for v in values)}
+
+    @property
+    def documents(self):
+        """The documents without their texts (ids, labels, dates): what dating reads."""
+        return tuple(Document(id=i, text="", label=lab, date=d)
+                     for i, lab, d in zip(self.ids, self.labels, self.dates))
+
+    @property
+    def texts(self):
+        """Every text, read again (the junk-topic check reads authors from all of them)."""
+        return [d.text for d in iter_documents(self.path, self.options)]
+
+    def texts_of(self, ids):
+        """The texts of the documents with these ids, in the order given (one more pass)."""
+        wanted = set(ids)
+        found = {d.id: d.text for d in iter_documents(self.path, self.options) if d.id in wanted}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise CorpusError(f"{self.source}: no document with id {missing[0]!r}.")
+        return [found[i] for i in ids]
+
+
+def read_in_passes(source, config, folder, memory, progress, in_memory=None):
+    """(StreamedCorpus, (preprocessing, analyzer, PartitionedTerms, coverage, timings)) of ``source``: a pass
+    to learn the boilerplate lines (when ``repeated_line_share`` > 0), a pass to analyze and
+    count, and the TF-IDF blocks written into ``folder``; ``memory`` is the run's
+    :class:`MemoryPlan`. Said on stderr in one line. Without a ``folder`` (within budget):
+    ``(in_memory(source, config, progress), None)``, the corpus read whole."""
+    if folder is None:
+        return in_memory(source, config, progress), None
+    if config.n_topics == "auto":
+        raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
+                             f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")
+    log.info("out of core: the in-memory run would need about %s, over the budget of %s "
+             "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
+             human_size(memory.estimate), human_size(memory.budget), folder)
+    fit_bytes = 3 * 8 * memory.n_documents * config.n_topics  # W, its previous iterate, a product
+    if fit_bytes > memory.budget:
+        log.warning("the fit still holds the document weights W (n x k) in memory, about %s, "
+                    "over the budget: ask for fewer topics or give more memory", human_size(fit_bytes))
+    corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
+    chunk_documents = memory.chunk_documents()
+    with stage(progress, "preprocess"):
+        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents),
+                                                    config.preprocess)
+    analyzer = Analyzer(preprocessing)
+    workers = workers_for(memory.n_documents)
+    with stage(progress, "vectorize"):
+        dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
+                                  folder=str(folder), workers=workers)
+    log.info("%s", corpus.summary())
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk",
+             *dtm.shape, dtm.nnz, len(dtm.X))
+    if len(corpus) < 2:
+        raise CorpusError(
+            f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "
+            "documents (a folder of files, or a CSV/JSONL file with one document per row).")
+    return corpus, (preprocessing, analyzer, dtm, dtm.coverage, {"vectorize": time.perf_counter() - start})
+
+
+def scratch_folder(wanted=True):
+    """A temporary folder for X's partitions, removed with everything in it afterwards (None,
+    and nothing made, when not ``wanted``)."""
+    return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") if wanted else contextlib.nullcontext()
+
+
+def fit_matrix(X, k, **kwargs):
+    """``nmf.factorize``, or for X held as Partitions ``nmf.factorize_partitioned`` block by
+    block (the same iterates as in memory), or, in a build without the partitioned solver,
+    ``nmf.factorize`` on the blocks stacked."""
+    if not isinstance(X, parts.Partitions):
+        return nmf.factorize(X, k, **kwargs)
+    partitioned = getattr(nmf, "factorize_partitioned", None)
+    if partitioned is not None:
+        return partitioned(X, k, **kwargs)
+    return nmf.factorize(parts.stack(X), k, **kwargs)

@@ -1,0 +1,121 @@
+"""The rows of a Parquet file, or of a folder of Parquet files, streamed in record batches
+(pyarrow, the ``parquet`` extra): only the text, id, label and date columns are read, one
+batch of rows at a time, so a collection larger than memory passes through."""
+
+import os
+from pathlib import Path
+
+from ..errors import CorpusError
+
+PARQUET_SUFFIX = ".parquet"
+BATCH_ROWS = 65_536
+
+
+def _pyarrow_parquet():
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise CorpusError("reading Parquet needs pyarrow: pip install 'topicnmf[parquet]'.") from None
+    return pq
+
+
+def parquet_files(folder, include_hidden=False):
+    """The .parquet files below ``folder`` in sorted path order (hidden ones left out unless
+    ``include_hidden``); empty when there are none."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        if not include_hidden:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames.sort()
+        found += [Path(dirpath) / f for f in sorted(filenames)
+                  if f.lower().endswith(PARQUET_SUFFIX) and (include_hidden or not f.startswith("."))]
+    return found
+
+
+def is_parquet(path, extensions=(), include_hidden=False):
+    """Whether ``path`` is read as Parquet: a .parquet file, or a folder holding .parquet files
+    and no text files (of ``extensions``)."""
+    path = Path(path)
+    if not path.is_dir():
+        return path.name.lower().endswith(PARQUET_SUFFIX)
+    found = False
+    for dirpath, dirnames, filenames in os.walk(path):
+        if not include_hidden:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            filenames = [f for f in filenames if not f.startswith(".")]
+        names = [f.lower() for f in filenames]
+        if any(f.endswith(tuple(extensions)) for f in names):
+            return False
+        found = found or any(f.endswith(PARQUET_SUFFIX) for f in names)
+    return found
+
+
+def _schema(pq, path):
+    try:
+        return pq.ParquetFile(path).schema_arrow
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError ... for a damaged file
+        raise CorpusError(f"{path}: not a readable Parquet file ({exc}).") from None
+
+
+def _columns(path, names, options):
+    """{role: column} for the text and the id/label/date columns this file has."""
+    if options.text_column not in names:
+        raise CorpusError(f"{path}: no column {options.text_column!r}; columns are {sorted(names)}. "
+                          "Set text_column to choose one.")
+    columns = {"text": options.text_column}
+    for role in ("id", "label", "date"):
+        chosen = getattr(options, f"{role}_column")
+        if chosen is not None and chosen not in names:
+            raise CorpusError(f"{path}: no column {chosen!r} for {role}_column; columns are {sorted(names)}.")
+        if (chosen or role) in names:
+            columns[role] = chosen or role
+    return columns
+
+
+def _cell(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return str(value)
+
+
+def parquet_records(path, options, root=None):
+    """(row label, {'id', 'text', 'label', 'date'}) for each row of a Parquet file or of the
+    Parquet files below a folder, or (row label, None) for a row without text. Without an id
+    column a row is numbered 'row-1', ... (in a folder, 'part.parquet:row-1'). A missing
+    column, no rows and no text are CorpusErrors."""
+    pq = _pyarrow_parquet()
+    path = Path(path)
+    files = parquet_files(path, options.include_hidden) if path.is_dir() else [path]
+    if not files:
+        raise CorpusError(f"{path}: no .parquet files found.")
+    n_rows = n_docs = 0
+    for file in files:
+        columns = _columns(file, set(_schema(pq, file).names), options)
+        prefix = f"{file.relative_to(path).as_posix()}:" if path.is_dir() else ""
+        number = 0
+        try:
+            batches = pq.ParquetFile(file).iter_batches(batch_size=BATCH_ROWS,
+                                                        columns=list(dict.fromkeys(columns.values())))
+            for batch in batches:
+                values = {role: batch.column(name).to_pylist() for role, name in columns.items()}
+                for i, text in enumerate(values["text"]):
+                    number += 1
+                    where = f"{prefix}row-{number}"
+                    if not isinstance(text, str) or not text.strip():
+                        yield where, None
+                        continue
+                    n_docs += 1
+                    doc_id = _cell(values["id"][i]) if "id" in values else None
+                    yield where, {"id": doc_id or where,
+                                  "text": text,
+                                  "label": _cell(values["label"][i]) if "label" in values else None,
+                                  "date": _cell(values["date"][i]) if "date" in values else None}
+        except CorpusError:
+            raise
+        except Exception as exc:  # a damaged page, a file truncated while read
+            raise CorpusError(f"{file}: cannot read row {number + 1} of the Parquet file ({exc}).") from None
+        n_rows += number
+    if not n_rows:
+        raise CorpusError(f"{path}: the Parquet data holds no rows.")
+    if not n_docs:
+        raise CorpusError(f"{path}: every row has an empty {options.text_column!r} cell.")

@@ -1,0 +1,39 @@
+"""doc_topics.parquet: the per-document table as Parquet (pyarrow, the ``parquet`` extra), the
+format for millions of rows: written column by column from the arrays, about a tenth of the
+CSV's size, and read back typed (dominant_topic as a nullable integer)."""
+
+import numpy as np
+
+from ..errors import TopicNMFError
+
+LARGE_CORPUS = 500_000  # documents from which a run writes doc_topics.parquet beside the CSV
+
+
+def available():
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def doc_topics_parquet(doc_topics):
+    """The bytes of ``doc_topics`` (doc_id, dominant_topic, topic_1 ... topic_k, metadata)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise TopicNMFError("writing Parquet needs pyarrow: pip install 'topicnmf[parquet]'.") from None
+    columns = {}
+    for name in doc_topics.columns:
+        values = doc_topics[name]
+        if name == "dominant_topic":
+            mask = values.isna().to_numpy()
+            columns[name] = pa.array(values.fillna(0).to_numpy(dtype=np.int64), mask=mask)
+        elif values.dtype == np.float64:
+            columns[name] = pa.array(values.to_numpy())
+        else:
+            columns[name] = pa.array(values.tolist(), type=pa.string())
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
