@@ -15,7 +15,7 @@ LAYERS = [
     {"vectorize", "nmf"},
     {"passes"},
     {"outofcore"},
-    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic", "cluster"},
     {"junk"},
     {"stability", "ensemble"},
     {"model"},

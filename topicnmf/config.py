@@ -13,7 +13,7 @@ document is read, with a message naming the parameter.
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cluster
 from .anchors import read_anchors
 from .clean import visible_id
 from .corpus import ReadOptions
@@ -105,6 +105,10 @@ class RunConfig:
     anchors : str or None
         A TOML file of anchored topics (``topicnmf.anchors``); ``anchor_strength`` (None:
         1.0) their pull, 0 (a seeded start only) to 100 or more (held at their words).
+    workers : int or None
+        Fit on a local Dask cluster of this many worker processes (``topicnmf.cluster``).
+    scheduler : str or None
+        Fit on the Dask cluster of this scheduler (tcp://host:port).
     max_memory : int, str or None, default=None
         Memory budget in bytes ('2GB', '500MB'); a run whose in-memory estimate exceeds it
         goes out of core (partitions on disk). None: a share of the available memory.
@@ -133,6 +137,8 @@ class RunConfig:
     groups: int | None = None
     anchors: str | None = None
     anchor_strength: float | None = None
+    workers: int | None = None
+    scheduler: str | None = None
     max_memory: int | str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     preprocess: PreprocessOptions = field(default_factory=PreprocessOptions)
@@ -171,6 +177,10 @@ class RunConfig:
                                      "anchors or the other loss.")
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
+        cluster.check(self.workers, self.scheduler)
+        if self.anchors is not None and (self.workers or self.scheduler):
+            raise ParameterError("anchored topics are fitted in this process; drop workers/"
+                                 "scheduler or the anchors.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
         unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:

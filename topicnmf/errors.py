@@ -36,3 +36,7 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, written=False):
         super().__init__()
         self.written = written
+
+
+class ClusterError(TopicNMFError):
+    """The Dask cluster cannot be reached, or lost the workers a fit ran on."""

@@ -235,6 +235,13 @@ FACTORIZATION = ("factorization", (
     Option(("--l1-ratio",), "nmf.l1_ratio", "share of L1 in the regularization, 0 (L2) to 1 "
            "(L1, sparser topics)", parse=_share, metavar="X"),
 ))
+CLUSTER = ("Dask cluster (pip install 'topicnmf[dask]')", (
+    Option(("--workers",), "workers", "fit on a local Dask cluster of N worker processes "
+           "(the same result)", parse=_positive_int, metavar="N", default_text="in this process"),
+    Option(("--scheduler",), "scheduler", "fit on the running Dask cluster of this scheduler, "
+           "e.g. tcp://host:8786 (the same result)", metavar="ADDRESS",
+           default_text="in this process"),
+))
 
 TOP_TERMS = Option(("--top-terms",), "top_terms", "terms listed (and compared) per topic",
                    parse=_positive_int, metavar="N")
@@ -288,7 +295,7 @@ SWEEP = ("sweep", (
 ))
 MODEL = (PREPROCESSING, TFIDF, FACTORIZATION)
 COMMANDS = {
-    "run": (REPORT, INPUT) + MODEL,
+    "run": (REPORT, INPUT) + MODEL + (CLUSTER,),
     "sweep": (SWEEP, INPUT) + MODEL,
     "transform": (INPUT,),
     "refine": (INPUT,),

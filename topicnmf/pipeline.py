@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import align, anchors as _anchors, timeline
+from . import align, anchors as _anchors, cluster, timeline
 from .config import RunConfig, parse_range
 from .corpus import Corpus, read_corpus
 from .errors import CorpusError, ParameterError, VocabularyError
@@ -36,7 +36,7 @@ from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
-from .outofcore import fit_matrix, plan, read_in_passes, scratch_folder
+from .outofcore import plan, read_in_passes, scratch_folder
 from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
@@ -116,7 +116,8 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
     return Prepared(preprocessing, analyzer, dtm, shares, timings)
 
 
-def run(source, config=None, *, callback=None, reference=None, progress=None, **settings):
+def run(source, config=None, *, callback=None, reference=None, progress=None, client=None,
+        **settings):
     """Read, choose k if asked, fit, evaluate and package one topic model.
 
     Parameters
@@ -130,6 +131,8 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
         A reference corpus for NPMI; by default ``config.coherence_reference`` is read.
     progress : Progress, optional
         Told of each long stage as it runs (default: nothing shown).
+    client : distributed.Client, optional
+        Fit on this Dask cluster (as ``config.workers``/``config.scheduler`` do).
     **settings
         RunConfig fields overriding ``config``'s (``run(path, n_topics=6)``).
 
@@ -141,10 +144,11 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, **
     progress = progress or Silent()
     with scratch_folder((memory := plan(source, config)).out_of_core) as folder:  # over budget: X on disk
         corpus, passes = read_in_passes(source, config, folder, memory, progress, in_memory=read)
-        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes))
+        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes),
+                    client)
 
 
-def _run(corpus, config, callback, reference, progress, prepared=None):
+def _run(corpus, config, callback, reference, progress, prepared=None, client=None):
     dates = timeline.documents_dated(corpus.documents, config.time)  # None when undated
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
@@ -155,13 +159,13 @@ def _run(corpus, config, callback, reference, progress, prepared=None):
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
         swept = _sweep(prepared.dtm, corpus, config, progress)
         n_topics = swept.recommended
-    result = _fit(corpus, prepared, n_topics, config, callback, reference, progress)
+    result = _fit(corpus, prepared, n_topics, config, callback, reference, progress, client=client)
     if config.drop_flagged and (dropped := dropped_terms(result.quality)):  # one refit without them
         words = frozenset(w for _, terms in dropped for w in terms)
         log.info("--drop-flagged: refitting without %d terms of %d flagged topics", len(words), len(dropped))
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
-                              progress), dropped=dropped)
+                              progress, client=client), dropped=dropped)
     result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     return Run(result=result, model=model_from(result), sweep=swept)
 
@@ -194,7 +198,8 @@ def refit(corpus, prepared, n_topics, config, start, progress=None):
     return _fit(corpus, prepared, n_topics, config, None, None, progress or Silent(), warm=start)
 
 
-def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None):
+def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None,
+         client=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     check_memory(n, m, dtm.nnz, n_topics)  # out of core too: W is held in memory
@@ -215,7 +220,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                 callback(iteration, elapsed, loss)
             bar.advance(loss=loss)
 
-        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull, warm)
+        nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull, warm, client)
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,
@@ -314,7 +319,7 @@ def _warn_empty(dtm, topics, n_topics):
                     ", ".join(map(str, empty)), n_topics)
 
 
-def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
+def _factorize_with_restarts(X, k, config, callback, pull=None, start=None, client=None):
     """One factorization, or with ``config.restarts`` > 1 the consensus of several: the run
     whose topics agree most, on average, with the other runs' (matched top terms); with
     ``config.ensemble`` the ensemble NMF of that many fits on subsamples."""
@@ -324,7 +329,9 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None):
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
-    runs = [fit_matrix(X, k, options=config.nmf, random_state=s, callback=callback, **steer) for s in seeds]
+    with cluster.session(config.workers, config.scheduler, client) as factorize:  # or in process
+        runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
+                for s in seeds]
     if len(runs) == 1:
         return runs[0], None
     agreement = pairwise_agreement([top_term_indices(r.H, config.top_terms) for r in runs])

@@ -103,6 +103,15 @@ class ArrayEngine(Protocol):
     def vdot(self, A, B):
         """<A, B> = sum_ij A_ij B_ij, a float accumulated in float64."""
 
+    def clip(self, A, floor):
+        """A = max(A, floor), in place."""
+
+    def mean(self, X):
+        """The mean of all entries of X (zeros included), a float."""
+
+    def qr(self, Y):
+        """An orthonormal basis of the columns of a tall Y (Householder QR's Q, economic)."""
+
     def total(self, A):
         """sum_ij A_ij, a float accumulated in float64."""
 
@@ -129,6 +138,7 @@ class ArrayEngine(Protocol):
 ENGINES = {"fast": FastEngine, "reference": ReferenceEngine}
 
 
-def make_engine(name):
-    """The engine called ``name`` (a key of ``ENGINES``)."""
-    return ENGINES[check_option(name, "engine", tuple(ENGINES))]()
+def make_engine(name, threads=None):
+    """The engine called ``name`` (a key of ``ENGINES``), on ``threads`` threads (None:
+    every core this process may use)."""
+    return ENGINES[check_option(name, "engine", tuple(ENGINES))](threads=threads)

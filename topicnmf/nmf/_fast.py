@@ -65,11 +65,11 @@ class FastEngine(NumpyEngine):
 
     name = "fast"
 
-    def __init__(self):
+    def __init__(self, threads=None):
         from . import _kernels  # compiling (or loading) the kernels is slow: only when used
 
         self._k = _kernels
-        self._threads = n_threads()
+        self._threads = threads or n_threads()  # (one: when something else runs blocks in parallel)
 
     def _share(self, task, count):
         """[task(0), ..., task(count - 1)], run by the calling thread and up to threads - 1

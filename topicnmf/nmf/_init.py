@@ -4,17 +4,14 @@ References: C. Boutsidis, E. Gallopoulos, "SVD based initialization: A head star
 nonnegative matrix factorization", Pattern Recognition 41 (2008).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
 from ._engine import make_engine
-
-
-def mean_of(X):
-    """Mean of all entries of X (zeros included), without densifying a sparse X."""
-    n, m = X.shape
-    return float(X.sum()) / (n * m)
+from ._reference import mean_of  # noqa: F401 (re-exported)
 
 
 def least_squares_start(engine, X, Ht, multiplicative=False):
@@ -31,10 +28,9 @@ def least_squares_start(engine, X, Ht, multiplicative=False):
     G = engine.gram(Ht)
     ridge = 1e-10 * max(np.trace(G) / k, 1e-300)
     G_inv = scipy.linalg.inv(G + ridge * np.eye(k), check_finite=False)
-    W = engine.matmul(P, G_inv.astype(P.dtype))
-    floor = 1e-2 * np.sqrt(mean_of(X) / k) if multiplicative else 0.0
-    np.maximum(W, floor, out=W)
-    return np.ascontiguousarray(W, dtype=X.dtype), P, G
+    W = engine.matmul(P, G_inv.astype(P.dtype))  # (C-ordered, in X's dtype like P)
+    engine.clip(W, 1e-2 * np.sqrt(engine.mean(X) / k) if multiplicative else 0.0)
+    return W, P, G
 
 
 def _orthonormalize(Y, engine):
@@ -45,12 +41,11 @@ def _orthonormalize(Y, engine):
         R = scipy.linalg.cholesky(engine.gram(Y), lower=False, check_finite=False)
         R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
         Q = engine.matmul(Y, R_inv.astype(Y.dtype, copy=False))
-        if np.all(np.isfinite(Q)):
+        if engine.all_finite(Q):
             return Q
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
         pass
-    Q, _ = scipy.linalg.qr(Y, mode="economic", check_finite=False)
-    return np.ascontiguousarray(Q)
+    return engine.qr(Y)
 
 
 def randomized_svd(X, k, rng, engine, *, n_oversamples=10, n_power_iter=None):
@@ -101,34 +96,66 @@ def initialize(X, n_components, init, rng, engine=None):
         engine = make_engine("fast")
     Xs = X.tocsr() if sp.issparse(X) else X
     U, S, Vt = randomized_svd(Xs, k, rng, engine)
-    W = np.zeros((n, k), dtype=np.float64)
-    H = np.zeros((k, m), dtype=np.float64)
-    # The leading singular pair of a nonnegative matrix can be taken nonnegative.
-    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
-    H[0, :] = np.sqrt(S[0]) * np.abs(Vt[0, :])
-    for j in range(1, k):
-        x, y = U[:, j], Vt[j, :]
-        xp, yp = np.maximum(x, 0), np.maximum(y, 0)
-        xn, yn = np.maximum(-x, 0), np.maximum(-y, 0)
-        xp_norm, yp_norm = np.linalg.norm(xp), np.linalg.norm(yp)
-        xn_norm, yn_norm = np.linalg.norm(xn), np.linalg.norm(yn)
-        mp, mn = xp_norm * yp_norm, xn_norm * yn_norm
-        # Keep the dominant sign pattern of the j-th rank-one term.
-        if mp > mn:
-            u, v, sigma = xp / max(xp_norm, 1e-300), yp / max(yp_norm, 1e-300), mp
-        else:
-            u, v, sigma = xn / max(xn_norm, 1e-300), yn / max(yn_norm, 1e-300), mn
-        lam = np.sqrt(S[j] * sigma)
-        W[:, j] = lam * u
-        H[j, :] = lam * v
-    eps = 1e-6
-    W[W < eps] = 0
-    H[H < eps] = 0
-    if init == "nndsvda":
-        W[W == 0] = avg
-        H[H == 0] = avg
-    elif init == "nndsvdar":
-        zw, zh = W == 0, H == 0
-        W[zw] = np.abs(avg * rng.standard_normal(zw.sum()) / 100)
-        H[zh] = np.abs(avg * rng.standard_normal(zh.sum()) / 100)
+    norms_U = [(np.linalg.norm(np.maximum(U[:, j], 0)), np.linalg.norm(np.maximum(-U[:, j], 0)))
+               for j in range(k)]
+    norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))
+               for j in range(k)]
+    start = NNDSVD.of(S, norms_U, norms_V)
+    W = fill_zeros(start.factor(U, "W"), init, avg, rng)
+    H = fill_zeros(start.factor(Vt.T, "H").T, init, avg, rng)  # (zeros drawn in H's row order)
     return W.astype(dtype, copy=False), np.asfortranarray(H, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class NNDSVD:
+    """The rank-one terms of NNDSVD from a truncated SVD X ~ U diag(S) Vt: for each j >= 1,
+    which sign pattern of the j-th term dominates and its scale, decided from the norms of
+    the positive and negative parts of U[:, j] and Vt[j] (so the rows of a factor can then
+    be made a block at a time)."""
+
+    S: np.ndarray
+    positive: tuple  # per term j: keep the positive parts (else the negative)
+    lam: tuple  # per term j: its scale
+    norm_U: tuple  # per term j: the norm of the kept part of U[:, j]
+    norm_V: tuple  # ... and of Vt[j]
+    # (scalars as computed, in the SVD's dtype: a float32 fit's start is made in float32)
+
+    @classmethod
+    def of(cls, S, norms_U, norms_V):
+        """``norms_U[j]`` = (||max(U[:, j], 0)||, ||max(-U[:, j], 0)||); the same for Vt[j]."""
+        positive, lam, norm_U, norm_V = [True], [None], [None], [None]
+        for j in range(1, len(S)):
+            (xp_norm, xn_norm), (yp_norm, yn_norm) = norms_U[j], norms_V[j]
+            mp, mn = xp_norm * yp_norm, xn_norm * yn_norm
+            # Keep the dominant sign pattern of the j-th rank-one term.
+            keep = bool(mp > mn)
+            positive.append(keep)
+            norm_U.append(max(xp_norm if keep else xn_norm, 1e-300))
+            norm_V.append(max(yp_norm if keep else yn_norm, 1e-300))
+            lam.append(np.sqrt(S[j] * (mp if keep else mn)))
+        return cls(S, tuple(positive), tuple(lam), tuple(norm_U), tuple(norm_V))
+
+    def factor(self, U, side):
+        """Rows of W from rows of U (rows, k); of H^T from rows of Vt.T: column j is
+        lam_j * (the kept part of column j) / its norm; column 0, the leading singular
+        pair of a nonnegative matrix, taken nonnegative. Entries below 1e-6 become 0.
+        ``side``: 'W' or 'H'."""
+        norm = self.norm_U if side == "W" else self.norm_V
+        A = np.zeros(U.shape, dtype=np.float64)
+        A[:, 0] = np.sqrt(self.S[0]) * np.abs(U[:, 0])
+        for j in range(1, U.shape[1]):
+            part = np.maximum(U[:, j], 0) if self.positive[j] else np.maximum(-U[:, j], 0)
+            A[:, j] = self.lam[j] * (part / norm[j])
+        A[A < 1e-6] = 0
+        return A
+
+
+def fill_zeros(A, init, avg, rng):
+    """NNDSVD's zeros in A filled: with the mean of X ('nndsvda'), with small random values
+    ('nndsvdar', drawn in A's row-major order), or kept ('nndsvd'). In place; returns A."""
+    if init == "nndsvda":
+        A[A == 0] = avg
+    elif init == "nndsvdar":
+        zeros = A == 0
+        A[zeros] = np.abs(avg * rng.standard_normal(zeros.sum()) / 100)
+    return A

@@ -10,6 +10,7 @@ and the yardstick for the fast kernels. See ``_engine.ArrayEngine`` for the cont
 from contextlib import nullcontext
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from . import _updates
@@ -38,6 +39,12 @@ def gram64(A):
     return G
 
 
+def mean_of(X):
+    """Mean of all entries of X (zeros included), without densifying a sparse X."""
+    n, m = X.shape
+    return float(X.sum()) / (n * m)
+
+
 def like(G, A):
     """The Gram matrix G (float64) in the dtype of the factor A it updates."""
     return G.astype(A.dtype, copy=False)
@@ -49,6 +56,9 @@ class NumpyEngine:
     A subclass supplies ``name``, ``dot``, ``tdot``, ``gram``, ``matmul``, ``hals``,
     ``extrapolate`` and ``kl_ratio``.
     """
+
+    def __init__(self, threads=None):  # (numpy's products: threads are BLAS's business)
+        pass
 
     def threading(self):
         return nullcontext()
@@ -104,6 +114,15 @@ class NumpyEngine:
 
     def vdot(self, A, B):
         return dot64(A, B)
+
+    def clip(self, A, floor):
+        np.maximum(A, floor, out=A)
+
+    def mean(self, X):
+        return mean_of(X)
+
+    def qr(self, Y):
+        return np.ascontiguousarray(scipy.linalg.qr(Y, mode="economic", check_finite=False)[0])
 
     def total(self, A):
         return float(A.sum(dtype=np.float64))

@@ -1,0 +1,139 @@
+"""The partitioned fit and the Dask fit against the in-memory fit, side by side in one run.
+
+topicnmf's own TF-IDF matrix of a corpus (the pipeline's defaults: what `topicnmf run`
+fits), then for each k the default fit (nndsvd start, HALS with extrapolation, tol 1e-9):
+
+- in memory: ``nmf.factorize``;
+- partitioned, blocks in memory: ``nmf.factorize_partitioned`` on ``--blocks`` row blocks;
+- partitioned, blocks on disk: the same blocks as ``.npz`` files, read when used;
+- Dask, 2 workers: a LocalCluster of ``--workers`` processes of one thread each, fitted
+  on as ``--workers 2`` does (``cluster.fit_on``: X split and scattered to the workers,
+  counted; the cluster's start-up is timed apart);
+- scikit-learn's ``NMF(solver='cd', init='nndsvd')`` on the same matrix, the peer.
+
+Table: wall time of the fit (median of ``--repeat``), its ratio to the in-memory fit,
+iterations, relative error ||X - WH|| / ||X||, the largest relative difference of W and H
+from the in-memory fit, and whether every topic's top 10 terms are the same.
+
+    python benchmarks/bench_partitioned.py                       # Debian, k = 20 and 50
+    python benchmarks/bench_partitioned.py --ks 20 --repeat 1
+    python benchmarks/bench_partitioned.py --corpus PATH --text-column summary
+"""
+
+import argparse
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import NMF as SkNMF
+
+from topicnmf import partitions as pt
+from topicnmf import pipeline
+from topicnmf.cluster import fit_on as cluster_fit
+from topicnmf.nmf import factorize, factorize_partitioned
+
+DEBIAN = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "debian-packages.jsonl.gz"
+
+
+def matrix(path, text_column):
+    config = pipeline.configure(**({"read.text_column": text_column} if text_column else {}))
+    start = time.perf_counter()
+    dtm = pipeline.prepare(pipeline.read(path, config), config).dtm
+    print(f"{path.name}: X {dtm.shape[0]} x {dtm.shape[1]}, {dtm.X.nnz} nonzeros "
+          f"({time.perf_counter() - start:.1f} s to read and vectorize)", flush=True)
+    return dtm, config.nmf
+
+
+def timed(fit, repeat):
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fit()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def top_terms(H, n=10):
+    return [tuple(np.argsort(-row)[:n]) for row in H]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEBIAN)
+    parser.add_argument("--text-column", default=None)
+    parser.add_argument("--ks", default="20,50")
+    parser.add_argument("--blocks", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-sklearn", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        sys.exit(f"{args.corpus} is absent: the benchmark needs ../shared/corpora beside the "
+                 "repository (or --corpus PATH).")
+    from distributed import Client, LocalCluster
+
+    dtm, options = matrix(args.corpus, args.text_column)
+    X, norm = dtm.X, dtm.norm
+    blocks = pt.split(X, args.blocks)
+    scratch = tempfile.TemporaryDirectory(prefix="bench-partitioned-")
+    on_disk = pt.to_disk(blocks, Path(scratch.name) / "blocks")
+    start = time.perf_counter()
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    client.run(lambda: __import__("topicnmf.nmf._kernels"))  # workers load the kernels once
+    print(f"Dask: {args.workers} workers up in {time.perf_counter() - start:.1f} s "
+          f"(not counted below)", flush=True)
+
+    rows = []
+    for k in map(int, args.ks.split(",")):
+        systems = {
+            "in memory": lambda: factorize(X, k, options=options, random_state=0),
+            f"partitioned, {args.blocks} blocks in memory":
+                lambda: factorize_partitioned(blocks, k, options=options, random_state=0),
+            f"partitioned, {args.blocks} blocks on disk":
+                lambda: factorize_partitioned(on_disk, k, options=options, random_state=0),
+            f"Dask, {args.workers} workers": lambda: cluster_fit(client, X, k, options=options,
+                                                                 random_state=0),
+        }
+        base = None
+        for name, fit in systems.items():
+            seconds, r = timed(fit, args.repeat)
+            base = base or (seconds, r)
+            rows.append((k, name, seconds, seconds / base[0], r.n_iter, r.reconstruction_err / norm,
+                         max(_rel(base[1].W, r.W), _rel(base[1].H, r.H)),
+                         top_terms(base[1].H) == top_terms(r.H)))
+            _print(rows[-1])
+        if not args.no_sklearn:
+            sk = SkNMF(k, solver="cd", init="nndsvd", tol=1e-4, max_iter=200, random_state=0)
+            seconds, W = timed(lambda: sk.fit_transform(X), args.repeat)
+            err = float(np.sqrt(max(norm**2 - 2 * np.vdot(W, X @ sk.components_.T)
+                                    + np.vdot(W.T @ W, sk.components_ @ sk.components_.T), 0)))
+            rows.append((k, "scikit-learn NMF cd", seconds, seconds / base[0], sk.n_iter_,
+                         err / norm, None, None))
+            _print(rows[-1])
+    client.close()
+    cluster.close()
+    scratch.cleanup()
+
+
+def _rel(a, b):
+    return float(np.abs(np.asarray(a) - np.asarray(b)).max() / np.abs(np.asarray(a)).max())
+
+
+def _print(row):
+    k, name, seconds, ratio, n_iter, error, diff, same = row
+    diff = "" if diff is None else f"{diff:.1e}"
+    same = "" if same is None else ("yes" if same else "NO")
+    print(f"| {k} | {name} | {seconds:.2f} | {ratio:.2f}x | {n_iter} | {error:.6f} | {diff} | "
+          f"{same} |", flush=True)
+
+
+if __name__ == "__main__":
+    print("| k | fit | seconds | vs in memory | iterations | relative error | max rel. diff W, H "
+          "| same top-10 terms |\n|---|---|---|---|---|---|---|---|")
+    main()

@@ -1,0 +1,215 @@
+"""Fitting on a real Dask cluster: a `dask scheduler` and two `dask worker` processes on
+127.0.0.1, as a user starts them. The fit there equals the in-process fit; a worker killed
+mid-fit is survived (the fit starts again on the worker left: the same result), and a
+cluster left without workers stops the run with a one-line error and no report."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from topicnmf import cluster as cluster_module
+from topicnmf import partitions as pt
+from topicnmf import pipeline
+from topicnmf.cli import main
+from topicnmf.errors import ParameterError
+from topicnmf.nmf import factorize, factorize_partitioned
+
+from conftest import BUNDLED
+
+distributed = pytest.importorskip("distributed")
+START_TIMEOUT = 60  # seconds for the scheduler and workers to come up
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dask(*args):
+    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_" + args[0], *args[1:]],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+
+
+class Cluster:
+    """`dask scheduler` + `dask worker` x n as subprocesses, stopped in ``close``."""
+
+    def __init__(self, n_workers=2):
+        port = _free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.procs = []
+        self.client = None
+        try:
+            self.procs.append(_dask("scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                    "--no-dashboard"))
+            self.workers = [_dask("worker", self.address, "--nthreads", "1", "--no-nanny",
+                                  "--no-dashboard") for _ in range(n_workers)]
+            self.procs += self.workers
+            self.client = distributed.Client(self.address, timeout=f"{START_TIMEOUT}s")
+            self.client.wait_for_workers(n_workers, timeout=START_TIMEOUT)
+        except BaseException:
+            self.close()
+            raise
+
+    def kill(self, worker):
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+
+    def close(self):
+        if self.client is not None:
+            self.client.close(timeout=10)
+        for proc in self.procs[::-1]:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = Cluster()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def here(tmp_path_factory):
+    """The in-process run: its report folder and its topics."""
+    out = tmp_path_factory.mktemp("here") / "report"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q"]) == 0
+    return out, pipeline.run(BUNDLED, n_topics=6).result.topics
+
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-m", "topicnmf", *map(str, args)], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+
+
+def _rel(a, b):
+    return float(np.abs(a - b).max() / np.abs(a).max())
+
+
+def _same_report(a, b):
+    for name in ("topics.csv", "doc_topics.csv"):  # same topics, same weights (4 digits)
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    fits = [json.loads((d / "topics.json").read_text())["fit"] for d in (a, b)]
+    assert fits[0]["n_iter"] == fits[1]["n_iter"]
+    np.testing.assert_allclose(fits[1]["loss_history"], fits[0]["loss_history"], rtol=1e-9)
+
+
+def test_a_run_on_the_cluster_equals_the_run_in_process(cluster, here, tmp_path):
+    there = _cli("run", BUNDLED, "--topics", "6", "--out", tmp_path / "there", "-q",
+                 "--scheduler", cluster.address)
+    assert there.returncode == 0, there.stderr
+    _same_report(here[0], tmp_path / "there")
+    # and through the Python API with a Client: W and H to 1e-9
+    b = pipeline.run(BUNDLED, n_topics=6, client=cluster.client).result.topics
+    assert _rel(here[1].W, b.W) < 1e-9 and _rel(here[1].H, b.H) < 1e-9
+
+
+def test_blocks_loaded_by_the_workers_from_their_files(cluster, tmp_path):
+    X = sp.random(600, 300, density=0.03, random_state=3, format="csr")
+    on_disk = pt.to_disk(pt.split(X, 5), tmp_path / "blocks")
+    for extrapolate in (False, True):
+        a = factorize(X, 7, random_state=1, extrapolate=extrapolate, alpha_W=1e-3, max_iter=40)
+        b = factorize_partitioned(on_disk, 7, random_state=1, extrapolate=extrapolate,
+                                  alpha_W=1e-3, max_iter=40, client=cluster.client)
+        assert a.n_iter == b.n_iter
+        assert _rel(a.W, b.W) < 1e-9 and _rel(a.H, b.H) < 1e-9
+    new = sp.random(200, 300, density=0.03, random_state=4, format="csr")
+    a = factorize(new, 7, H=a.H, update_H=False)  # transform, on the workers
+    b = factorize_partitioned(pt.split(new, 3), 7, H=a.H, update_H=False, client=cluster.client)
+    assert _rel(a.W, b.W) < 1e-9
+
+
+def test_workers_start_a_local_cluster(here, tmp_path):
+    out = tmp_path / "w"
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",
+                 "--workers", "2"]) == 0
+    _same_report(here[0], out)
+    assert "workers = 2" in (out / "config.toml").read_text()
+
+
+def test_without_the_extra_the_flags_name_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    for flag in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), *flag]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "pip install 'topicnmf[dask]'" in err, err
+    assert not (tmp_path / "r").exists()
+
+
+def test_cluster_settings_are_checked_before_reading(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", "2s")
+    with pytest.raises(ParameterError, match="not both"):
+        pipeline.configure(workers=2, scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(ParameterError, match="workers must be a positive integer"):
+        pipeline.configure(workers=0)
+    start = time.perf_counter()
+    assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), "-q",
+                 "--scheduler", f"tcp://127.0.0.1:{_free_port()}"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "cannot reach the Dask scheduler" in err and len(err.splitlines()) == 1, err
+    assert time.perf_counter() - start < 60 and not (tmp_path / "r").exists()
+
+
+def test_a_killed_worker_is_survived_and_no_workers_left_is_one_line(cluster, here, tmp_path,
+                                                                      monkeypatch, capsys):
+    """(The last test: it kills the module's workers.)"""
+    c = cluster
+    killed = []
+
+    def kill_one(iteration, elapsed, loss):
+        if iteration == 3 and not killed:
+            c.kill(c.workers[0])
+            killed.append(iteration)
+
+    a = here[1]
+    b = pipeline.run(BUNDLED, n_topics=6, client=c.client, callback=kill_one).result.topics
+    assert killed and len(c.client.nthreads()) == 1
+    assert _rel(a.W, b.W) < 1e-9 and _rel(a.H, b.H) < 1e-9  # fitted again on the other
+
+    # the last worker killed mid-fit: no worker is left to start again on
+    from topicnmf.nmf import _dask
+
+    update = _dask.DaskExecutor.map_sum
+    calls = []
+
+    def kill_last(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            c.kill(c.workers[1])
+        return update(self, *args)
+
+    monkeypatch.setattr(_dask.DaskExecutor, "map_sum", kill_last)
+    monkeypatch.setattr(_dask, "WORKER_CHECK_S", 0.5)
+    out = tmp_path / "report"
+    status = main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",
+                   "--scheduler", c.address])
+    err = capsys.readouterr().err
+    assert status == 1 and len(calls) >= 4
+    assert "no workers left to fit on" in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists() and not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
+    anchors = tmp_path / "anchors.toml"
+    anchors.write_text('[anchors]\nsport = ["match", "team"]\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="anchored topics are fitted in this process"):
+        pipeline.configure(anchors=str(anchors), workers=2)

@@ -1,0 +1,137 @@
+"""Fitting on a Dask cluster: start or connect to one, and run the partitioned fit there.
+
+``--workers N`` starts a local cluster of N worker processes for the run (closed at its
+end); ``--scheduler ADDRESS`` connects to a running one (``dask scheduler`` and ``dask
+worker ADDRESS`` as a user starts them); the Python API passes a ``distributed.Client``.
+The fit is then :func:`topicnmf.nmf.factorize_partitioned` with X's row blocks on the
+workers: the same iterates and result as the in-process fit (nmf/_dask.py tells what
+travels). Needs the extra ``topicnmf[dask]``.
+
+A worker lost during the fit takes its blocks of X and W with it. Its blocks of X may be
+loaded again, but W's are the fit's state, so the fit is started again from the beginning
+on the workers left (the same start, so the same result); if that keeps failing, or no
+worker is left, the run stops with a one-line error (before any report is written).
+"""
+
+import logging
+import time
+from contextlib import contextmanager
+
+from .errors import ClusterError, ParameterError
+from .nmf import factorize, factorize_partitioned
+from .partitions import Partitions, split
+
+log = logging.getLogger("topicnmf")
+
+INSTALL = "pip install 'topicnmf[dask]'"
+BLOCKS_PER_THREAD = 1  # row blocks of X per worker thread (a block costs a k x n_features sum)
+CONNECT_TIMEOUT = "20s"
+ATTEMPTS = 3  # a fit started again (twice at most) after a lost worker
+RETRY_PAUSE_S = 1.0  # for the scheduler to notice that the lost worker is gone
+NO_WORKERS = "The Dask cluster has no workers left to fit on; start workers and run again."
+
+
+def distributed():
+    """The ``distributed`` module, or a one-line error naming the extra to install."""
+    try:
+        import distributed as module
+    except ImportError:
+        raise ParameterError(f"--workers/--scheduler need Dask: {INSTALL}") from None
+    return module
+
+
+def check(workers=None, scheduler=None):
+    """Validate the cluster settings (before any reading)."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ParameterError(f"workers must be a positive integer; got {workers!r}.")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise ParameterError(f"scheduler must be an address such as tcp://host:8786; got "
+                             f"{scheduler!r}.")
+    if workers is not None and scheduler is not None:
+        raise ParameterError("Give workers (a local cluster) or scheduler (an existing one), "
+                             "not both.")
+    if workers is not None or scheduler is not None:
+        distributed()
+
+
+@contextmanager
+def session(workers=None, scheduler=None, client=None):
+    """A ``fit(X, k, **options)`` with :func:`~topicnmf.nmf.factorize`'s arguments (X a
+    matrix or ``Partitions``): on the given client, on a cluster of ``workers`` processes
+    started here (and closed on leaving), on the one at ``scheduler``, or, with none of
+    them, in this process (:func:`in_process`)."""
+    if client is not None:
+        yield _fitter(client)
+        return
+    if workers is None and scheduler is None:
+        yield in_process
+        return
+    dask = distributed()
+    if workers is not None:
+        log.info("starting a local Dask cluster of %d worker processes", workers)
+        with dask.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                dask.Client(cluster) as client:
+            yield _fitter(client)
+        return
+    try:
+        client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the "
+                           "address and that `dask scheduler` is running.") from None
+    with client:
+        yield _fitter(client)
+
+
+def in_process(X, n_components, **options):
+    """``factorize``, or for X given as ``Partitions`` its partitioned fit, block by block."""
+    if isinstance(X, Partitions):
+        return factorize_partitioned(X, n_components, **options)
+    return factorize(X, n_components, **options)
+
+
+def _fitter(client):
+    def fit(X, n_components, **options):
+        return fit_on(client, X, n_components, **options)
+    return fit
+
+
+def fit_on(client, X, n_components, **options):
+    """``factorize(X, n_components, **options)``'s result, computed on the client's
+    workers, started again once if a worker is lost. X: a matrix (split into a block per
+    worker thread) or ``Partitions`` (its blocks as they are)."""
+    if options.get("pull") is not None:
+        raise ParameterError("anchored topics are fitted in this process; drop the Dask "
+                             "client (workers/scheduler) or the anchors.")
+    for attempt in range(1, ATTEMPTS + 1):
+        threads = sum(client.nthreads().values())
+        if not threads:
+            raise ClusterError(NO_WORKERS)
+        blocks = X if isinstance(X, Partitions) else split(X, BLOCKS_PER_THREAD * threads)
+        try:
+            return factorize_partitioned(blocks, n_components, client=client, **options)
+        except Exception as exc:  # noqa: BLE001 - a lost worker surfaces as many kinds
+            if not _lost_worker(exc):
+                raise
+            if not client.nthreads():
+                raise ClusterError(NO_WORKERS) from None
+            if attempt == ATTEMPTS:
+                raise ClusterError(f"Dask workers were lost during the fit {ATTEMPTS} times "
+                                   f"({_name(exc)}); check the workers and run again.") from None
+            time.sleep(RETRY_PAUSE_S)
+            log.warning("a Dask worker was lost during the fit (%s); fitting again from the "
+                        "start on the %d worker(s) left", _name(exc), len(client.nthreads()))
+
+
+def _lost_worker(exc):
+    import distributed as dask
+
+    lost = (dask.client.FutureCancelledError, dask.scheduler.KilledWorker,
+            dask.comm.core.CommClosedError, ConnectionError, TimeoutError)
+    return isinstance(exc, lost) or "lost" in str(exc).lower()
+
+
+def _name(exc):
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
