@@ -2,6 +2,7 @@
 as the anchored topics' labels into every output, and checked against the data."""
 
 import json
+import shutil
 
 import pytest
 
@@ -41,6 +42,18 @@ def test_anchored_topics_carry_their_names_in_every_output(tmp_path, capsys):
     assert main(["show", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "[bread]: " in shown and "[night sky]: " in shown
+
+
+def test_a_document_with_no_terms_left_does_not_break_the_anchor_check(tmp_path):
+    # a document left without terms has no dominant topic (<NA>); the check must skip it
+    corpus = tmp_path / "corpus"
+    shutil.copytree(BUNDLED, corpus)
+    (corpus / "numbers.txt").write_text("12345 !!!\n", encoding="utf-8")
+    anchors = write(tmp_path, '[anchors]\nbread = ["dough", "yeast", "flour"]\n')
+    out = tmp_path / "out"
+    assert main(["run", str(corpus), "--topics", "6", "--anchors", str(anchors), "--out", str(out), "-q"]) == 0
+    data = json.loads((out / "topics.json").read_text())
+    assert "bread" in {t["label"] for t in data["topics"]}
 
 
 def test_a_missing_word_is_reported_and_an_anchor_with_none_is_an_error(tmp_path, capsys):

@@ -115,7 +115,7 @@ def test_a_mixed_corpus_is_reported_with_its_shares_and_each_languages_stop_word
     result = fit(de + fr, de_labels + fr_labels)
     choice = result.preprocessing.language
     assert choice.mixed and choice.languages == ("german", "french")
-    assert choice.describe() == "mixed (german 60%, french 40% of 30 sampled documents); stemmer: german"
+    assert choice.describe() == "mixed (german 60%, french 40% of 30 sampled documents); main language: german"
     terms = set(result.dtm.terms)
     assert not terms & (FUNCTION_WORDS["german"] | FUNCTION_WORDS["french"])
 

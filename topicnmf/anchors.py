@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ParameterError
@@ -228,7 +229,7 @@ def check(anchors, names, X, dominant, npmi):
     """
     present = sp.csc_matrix(X) > 0
     n = X.shape[0]
-    dominant = np.asarray([0 if d is None or d != d else int(d) for d in dominant])
+    dominant = np.asarray(pd.Series(dominant, dtype="Float64").fillna(0).astype(int))  # <NA>: no topic
     topic_of = {name: t for t, name in names.items()}
     median = float(np.median(npmi))
     checks = []

@@ -118,7 +118,7 @@ class LanguageChoice:
             return f"{self.language} (the default: no document long enough to detect a language)"
         if self.mixed:
             parts = ", ".join(f"{name} {share:.0%}" for name, share in self.shares)
-            return f"mixed ({parts} of {self.sampled} sampled documents); stemmer: {self.language}"
+            return f"mixed ({parts} of {self.sampled} sampled documents); main language: {self.language}"
         return f"{self.language} (detected in {self.shares[0][1]:.0%} of {self.sampled} sampled documents)"
 
     def to_dict(self):
@@ -170,7 +170,9 @@ def detect_document(text):
             hits[name] += count
     if not hits:
         return None
-    best, count = min(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    (best, count), *rest = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    if rest and rest[0][1] == count:  # a tie ("a python module for data": danish = english) says nothing
+        return None
     return best if count >= MIN_HIT_RATE * len(words) else None
 
 
