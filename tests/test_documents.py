@@ -25,6 +25,8 @@ PAGE = """<!DOCTYPE html>
 <h1>Pilots&nbsp;board ships</h1><p>The pilot&#8217;s launch meets the ship off the breakwater,
 and the&nbsp;tug crews stand by&hellip; Caf&eacute; staff watch.</p>
 <div hidden>invisible promotion</div><p>Escaped twice:&amp;nbsp;anchorage</p>
+<div style="color: grey; DISPLAY : none">cloaked keywords</div><span style="visibility:hidden">veiled</span>
+<p style="display:block">Moorings listed</p>
 <noscript>enable javascript</noscript></body></html>"""
 
 
@@ -63,7 +65,8 @@ def test_html_gives_visible_text_and_title_without_markup_or_entities(tmp_path):
     text = read_corpus(tmp_path).texts[0]
     assert text.splitlines()[0] == "Harbour pilots & tugboats"
     assert "Pilots board ships" in text and "pilot\u2019s launch" in text and "Caf\u00e9" in text
-    for residue in ("nbsp", "tracking", "font-family", "Weather", "advertisement", "invisible",
+    assert "Moorings listed" in text  # a style that does not hide keeps the element
+    for residue in ("nbsp", "tracking", "font-family", "Weather", "advertisement", "invisible", "cloaked", "veiled",
                     "javascript", "<", "&h", "\xa0"):
         assert residue not in text, residue
     terms = Analyzer()(text)
