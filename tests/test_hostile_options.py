@@ -24,6 +24,7 @@ def test_non_finite_and_negative_numbers_are_usage_errors(args, tmp_path, capsys
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert args[0] in err and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("topicnmf run: error:")  # no usage block
 
 
 def test_a_sweep_range_of_a_trillion_counts_costs_nothing(tmp_path, capsys):

@@ -32,6 +32,14 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206
 INPUT_HELP = "folder of text files, or .csv/.tsv/.jsonl(.gz) file"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with a usage error in one line (what went wrong and where to look),
+    not the whole usage block above it."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
+
+
 def _command(sub, name, help, description, *, out=None, model=False, input=True, config=True):
     p = sub.add_parser(name, help=help, description=description)
     if model:
@@ -52,7 +60,7 @@ def _command(sub, name, help, description, *, out=None, model=False, input=True,
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="topicnmf",
         description="Discover the topics of a collection of documents with NMF.",
     )
