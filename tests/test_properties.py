@@ -90,6 +90,7 @@ WESTERN_TEXT = st.lists(st.tuples(WESTERN_WORD, st.sampled_from([" ", " ", ", ",
 @SETTINGS
 @given(WESTERN_TEXT)
 @example("Le \u00e9t\u00e9\u2019s \u00e9t\u00e9\u2019s \u00e9t\u00e9\u2019s ")  # once read as cp932 (92%)
+@example("Le \u00e0 \u2013 \u00e0 \u2013 \u00e0 \u2013 \u00e0 \u2013 ")  # once read as cp1251 (100%)
 def test_western_text_in_cp1252_is_read_as_cp1252(text):
     data = text.encode("cp1252")
     decoded, used = decode_bytes(data)

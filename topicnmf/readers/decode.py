@@ -43,7 +43,8 @@ LATIN = ("cp1250", "cp1254", "cp1257", "cp775", "iso8859", "latin_1", "mac_latin
 # Highest chaos (charset-normalizer's share of implausible characters) for a detected decoding.
 MAX_CHAOS = 0.2
 # Multi-byte encodings of Chinese, Japanese and Korean: a few accented letters fit them too
-# ("Le \u00e9t\u00e9\u2019s" came out cp932 at 92%), so they must beat a Western reading.
+# ("Le \u00e9t\u00e9\u2019s" came out cp932 at 92%), so they must beat a Western reading
+# (as must the other single-byte scripts of LEGACY).
 CJK = ("gb", "big5", "cp932", "shift_jis", "euc", "cp949", "iso2022", "hz", "johab")
 
 
@@ -106,7 +107,10 @@ def _detect(data, candidates):
     # least chaos, then most coherent (language-like), then charset-normalizer's order
     best = min(enumerate(matches), key=lambda im: (round(im[1].chaos, 2), -round(im[1].coherence, 2), im[0]))[1]
     name = best.encoding
-    if candidates is None and name.startswith(CJK) and _looks_western(data):
+    # A Western reading whose accented letters sit alone between ASCII words beats any other
+    # script's: Cyrillic, Greek or CJK text gives runs of non-ASCII letters (whole words), and
+    # "Le \u00e0 \u2013 \u00e0" came out cp1251 ("\u0430", Cyrillic a, between Latin words).
+    if candidates is None and name.startswith(CJK + LEGACY) and name != "cp1252" and _looks_western(data):
         western = [m for m in matches if "cp1252" in m.could_be_from_charset]
         if not western:
             return _checked(data.decode("cp1252"), "cp1252 (assumed)")
