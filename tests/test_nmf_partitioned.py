@@ -139,12 +139,18 @@ def test_a_block_with_few_rows_and_tall_skinny_qr():
     np.testing.assert_allclose(Q @ (Q.T @ Y), Y, atol=1e-12)  # the same column space
 
 
-def test_randomized_svd_on_blocks():
-    X = matrix(n=200, seed=1)
+@pytest.mark.parametrize("n", [200, 100])  # (n < m: the range of X^T, sketched on X's rows)
+def test_randomized_svd_on_blocks(n):
+    X = matrix(n=n, seed=1)
     eng = PartitionedEngine(LocalExecutor())
     Xb = eng.executor.matrix(pt.split(X, 3))
-    U, S, Vt = randomized_svd(Xb, 5, np.random.default_rng(0), eng)
-    U0, S0, Vt0 = randomized_svd(X, 5, np.random.default_rng(0), make_engine("fast"))
+    edges = np.cumsum([0] + list(eng.executor.rows))
+
+    def rows(A):
+        return Blocks([A[a:b] for a, b in zip(edges[:-1], edges[1:])], A.shape, A.dtype, eng.executor)
+
+    U, S, Vt = randomized_svd(Xb, 5, np.random.RandomState(0), eng, rows=rows)
+    U0, S0, Vt0 = randomized_svd(X, 5, np.random.RandomState(0), make_engine("fast"))
     assert rel(S0, S) < 1e-12 and rel(U0, U.to_numpy()) < 1e-9 and rel(Vt0, Vt) < 1e-9
 
 

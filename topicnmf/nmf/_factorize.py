@@ -107,7 +107,7 @@ def factorize(X, n_components, *, options=None, random_state=None, W=None, H=Non
         H = _check_factor(H, (k, m), "H", X.dtype)
     else:
         with eng.threading():
-            W, H = initialize(X, k, init, rng, eng)
+            W, H = initialize(X, k, init, rng, eng, v.sketch_state(random_state))
 
     if max_inner is not None:
         max_inner = v.check_int(max_inner, "max_inner", low=1)

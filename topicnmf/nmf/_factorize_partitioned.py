@@ -86,7 +86,7 @@ def factorize_partitioned(partitions, n_components, *, options=None, random_stat
         elif init == "custom":
             W, H = _blocks_of(W, X, k, executor), _check_factor(H, (k, m), "H", X.dtype)
         else:
-            W, H = initialize(X, k, init, rng, eng)
+            W, H = initialize(X, k, init, rng, eng, v.sketch_state(random_state))
     if max_inner is not None:
         max_inner = v.check_int(max_inner, "max_inner", low=1)
     eng.stack = stack
@@ -121,7 +121,7 @@ def _blocks_of(W, X, k, executor):
     return Blocks(executor.put(parts), (X.shape[0], k), X.dtype, executor)
 
 
-def initialize(X, k, init, rng, eng):
+def initialize(X, k, init, rng, eng, sketch=None):
     """``_init.initialize`` on row blocks: W as Blocks, H (k, n_features) Fortran-ordered.
 
     The randomized SVD runs on the block products (X Omega = [X_b Omega], X^T Q =
@@ -140,7 +140,13 @@ def initialize(X, k, init, rng, eng):
         H = scale * np.abs(rng.standard_normal((k, m)))
         return (Blocks(executor.put(parts), (n, k), dtype, executor),
                 np.asfortranarray(H, dtype=dtype))
-    U, S, Vt = randomized_svd(X, k, rng, eng)
+    edges = np.cumsum([0] + list(executor.rows))
+
+    def rows(A):  # an (n, size) array (the sketch of X^T) as X's row blocks
+        return Blocks(executor.put([A[a:b] for a, b in zip(edges[:-1], edges[1:])]),
+                      A.shape, A.dtype, executor)
+
+    U, S, Vt = randomized_svd(X, k, rng if sketch is None else sketch, eng, rows=rows)
     squares = executor.sum(_part_squares, U)  # (2, k)
     norms_U = [tuple(np.sqrt(squares[:, j])) for j in range(k)]
     norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))

@@ -48,18 +48,39 @@ def _orthonormalize(Y, engine):
     return engine.qr(Y)
 
 
-def randomized_svd(X, k, rng, engine, *, n_oversamples=10, n_power_iter=None):
+def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None, rows=None):
     """Truncated SVD X ~ U diag(S) Vt by randomized subspace iteration (Halko, Martinsson &
     Tropp 2011), with the engine's parallel sparse products.
 
-    ``n_power_iter`` None uses scikit-learn's choice: 7 when k < 0.1 min(n, m), else 4.
+    As scikit-learn's ``randomized_svd``: the Gaussian sketch is drawn by ``sketch.normal``
+    (a ``numpy.random.RandomState`` from the same seed draws scikit-learn's numbers) for
+    the shorter side of X (X^T's range is found when n < m); ``n_power_iter`` None is 7 when
+    k < 0.1 min(n, m), else 4. The same sketch spans the same subspace whatever the
+    normalization between products, so the SVD, and the NNDSVD start made from it, is
+    scikit-learn's for the same seed up to rounding: a randomized SVD is accurate in its
+    leading terms only, and another sketch gives another start (and often another local
+    minimum of the fit). ``rows`` turns an (n, size) array into the engine's layout of
+    X's rows (None: kept as is).
     Returns U (n, k), S (k,), Vt (k, m).
     """
     n, m = X.shape
     size = min(k + n_oversamples, n, m)
     if n_power_iter is None:
         n_power_iter = 7 if k < 0.1 * min(n, m) else 4
-    Q = _orthonormalize(engine.dot(X, rng.standard_normal((m, size)).astype(X.dtype)), engine)
+    transpose = n < m
+    omega = sketch.normal(size=(n if transpose else m, k + n_oversamples))[:, :size]
+    omega = omega.astype(X.dtype)
+    if transpose:  # the range of X^T: Q (m, size) with X ~ (X Q) Q^T
+        Q = _orthonormalize(engine.tdot(X, omega if rows is None else rows(omega)), engine)
+        for _ in range(n_power_iter):  # Q <- orth(X^T X Q)
+            Q = _orthonormalize(engine.tdot(X, _orthonormalize(engine.dot(X, Q), engine)), engine)
+        Q = _orthonormalize(Q, engine)
+        # X ~ C Q^T with C = X Q (n, size) = Q_C R; R = Q_C^T X Q = Ur S Vr^T
+        Q_C = _orthonormalize(_orthonormalize(engine.dot(X, Q), engine), engine)
+        R = engine.tdot(X, Q_C).T @ Q
+        Ur, S, Vrt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
+        return engine.matmul(Q_C, Ur[:, :k].astype(Q_C.dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
+    Q = _orthonormalize(engine.dot(X, omega), engine)
     for _ in range(n_power_iter):  # Q <- orth(X X^T Q): sharpens the leading subspace
         Q = _orthonormalize(engine.dot(X, _orthonormalize(engine.tdot(X, Q), engine)), engine)
     Q = _orthonormalize(Q, engine)  # twice (CholeskyQR2): orthogonal to rounding
@@ -68,7 +89,7 @@ def randomized_svd(X, k, rng, engine, *, n_oversamples=10, n_power_iter=None):
     return (Q @ Ub)[:, :k], S[:k], Vt[:k]
 
 
-def initialize(X, n_components, init, rng, engine=None):
+def initialize(X, n_components, init, rng, engine=None, sketch=None):
     """Initial W (n_samples, k) and H (k, n_features) in X's dtype.
 
     H comes Fortran-ordered, so that H.T, the layout the solver works in, is contiguous.
@@ -81,6 +102,8 @@ def initialize(X, n_components, init, rng, engine=None):
     rng : numpy.random.Generator
     engine : ArrayEngine, optional
         For the products of the randomized SVD; None: the fast engine.
+    sketch : numpy.random.RandomState, optional
+        Draws the randomized SVD's sketch (see ``randomized_svd``); None: ``rng``.
     """
     dtype = X.dtype
     n, m = X.shape
@@ -95,7 +118,7 @@ def initialize(X, n_components, init, rng, engine=None):
     if engine is None:
         engine = make_engine("fast")
     Xs = X.tocsr() if sp.issparse(X) else X
-    U, S, Vt = randomized_svd(Xs, k, rng, engine)
+    U, S, Vt = randomized_svd(Xs, k, rng if sketch is None else sketch, engine)
     norms_U = [(np.linalg.norm(np.maximum(U[:, j], 0)), np.linalg.norm(np.maximum(-U[:, j], 0)))
                for j in range(k)]
     norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))

@@ -58,3 +58,15 @@ def check_random_state(random_state):
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
     _fail("NMF", "random_state", "an int, a numpy Generator or None", random_state)
+
+
+def sketch_state(random_state):
+    """The RandomState that draws the randomized SVD's sketch: scikit-learn's for an int
+    seed (so that NNDSVD starts as scikit-learn's NMF does with the same random_state),
+    fresh for None, a seed drawn from a Generator, a RandomState as given."""
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(2**32)))
+    check_random_state(random_state)  # (the same checks and message)
+    return np.random.RandomState(random_state)
