@@ -1,29 +1,37 @@
 """topicnmf's NMF against scikit-learn's 'cd' over a set of matrices, k values and starts.
 
-Every cell fits both from the same start (scikit-learn's own 'nndsvda' W, H, or a seeded
-random one, handed to both as init='custom'; every other setting each side's default), or
-with ``--own-defaults`` each with its own default start (init=None: both 'nndsvda', each
-computed its own way). It prints, per cell, wall seconds, iterations and final relative
-error ||X - WH|| / ||X|| of both, the speed ratio and whether topicnmf ended at an error
-<= scikit-learn's (to 1e-6 relative); then the median and the lowest ratio and the cells
-that ended worse. A second table gives seconds per iteration against the memory-bandwidth
-floor (the bytes one iteration must stream: X twice, the factors read and written).
+The set (issue 13): every shared corpus, the bundled one, and synthetic text-like matrices
+of 10k to 1M rows, each at k in {5, 10, 20, 50, 100}, from three starts:
+  own       each with its own defaults (init=None: both 'nndsvda', each computed its own
+            way; topicnmf draws scikit-learn's sketch for the same seed, so the same start
+            up to rounding), the start's time included
+  nndsvda   scikit-learn's 'nndsvda' W, H handed to both as init='custom'
+  SEED      a seeded random start (scikit-learn's init='random'), handed to both
+Every other setting is each side's default (scikit-learn: tol=1e-4, max_iter=200). Per cell
+it prints wall seconds, iterations and final relative error ||X - WH|| / ||X|| of both,
+the error ratio (topicnmf / scikit-learn), the iteration ratio, the speed ratio
+(scikit-learn's seconds / topicnmf's) and whether topicnmf ended at an error <=
+scikit-learn's (to 1e-6 relative); then the median and lowest speed ratio and the cells
+that ended worse. ``--per-iteration`` adds seconds per iteration against the
+memory-bandwidth floor (the bytes one iteration must stream: X twice, the factors read and
+written).
 
 Matrices (TfidfVectorizer(min_df=5, max_df=0.5, stop_words='english', sublinear_tf=True),
 min_df=2 for the small bundled corpus):
   bundled   corpora/field-guides (this repository)
-  bbc, debian, lee, wiki, sotu   ../shared/corpora (sotu: the State of the Union addresses
-            cut into passages of five sentences, the file having no paragraph breaks)
+  bbc, debian, lee, wiki   ../shared/corpora
+  sotu, inaugural   ../shared/corpora, the addresses cut into passages of five sentences
+            (the files have no paragraph breaks)
   synth:N   a synthetic text-like matrix of N rows (below)
   pypi      the `summary` column of a package list, given by --pypi PATH (~800k rows)
 
-    python benchmarks/bench_matrix_set.py --matrices bundled lee bbc --k 5 10 20
-    python benchmarks/bench_matrix_set.py --matrices synth:10000 --k 20 --starts nndsvda 1 2
+    python benchmarks/bench_matrix_set.py              # the whole set (hours under load)
+    python benchmarks/bench_matrix_set.py --quick      # a subset: minutes
+    python benchmarks/bench_matrix_set.py --matrices lee bbc --k 20 --starts own 1
     python benchmarks/bench_matrix_set.py --matrices debian --k 20 --dtype float32
-    python benchmarks/bench_matrix_set.py --matrices pypi --pypi /path/to/pypi.tsv --k 20
 
 Timings on a shared machine move with the other load: the systems alternate within each
-cell and each timed fit starts after a pause (see bench_solver.fit).
+cell and each timed fit starts after a pause.
 """
 
 import argparse
@@ -45,7 +53,12 @@ from _corpora import CORPORA, load
 from topicnmf import NMF
 
 SHARED = {"lee": "lee-background.jsonl.gz", "wiki": "enwiki-sample.jsonl.gz",
-          "sotu": "state-of-the-union.jsonl.gz"}
+          "sotu": "state-of-the-union.jsonl.gz", "inaugural": "inaugural-addresses.jsonl.gz"}
+PASSAGES = ("sotu", "inaugural")  # addresses cut into passages of five sentences
+FULL = dict(matrices=["bundled", "lee", "wiki", "inaugural", "bbc", "sotu", "debian",
+                      "synth:10000", "synth:100000", "synth:1000000"],
+            k=[5, 10, 20, 50, 100], starts=["own", "1", "2"])
+QUICK = dict(matrices=["bundled", "lee", "bbc", "synth:10000"], k=[5, 20, 50], starts=["own", "1"])
 PAUSE = 0.5
 
 
@@ -63,7 +76,7 @@ def shared_texts(name):
         sys.exit(f"{path} is absent: the benchmark needs ../shared/corpora beside the repository.")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
-    if name == "sotu":  # passages of five sentences
+    if name in PASSAGES:  # passages of five sentences
         passages = []
         for text in texts:
             sentences = re.split(r"(?<=[.!?])\s+", text)
@@ -210,10 +223,13 @@ def per_iteration(X, k, W0, H0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--matrices", nargs="+", default=["bundled", "lee", "wiki", "bbc", "sotu"])
-    parser.add_argument("--k", nargs="+", type=int, default=[5, 10, 20, 50])
-    parser.add_argument("--starts", nargs="+", default=["nndsvda", "1", "2"],
-                        help="'nndsvda' (scikit-learn's), a seed for a random start, or 'own'")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a subset: {' '.join(QUICK['matrices'])}; k {QUICK['k']}; starts {QUICK['starts']}")
+    parser.add_argument("--matrices", nargs="+", help=f"default: {' '.join(FULL['matrices'])}")
+    parser.add_argument("--k", nargs="+", type=int, help=f"default: {FULL['k']}")
+    parser.add_argument("--starts", nargs="+",
+                        help="'own' (each its defaults), 'nndsvda' (scikit-learn's, shared), a seed "
+                             f"(a shared random start); default: {FULL['starts']}")
     parser.add_argument("--own-defaults", action="store_true", help="same as --starts own")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     parser.add_argument("--repeat", type=int, default=1)
@@ -221,15 +237,19 @@ def main(argv=None):
     parser.add_argument("--per-iteration", action="store_true",
                         help="also time seconds per iteration against the bandwidth floor")
     args = parser.parse_args(argv)
-    starts = ["own"] if args.own_defaults else args.starts
+    chosen = QUICK if args.quick else FULL
+    matrices = args.matrices or chosen["matrices"]
+    ks = args.k or chosen["k"]
+    starts = ["own"] if args.own_defaults else (args.starts or chosen["starts"])
 
-    NMF(2, init="random", max_iter=2).fit(np.random.default_rng(0).random((40, 30)))  # load kernels
-    rows, iteration_rows, worse, ratios = [], [], [], []
+    warm = sp.random(60, 40, density=0.3, random_state=0, format="csr", dtype=args.dtype)
+    NMF(3, random_state=0, max_iter=5).fit(warm)  # compile or load the kernels the fits use
+    rows, iteration_rows, worse, ratios, iter_ratios = [], [], [], [], []
     bw = bandwidth() if args.per_iteration else None
-    for name in args.matrices:
+    for name in matrices:
         X = matrix(name, args.pypi).astype(args.dtype)
         print(f"# {name}: {X.shape[0]} x {X.shape[1]}, {X.nnz} nonzeros", file=sys.stderr, flush=True)
-        for k in args.k:
+        for k in ks:
             if k > min(X.shape):
                 continue
             for start in starts:
@@ -238,10 +258,12 @@ def main(argv=None):
                 ok = e_o <= e_s * (1 + 1e-6)
                 ratio = t_s / t_o
                 ratios.append(ratio)
+                iter_ratios.append(i_s / i_o)
                 if not ok:
                     worse.append(f"{name} k={k} start={start}: {e_o:.7f} vs {e_s:.7f}")
                 row = (name, X.shape[0], k, start, f"{t_o:.2f}", i_o, f"{e_o:.7f}", f"{t_s:.2f}",
-                       i_s, f"{e_s:.7f}", f"{ratio:.1f}x", "yes" if ok else "WORSE")
+                       i_s, f"{e_s:.7f}", f"{e_o / e_s - 1:+.1e}", f"{i_s / i_o:.1f}x",
+                       f"{ratio:.1f}x", "yes" if ok else "WORSE")
                 rows.append(row)
                 print("#   " + " ".join(str(c) for c in row), file=sys.stderr, flush=True)
             if args.per_iteration:
@@ -252,7 +274,8 @@ def main(argv=None):
                                        f"{f * 1e3:.1f}", f"{s_o / f:.1f}x"))
 
     header = ("matrix", "rows", "k", "start", "topicnmf s", "iter", "rel. error", "sklearn cd s",
-              "iter", "rel. error", "speed", "error <= sklearn")
+              "iter", "rel. error", "error ratio - 1", "iteration ratio", "speed",
+              "error <= sklearn")
     print(f"dtype {args.dtype}; repetitions {args.repeat}\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -260,7 +283,8 @@ def main(argv=None):
         print("| " + " | ".join(str(c) for c in row) + " |")
     if ratios:
         print(f"\ncells: {len(ratios)}; speed ratio median {statistics.median(ratios):.1f}x, "
-              f"lowest {min(ratios):.1f}x; cells ending at a worse error: {len(worse)}")
+              f"lowest {min(ratios):.1f}x; iteration ratio median "
+              f"{statistics.median(iter_ratios):.1f}x; cells ending at a worse error: {len(worse)}")
         for line in worse:
             print(f"- {line}")
     if iteration_rows:
