@@ -82,7 +82,13 @@ def test_ensemble_and_restarts_are_one_or_the_other(capsys):
 @pytest.mark.slow
 def test_ensemble_raises_topic_stability_on_real_package_descriptions():
     """On 5,000 Debian descriptions at k=20 (the default fit's topics reshuffle between 80%
-    subsamples), the ensemble's topics are steadier, and no less coherent or aligned."""
+    subsamples), the ensemble's topics are no less steady, coherent or aligned.
+
+    Subsample stability, default fit / ensemble, subsample seeds 0-3: with the previous
+    NNDSVD sketch 0.692/0.793, 0.755/0.782, 0.734/0.758, 0.656/0.770; with scikit-learn's
+    sketch (the default start since issue 13) 0.743/0.744, 0.758/0.769, 0.745/0.758,
+    0.715/0.739: the default fit got steadier and the ensemble's margin (a few hundredths
+    either way with 3 refits) shrank, so no margin is asserted."""
     from topicnmf import evaluate, pipeline
     from topicnmf.corpus import from_texts
     from topicnmf.stability import subsample_stability
@@ -105,7 +111,7 @@ def test_ensemble_raises_topic_stability_on_real_package_descriptions():
         scores[members] = (stability.term_mean, float(evaluate.npmi(X, top).mean()),
                            result.evaluation.labels.nmi)
     (single, npmi_1, nmi_1), (ensemble, npmi_e, nmi_e) = scores[0], scores[10]
-    assert ensemble >= single + 0.05, scores
+    assert ensemble >= single - 0.02, scores  # (3 refits move it by a few hundredths)
     assert npmi_e >= npmi_1 - 0.01 and nmi_e >= nmi_1 - 0.01, scores
 
 
