@@ -136,11 +136,12 @@ class DaskExecutor:
         a run of neighbouring blocks per worker; checked once."""
         self.rows = _rows(partitions)
         futures = getattr(partitions, "futures", None)
-        if futures is not None:  # X made on the workers: a shard per worker holding blocks
-            self.workers, shards = list(futures), list(futures.values())
-            edges = list(itertools.accumulate([0] + [len(s) for s in shards]))
+        if futures:  # X made on the workers: a shard per run of blocks held by one worker
+            runs = self._runs(futures)
+            self.workers = [w for w, _ in runs]
+            edges = list(itertools.accumulate([0] + [len(blocks) for _, blocks in runs]))
             self.shards = tuple(zip(edges[:-1], edges[1:]))
-            self._start(shards)
+            self._start([blocks for _, blocks in runs])
         else:
             n = len(self.rows)
             count = min(len(self.workers), n)
@@ -154,8 +155,22 @@ class DaskExecutor:
                 self._call("put", lambda s, a, b: ("X", list(partitions.blocks[a:b])))
         return checked_matrix(self, self._parts("X"), partitions)
 
+    def _runs(self, futures):
+        """[(worker, [futures of neighbouring blocks held there])], in row order."""
+        _wait(self.client, futures)
+        holders = self.client.who_has(futures)
+        runs = []
+        for f in futures:
+            worker = min(holders.get(f.key) or [None], key=str)
+            if runs and runs[-1][0] == worker:
+                runs[-1][1].append(f)
+            else:
+                runs.append((worker, [f]))
+        return runs
+
     def _start(self, blocks):
-        made = [self.client.submit(Shard, self.engine, b, workers=[w], actor=True, pure=False)
+        made = [self.client.submit(Shard, self.engine, b, workers=None if w is None else [w],
+                                   allow_other_workers=True, actor=True, pure=False)
                 for w, b in zip(self.workers, blocks)]
         _wait(self.client, made)
         self.actors = [f.result() for f in made]
