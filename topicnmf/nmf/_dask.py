@@ -36,7 +36,7 @@ from ..partitions import load_block
 from ._blocks import Blocks, _inner, _rows, checked_matrix
 
 WORKER_CHECK_S = 5  # while waiting for a shard to be made, how often to check for workers
-TASK_THREADS = 1  # a step's kernels run on one thread: the workers run the shards in parallel
+TASK_THREADS = 1  # a step's kernels' threads, unless the worker says how many it has
 NO_WORKERS = "The Dask cluster has no workers left to fit on; start workers and run again."
 
 
@@ -46,8 +46,9 @@ class Shard:
     Its methods run on the worker, one call at a time, in the order the client makes them
     (the client waits for each step's answer before the next)."""
 
-    def __init__(self, engine, blocks=None):
+    def __init__(self, engine, blocks=None, threads=TASK_THREADS):
         self.engine = engine
+        self.threads = threads
         self.store = {}
         self.busy = 0.0  # seconds spent in steps (what a benchmark compares with the wall time)
         if blocks is not None:  # X's blocks made on this worker (futures resolved by Dask)
@@ -69,8 +70,8 @@ class Shard:
         self._drop(drop)
         args = [self.store[value] if is_key else value for is_key, value in spec]
         n = next(len(a) for (is_key, _), a in zip(spec, args) if is_key)
-        eng = _inner(self.engine, TASK_THREADS)
-        with eng.threading():  # (BLAS on one thread too: the other workers share the cores)
+        eng = _inner(self.engine, self.threads)
+        with eng.threading():  # (BLAS on one thread: one threading layer at a time)
             results = [fn(eng, *[a[i] if is_key else a for (is_key, _), a in zip(spec, args)])
                        for i in range(n)]
         answer = None
@@ -169,7 +170,9 @@ class DaskExecutor:
         return runs
 
     def _start(self, blocks):
-        made = [self.client.submit(Shard, self.engine, b, workers=None if w is None else [w],
+        threads = self.client.nthreads()  # a shard's kernels use its worker's threads
+        made = [self.client.submit(Shard, self.engine, b, threads.get(w, TASK_THREADS),
+                                   workers=None if w is None else [w],
                                    allow_other_workers=True, actor=True, pure=False)
                 for w, b in zip(self.workers, blocks)]
         _wait(self.client, made)
