@@ -67,6 +67,9 @@ class Session:
 
     def __init__(self, client=None):
         self.client = client
+        if client is not None:  # the workers load the tokenizer and kernels while we read
+            self._warming = [client.submit(_warm, workers=[w], pure=False)
+                             for w in client.nthreads()]
 
     @property
     def remote(self):
@@ -117,6 +120,12 @@ def session(workers=None, scheduler=None, client=None):
                            "address and that `dask scheduler` is running.") from None
     with client:
         yield Session(client)
+
+
+def _warm():
+    """Import what the workers' tasks run (on a worker: the first task then starts at once)."""
+    import topicnmf.nmf._kernels  # noqa: F401 (numba's compiled kernels, from its cache)
+    import topicnmf.preprocess  # noqa: F401 (NLTK, the stemmers)
 
 
 def in_process(X, n_components, **options):
