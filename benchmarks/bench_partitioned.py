@@ -34,6 +34,7 @@ from sklearn.decomposition import NMF as SkNMF
 
 from topicnmf import partitions as pt
 from topicnmf import pipeline
+from topicnmf.config import RunConfig
 from topicnmf.cluster import fit_on as cluster_fit
 from topicnmf.nmf import factorize, factorize_partitioned
 
@@ -41,7 +42,7 @@ DEBIAN = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "de
 
 
 def matrix(path, text_column):
-    config = pipeline.configure(**({"read.text_column": text_column} if text_column else {}))
+    config = RunConfig.from_settings({"read.text_column": text_column} if text_column else {})
     start = time.perf_counter()
     dtm = pipeline.prepare(pipeline.read(path, config), config).dtm
     print(f"{path.name}: X {dtm.shape[0]} x {dtm.shape[1]}, {dtm.X.nnz} nonzeros "
