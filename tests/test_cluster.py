@@ -185,12 +185,13 @@ def test_workers_start_a_local_cluster(here, tmp_path):
     assert "workers = 2" in (out / "config.toml").read_text()
 
 
-def test_without_the_extra_the_flags_name_it(monkeypatch, tmp_path, capsys):
+def test_without_the_extra_the_flags_name_it(here, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     for flag in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
-        assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), *flag]) == 1
-        err = capsys.readouterr().err.strip()
-        assert len(err.splitlines()) == 1 and "pip install 'topicnmf[dask]'" in err, err
+        for command in (["run", str(BUNDLED)], ["transform", str(here[0] / "model"), str(BUNDLED)]):
+            assert main([*command, "--out", str(tmp_path / "r"), *flag]) == 1
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and "pip install 'topicnmf[dask]'" in err, err
     assert not (tmp_path / "r").exists()
 
 

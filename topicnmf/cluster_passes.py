@@ -71,7 +71,7 @@ def vectorize_on(client, texts, analyzer, options):
     IDF and matrix of :func:`topicnmf.vectorize.vectorize`."""
     chunks = _placed(client, texts)
     prep = client.scatter(preprocessing_of(analyzer), broadcast=True, hash=False)
-    counted = [client.submit(_count, prep, texts[a:b], workers=[w], allow_other_workers=True,
+    counted = [client.submit(_count, prep, texts[a:b], workers=w and [w], allow_other_workers=True,
                              pure=False) for (a, b), w in chunks]
     summaries = _gather(client, [client.submit(_summary, c, pure=False) for c in counted])
     n = len(texts)
@@ -122,7 +122,7 @@ def transform_on(client, texts, model, options, fit=None):
                                 hash=False)
     idf = client.scatter(np.asarray(model.idf, dtype=np.float64), broadcast=True, hash=False)
     made = [client.submit(_model_tfidf, prep, texts[a:b], vocabulary, idf,
-                          model.vectorize.sublinear_tf, workers=[w], allow_other_workers=True,
+                          model.vectorize.sublinear_tf, workers=w and [w], allow_other_workers=True,
                           pure=False) for (a, b), w in chunks]
     X, info = _kept(client, made, len(model.terms), sources=[prep, vocabulary, idf])
     k = model.H.shape[0]
