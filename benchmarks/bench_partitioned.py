@@ -11,7 +11,8 @@ fits), then for each k the default fit (nndsvd start, HALS with extrapolation, t
   counted; the cluster's start-up is timed apart);
 - scikit-learn's ``NMF(solver='cd', init='nndsvd')`` on the same matrix, the peer.
 
-Table: wall time of the fit (median of ``--repeat``), its ratio to the in-memory fit,
+Table: wall time of the fit (median of ``--repeat``; the systems run in turn in each round, so
+that a change of load falls on all alike), its ratio to the in-memory fit,
 iterations, relative error ||X - WH|| / ||X||, the largest relative difference of W and H
 from the in-memory fit, and whether every topic's top 10 terms are the same.
 
@@ -33,6 +34,7 @@ from sklearn.decomposition import NMF as SkNMF
 
 from topicnmf import partitions as pt
 from topicnmf import pipeline
+from topicnmf.config import RunConfig
 from topicnmf.cluster import fit_on as cluster_fit
 from topicnmf.nmf import factorize, factorize_partitioned
 
@@ -40,7 +42,7 @@ DEBIAN = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "de
 
 
 def matrix(path, text_column):
-    config = pipeline.configure(**({"read.text_column": text_column} if text_column else {}))
+    config = RunConfig.from_settings({"read.text_column": text_column} if text_column else {})
     start = time.perf_counter()
     dtm = pipeline.prepare(pipeline.read(path, config), config).dtm
     print(f"{path.name}: X {dtm.shape[0]} x {dtm.shape[1]}, {dtm.X.nnz} nonzeros "
@@ -48,13 +50,16 @@ def matrix(path, text_column):
     return dtm, config.nmf
 
 
-def timed(fit, repeat):
-    times, result = [], None
+def timed(systems, repeat):
+    """{name: (median seconds, last result)}, the systems' runs interleaved (one run of each
+    in turn, ``repeat`` rounds), so that a change of the machine's load falls on all alike."""
+    times, results = {name: [] for name in systems}, {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fit()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        for name, fit in systems.items():
+            start = time.perf_counter()
+            results[name] = fit()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), results[name]) for name in systems}
 
 
 def top_terms(H, n=10):
@@ -70,6 +75,8 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-sklearn", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated words: only the systems "
+                        "named with one of them, beside the in-memory fit (e.g. Dask)")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         sys.exit(f"{args.corpus} is absent: the benchmark needs ../shared/corpora beside the "
@@ -100,9 +107,11 @@ def main(argv=None):
             f"Dask, {args.workers} workers": lambda: cluster_fit(client, X, k, options=options,
                                                                  random_state=0),
         }
+        if args.only:
+            systems = {name: fit for name, fit in systems.items()
+                       if name == "in memory" or any(w in name for w in args.only.split(","))}
         base = None
-        for name, fit in systems.items():
-            seconds, r = timed(fit, args.repeat)
+        for name, (seconds, r) in timed(systems, args.repeat).items():
             base = base or (seconds, r)
             rows.append((k, name, seconds, seconds / base[0], r.n_iter, r.reconstruction_err / norm,
                          max(_rel(base[1].W, r.W), _rel(base[1].H, r.H)),
@@ -110,7 +119,7 @@ def main(argv=None):
             _print(rows[-1])
         if not args.no_sklearn:
             sk = SkNMF(k, solver="cd", init="nndsvd", tol=1e-4, max_iter=200, random_state=0)
-            seconds, W = timed(lambda: sk.fit_transform(X), args.repeat)
+            seconds, W = timed({"sk": lambda: sk.fit_transform(X)}, args.repeat)["sk"]
             err = float(np.sqrt(max(norm**2 - 2 * np.vdot(W, X @ sk.components_.T)
                                     + np.vdot(W.T @ W, sk.components_ @ sk.components_.T), 0)))
             rows.append((k, "scikit-learn NMF cd", seconds, seconds / base[0], sk.n_iter_,

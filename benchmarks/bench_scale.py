@@ -11,6 +11,8 @@ Each system runs in its own process (so peak RSS is its own) on the same CSV:
 
 - ``memory``: ``topicnmf run`` in memory (``max_memory`` set high);
 - ``disk``: out of core with ``--max-memory 1GB`` (X as partitions on disk);
+- ``workers``: in memory with ``--workers 2`` (a local Dask cluster, its start included:
+  TF-IDF passes and the fit on the workers);
 - ``sklearn-cd``: the CSV read with the csv module, ``TfidfVectorizer(min_df=2, max_df=0.95,
   stop_words='english', sublinear_tf=True)`` + ``NMF(k, init='nndsvd', solver='cd')``;
 - ``sklearn-mb``: the same matrix + ``MiniBatchNMF(k, init='nndsvd')``.
@@ -39,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-SYSTEMS = ("memory", "disk", "sklearn-cd", "sklearn-mb")
+SYSTEMS = ("memory", "disk", "workers", "sklearn-cd", "sklearn-mb")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -97,7 +99,7 @@ def run_topicnmf(corpus, k, system, scratch):
     start = time.perf_counter()
     done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
                         max_memory="1GB" if system == "disk" else "1TB",
-                        read=ReadOptions(max_file_mb=100_000))
+                        read=ReadOptions(max_file_mb=100_000), workers=2 if system == "workers" else None)
     t = done.result.timings
     report = time.perf_counter()
     write_files(render(done.result, ("csv", "json", "md", "html")), Path(scratch) / f"out-{system}",
@@ -223,6 +225,10 @@ def _print_row(system, row):
 
 
 def _print_ratios(rows):
+    if "memory" in rows and "workers" in rows:  # the overhead of Dask (its start included)
+        here, there = rows["memory"], rows["workers"]
+        print(f"workers vs memory: time x{there['wall'] / here['wall']:.2f}, fit "
+              f"x{there['stages']['fit'] / here['stages']['fit']:.2f}")
     base = rows.get("sklearn-cd")
     if not base:
         return

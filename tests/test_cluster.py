@@ -16,11 +16,15 @@ import pytest
 import scipy.sparse as sp
 
 from topicnmf import cluster as cluster_module
+from topicnmf import cluster_passes
 from topicnmf import partitions as pt
 from topicnmf import pipeline
 from topicnmf.cli import main
+from topicnmf.config import RunConfig
 from topicnmf.errors import ParameterError
+from topicnmf.model import load_model
 from topicnmf.nmf import factorize, factorize_partitioned
+from topicnmf.passes import vectorize_in_passes
 
 from conftest import BUNDLED
 
@@ -138,6 +142,41 @@ def test_blocks_loaded_by_the_workers_from_their_files(cluster, tmp_path):
     assert _rel(a.W, b.W) < 1e-9
 
 
+@pytest.mark.parametrize("settings", [{}, {"vectorize.max_features": 150, "vectorize.min_df": 1,
+                                        "vectorize.sublinear_tf": True}])
+def test_tfidf_made_on_the_workers_equals_in_memory(cluster, monkeypatch, settings):
+    monkeypatch.setattr(cluster_passes, "CHUNK_DOCUMENTS", 4)  # many chunks on each worker
+    config = RunConfig.from_settings(settings)
+    corpus = pipeline.read(BUNDLED, config)
+    here = pipeline.prepare(corpus, config)
+    with cluster_module.session(client=cluster.client) as on:
+        there = pipeline.prepare(corpus, config, on=on)
+    a, b = here.dtm, there.dtm
+    assert isinstance(b.X, cluster_passes.RemotePartitions) and len(b.X) > 4
+    assert b.terms == a.terms and b.display_terms == a.display_terms
+    assert b.idf.tolist() == a.idf.tolist() and b.n_seen_terms == a.n_seen_terms
+    X = pt.stack(b.X)  # the blocks fetched from the workers
+    assert abs(X - a.X).max() <= 1e-12 and X.nnz == b.nnz == a.X.nnz  # (scikit-learn's rounding)
+    assert np.isclose(b.norm, a.norm, rtol=1e-12)
+    np.testing.assert_array_equal(there.coverage, here.coverage)
+    # and exactly the TF-IDF in passes of this process
+    passes = vectorize_in_passes([corpus.texts], here.analyzer, config.vectorize)
+    assert (pt.stack(passes.X) != X).nnz == 0 and np.allclose(passes.sums, b.sums, rtol=1e-12)
+
+
+def test_transform_on_the_cluster_equals_transform_here(cluster, here, tmp_path):
+    model = here[0] / "model"
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["transform", str(model), str(BUNDLED), "--out", str(a), "-q"]) == 0
+    got = _cli("transform", model, BUNDLED, "--out", b, "-q", "--scheduler", cluster.address)
+    assert got.returncode == 0, got.stderr
+    assert (a / "doc_topics.csv").read_bytes() == (b / "doc_topics.csv").read_bytes()
+    corpus, saved = pipeline.read(BUNDLED, pipeline.configure()), load_model(model)
+    x, y = pipeline.score(corpus, saved), pipeline.score(corpus, saved, client=cluster.client)
+    assert y.dtm is None and _rel(x.W, y.W) < 1e-9 and _rel(x.fit, y.fit) < 1e-9
+    np.testing.assert_array_equal(x.coverage, y.coverage)
+
+
 def test_workers_start_a_local_cluster(here, tmp_path):
     out = tmp_path / "w"
     assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",
@@ -146,12 +185,13 @@ def test_workers_start_a_local_cluster(here, tmp_path):
     assert "workers = 2" in (out / "config.toml").read_text()
 
 
-def test_without_the_extra_the_flags_name_it(monkeypatch, tmp_path, capsys):
+def test_without_the_extra_the_flags_name_it(here, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     for flag in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
-        assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), *flag]) == 1
-        err = capsys.readouterr().err.strip()
-        assert len(err.splitlines()) == 1 and "pip install 'topicnmf[dask]'" in err, err
+        for command in (["run", str(BUNDLED)], ["transform", str(here[0] / "model"), str(BUNDLED)]):
+            assert main([*command, "--out", str(tmp_path / "r"), *flag]) == 1
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and "pip install 'topicnmf[dask]'" in err, err
     assert not (tmp_path / "r").exists()
 
 

@@ -14,7 +14,7 @@ import sys
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from . import __version__, cli_time, pipeline, refine
+from . import __version__, cli_time, cluster, pipeline, refine
 from .config import RunConfig
 from .corpus import read_corpus
 from .errors import TopicNMFError
@@ -141,10 +141,11 @@ def cmd_sweep(args):
 
 
 def cmd_transform(args):
-    model = load_model(args.model)
-    corpus = read_corpus(args.input, configure(args).read)
+    model, config = load_model(args.model), configure(args)
+    corpus = read_corpus(args.input, config.read)
     log.info("%s", corpus.summary())
-    scores = pipeline.score(corpus, model)
+    with cluster.session(config.workers, config.scheduler) as on:  # (in this process by default)
+        scores = pipeline.score(corpus, model, client=on.client)
     _wrote(write_files({"doc_topics.csv": doc_topics_csv(scores.doc_topics)}, args.out,
                        command="transform"))
     args.written = True

@@ -1,11 +1,13 @@
-"""Fitting on a Dask cluster: start or connect to one, and run the partitioned fit there.
+"""A run on a Dask cluster: start or connect to one, and vectorize, fit and transform there.
 
 ``--workers N`` starts a local cluster of N worker processes for the run (closed at its
 end); ``--scheduler ADDRESS`` connects to a running one (``dask scheduler`` and ``dask
 worker ADDRESS`` as a user starts them); the Python API passes a ``distributed.Client``.
-The fit is then :func:`topicnmf.nmf.factorize_partitioned` with X's row blocks on the
-workers: the same iterates and result as the in-process fit (nmf/_dask.py tells what
-travels). Needs the extra ``topicnmf[dask]``.
+A :class:`Session` says where the run's work goes: on a cluster, the TF-IDF passes make
+X's blocks on the workers (:mod:`.cluster_passes`), the fit is
+:func:`topicnmf.nmf.factorize_partitioned` on those blocks where they are (the same
+iterates and result as the in-process fit; nmf/_dask.py tells what travels), and
+transform runs there too. Needs the extra ``topicnmf[dask]``.
 
 A worker lost during the fit takes its blocks of X and W with it. Its blocks of X may be
 loaded again, but W's are the fit's state, so the fit is started again from the beginning
@@ -17,6 +19,7 @@ import logging
 import time
 from contextlib import contextmanager
 
+from .cluster_passes import transform_on, vectorize_on
 from .errors import ClusterError, ParameterError
 from .nmf import factorize, factorize_partitioned
 from .partitions import Partitions, split
@@ -55,17 +58,52 @@ def check(workers=None, scheduler=None):
         distributed()
 
 
+class Session:
+    """Where a run's work goes: the workers of ``client``, or (None) this process.
+
+    ``fit(X, k, **options)`` takes :func:`~topicnmf.nmf.factorize`'s arguments (X a
+    matrix or ``Partitions``, also blocks made on the workers); the session is also
+    callable as ``fit``. On a cluster, ``vectorize`` and ``transform`` run there."""
+
+    def __init__(self, client=None):
+        self.client = client
+        if client is not None:  # the workers load the tokenizer and kernels while we read
+            self._warming = [client.submit(_warm, workers=[w], pure=False)
+                             for w in client.nthreads()]
+
+    @property
+    def remote(self):
+        return self.client is not None
+
+    def fit(self, X, n_components, **options):
+        if self.client is None:
+            return in_process(X, n_components, **options)
+        return fit_on(self.client, X, n_components, **options)
+
+    __call__ = fit
+
+    def vectorize(self, texts, analyzer, options):
+        """(PartitionedTerms with X's blocks on the workers, coverage) of ``texts``."""
+        return vectorize_on(self.client, list(texts), analyzer, options)
+
+    def transform(self, texts, model, options):
+        """(W, coverage, fit, empty rows) of new texts under a saved model, on the workers."""
+        return transform_on(self.client, list(texts), model, options, fit=self.fit)
+
+
 @contextmanager
 def session(workers=None, scheduler=None, client=None):
-    """A ``fit(X, k, **options)`` with :func:`~topicnmf.nmf.factorize`'s arguments (X a
-    matrix or ``Partitions``): on the given client, on a cluster of ``workers`` processes
-    started here (and closed on leaving), on the one at ``scheduler``, or, with none of
-    them, in this process (:func:`in_process`)."""
+    """A :class:`Session`: on the given client (or the given Session), on a cluster of
+    ``workers`` processes started here (and closed on leaving), on the one at
+    ``scheduler``, or, with none of them, in this process."""
+    if isinstance(client, Session):
+        yield client
+        return
     if client is not None:
-        yield _fitter(client)
+        yield Session(client)
         return
     if workers is None and scheduler is None:
-        yield in_process
+        yield Session()
         return
     dask = distributed()
     if workers is not None:
@@ -73,7 +111,7 @@ def session(workers=None, scheduler=None, client=None):
         with dask.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 dask.Client(cluster) as client:
-            yield _fitter(client)
+            yield Session(client)
         return
     try:
         client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -81,7 +119,13 @@ def session(workers=None, scheduler=None, client=None):
         raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the "
                            "address and that `dask scheduler` is running.") from None
     with client:
-        yield _fitter(client)
+        yield Session(client)
+
+
+def _warm():
+    """Import what the workers' tasks run (on a worker: the first task then starts at once)."""
+    import topicnmf.nmf._kernels  # noqa: F401 (numba's compiled kernels, from its cache)
+    import topicnmf.preprocess  # noqa: F401 (NLTK, the stemmers)
 
 
 def in_process(X, n_components, **options):
@@ -89,12 +133,6 @@ def in_process(X, n_components, **options):
     if isinstance(X, Partitions):
         return factorize_partitioned(X, n_components, **options)
     return factorize(X, n_components, **options)
-
-
-def _fitter(client):
-    def fit(X, n_components, **options):
-        return fit_on(client, X, n_components, **options)
-    return fit
 
 
 def fit_on(client, X, n_components, **options):

@@ -236,10 +236,10 @@ FACTORIZATION = ("factorization", (
            "(L1, sparser topics)", parse=_share, metavar="X"),
 ))
 CLUSTER = ("Dask cluster (pip install 'topicnmf[dask]')", (
-    Option(("--workers",), "workers", "fit on a local Dask cluster of N worker processes "
-           "(the same result)", parse=_positive_int, metavar="N", default_text="in this process"),
-    Option(("--scheduler",), "scheduler", "fit on the running Dask cluster of this scheduler, "
-           "e.g. tcp://host:8786 (the same result)", metavar="ADDRESS",
+    Option(("--workers",), "workers", "vectorize and fit (transform: score) on a local Dask "
+           "cluster of N worker processes (the same result)", parse=_positive_int, metavar="N", default_text="in this process"),
+    Option(("--scheduler",), "scheduler", "vectorize and fit (transform: score) on the running "
+           "Dask cluster of this scheduler, e.g. tcp://host:8786 (the same result)", metavar="ADDRESS",
            default_text="in this process"),
 ))
 
@@ -297,7 +297,7 @@ MODEL = (PREPROCESSING, TFIDF, FACTORIZATION)
 COMMANDS = {
     "run": (REPORT, INPUT) + MODEL + (CLUSTER,),
     "sweep": (SWEEP, INPUT) + MODEL,
-    "transform": (INPUT,),
+    "transform": (INPUT, CLUSTER),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
     "compare": (),

@@ -85,8 +85,9 @@ def read(source, config, progress=Silent()):
     return corpus
 
 
-def prepare(corpus, config=RunConfig(), progress=Silent()):
-    """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus``."""
+def prepare(corpus, config=RunConfig(), progress=Silent(), on=None):
+    """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus`` (with ``on``
+    a cluster.Session on a cluster: X's blocks made on its workers)."""
     start = time.perf_counter()
     preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
     log.info("language: %s", preprocessing.language.describe())
@@ -97,12 +98,13 @@ def prepare(corpus, config=RunConfig(), progress=Silent()):
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
     with _stage(progress, "tokenize", len(corpus)) as bar:  # a large corpus: in worker processes, below
-        analyzed = None if workers_for(len(corpus)) > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
+        analyzed = None if remote(on) or workers_for(len(corpus)) > 1 else analyze(corpus.texts, analyzer, on_document=bar.advance)
     timings = {"preprocess": time.perf_counter() - start}
 
     start = time.perf_counter()
     try:
-        dtm, shares = vectorize_texts(corpus.texts, corpus.ids, analyzer, config.vectorize, analyzed)
+        dtm, shares = (on.vectorize(corpus.texts, analyzer, config.vectorize) if remote(on) else
+                       vectorize_texts(corpus.texts, corpus.ids, analyzer, config.vectorize, analyzed))
     except VocabularyError as exc:
         if not preprocessing.boilerplate_lines or "no terms left" not in str(exc):
             raise
@@ -142,10 +144,10 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, cl
     """
     config = configure(config, **settings)  # every setting is checked before reading
     progress = progress or Silent()
-    with scratch_folder((memory := plan(source, config)).out_of_core) as folder:  # over budget: X on disk
+    with scratch_folder((memory := plan(source, config)).out_of_core) as folder, \
+            cluster.session(config.workers, config.scheduler, client) as on:  # over budget: X on disk
         corpus, passes = read_in_passes(source, config, folder, memory, progress, in_memory=read)
-        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes),
-                    client)
+        return _run(corpus, config, callback, reference, progress, passes and Prepared(*passes), on)
 
 
 def _run(corpus, config, callback, reference, progress, prepared=None, client=None):
@@ -153,7 +155,8 @@ def _run(corpus, config, callback, reference, progress, prepared=None, client=No
     if reference is None and config.coherence_reference is not None:
         reference = read_corpus(config.coherence_reference, replace(
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
-    prepared = prepared or prepare(corpus, config, progress)
+    on = client if config.n_topics != "auto" and not config.ensemble else None  # (in memory)
+    prepared = prepared or prepare(corpus, config, progress, on)
     swept = None
     n_topics = config.n_topics
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
@@ -164,7 +167,7 @@ def _run(corpus, config, callback, reference, progress, prepared=None, client=No
         words = frozenset(w for _, terms in dropped for w in terms)
         log.info("--drop-flagged: refitting without %d terms of %d flagged topics", len(words), len(dropped))
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
-        result = replace(_fit(corpus, prepare(corpus, config, progress), n_topics, config, callback, reference,
+        result = replace(_fit(corpus, prepare(corpus, config, progress, on), n_topics, config, callback, reference,
                               progress, client=client), dropped=dropped)
     result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     return Run(result=result, model=model_from(result), sweep=swept)
@@ -263,6 +266,11 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        match_floor=floor, anchors=checks, groups=groups, timings=timings)
 
 
+def remote(on):
+    """Whether ``on`` (a cluster.Session or None) runs on a cluster."""
+    return on is not None and on.remote
+
+
 def _relative_error(dtm, nmf, beta_loss):
     """||X - W H||_F / ||X||_F. For the Frobenius loss the solver's own error; for KL (whose
     reconstruction_err is sqrt(2 D(X || WH))) computed from X's nonzeros:
@@ -329,8 +337,8 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None, clie
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
         {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
-    with cluster.session(config.workers, config.scheduler, client) as factorize:  # or in process
-        runs = [factorize(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
+    with cluster.session(config.workers, config.scheduler, client) as on:  # or in process
+        runs = [on.fit(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
                 for s in seeds]
     if len(runs) == 1:
         return runs[0], None

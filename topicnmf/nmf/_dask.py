@@ -1,77 +1,122 @@
 """The Dask executor: the partitioned fit's blocks on the workers of a Dask cluster.
 
-:class:`DaskExecutor` runs the per-block operations of ``_partitioned`` as Dask tasks on
-blocks that stay on the workers: X's blocks are loaded there from their ``.npz`` files, or
-scattered once from memory, and held as futures; W's blocks are made there and never leave
-until the result is asked for. The blocks are grouped into one shard per worker (a run of
-neighbouring blocks), and a step is one task per shard, which goes through its blocks in
-order and adds up their partial sums: a task costs milliseconds of scheduling, a block's
-work may cost less. Per iteration only H (or the extrapolated H), H H^T and the shards'
-sums travel: k x n_features arrays (X^T W) and k x k ones (W^T W), and scalars.
+:class:`DaskExecutor` runs the per-block operations of ``_partitioned`` on blocks that stay
+on the workers. The blocks are grouped into one shard per worker (a run of neighbouring
+blocks), held there by a Dask actor (:class:`Shard`, made as a task on that worker): X's
+blocks are loaded there from their ``.npz`` files, taken from futures already on the
+worker (X made there), or sent once from memory; W's blocks are made there and never
+leave until the result is asked for. A step is one call per shard, which goes through its
+blocks in order and adds up their partial sums.
 
-A shard future holds the list of its blocks' pieces, or, after an update that also sums
-something, the pair (pieces, sums); the tasks read either.
+Why actors and not a task per shard and step: the fit is a loop of short steps, each
+needing the previous one's result (an iteration on a 57k x 38k matrix takes ~45 ms). A
+task costs a round trip through the scheduler (submit, run, report, gather: ~10 ms on two
+cores, more with the tasks that split a result), an actor call goes straight to its worker
+(~2 ms), and the step's arguments (H) and sums (X^T W) travel client <-> worker directly.
+Per iteration only H (or the extrapolated H), H H^T and the shards' sums travel: k x
+n_features arrays (X^T W) and k x k ones (W^T W), and scalars.
+
+A part on the client (:class:`Part`) names a piece held by a shard's actor; when the
+client drops it, the actor is told to drop the piece with its next call. A worker lost
+mid-fit takes its shard with it: the calls raise ``ConnectionError`` ("a Dask worker was
+lost"), and ``cluster.fit_on`` starts the fit again on the workers left.
 
 Needs the extra ``topicnmf[dask]`` (dask and distributed); imported only when a client is
 given.
 """
 
+import itertools
 import operator
+import time
 
-import numpy as np
 from distributed import wait
 
 from ..errors import ClusterError, ParameterError
-
 from ..partitions import load_block
 from ._blocks import Blocks, _inner, _rows, checked_matrix
 
-WORKER_CHECK_S = 5  # while waiting for results, how often to check that workers are left
-BROADCAST_BYTES = 1 << 16  # a larger argument is scattered to every worker, not embedded
-TASK_THREADS = 1  # a task's kernels run on one thread: the workers run the shards in parallel
+WORKER_CHECK_S = 5  # while waiting for a shard to be made, how often to check for workers
+TASK_THREADS = 1  # a step's kernels' threads, unless the worker says how many it has
+NO_WORKERS = "The Dask cluster has no workers left to fit on; start workers and run again."
 
 
-def _pieces(shard):
-    return shard[0] if isinstance(shard, tuple) else shard
+class Shard:
+    """A Dask actor on one worker: its run of blocks' pieces (X's, W's, products), by key.
+
+    Its methods run on the worker, one call at a time, in the order the client makes them
+    (the client waits for each step's answer before the next)."""
+
+    def __init__(self, engine, blocks=None, threads=TASK_THREADS):
+        self.engine = engine
+        self.threads = threads
+        self.store = {}
+        self.busy = 0.0  # seconds spent in steps (what a benchmark compares with the wall time)
+        if blocks is not None:  # X's blocks made on this worker (futures resolved by Dask)
+            self.store["X"] = list(blocks)
+
+    def load(self, key, paths):
+        """X's blocks read from their files (on this worker's file system)."""
+        self.store[key] = [load_block(path) for path in paths]
+
+    def put(self, key, pieces, drop=()):
+        self._drop(drop)
+        self.store[key] = list(pieces)
+
+    def run(self, mode, fn, spec, keys, drop=()):
+        """fn over the blocks (``spec``: per argument a stored key or a value): 'map' keeps
+        the results under ``keys`` (one key per output), 'sum' returns their sum (in block
+        order), 'map_sum' keeps the pieces and returns the summed values."""
+        start = time.perf_counter()
+        self._drop(drop)
+        args = [self.store[value] if is_key else value for is_key, value in spec]
+        n = next(len(a) for (is_key, _), a in zip(spec, args) if is_key)
+        eng = _inner(self.engine, self.threads)
+        with eng.threading():  # (BLAS on one thread: one threading layer at a time)
+            results = [fn(eng, *[a[i] if is_key else a for (is_key, _), a in zip(spec, args)])
+                       for i in range(n)]
+        answer = None
+        if mode == "sum":
+            answer = _add(results)
+        elif mode == "map_sum":
+            self.store[keys[0]] = [piece for piece, _ in results]
+            answer = _add([values for _, values in results])
+        else:
+            for i, key in enumerate(keys):
+                self.store[key] = results if len(keys) == 1 else [r[i] for r in results]
+        self.busy += time.perf_counter() - start
+        return answer
+
+    def fetch(self, key):
+        return self.store[key]
+
+    def seconds(self):
+        """Seconds spent in steps so far."""
+        return self.busy
+
+    def _drop(self, keys):
+        for key in keys:
+            self.store.pop(key, None)
 
 
-def _shard_args(args, i):
-    return [a[i] if sharded else a for a, sharded in args]
+class Part:
+    """The client's name for the pieces one shard holds under ``key``."""
 
+    __slots__ = ("executor", "shard", "key", "__weakref__")
 
-def _run_shard(fn, engine, mode, flags, *args):
-    """fn over a shard's blocks on a worker: ``mode`` 'map' returns the list of results,
-    'sum' their sum (in block order), 'map_sum' (pieces, summed values)."""
-    eng = _inner(engine, TASK_THREADS)
-    args = [(_pieces(a) if sharded else a, sharded) for a, sharded in zip(args, flags)]
-    n = next(len(a) for a, sharded in args if sharded)
-    with eng.threading():  # (BLAS on one thread too: the worker's other processes share the cores)
-        results = [fn(eng, *_shard_args(args, i)) for i in range(n)]
-    if mode == "map":
-        return results
-    if mode == "sum":
-        total = results[0]
-        for value in results[1:]:
-            total = total + value
-        return total
-    pieces, total = [], None
-    for piece, values in results:
-        pieces.append(piece)
-        total = values if total is None else tuple(map(operator.add, total, values))
-    return pieces, total
+    def __init__(self, executor, shard, key):
+        self.executor, self.shard, self.key = executor, shard, key
 
-
-def _load_shard(paths):
-    return [load_block(path) for path in paths]
-
-
-def _output(results, i):
-    return [r[i] for r in results]
+    def __del__(self):
+        try:
+            self.executor._dropped[self.shard].append(self.key)
+        except (AttributeError, IndexError):  # the executor is gone already
+            pass
 
 
 class DaskExecutor:
-    """Per-block operations as tasks of ``client``, one per shard of blocks kept on a
-    worker (see the module's docstring; the interface is ``_partitioned.LocalExecutor``'s)."""
+    """Per-block operations as calls to one :class:`Shard` actor per worker (see the
+    module's docstring; the interface is ``_blocks.LocalExecutor``'s). ``parts`` of its
+    Blocks are :class:`Part` values, one per shard."""
 
     def __init__(self, client, engine="fast"):
         self.client = client
@@ -82,78 +127,132 @@ class DaskExecutor:
             raise ParameterError("The Dask cluster has no workers; start some (dask worker "
                                  "ADDRESS) or use --workers N.")
         self.shards = ()  # (first block, end) per shard
+        self.actors = []
+        self._dropped = []
+        self._keys = itertools.count()
 
     def matrix(self, partitions):
-        """X's blocks on the workers: loaded there from their files, or scattered from
-        memory, a run of neighbouring blocks per worker; checked once."""
+        """X's blocks on the workers: taken where they were made (futures, one list per
+        worker: ``partitions.futures``), loaded there from their files, or sent from memory,
+        a run of neighbouring blocks per worker; checked once."""
         self.rows = _rows(partitions)
-        n = len(self.rows)
-        count = min(len(self.workers), n)
-        edges = [i * n // count for i in range(count + 1)]
-        self.shards = tuple(zip(edges[:-1], edges[1:]))
-        if partitions.on_disk:
-            parts = [self.client.submit(_load_shard, list(partitions.paths[a:b]), pure=False,
-                                        workers=[w], allow_other_workers=True)
-                     for (a, b), w in zip(self.shards, self.workers)]
+        futures = getattr(partitions, "futures", None)
+        if futures:  # X made on the workers: a shard per run of blocks held by one worker
+            runs = self._runs(futures)
+            self.workers = [w for w, _ in runs]
+            edges = list(itertools.accumulate([0] + [len(blocks) for _, blocks in runs]))
+            self.shards = tuple(zip(edges[:-1], edges[1:]))
+            self._start([blocks for _, blocks in runs])
         else:
-            parts = self.put(list(partitions.blocks))
-        return checked_matrix(self, parts, partitions)
+            n = len(self.rows)
+            count = min(len(self.workers), n)
+            edges = [i * n // count for i in range(count + 1)]
+            self.shards = tuple(zip(edges[:-1], edges[1:]))
+            self.workers = self.workers[:count]
+            self._start([None] * count)
+            if partitions.on_disk:
+                self._call("load", lambda s, a, b: ("X", list(partitions.paths[a:b])))
+            else:
+                self._call("put", lambda s, a, b: ("X", list(partitions.blocks[a:b])))
+        return checked_matrix(self, self._parts("X"), partitions)
+
+    def _runs(self, futures):
+        """[(worker, [futures of neighbouring blocks held there])], in row order."""
+        _wait(self.client, futures)
+        holders = self.client.who_has(futures)
+        runs = []
+        for f in futures:
+            worker = min(holders.get(f.key) or [None], key=str)
+            if runs and runs[-1][0] == worker:
+                runs[-1][1].append(f)
+            else:
+                runs.append((worker, [f]))
+        return runs
+
+    def _start(self, blocks):
+        threads = self.client.nthreads()  # a shard's kernels use its worker's threads
+        made = [self.client.submit(Shard, self.engine, b, threads.get(w, TASK_THREADS),
+                                   workers=None if w is None else [w],
+                                   allow_other_workers=True, actor=True, pure=False)
+                for w, b in zip(self.workers, blocks)]
+        _wait(self.client, made)
+        self.actors = [f.result() for f in made]
+        self._made = made  # (the actors live while their futures are held)
+        self._dropped = [[] for _ in self.actors]
+
+    def _parts(self, key):
+        return [Part(self, s, key) for s in range(len(self.actors))]
+
+    def _call(self, method, args_of):
+        """``method`` called on every shard's actor with ``args_of(shard, first, end)``, in
+        parallel; the answers in shard order."""
+        pending = [getattr(actor, method)(*args_of(s, a, b))
+                   for s, (actor, (a, b)) in enumerate(zip(self.actors, self.shards))]
+        return [_answer(f) for f in pending]
+
+    def _drops(self, s):
+        dropped, self._dropped[s] = self._dropped[s], []
+        return dropped
 
     def put(self, pieces):
         """Per-block pieces made here, sent to the workers (a shard each)."""
-        return [self.client.scatter(list(pieces[a:b]), workers=[w], hash=False)
-                for (a, b), w in zip(self.shards, self.workers)]
+        key = next(self._keys)
+        self._call("put", lambda s, a, b: (key, list(pieces[a:b]), self._drops(s)))
+        return self._parts(key)
 
-    def _submit(self, mode, fn, args):
-        flags = [isinstance(a, Blocks) for a in args]
-        columns = [a.parts if isinstance(a, Blocks) else [self._shared(a)] * len(self.shards)
-                   for a in args]
-        # each shard's task on the worker holding its blocks (elsewhere only if that one is
-        # gone: a free worker would otherwise be sent the blocks)
-        return [self.client.submit(_run_shard, fn, self.engine, mode, flags, *shard,
-                                   pure=False, workers=[worker], allow_other_workers=True)
-                for shard, worker in zip(zip(*columns), self.workers)]
+    def _run(self, mode, fn, args, outputs=1):
+        spec = [(True, a.parts) if isinstance(a, Blocks) else (False, a) for a in args]
+        keys = [next(self._keys) for _ in range(outputs)]
+
+        def args_of(s, a, b):
+            shard_spec = [(True, v[s].key) if is_key else (False, v) for is_key, v in spec]
+            return mode, fn, shard_spec, keys, self._drops(s)
+
+        return keys, self._call("run", args_of)
 
     def map(self, fn, *args, outputs=1):
-        futures = self._submit("map", fn, args)
-        if outputs == 1:
-            return futures
-        return [[self.client.submit(_output, f, i, pure=False) for f in futures]
-                for i in range(outputs)]
+        keys, _ = self._run("map", fn, args, outputs)
+        parts = [self._parts(key) for key in keys]
+        return parts[0] if outputs == 1 else parts
 
     def map_sum(self, fn, *args):
-        futures = self._submit("map_sum", fn, args)
-        sums = [self.client.submit(operator.getitem, f, 1, pure=False) for f in futures]
-        return futures, self._add(self._gather(sums))
+        (key,), sums = self._run("map_sum", fn, args)
+        return self._parts(key), _add(sums)
 
     def sum(self, fn, *args):
-        return self._add(self._gather(self._submit("sum", fn, args)))
-
-    @staticmethod
-    def _add(values):
-        total = values[0]
-        for value in values[1:]:
-            total = (tuple(map(operator.add, total, value)) if isinstance(total, tuple)
-                     else total + value)
-        return total
-
-    def _shared(self, value):
-        if isinstance(value, np.ndarray) and value.nbytes > BROADCAST_BYTES:
-            return self.client.scatter(value, broadcast=True, hash=False)
-        return value
-
-    def _gather(self, futures):
-        """The futures' results; a cluster left without workers (tasks would wait for one
-        forever) raises ClusterError."""
-        while True:
-            try:
-                wait(futures, timeout=WORKER_CHECK_S)
-                return self.client.gather(futures)
-            except TimeoutError:
-                if not self.client.nthreads():
-                    raise ClusterError("The Dask cluster has no workers left to fit on; "
-                                       "start workers and run again.") from None
+        return _add(self._run("sum", fn, args)[1])
 
     def fetch(self, parts):
         """The per-block pieces, brought here (in block order)."""
-        return [piece for shard in self._gather(list(parts)) for piece in _pieces(shard)]
+        pending = [self.actors[p.shard].fetch(p.key) for p in parts]
+        return [piece for f in pending for piece in _answer(f)]
+
+
+def _add(values):
+    """The sum of values (arrays, numbers or tuples of them), added in order."""
+    total = values[0]
+    for value in values[1:]:
+        total = (tuple(map(operator.add, total, value)) if isinstance(total, tuple)
+                 else total + value)
+    return total
+
+
+def _answer(future):
+    """An actor call's answer; a worker lost on the way raises ConnectionError."""
+    try:
+        return future.result()
+    except (OSError, RuntimeError) as exc:
+        if isinstance(exc, OSError) or "lost" in str(exc):
+            raise ConnectionError(f"a Dask worker was lost ({exc})") from None
+        raise
+
+
+def _wait(client, futures):
+    """Wait for futures; a cluster left without workers (tasks would wait for one forever)
+    raises ClusterError."""
+    while True:
+        try:
+            return wait(futures, timeout=WORKER_CHECK_S)
+        except TimeoutError:
+            if not client.nthreads():
+                raise ClusterError(NO_WORKERS) from None
