@@ -65,7 +65,8 @@ class ArrayEngine(Protocol):
 
     def gram(self, A):
         """A^T A (k, k), accumulated and returned in float64 whatever A's dtype (the
-        objective is read from these; the updates take them in the factor's dtype)."""
+        objective is read from these; the updates take them in the factor's dtype). The
+        fast engine forms a float32 A's products in float32 a few hundred rows at a time."""
 
     def matmul(self, A, M):
         """A @ M for a tall A and a small M."""
