@@ -12,9 +12,17 @@ sublinear_tf=True)). For each (matrix, k):
    W + H + one n x k array) and the speed ratio against scikit-learn 'cd', given only when
    topicnmf's error is equal or better. Each timed fit starts after a 0.5 s pause (see fit).
 2. Initialization: 'nndsvda' computed by topicnmf and by scikit-learn (median time).
+3. With --per-iteration (instead of 1 and 2): milliseconds per iteration in float64 and
+   float32 X (factors in X's dtype) against the memory-bandwidth floor, topicnmf's plain
+   HALS iteration (``extrapolate=False``, the median of ITERS iterations' times) beside
+   scikit-learn cd's (its fit time over its iterations), and where topicnmf's time goes
+   (each product and sweep of the fast engine timed alone, median of 5); then whole default
+   fits of float64 and float32 X from the same start: time, iterations, error, and the share
+   of topics whose top-10 terms stay the same.
 
     python benchmarks/bench_solver.py                 # all cases, 3 repetitions
     python benchmarks/bench_solver.py --cases bbc:10 --repeat 5
+    python benchmarks/bench_solver.py --per-iteration --cases debian:20 debian:100
 """
 
 import argparse
@@ -107,7 +115,15 @@ def main(argv=None):
     parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES, metavar="CORPUS:K")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory fits")
+    parser.add_argument("--per-iteration", action="store_true",
+                        help="time one iteration against the bandwidth floor (see above)")
     args = parser.parse_args(argv)
+    if args.per_iteration:
+        from _per_iteration import per_iteration_tables
+
+        print(per_iteration_tables([(c.split(":")[0], int(c.split(":")[1])) for c in args.cases],
+                                   tfidf, args.repeat))
+        return
 
     NMF(2, init="random", max_iter=2).fit(np.random.default_rng(0).random((40, 30)))  # load kernels
     matrices = {}

@@ -202,3 +202,27 @@ def test_products_and_fits_repeat_bit_for_bit(name):
     fits = [factorize(X, 10, random_state=0, max_iter=15, engine=name) for _ in range(2)]
     np.testing.assert_array_equal(fits[0].W, fits[1].W)
     np.testing.assert_array_equal(fits[0].H, fits[1].H)
+
+
+def test_the_h_update_gathers_from_a_copy_of_x_when_the_scatter_needs_more_memory(monkeypatch):
+    # Beyond the cache rule, the fast engine copies X transposed only when the copy is no
+    # larger than what scattering X^T W needs (its accumulators and the result): a large k
+    # then fits in less memory, with the same fit either way.
+    from topicnmf.nmf import _fast
+
+    monkeypatch.setattr(_fast, "FUSED_H_MAX_BYTES", 0)
+    eng = make_engine("fast", threads=2)
+    X = sp.random(2000, 300, density=0.05, random_state=1, format="csr")
+    rng = np.random.default_rng(1)
+    copy = X.data.nbytes + X.indices.nbytes + 301 * X.indptr.itemsize
+    small, large = rng.random((2000, 2)), rng.random((2000, 40))
+    assert eng._scatter_bytes(X, small) < copy and eng.fused_transpose(X, small) is None
+    assert eng._scatter_bytes(X, large) > copy
+    Xt = eng.fused_transpose(X, large)
+    assert sp.isspmatrix_csr(Xt) and np.array_equal(Xt.toarray(), X.toarray().T)
+    gathered = factorize(X, 40, random_state=0, max_iter=30)
+    monkeypatch.setattr(_fast.FastEngine, "fused_transpose", lambda self, X, A: None)
+    scattered = factorize(X, 40, random_state=0, max_iter=30)
+    assert gathered.n_iter == scattered.n_iter
+    np.testing.assert_allclose(gathered.H, scattered.H, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gathered.loss_history, scattered.loss_history, rtol=1e-10)

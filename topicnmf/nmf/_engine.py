@@ -12,8 +12,9 @@ implement it today:
 
 Both give the same iterates up to rounding. The factors stay in X's dtype (float32 or
 float64); every reduction the objective is read from (Gram matrices, inner products, norms)
-is accumulated in float64, so that the stopping rule sees real decreases, not float32
-rounding. Conventions: X is (rows, columns), sparse or
+is accumulated in float64 (the fast engine's float32 Gram matrices: float32 products over a
+few hundred rows, added up in float64), so that the stopping rule sees real decreases, not
+float32 rounding. Conventions: X is (rows, columns), sparse or
 dense; a factor A is row-major (rows, k), so both W (n_samples, k) and H^T (n_features, k)
 are updated the same way; B is the other factor in the same layout, P = X B, G = B^T B.
 """
@@ -65,7 +66,8 @@ class ArrayEngine(Protocol):
 
     def gram(self, A):
         """A^T A (k, k), accumulated and returned in float64 whatever A's dtype (the
-        objective is read from these; the updates take them in the factor's dtype)."""
+        objective is read from these; the updates take them in the factor's dtype). The
+        fast engine forms a float32 A's products in float32 a few hundred rows at a time."""
 
     def matmul(self, A, M):
         """A @ M for a tall A and a small M."""
