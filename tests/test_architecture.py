@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 # upstream first; a module may import only modules of earlier layers (and its own package)
 LAYERS = [
     {"errors", "progress"},
-    {"partitions"},
+    {"partitions", "docweights"},
     {"mail"},
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},

@@ -193,12 +193,17 @@ def test_iter_documents_checks_the_path_and_options_when_called(tmp_path):
         iter_documents(write(tmp_path / "t.csv", "text\na\n", "utf-8", False), folder_labels=True)
 
 
-def test_a_folder_streams_in_walk_order_and_read_corpus_sorts(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "x.txt").write_text("in a folder")
-    (tmp_path / "b.txt").write_text("at the top")
+def test_a_folder_streams_in_the_sorted_order_read_corpus_has(tmp_path):
+    """A folder streams in the order of its sorted ids (a folder's files and subfolders
+    interleaved), so a corpus read in passes (out of core) has read_corpus's order."""
+    for folder in ("a", "a-b", "a/c", ".hidden"):
+        (tmp_path / folder).mkdir()
+    for name in ("a/x.txt", "a/c/y.txt", "a/b.txt", "a-b/z.txt", "b.txt", "a-b.txt", "a.txt", ".hidden/h.txt"):
+        (tmp_path / name).write_text(f"text of {name}")
     (tmp_path / "a.b.txt").write_bytes("caf\u00e9".encode("cp1252"))
     log = ReadLog()
-    assert [d.id for d in iter_documents(tmp_path, log=log)] == ["a.b.txt", "b.txt", "a/x.txt"]
-    assert log.decoded == [("a.b.txt", "cp1252 (assumed)")] and log.stats().n_documents == 3
-    assert read_corpus(tmp_path).ids == ["a.b.txt", "a/x.txt", "b.txt"]
+    streamed = [d.id for d in iter_documents(tmp_path, log=log)]
+    assert streamed == ["a-b.txt", "a-b/z.txt", "a.b.txt", "a.txt", "a/b.txt", "a/c/y.txt", "a/x.txt", "b.txt"]
+    assert streamed == sorted(streamed) == read_corpus(tmp_path).ids
+    assert log.decoded == [("a.b.txt", "cp1252 (assumed)")] and log.stats().n_documents == 8
+    assert log.hidden == 1

@@ -4,12 +4,17 @@ writes the same reports as the run in memory."""
 import filecmp
 import gzip
 import json
+import re
 import tempfile
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from topicnmf import outofcore, pipeline
 from topicnmf.cli import main
+from topicnmf.docweights import DocWeights, column_top
+from topicnmf.topics import DocTopicTable
 from topicnmf.errors import ParameterError
 from topicnmf.resources import parse_size
 
@@ -26,15 +31,60 @@ def _same_reports(a, b):
 def test_tiny_budget_goes_out_of_core_with_the_same_reports(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)  # 4 partitions
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the scratch folder goes
-    args = ["run", str(BUNDLED), "--topics", "6", "-q", "--formats", "csv,json,md", "--stem", "--ngrams", "2"]
+    args = ["run", str(BUNDLED), "--topics", "6", "-q", "--formats", "csv,json,md,html,parquet", "--stem",
+            "--ngrams", "2"]
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     with caplog.at_level("INFO", logger="topicnmf"):
         run = pipeline.run(BUNDLED, n_topics=6, max_memory="100KB")
     assert "out of core" in caplog.text and "over the budget of 100.0 KiB" in caplog.text
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "100KB"]) == 0
     _same_reports(tmp_path / "memory", tmp_path / "disk")
+    html = [re.sub(r"Time: [^<]*", "", (tmp_path / side / "report.html").read_text()) for side in ("memory", "disk")]
+    assert html[0] == html[1]  # but the stages' timings
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "memory" / "doc_topics.parquet"),
+                                  pd.read_parquet(tmp_path / "disk" / "doc_topics.parquet"))
     assert not list(tmp_path.glob("topicnmf-scratch-*"))  # removed afterwards
-    assert run.result.dtm.shape == pipeline.run(BUNDLED, n_topics=6).result.dtm.shape
+    memory = pipeline.run(BUNDLED, n_topics=6).result
+    assert run.result.dtm.shape == memory.dtm.shape
+
+
+def test_out_of_core_topics_are_read_from_W_on_disk(tmp_path, monkeypatch):
+    """Out of core, W stays on disk after the fit (DocWeights) and doc_topics is streamed from
+    it (DocTopicTable); the table, the representative and listed documents, the prevalence
+    and the quality flags are those of the run in memory."""
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 25)  # 6 partitions
+    disk = pipeline.run(BUNDLED, n_topics=5, max_memory="100KB").result
+    memory = pipeline.run(BUNDLED, n_topics=5).result
+    assert isinstance(disk.topics.W, DocWeights) and len(disk.topics.W.paths) == 6
+    assert isinstance(disk.topics.doc_topics, DocTopicTable)
+    # the partitioned fit sums X^T W over blocks: the same iterates up to that rounding
+    pd.testing.assert_frame_equal(disk.topics.doc_topics.frame(), memory.topics.doc_topics, rtol=1e-9)
+    for name in ("representative", "prevalence", "terms", "documents"):
+        pd.testing.assert_frame_equal(getattr(disk.topics, name), getattr(memory.topics, name), rtol=1e-9)
+    np.testing.assert_allclose(disk.topics.W[:, :], memory.topics.W, rtol=1e-9, atol=1e-12)
+    assert disk.quality == memory.quality
+    assert disk.match_floor.fit == pytest.approx(memory.match_floor.fit, rel=1e-9)
+
+
+def test_doc_weights_read_as_numpy_reads_W():
+    rng = np.random.default_rng(0)
+    W = rng.random((1000, 7)) * (rng.random((1000, 7)) < 0.3)
+    W[500:520] = 0.0
+    W[10, 3] = W[900, 3] = W[:, 3].max() + 1  # a tie at the top: the first row first
+    blocks = DocWeights((W[a:a + 130] for a in range(0, 1000, 130)))
+    scale, order = rng.random(7) + 0.5, np.array([3, 0, 6, 1, 5, 2, 4])
+    view = blocks.view(scale=scale).view(order=order)
+    expected = (W * scale)[:, order]
+    np.testing.assert_allclose(view.sum(axis=0), expected.sum(axis=0), rtol=1e-13)
+    np.testing.assert_array_equal(view.max(axis=0), expected.max(axis=0))
+    np.testing.assert_array_equal(view.max(axis=1), expected.max(axis=1))
+    np.testing.assert_array_equal(view.argmax(axis=1), expected.argmax(axis=1))
+    np.testing.assert_array_equal(view[125:400], expected[125:400])
+    np.testing.assert_array_equal(view[[999, 0, 131, 5]], expected[[999, 0, 131, 5]])
+    for n in (1, 5, 300, 2000):
+        for got, column in zip(column_top(view, n), expected.T):
+            np.testing.assert_array_equal(got, np.argsort(-column, kind="stable")[:n])
+    assert column_top(blocks, 2)[3].tolist() == [10, 900]
 
 
 @pytest.mark.slow

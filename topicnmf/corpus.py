@@ -16,6 +16,7 @@ from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, links_outside, output_files, read_file  # noqa: F401
 from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
+from .readers.walk import sorted_walk
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *DOCUMENT_SUFFIXES,
                       *MBOX_SUFFIXES)
@@ -352,10 +353,10 @@ def _folder_documents(root, options, log):
     root_real = os.path.realpath(root)
     n_docs = 0
     # os.walk does not follow links to folders, so link loops cannot trap it.
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames, first in sorted_walk(root):  # in the order of sorted paths
         outputs = output_files(dirpath)
         if outputs is not None:  # a report folder (--out inside the input): never input
-            log.outputs += 1
+            log.outputs += first
             if dirpath != str(root):
                 dirnames[:] = []
                 continue

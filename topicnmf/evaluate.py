@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
+
+from .docweights import column_top
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
 
 
@@ -231,6 +233,12 @@ def topic_quality(X, W, H, top, display_terms):
     np.fill_diagonal(J, 0.0)
     df = np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)
     out = []
+    tops = column_top(W, 2)  # each topic's two strongest documents (W may be on disk)
+    rows = np.concatenate(tops) if tops else np.zeros(0, dtype=np.int64)
+    picked = W[rows] if rows.size else np.zeros((0, W.shape[1]))
+    starts = np.cumsum([0] + [len(r) for r in tops])
+    two = [float(picked[starts[t]:starts[t + 1], t].sum()) for t in range(len(tops))]
+    totals = W.sum(axis=0)
     for t in range(len(top)):
         flags = []
         if coherence[t] < LOW_NPMI:
@@ -238,9 +246,8 @@ def topic_quality(X, W, H, top, display_terms):
         twins = tuple(int(u) + 1 for u in np.flatnonzero(J[t] >= DUPLICATE_OVERLAP))
         if twins:
             flags.append("near_duplicate")
-        weights = np.sort(W[:, t])[::-1]
-        total = weights.sum()
-        if total > 0 and weights[:2].sum() > FEW_DOCUMENTS_SHARE * total:
+        total = totals[t]
+        if total > 0 and two[t] > FEW_DOCUMENTS_SHARE * total:
             flags.append("few_documents")
         common = tuple(display_terms[j] for j in top[t] if df[j] > COMMON_TERM_DF and H[t, j] > 0)
         if len(common) >= LEAKY_SHARE * len(top[t]) and common:

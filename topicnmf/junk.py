@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .docweights import column_top
 from .mail import ATTRIBUTION, author, header_end
 
 FLAGS = ("metadata", "codes", "few_authors")
@@ -83,8 +84,13 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
     words = [[display_terms[j] for j in top[t] if H[t, j] > 0] for t in range(k)]
     wide = [[display_terms[j] for j in np.argsort(-H[t], kind="stable")[:CHARACTERISTIC_TERMS] if H[t, j] > 0]
             for t in range(k)]
-    scanned = sorted({int(d) for t in range(k) for d in np.argsort(-W[:, t])[:DOCUMENTS_SCANNED] if W[d, t] > 0})
-    meta, total, capitals = _contexts([clean(texts[d]) for d in scanned], {w for ws in wide for w in ws})
+    tops = column_top(W, DOCUMENTS_SCANNED)  # (W may be on disk: docweights.DocWeights)
+    candidates = np.unique(np.concatenate(tops)) if k else np.zeros(0, dtype=np.int64)
+    weights = W[candidates]
+    at = {int(d): i for i, d in enumerate(candidates)}
+    scanned = sorted({int(d) for t in range(k) for d in tops[t] if weights[at[int(d)], t] > 0})
+    scanned_texts = texts.take(scanned) if hasattr(texts, "take") else [texts[d] for d in scanned]
+    meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
     authors = [author(text) for text in texts]
     out = []
     for t in range(k):
@@ -105,7 +111,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
                            "leave tables of codes out of the input, add suggested_stop_words.txt with "
                            "--stop-words, or --drop-flagged"))
             terms += [w for w in wide[t] if _is_code(w, total[w], capitals[w]) and w not in terms]
-        who = _one_author(authors, W[:, t])
+        who = _one_author(authors, W, t)
         own = _authors_terms(X, authors, who[0], top[t], display_terms) if who and X is not None else words[t]
         if who is not None and len(own) >= AUTHOR_TERMS * len(words[t]):
             name, share, base = who
@@ -145,11 +151,12 @@ def _is_code(term, n, n_capitals):
                 or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
 
 
-def _one_author(authors, weights):
-    """(author, share of the weight, share of the documents) when one author carries the topic."""
+def _one_author(authors, W, t):
+    """(author, share of the weight, share of the documents) when one author carries topic t."""
     known = [i for i, a in enumerate(authors) if a is not None]
     if len({authors[i] for i in known}) < MIN_AUTHORS:
         return None
+    weights = W[:, t]
     by_author, docs = defaultdict(float), Counter(authors[i] for i in known)
     for i in known:
         by_author[authors[i]] += float(weights[i])

@@ -11,16 +11,20 @@ passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chun
 import contextlib
 import gzip
 import logging
+import mmap
 import os
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from . import nmf
 from . import partitions as parts
 from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
+from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .preprocess import Analyzer, learn_boilerplate_in_chunks
@@ -106,25 +110,27 @@ def plan(source, config, available=None):
 
 
 class StreamedCorpus:
-    """A corpus read from its source once per pass: ids, labels and dates are kept, texts are
-    read again when needed. Documents come in the order of :func:`iter_documents` (for a
-    folder, the walk's order)."""
+    """A corpus read from its source once per pass: ids (on disk, :class:`~.docweights.Strings`),
+    labels and dates are kept, texts are read again when needed. Documents come in the order
+    of :func:`iter_documents` (for a folder, the sorted walk's order, as in memory)."""
 
     def __init__(self, path, options):
         self.path, self.options = path, options
-        self.ids, self.labels, self.dates = [], [], []
+        self.ids, self.labels, self.dates = Strings(), None, None
         self.stats = CorpusStats(str(path), 0)
 
     def text_chunks(self, size):
         """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
         read_log = ReadLog()
-        ids, labels, dates = [], [], []
+        ids, labels, dates = Strings(), [], []
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
-            ids += [d.id for d in chunk]
+            ids.append([d.id for d in chunk])
             labels += [d.label for d in chunk]
             dates += [d.date for d in chunk]
             yield [d.text for d in chunk]
-        self.ids, self.labels, self.dates = ids, labels, dates
+        self.ids = ids  # (None: no document has one)
+        self.labels = labels if any(v is not None for v in labels) else None
+        self.dates = dates if any(v is not None for v in dates) else None
         self.stats = read_log.stats()
 
     def __len__(self):
@@ -139,18 +145,19 @@ class StreamedCorpus:
 
     def metadata(self):
         return {name: values for name, values in (("label", self.labels), ("date", self.dates))
-                if any(v is not None for v in values)}
+                if values is not None}
 
     @property
     def documents(self):
-        """The documents without their texts (ids, labels, dates): what dating reads."""
-        return tuple(Document(id=i, text="", label=lab, date=d)
-                     for i, lab, d in zip(self.ids, self.labels, self.dates))
+        """The documents without their texts (ids, labels, dates): what dating reads, made
+        as they are iterated."""
+        return _Documents(self)
 
     @property
     def texts(self):
-        """Every text, read again (the junk-topic check reads authors from all of them)."""
-        return [d.text for d in iter_documents(self.path, self.options)]
+        """Every text, read again as it is iterated (the junk-topic check reads authors
+        from all of them); ``take(rows)`` the texts of some rows."""
+        return _Texts(self)
 
     def texts_of(self, ids):
         """The texts of the documents with these ids, in the order given (one more pass)."""
@@ -160,6 +167,40 @@ class StreamedCorpus:
         if missing:
             raise CorpusError(f"{self.source}: no document with id {missing[0]!r}.")
         return [found[i] for i in ids]
+
+
+class _Documents:
+    def __init__(self, corpus):
+        self.corpus = corpus
+
+    def __len__(self):
+        return len(self.corpus)
+
+    def __iter__(self):
+        labels, dates = self.corpus.labels, self.corpus.dates
+        for i, doc_id in enumerate(self.corpus.ids):
+            yield Document(id=doc_id, text="", label=None if labels is None else labels[i],
+                           date=None if dates is None else dates[i])
+
+
+class _Texts:
+    def __init__(self, corpus):
+        self.corpus = corpus
+
+    def __len__(self):
+        return len(self.corpus)
+
+    def __iter__(self):
+        return (d.text for d in iter_documents(self.corpus.path, self.corpus.options))
+
+    def take(self, rows):
+        """The texts of these rows (positions in reading order), in the order given."""
+        where = {int(r): i for i, r in enumerate(rows)}
+        out = [None] * len(where)
+        for row, text in enumerate(self):
+            if row in where:
+                out[where[row]] = text
+        return [out[where[int(r)]] for r in rows]
 
 
 def read_in_passes(source, config, folder, memory, progress, in_memory=None):
@@ -176,10 +217,6 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     log.info("out of core: the in-memory run would need about %s, over the budget of %s "
              "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
              human_size(memory.estimate), human_size(memory.budget), folder)
-    fit_bytes = 3 * 8 * memory.n_documents * config.n_topics  # W, its previous iterate, a product
-    if fit_bytes > memory.budget:
-        log.warning("the fit still holds the document weights W (n x k) in memory, about %s, "
-                    "over the budget: ask for fewer topics or give more memory", human_size(fit_bytes))
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
     with stage(progress, "preprocess"):
@@ -204,6 +241,36 @@ def scratch_folder(wanted=True):
     """A temporary folder for X's partitions, removed with everything in it afterwards (None,
     and nothing made, when not ``wanted``)."""
     return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") if wanted else contextlib.nullcontext()
+
+
+def fit_settings(X):
+    """Settings of the fit for X: out of core (X's blocks on disk), W's blocks kept in X's
+    scratch folder during the fit and returned per block (``factorize_partitioned``'s
+    ``scratch`` and ``stack=False``); none in memory."""
+    if isinstance(X, parts.Partitions) and X.on_disk:
+        return {"stack": False, "scratch": os.path.dirname(X.paths[0])}
+    return {}
+
+
+def on_disk(nmf):
+    """``nmf`` with W given per block (``fit_settings``) as :class:`~.docweights.DocWeights`;
+    the blocks' memory maps released one by one as they are copied (their pages leave the
+    process's memory), so W is never whole in memory."""
+    if not isinstance(nmf.W, tuple):
+        return nmf
+    blocks = list(nmf.W)
+    nmf = replace(nmf, W=None)  # (the tuple of maps gone: the list below is the last holder)
+
+    def released():
+        while blocks:
+            block = blocks.pop(0)
+            yield np.array(block)
+            mapping = getattr(block, "_mmap", None)
+            if mapping is not None:
+                mapping.madvise(mmap.MADV_DONTNEED)
+            del block
+
+    return replace(nmf, W=DocWeights(released()))
 
 
 def fit_matrix(X, k, **kwargs):

@@ -36,7 +36,8 @@ from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, dropped_terms, with_junk
 from .model import SavedModel
-from .outofcore import plan, read_in_passes, scratch_folder
+from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_folder
+from .partitions import Partitions
 from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
@@ -47,6 +48,7 @@ from .topics import (
     MatchFloor,
     build_topics,
     fit_strength,
+    ids_of,
     listed_documents,
     with_document_snippets,
     with_snippets,
@@ -205,7 +207,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
          client=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
-    check_memory(n, m, dtm.nnz, n_topics)  # out of core too: W is held in memory
+    if not isinstance(dtm.X, Partitions):  # out of core, W is kept on disk too
+        check_memory(n, m, dtm.nnz, n_topics)
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(
@@ -224,6 +227,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
             bar.advance(loss=loss)
 
         nmf, consensus = _factorize_with_restarts(dtm.X, n_topics, config, each, pull, warm, client)
+    nmf = on_disk(nmf)  # out of core: W's blocks on disk, read a block at a time from here on
     timings["factorize"] = time.perf_counter() - start
     record = FitRecord(n_iter=nmf.n_iter, loss_history=nmf.loss_history,
                        reconstruction_err=nmf.reconstruction_err,
@@ -250,7 +254,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     texts = corpus.texts_of(topics.representative["doc_id"].tolist())
     topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
     rows = listed_documents(topics.W)  # and those of the documents a report lists
-    texts = corpus.texts_of(topics.doc_topics["doc_id"].to_numpy()[rows].tolist())
+    texts = corpus.texts_of(ids_of(topics.doc_topics, rows).tolist())
     topics = with_document_snippets(topics, rows, [prepared.analyzer.clean(t) for t in texts])
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
@@ -336,7 +340,7 @@ def _factorize_with_restarts(X, k, config, callback, pull=None, start=None, clie
                                   refine=config.ensemble_refine, callback=callback)
     seeds = range(config.seed, config.seed + config.restarts)
     steer = ({} if start is None else {"init": "custom", "W": start[0], "H": start[1]}) | (
-        {} if pull is None else {"pull": pull})  # only when asked: a plain fit is called as before
+        {} if pull is None else {"pull": pull}) | fit_settings(X)  # only when asked
     with cluster.session(config.workers, config.scheduler, client) as on:  # or in process
         runs = [on.fit(X, k, options=config.nmf, random_state=s, callback=callback, **steer)
                 for s in seeds]

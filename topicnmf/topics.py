@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .docweights import DocWeights, column_top, top_rows  # noqa: F401 (topics.top_rows)
 from .partitions import Partitions
 
 SNIPPET_CHARS = 200
@@ -63,8 +64,9 @@ class TopicModel:
     def empty_topics(self):
         """Topics (numbered from 1) with no weight at all: the corpus supports fewer distinct
         topics than were asked for (X has lower rank than k, or documents repeat)."""
+        strongest = self.W.max(axis=0) if self.W.shape[0] else np.zeros(self.n_topics)
         return [t + 1 for t in range(self.n_topics)
-                if not (self.H[t] > 0).any() or not (self.W[:, t] > 0).any()]
+                if not (self.H[t] > 0).any() or not strongest[t] > 0]
 
     def top_terms(self, topic):
         """The ranked readable terms of ``topic`` (numbered from 1)."""
@@ -157,7 +159,7 @@ def balance(W, H):
     """
     norms = np.linalg.norm(H, axis=1)
     scale = np.where(norms > 0, norms, 1.0)
-    return W * scale, H / scale[:, None]
+    return (W.view(scale=scale) if isinstance(W, DocWeights) else W * scale), H / scale[:, None]
 
 
 def prevalence_order(W, demote=None):
@@ -193,17 +195,6 @@ def doc_topic_table(doc_ids, W, metadata=None):
     return table
 
 
-def top_rows(column, n):
-    """Indices of the ``n`` largest values, largest first, ties in index order: what a stable
-    argsort of ``-column`` starts with, from a partition and a sort of the few candidates
-    (a full sort per topic took seconds for 794k documents x 50 topics)."""
-    if n >= column.size:
-        return np.argsort(-column, kind="stable")[:n]
-    threshold = np.partition(column, column.size - n)[column.size - n]  # the n-th largest
-    candidates = np.flatnonzero(column >= threshold)
-    return candidates[np.argsort(-column[candidates], kind="stable")][:n]
-
-
 def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
                  metadata=None, demote=None, order=None):
     """Assemble a :class:`TopicModel` from a factorization.
@@ -228,7 +219,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
     """
     W, H = balance(W, H)
     order = prevalence_order(W, demote) if order is None else np.asarray(order)
-    W, H = W[:, order], H[order]
+    W, H = (W.view(order=order) if isinstance(W, DocWeights) else W[:, order]), H[order]
     k = H.shape[0]
     display = np.asarray(display_terms, dtype=object)
     n_top = min(top_terms, H.shape[1])
@@ -241,22 +232,31 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
             term_rows.append((t + 1, rank, display[j], float(H[t, j])))
     terms = pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"])
 
-    doc_topics = doc_topic_table(doc_ids, W, metadata)
-    total = W.sum()
-    counts = doc_topics["dominant_topic"].value_counts()
+    if isinstance(W, DocWeights):  # out of core: the table read from W's blocks when written
+        doc_topics = DocTopicTable(doc_ids, W, metadata)
+        total, counts = float(doc_topics.column_sums.sum()), doc_topics.counts()
+    else:
+        doc_topics = doc_topic_table(doc_ids, W, metadata)
+        total = W.sum()
+        counts = doc_topics["dominant_topic"].value_counts()
+    sums = W.sum(axis=0) if not isinstance(W, DocWeights) else doc_topics.column_sums
     prevalence = pd.DataFrame({
         "topic": np.arange(1, k + 1),
         "label": [", ".join(terms.loc[terms.topic == t + 1, "term"].head(3)) for t in range(k)],
-        "share": W.sum(axis=0) / total if total > 0 else np.zeros(k),
+        "share": sums / total if total > 0 else np.zeros(k),
         "n_documents": [int(counts.get(t + 1, 0)) for t in range(k)],
     })
 
-    rep_rows = []
-    for t in range(k):
-        best = top_rows(W[:, t], n_representative)
-        for rank, d in enumerate(best[W[best, t] > 0], start=1):
-            rep_rows.append((t + 1, rank, doc_ids[d], float(W[d, t])))
-    representative = pd.DataFrame(rep_rows, columns=["topic", "rank", "doc_id", "weight"])
+    rep_rows, bests = [], column_top(W, n_representative)
+    rows = np.concatenate(bests) if bests else np.zeros(0, dtype=np.int64)
+    weights = W[rows] if rows.size else np.zeros((0, k))  # the weights, and each document's shares
+    shares, ids = normalized_weights(weights), _ids(doc_ids, rows)
+    start = 0
+    for t, best in enumerate(bests):
+        for rank, i in enumerate(start + np.flatnonzero(weights[start:start + len(best), t] > 0), start=1):
+            rep_rows.append((t + 1, rank, ids[i], float(weights[i, t]), float(shares[i, t])))
+        start += len(best)
+    representative = pd.DataFrame(rep_rows, columns=["topic", "rank", "doc_id", "weight", "share"])
     return TopicModel(terms, doc_topics, prevalence, representative, W, H, order)
 
 
@@ -275,9 +275,9 @@ def listed_documents(W, limit=DOCUMENT_ROWS):
     so that each topic is represented. Documents with no weight are left out."""
     strongest = W.max(axis=1) if W.size else np.zeros(W.shape[0])
     rows = np.flatnonzero(strongest > 0)
-    dominant = W[rows].argmax(axis=1)
+    dominant = W.argmax(axis=1)[rows] if W.size else np.zeros(0, dtype=np.int64)
     by_weight = rows[np.lexsort((-strongest[rows], dominant))]  # per topic, strongest first
-    topic_of = W[by_weight].argmax(axis=1)
+    topic_of = np.sort(dominant)
     starts = np.searchsorted(topic_of, topic_of)  # first position of each topic's run
     rank = np.arange(by_weight.size) - starts
     order = np.lexsort((-strongest[by_weight], rank))
@@ -287,9 +287,77 @@ def listed_documents(W, limit=DOCUMENT_ROWS):
 def with_document_snippets(model, rows, texts):
     """``model`` with the listed documents (:func:`listed_documents` rows), the title and a
     snippet of each, given their ``texts`` in the same order."""
-    ids = model.doc_topics["doc_id"].to_numpy()[np.asarray(rows, dtype=int)]
+    rows = np.asarray(rows, dtype=int)
+    ids = ids_of(model.doc_topics, rows)
     parts = [split_title(t) for t in texts]
-    documents = pd.DataFrame({"row": np.asarray(rows, dtype=int), "doc_id": ids,
+    weights = model.W[rows] if len(rows) else np.zeros((0, model.n_topics))
+    shares = normalized_weights(weights)  # what the report shows of each: its dominant topic's share
+    documents = pd.DataFrame({"row": rows, "doc_id": ids,
                               "title": [title for title, _ in parts],
-                              "snippet": [snippet(rest) for _, rest in parts]})
+                              "snippet": [snippet(rest) for _, rest in parts],
+                              "dominant_topic": weights.argmax(axis=1) + 1 if weights.size else rows,
+                              "share": shares.max(axis=1) if shares.size else np.zeros(len(rows))})
     return replace(model, documents=documents)
+
+
+def ids_of(doc_topics, rows):
+    """The doc_ids of these rows of a doc_topics table (a DataFrame or a DocTopicTable)."""
+    if isinstance(doc_topics, DocTopicTable):
+        return np.asarray(_ids(doc_topics.doc_ids, rows), dtype=object)
+    return doc_topics["doc_id"].to_numpy()[np.asarray(rows, dtype=int)]
+
+
+def _ids(doc_ids, rows):
+    """doc_ids (a sequence, or ids on disk: docweights.Strings) of these rows."""
+    return doc_ids.take(rows) if hasattr(doc_ids, "take") else [doc_ids[int(r)] for r in rows]
+
+
+class DocTopicTable:
+    """doc_topics for a W held on disk (:class:`~.docweights.DocWeights`): the columns of
+    :func:`doc_topic_table`, made a block of rows at a time (:meth:`frames`) when written, so
+    that no per-document table is held whole. Kept in memory: each row's dominant topic and
+    the column sums of W."""
+
+    def __init__(self, doc_ids, W, metadata=None):
+        self.doc_ids, self.W, self.metadata = doc_ids, W, dict(metadata or {})
+        k = W.shape[1]
+        self.columns = pd.Index(["doc_id", "dominant_topic", *(f"topic_{t + 1}" for t in range(k)),
+                                 *self.metadata])
+        codes, sums = [], np.zeros(k)
+        for _, block in W.blocks():
+            codes.append(np.where(block.max(axis=1, initial=0) > 0, block.argmax(axis=1) + 1, 0)
+                         if k else np.zeros(block.shape[0], dtype=np.int64))
+            sums = np.add.reduce(np.concatenate([sums[None], block]), axis=0)  # as W.sum(axis=0)
+        self.dominant = np.concatenate(codes).astype(np.int32) if codes else np.zeros(0, np.int32)
+        self.column_sums = sums
+
+    def __len__(self):
+        return self.W.shape[0]
+
+    def counts(self):
+        """{topic: documents it dominates}."""
+        return dict(enumerate(np.bincount(self.dominant, minlength=self.W.shape[1] + 1).tolist()))
+
+    def __getitem__(self, name):
+        if name == "dominant_topic":
+            dominant = pd.array(self.dominant.astype(np.int64), dtype="Int64")
+            dominant[self.dominant == 0] = pd.NA
+            return pd.Series(dominant)
+        if name == "doc_id":
+            return pd.Series(list(self.doc_ids), dtype=object)
+        if name in self.metadata:
+            return pd.Series(list(self.metadata[name]), dtype=object)
+        raise KeyError(name)
+
+    def frames(self):
+        """The table as DataFrames of consecutive rows, one per block of W."""
+        ids = self.doc_ids
+        for i, (start, block) in enumerate(self.W.blocks()):
+            stop = start + block.shape[0]
+            block_ids = ids.block(i) if hasattr(ids, "block") else list(ids[start:stop])
+            yield doc_topic_table(block_ids, block, {name: list(values[start:stop])
+                                                     for name, values in self.metadata.items()})
+
+    def frame(self):
+        """The whole table (for small corpora and tests)."""
+        return pd.concat(list(self.frames()), ignore_index=True)

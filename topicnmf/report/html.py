@@ -110,28 +110,17 @@ def _labels(result):
     return rows
 
 
-def _dominant_shares(doc_topics, k):
-    """Per document the share of its weight on its dominant topic (0 without one)."""
-    shares = doc_topics[[f"topic_{t + 1}" for t in range(k)]].to_numpy(dtype=float)
-    return shares.max(axis=1) if k else np.zeros(len(doc_topics))
-
-
 def _documents(result, listed):
     """The document table's rows: [id, dominant topic, its share, label, title, snippet]."""
     doc_topics = result.topics.doc_topics
-    dominant = doc_topics["dominant_topic"]
-    shares = _dominant_shares(doc_topics, result.n_topics)
     labels = doc_topics["label"] if "label" in doc_topics.columns else None
-    no_topic = dominant.isna().to_numpy()  # once, not per listed row
     no_label = None if labels is None else labels.isna().to_numpy()
     rows = []
-    for row, doc_id, title, text in zip(listed["row"], listed["doc_id"], listed["title"],
-                                        listed["snippet"]):
-        if no_topic[row]:
-            continue
+    for row, doc_id, title, text, dominant, share in zip(
+            listed["row"], listed["doc_id"], listed["title"], listed["snippet"],
+            listed.get("dominant_topic", []), listed.get("share", [])):
         label = None if labels is None or no_label[row] else str(labels.iat[row])
-        rows.append([str(doc_id), int(dominant.iat[row]), round(float(shares[row]), 4), label,
-                     title, text])
+        rows.append([str(doc_id), int(dominant), round(float(share), 4), label, title, text])
     rows.sort(key=lambda r: -r[2])  # stable: equal shares keep the listing's order
     return rows
 
@@ -139,15 +128,14 @@ def _documents(result, listed):
 def _representative(data, result):
     """Each representative document's share of its weight on the topic, and its text split
     into title and body (the snippet of the reports runs the title into the body)."""
-    doc_topics = result.topics.doc_topics
-    ids = [d["doc_id"] for t in data["topics"] for d in t["representative_documents"]]
-    index = {d: int(i) for d, i in zip(ids, pd.Index(doc_topics["doc_id"]).get_indexer(ids)) if i >= 0}
     reps = result.topics.representative
-    titles = dict(zip(zip(reps["topic"], reps["doc_id"]), reps.get("title", [""] * len(reps))))
+    keys = list(zip(reps["topic"], reps["doc_id"]))
+    titles = dict(zip(keys, reps.get("title", [""] * len(reps))))
+    shares = dict(zip(keys, reps["share"]))
     for t in data["topics"]:
-        column = doc_topics[f"topic_{t['topic']}"]
         for d in t["representative_documents"]:
-            d["share"] = float(column.iat[index[d["doc_id"]]]) if d["doc_id"] in index else None
+            share = shares.get((t["topic"], d["doc_id"]))
+            d["share"] = None if share is None else float(share)
             title = titles.get((t["topic"], d["doc_id"])) or ""
             body = d["snippet"]
             if title and body.startswith(title):

@@ -17,13 +17,28 @@ def available():
     return True
 
 
-def doc_topics_parquet(doc_topics):
-    """The bytes of ``doc_topics`` (doc_id, dominant_topic, topic_1 ... topic_k, metadata)."""
+def pyarrow():
+    """(pyarrow, pyarrow.parquet), or the one-line error naming the extra."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise TopicNMFError("writing Parquet needs pyarrow: pip install 'topicnmf[parquet]'.") from None
+    return pa, pq
+
+
+def doc_topics_parquet(doc_topics):
+    """The bytes of ``doc_topics`` (doc_id, dominant_topic, topic_1 ... topic_k, metadata)."""
+    pa, pq = pyarrow()
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(doc_topics), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def arrow_table(doc_topics):
+    """``doc_topics`` as a pyarrow Table: dominant_topic a nullable int64, the weights
+    float64, text columns strings."""
+    pa, _ = pyarrow()
     columns = {}
     for name in doc_topics.columns:
         values = doc_topics[name]
@@ -34,6 +49,4 @@ def doc_topics_parquet(doc_topics):
             columns[name] = pa.array(values.to_numpy())
         else:
             columns[name] = pa.array(values.tolist(), type=pa.string())
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.table(columns), sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+    return pa.table(columns)

@@ -11,7 +11,8 @@ import csv
 
 import pandas as pd
 
-from . import fastcsv
+from ..topics import DocTopicTable
+from . import fastcsv, streamed
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,10 +41,12 @@ def _has_carriage_return(frame):
                for c in frame.columns if _is_text(frame[c]))
 
 
-def to_csv(frame):
-    """The CSV text of a table: lines end in ``\\n``, floats with 6 significant digits."""
+def to_csv(frame, quoting=None):
+    """The CSV text of a table: lines end in ``\\n``, floats with 6 significant digits;
+    text cells quoted when one holds a carriage return (or as ``quoting`` says)."""
     frame = _safe(frame)
-    quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
+    if quoting is None:
+        quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
     if quoting == csv.QUOTE_MINIMAL and fastcsv.supported(frame):
         return fastcsv.frame_csv(frame)  # the same text, formatted by numba instead of Python
     if quoting == csv.QUOTE_NONNUMERIC:  # <NA> and None must stay empty, not a quoted ""
@@ -57,5 +60,8 @@ def topics_csv(result):
 
 
 def doc_topics_csv(doc_topics):
-    """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document)."""
+    """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document); for
+    a DocTopicTable (out of core) a StreamedFile writing it a block of rows at a time."""
+    if isinstance(doc_topics, DocTopicTable):
+        return streamed.doc_topics_csv_file(doc_topics, to_csv, lambda f: _has_carriage_return(_safe(f)))
     return to_csv(doc_topics)

@@ -17,7 +17,8 @@ import shutil
 from ..errors import TopicNMFError
 from ..junk import stop_word_file
 from ..model import save_model
-from . import folder, parquet
+from ..topics import DocTopicTable
+from . import folder, parquet, streamed
 from .html import html_report
 from .json_report import topics_json
 from .markdown import markdown_report
@@ -44,7 +45,10 @@ def render(result, formats=FORMATS):
             files["alignment.csv"] = matches_csv(result.alignment)
     large = "csv" in formats and len(result.topics.doc_topics) >= parquet.LARGE_CORPUS and parquet.available()
     if "parquet" in formats or large:
-        files["doc_topics.parquet"] = parquet.doc_topics_parquet(result.topics.doc_topics)
+        doc_topics = result.topics.doc_topics
+        files["doc_topics.parquet"] = (streamed.doc_topics_parquet_file(doc_topics)
+                                       if isinstance(doc_topics, DocTopicTable)
+                                       else parquet.doc_topics_parquet(doc_topics))
     if "json" in formats:
         files["topics.json"] = topics_json(result)
     if "md" in formats:
@@ -78,7 +82,9 @@ def write_files(files, out_dir, model=None, *, command="run"):
         try:
             try:
                 for name, text in files.items():
-                    if isinstance(text, bytes):
+                    if isinstance(text, streamed.StreamedFile):  # out of core: block by block
+                        text.write_to(staging / name)
+                    elif isinstance(text, bytes):
                         (staging / name).write_bytes(text)
                     else:
                         (staging / name).write_text(text, encoding="utf-8", newline="")

@@ -1,0 +1,68 @@
+"""Report files too large to render as one text: written a block of rows at a time.
+
+An out-of-core run's ``doc_topics`` is a :class:`~topicnmf.topics.DocTopicTable` (W on
+disk); its CSV and Parquet files are :class:`StreamedFile` values that the writer asks to
+write themselves into the staging folder, one block of W at a time, so that neither the
+table nor its text is ever whole in memory. The bytes are those of the in-memory writers
+(the CSV byte for byte; the Parquet file holds the same table, in several row groups).
+"""
+
+import csv
+
+from . import parquet
+
+
+class StreamedFile:
+    """A file made by ``write(path)``, called once the file's place is known."""
+
+    def __init__(self, write):
+        self.write = write
+
+    def write_to(self, path):
+        self.write(path)
+
+
+def doc_topics_csv_file(table, to_csv, has_carriage_return):
+    """doc_topics.csv of a DocTopicTable: each block's rows as ``to_csv`` writes a table
+    (the header once), all with the quoting the whole table would get."""
+
+    def write(path):
+        quoting = (csv.QUOTE_NONNUMERIC if any(has_carriage_return(f) for f in _text_only(table))
+                   else csv.QUOTE_MINIMAL)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            for i, frame in enumerate(table.frames()):
+                text = to_csv(frame, quoting=quoting)
+                f.write(text if i == 0 else text.split("\n", 1)[1])
+
+    return StreamedFile(write)
+
+
+def _text_only(table):
+    """The table's text columns (ids, metadata) per block, as small frames."""
+    import pandas as pd
+
+    ids = table.doc_ids
+    for i in range(len(ids.paths)) if hasattr(ids, "paths") else [0]:
+        frame = pd.DataFrame({"doc_id": ids.block(i) if hasattr(ids, "paths") else list(ids)})
+        yield frame
+    if table.metadata:
+        yield pd.DataFrame({name: list(values) for name, values in table.metadata.items()})
+
+
+def doc_topics_parquet_file(table):
+    """doc_topics.parquet of a DocTopicTable, a row group per block of W."""
+
+    def write(path):
+        _, pq = parquet.pyarrow()
+        writer = None
+        try:
+            for frame in table.frames():
+                chunk = parquet.arrow_table(frame)
+                if writer is None:
+                    writer = pq.ParquetWriter(path, chunk.schema, compression="zstd")
+                writer.write_table(chunk)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return StreamedFile(write)
