@@ -24,7 +24,8 @@ system's own matrix, and ratios against scikit-learn cd.
 
     python benchmarks/bench_scale.py --pypi-tsv /work/.library/env/packages/pypi.tsv
     python benchmarks/bench_scale.py --systems memory,sklearn-cd --limit 100000
-    python benchmarks/bench_scale.py --scale 10 --systems disk
+    python benchmarks/bench_scale.py --scale 10 --systems disk --max-memory 2GB \
+        --corpus-csv /tmp/summaries-10x.csv   # made once, kept for the next run
 """
 
 import argparse
@@ -90,7 +91,7 @@ class Clock:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run_topicnmf(corpus, k, system, scratch):
+def run_topicnmf(corpus, k, system, scratch, max_memory="1GB"):
     from topicnmf import pipeline
     from topicnmf.corpus import ReadOptions
     from topicnmf.report import render, write_files
@@ -98,7 +99,7 @@ def run_topicnmf(corpus, k, system, scratch):
     clock = Clock()
     start = time.perf_counter()
     done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
-                        max_memory="1GB" if system == "disk" else "1TB",
+                        max_memory=max_memory if system == "disk" else "1TB",
                         read=ReadOptions(max_file_mb=100_000), workers=2 if system == "workers" else None)
     t = done.result.timings
     report = time.perf_counter()
@@ -167,7 +168,8 @@ def child(args):
     if args.child.startswith("sklearn"):
         stages, wall, error, shape = run_sklearn(args.corpus, args.k, args.child)
     else:
-        stages, wall, error, shape = run_topicnmf(args.corpus, args.k, args.child, args.scratch)
+        stages, wall, error, shape = run_topicnmf(args.corpus, args.k, args.child, args.scratch,
+                                                  args.max_memory)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(json.dumps({"stages": stages, "wall": wall, "error": error, "shape": shape,
@@ -181,27 +183,35 @@ def main(argv=None):
     parser.add_argument("--k", type=int, default=50)
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="first N summaries only")
+    parser.add_argument("--max-memory", default="1GB", help="the budget of the 'disk' system (default 1GB)")
+    parser.add_argument("--corpus-csv", default=None,
+                        help="use this corpus (made by an earlier run, kept) instead of making one")
     parser.add_argument("--scratch", default=None, help="folder for the corpus and outputs (removed)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args)
-    if not args.pypi_tsv or not Path(args.pypi_tsv).exists():
+    have_corpus = args.corpus_csv and Path(args.corpus_csv).exists()
+    if not have_corpus and (not args.pypi_tsv or not Path(args.pypi_tsv).exists()):
         print("bench_scale: no package list (give --pypi-tsv PATH or set TOPICNMF_PYPI_TSV); skipped.")
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.scratch))
     try:
-        corpus = scratch / "summaries.csv"
+        corpus = Path(args.corpus_csv) if args.corpus_csv else scratch / "summaries.csv"
         start = time.perf_counter()
-        n = make_corpus(args.pypi_tsv, corpus, args.scale, args.limit)
+        if args.corpus_csv and corpus.exists():
+            with open(corpus, "rb") as f:
+                n = sum(block.count(b"\n") for block in iter(lambda: f.read(2**24), b"")) - 1
+        else:
+            n = make_corpus(args.pypi_tsv, corpus, args.scale, args.limit)
         print(f"corpus: {n:,} documents, {corpus.stat().st_size / 2**20:.0f} MB CSV, made in "
               f"{time.perf_counter() - start:.1f} s; k={args.k}, {os.cpu_count()} cores")
         print(tokenizing_rate(corpus), flush=True)
         rows = {}
         for system in args.systems.split(","):
             command = [sys.executable, __file__, "--child", system, "--corpus", str(corpus),
-                       "--k", str(args.k), "--scratch", str(scratch)]
+                       "--k", str(args.k), "--scratch", str(scratch), "--max-memory", args.max_memory]
             done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
             if done.returncode:
@@ -217,7 +227,8 @@ def main(argv=None):
 
 def _print_row(system, row):
     s = row["stages"]
-    print(f"{system:11s} total {row['wall']:6.1f} s | read {s['read']:5.1f} tokenize {s['tokenize']:5.1f} "
+    per_document = 1e6 * row["wall"] / max(row["shape"][0], 1)
+    print(f"{system:11s} total {row['wall']:6.1f} s ({per_document:.0f} us/document) | read {s['read']:5.1f} tokenize {s['tokenize']:5.1f} "
           f"vectorize {s['vectorize']:5.1f} fit {s['fit']:6.1f} topics {s['topics']:5.1f} "
           f"report {s['report']:5.1f} | peak RSS {row['rss'] / 2**30:.2f} GiB"
           f" (workers {row['workers_rss'] / 2**30:.2f}) | rel. error {row['error']:.4f} | "

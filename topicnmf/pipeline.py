@@ -250,12 +250,11 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
     topics = _anchors.named(topics, anchors)
     groups = topic_groups(topics.H, topics.prevalence["share"], dtm.display_terms, config.groups)
-    # representative documents' texts fetched back by id; snippets show the cleaned text
-    texts = corpus.texts_of(topics.representative["doc_id"].tolist())
-    topics = with_snippets(topics, [prepared.analyzer.clean(t) for t in texts])
-    rows = listed_documents(topics.W)  # and those of the documents a report lists
-    texts = corpus.texts_of(ids_of(topics.doc_topics, rows).tolist())
-    topics = with_document_snippets(topics, rows, [prepared.analyzer.clean(t) for t in texts])
+    # the texts of the representative documents and of those a report lists, fetched back by
+    # id (one pass over a corpus read in passes); snippets show the cleaned text
+    rows, reps = listed_documents(topics.W), topics.representative["doc_id"].tolist()
+    texts = [prepared.analyzer.clean(t) for t in corpus.texts_of(reps + ids_of(topics.doc_topics, rows).tolist())]
+    topics = with_document_snippets(with_snippets(topics, texts[:len(reps)]), rows, texts[len(reps):])
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
 

@@ -186,10 +186,10 @@ def dominant_topics(W):
 
 def doc_topic_table(doc_ids, W, metadata=None):
     """doc_id, dominant_topic, topic_1 ... topic_k, then any metadata columns (label, date)."""
-    shares = normalized_weights(W)
-    table = pd.DataFrame({"doc_id": list(doc_ids), "dominant_topic": dominant_topics(W)})
-    for t in range(W.shape[1]):
-        table[f"topic_{t + 1}"] = shares[:, t]
+    table = pd.DataFrame(normalized_weights(W), columns=[f"topic_{t + 1}" for t in range(W.shape[1])],
+                         copy=False)  # one block of floats (a column at a time copied each: 5x slower)
+    table.insert(0, "dominant_topic", dominant_topics(W))
+    table.insert(0, "doc_id", list(doc_ids))
     for name, values in (metadata or {}).items():
         table[name] = values
     return table
