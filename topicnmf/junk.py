@@ -92,6 +92,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
     scanned_texts = texts.take(scanned) if hasattr(texts, "take") else [texts[d] for d in scanned]
     meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
     authors = [author(text) for text in texts]
+    known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
     out = []
     for t in range(k):
         flags, advice, terms = [], [], []
@@ -111,7 +112,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
                            "leave tables of codes out of the input, add suggested_stop_words.txt with "
                            "--stop-words, or --drop-flagged"))
             terms += [w for w in wide[t] if _is_code(w, total[w], capitals[w]) and w not in terms]
-        who = _one_author(authors, W, t)
+        who = _one_author(authors, known, W, t)
         own = _authors_terms(X, authors, who[0], top[t], display_terms) if who and X is not None else words[t]
         if who is not None and len(own) >= AUTHOR_TERMS * len(words[t]):
             name, share, base = who
@@ -151,9 +152,9 @@ def _is_code(term, n, n_capitals):
                 or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
 
 
-def _one_author(authors, W, t):
-    """(author, share of the weight, share of the documents) when one author carries topic t."""
-    known = [i for i, a in enumerate(authors) if a is not None]
+def _one_author(authors, known, W, t):
+    """(author, share of the weight, share of the documents) when one author carries topic t
+    (``known``: the documents with an author)."""
     if len({authors[i] for i in known}) < MIN_AUTHORS:
         return None
     weights = W[:, t]

@@ -122,15 +122,14 @@ class StreamedCorpus:
     def text_chunks(self, size):
         """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
         read_log = ReadLog()
-        ids, labels, dates = Strings(), [], []
+        ids, labels, dates, n = Strings(), None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
             ids.append([d.id for d in chunk])
-            labels += [d.label for d in chunk]
-            dates += [d.date for d in chunk]
+            labels = _kept(labels, [d.label for d in chunk], n)  # (None while no document has one)
+            dates = _kept(dates, [d.date for d in chunk], n)
+            n += len(chunk)
             yield [d.text for d in chunk]
-        self.ids = ids  # (None: no document has one)
-        self.labels = labels if any(v is not None for v in labels) else None
-        self.dates = dates if any(v is not None for v in dates) else None
+        self.ids, self.labels, self.dates = ids, labels, dates
         self.stats = read_log.stats()
 
     def __len__(self):
@@ -167,6 +166,15 @@ class StreamedCorpus:
         if missing:
             raise CorpusError(f"{self.source}: no document with id {missing[0]!r}.")
         return [found[i] for i in ids]
+
+
+def _kept(values, chunk, before):
+    """``values`` (None: all None so far, ``before`` of them) with ``chunk`` appended."""
+    if values is None and all(v is None for v in chunk):
+        return None
+    values = values if values is not None else [None] * before
+    values.extend(chunk)
+    return values
 
 
 class _Documents:
