@@ -137,3 +137,26 @@ def test_parquet_without_pyarrow_is_still_the_readers_message(tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 1
     assert "pip install 'topicnmf[parquet]'" in capsys.readouterr().err
+
+
+def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
+    """Labels and dates of a table read in passes reach doc_topics.csv as in memory; the
+    timeline (W and X whole) is left out and said so."""
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 100)
+    rng = np.random.default_rng(0)
+    words = "river mountain forest bird fish tree lake snow rock flower cloud rain wind sun".split()
+    path = tmp_path / "dated.csv"
+    rows = ["id,text,date,label"] + [
+        f"d{i},{' '.join(rng.choice(words, 12))},20{10 + i % 10}-0{1 + i % 9}-15,{'abc'[i % 3]}"
+        for i in range(450)]
+    path.write_text("\n".join(rows) + "\n")
+    args = ["run", str(path), "--topics", "4", "-q", "--formats", "csv,json"]
+    assert main(args + ["--out", str(tmp_path / "memory")]) == 0
+    capsys.readouterr()
+    assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "20KB"]) == 0
+    assert "topics over time are not made" in capsys.readouterr().err
+    memory, disk = (pd.read_csv(tmp_path / side / "doc_topics.csv") for side in ("memory", "disk"))
+    assert list(disk.columns[-2:]) == ["label", "date"]
+    pd.testing.assert_frame_equal(disk, memory, rtol=1e-5)
+    assert (tmp_path / "memory" / "topics_over_time.csv").exists()
+    assert not (tmp_path / "disk" / "topics_over_time.csv").exists()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,10 +19,11 @@ BUDGET = 150 * 2**20  # --max-memory: the in-memory run is estimated at about 40
 SCRIPT = """
 import json, resource, sys
 from topicnmf import pipeline
+from topicnmf.nmf import SolverOptions
 from topicnmf.report import render, write_files
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 if sys.argv[2] != "none":
-    done = pipeline.run(sys.argv[1], n_topics=int(sys.argv[3]), max_memory=sys.argv[2], max_iter=30,
+    done = pipeline.run(sys.argv[1], n_topics=int(sys.argv[3]), max_memory=sys.argv[2], nmf=SolverOptions(max_iter=30),
                         formats=("csv", "json", "md", "html", "parquet"))
     write_files(render(done.result, ("csv", "json", "md", "html", "parquet")), sys.argv[4], model=done.model)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -56,7 +58,8 @@ def test_out_of_core_peak_memory_stays_under_the_budget(tmp_path):
     baseline = _peak(tmp_path, corpus, "none")["peak"]  # the interpreter and the libraries
     disk = _peak(tmp_path, corpus, str(BUDGET))["peak"] - baseline
     memory = _peak(tmp_path, corpus, "100GB")["peak"] - baseline
-    assert (tmp_path / str(BUDGET) / "doc_topics.csv").read_bytes() == \
-        (tmp_path / "100GB" / "doc_topics.csv").read_bytes()
+    on_disk, in_memory = (pd.read_csv(tmp_path / side / "doc_topics.csv") for side in (str(BUDGET), "100GB"))
+    # the same table, up to the rounding of the partitioned fit's block sums (6 digits printed)
+    pd.testing.assert_frame_equal(on_disk, in_memory, rtol=1e-4, atol=1e-6)
     assert disk < BUDGET, f"out of core: {disk / 2**20:.0f} MiB over the baseline (in memory {memory / 2**20:.0f})"
     assert disk < 0.6 * memory
