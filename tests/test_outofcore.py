@@ -160,3 +160,27 @@ def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
     pd.testing.assert_frame_equal(disk, memory, rtol=1e-5)
     assert (tmp_path / "memory" / "topics_over_time.csv").exists()
     assert not (tmp_path / "disk" / "topics_over_time.csv").exists()
+
+
+def test_phrase_labels_over_budget_is_a_clear_error():
+    with pytest.raises(ParameterError, match="phrase_labels reads every document's.*raise max_memory"):
+        pipeline.run(BUNDLED, n_topics=4, phrase_labels=True, max_memory="10KB")
+
+
+def test_a_large_corpus_in_memory_gets_the_table_made_when_written(monkeypatch):
+    """From LARGE_TABLE documents doc_topics is a DocTopicTable in memory too: the same table,
+    written a block of rows at a time."""
+    from topicnmf import topics
+    from topicnmf.report.tables import to_csv
+
+    small = pipeline.run(BUNDLED, n_topics=4).result.topics
+    monkeypatch.setattr(topics, "LARGE_TABLE", 100)
+    monkeypatch.setattr(topics, "TABLE_ROWS", 30)
+    large = pipeline.run(BUNDLED, n_topics=4).result.topics
+    assert isinstance(large.doc_topics, DocTopicTable) and len(large.doc_topics) == len(small.doc_topics)
+    pd.testing.assert_frame_equal(large.doc_topics.frame(), small.doc_topics, check_exact=True)
+    pd.testing.assert_frame_equal(large.prevalence, small.prevalence, check_exact=True)
+    out = tempfile.mkdtemp()
+    from topicnmf.report.tables import doc_topics_csv
+    doc_topics_csv(large.doc_topics).write_to(f"{out}/d.csv")
+    assert open(f"{out}/d.csv").read() == to_csv(small.doc_topics)

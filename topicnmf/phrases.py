@@ -132,7 +132,9 @@ def with_phrases(topics, texts, stop_words):
     """``topics`` (a TopicModel, documents in ``doc_topics`` order = ``texts`` order) with a
     ``phrases`` column in ``prevalence`` and each topic labelled by its best phrase (its top
     terms' label kept when it has none)."""
-    shares = topics.doc_topics[[f"topic_{t}" for t in range(1, topics.n_topics + 1)]].to_numpy(dtype=float)
+    W = topics.W  # each document's topic shares, as in doc_topics (rows summing to 1)
+    totals = W.sum(axis=1, keepdims=True)
+    shares = np.divide(W, totals, out=np.zeros_like(W), where=totals > 0)
     found = topic_phrases(texts, np.nan_to_num(shares), stop_words)
     labels = [p[0] if p else label for p, label in zip(found, topics.prevalence["label"])]
     prevalence = topics.prevalence.assign(label=labels, phrases=[list(p) for p in found])

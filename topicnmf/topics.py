@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .docweights import DocWeights, column_top, top_rows  # noqa: F401 (topics.top_rows)
+from .docweights import DocWeights, Strings, column_top, top_rows  # noqa: F401 (topics.top_rows)
 from .partitions import Partitions
 
 SNIPPET_CHARS = 200
 DOCUMENT_ROWS = 2000  # documents a report's document table lists at most
+LARGE_TABLE = 500_000  # documents from which doc_topics is a DocTopicTable (no DataFrame)
+TABLE_ROWS = 50_000  # rows per block of a DocTopicTable of a W in memory
 
 
 @dataclass(frozen=True)
@@ -232,9 +234,10 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
             term_rows.append((t + 1, rank, display[j], float(H[t, j])))
     terms = pd.DataFrame(term_rows, columns=["topic", "rank", "term", "weight"])
 
-    if isinstance(W, DocWeights):  # out of core: the table read from W's blocks when written
+    if isinstance(W, DocWeights) or W.shape[0] >= LARGE_TABLE:  # made from W's blocks when written
         doc_topics = DocTopicTable(doc_ids, W, metadata)
-        total, counts = float(doc_topics.column_sums.sum()), doc_topics.counts()
+        total = float(doc_topics.column_sums.sum()) if isinstance(W, DocWeights) else W.sum()
+        counts = doc_topics.counts()
     else:
         doc_topics = doc_topic_table(doc_ids, W, metadata)
         total = W.sum()
@@ -295,7 +298,7 @@ def with_document_snippets(model, rows, texts):
     documents = pd.DataFrame({"row": rows, "doc_id": ids,
                               "title": [title for title, _ in parts],
                               "snippet": [snippet(rest) for _, rest in parts],
-                              "dominant_topic": weights.argmax(axis=1) + 1 if weights.size else rows,
+                              "dominant_topic": weights.argmax(axis=1) + 1 if weights.size else np.zeros(0, int),
                               "share": shares.max(axis=1) if shares.size else np.zeros(len(rows))})
     return replace(model, documents=documents)
 
@@ -313,10 +316,10 @@ def _ids(doc_ids, rows):
 
 
 class DocTopicTable:
-    """doc_topics for a W held on disk (:class:`~.docweights.DocWeights`): the columns of
-    :func:`doc_topic_table`, made a block of rows at a time (:meth:`frames`) when written, so
-    that no per-document table is held whole. Kept in memory: each row's dominant topic and
-    the column sums of W."""
+    """doc_topics of a large corpus: of a W held on disk (:class:`~.docweights.DocWeights`),
+    or in memory from LARGE_TABLE documents on. The columns of :func:`doc_topic_table`, made
+    a block of rows at a time (:meth:`frames`) when written, so that no per-document table is
+    held whole. Kept: each row's dominant topic and the column sums of W."""
 
     def __init__(self, doc_ids, W, metadata=None):
         self.doc_ids, self.W, self.metadata = doc_ids, W, dict(metadata or {})
@@ -324,12 +327,21 @@ class DocTopicTable:
         self.columns = pd.Index(["doc_id", "dominant_topic", *(f"topic_{t + 1}" for t in range(k)),
                                  *self.metadata])
         codes, sums = [], np.zeros(k)
-        for _, block in W.blocks():
+        for _, block in self._blocks():
             codes.append(np.where(block.max(axis=1, initial=0) > 0, block.argmax(axis=1) + 1, 0)
                          if k else np.zeros(block.shape[0], dtype=np.int64))
-            sums = np.add.reduce(np.concatenate([sums[None], block]), axis=0)  # as W.sum(axis=0)
+            if isinstance(W, DocWeights):
+                sums = np.add.reduce(np.concatenate([sums[None], block]), axis=0)  # rows in order
         self.dominant = np.concatenate(codes).astype(np.int32) if codes else np.zeros(0, np.int32)
-        self.column_sums = sums
+        self.column_sums = sums if isinstance(W, DocWeights) else W.sum(axis=0)
+
+    def _blocks(self):
+        """(first row, block of W): W's own blocks on disk, or TABLE_ROWS rows of W in memory."""
+        if isinstance(self.W, DocWeights):
+            yield from self.W.blocks()
+            return
+        for start in range(0, self.W.shape[0], TABLE_ROWS):
+            yield start, self.W[start:start + TABLE_ROWS]
 
     def __len__(self):
         return self.W.shape[0]
@@ -352,9 +364,9 @@ class DocTopicTable:
     def frames(self):
         """The table as DataFrames of consecutive rows, one per block of W."""
         ids = self.doc_ids
-        for i, (start, block) in enumerate(self.W.blocks()):
+        for i, (start, block) in enumerate(self._blocks()):
             stop = start + block.shape[0]
-            block_ids = ids.block(i) if hasattr(ids, "block") else list(ids[start:stop])
+            block_ids = ids.block(i) if isinstance(ids, Strings) else list(ids[start:stop])
             yield doc_topic_table(block_ids, block, {name: list(values[start:stop])
                                                      for name, values in self.metadata.items()})
 

@@ -12,7 +12,6 @@ import hashlib
 from importlib import resources
 
 import numpy as np
-import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 

@@ -9,6 +9,9 @@ table nor its text is ever whole in memory. The bytes are those of the in-memory
 
 import csv
 
+import pandas as pd
+
+from ..docweights import Strings
 from . import parquet
 
 
@@ -38,13 +41,11 @@ def doc_topics_csv_file(table, to_csv, has_carriage_return):
 
 
 def _text_only(table):
-    """The table's text columns (ids, metadata) per block, as small frames."""
-    import pandas as pd
-
+    """The table's text columns (ids, metadata) as small frames, a block of ids at a time."""
     ids = table.doc_ids
-    for i in range(len(ids.paths)) if hasattr(ids, "paths") else [0]:
-        frame = pd.DataFrame({"doc_id": ids.block(i) if hasattr(ids, "paths") else list(ids)})
-        yield frame
+    blocks = (ids.block(i) for i in range(len(ids.paths))) if isinstance(ids, Strings) else [list(ids)]
+    for block in blocks:
+        yield pd.DataFrame({"doc_id": block})
     if table.metadata:
         yield pd.DataFrame({name: list(values) for name, values in table.metadata.items()})
 
