@@ -4,8 +4,10 @@ Before reading, :func:`plan` estimates what the in-memory run would hold (from t
 size: its documents and bytes of text) against a budget, ``max_memory`` (default: a share
 of the memory available). Over budget, the run goes out of core: a :class:`StreamedCorpus`
 reads the source once per pass, keeping only ids and metadata (labels, dates) between
-passes; :func:`prepare_in_passes` learns the boilerplate lines and builds X chunk by chunk
-(:mod:`.passes`) as Partitions in a scratch folder that is removed after the run.
+passes; :func:`read_in_passes` learns the boilerplate lines and builds X chunk by chunk
+(:mod:`.passes`) as Partitions in a scratch folder that is removed after the run. The fit
+keeps W's blocks in that folder too (:func:`fit_settings`), and :func:`on_disk` hands W on
+as :class:`~.docweights.DocWeights`, so that W is never whole in memory after the fit either.
 """
 
 import contextlib
