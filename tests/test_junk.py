@@ -97,6 +97,17 @@ def test_a_junk_topic_is_never_listed_first():
     W = np.array([[5.0, 1.0, 2.0], [5.0, 1.0, 2.0]])
     assert prevalence_order(W).tolist() == [0, 2, 1]
     assert prevalence_order(W, [True, False, False]).tolist() == [2, 1, 0]
+    assert prevalence_order(W, [2, 1, 0]).tolist() == [2, 1, 0]  # junk after quality flags
+
+
+def test_a_topic_with_any_flag_is_never_listed_first(tmp_path):
+    # the KL fit of four topics on the bundled corpus has two low_coherence topics, the
+    # heaviest among them: they are listed after the two topics without flags
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "4", "--loss", "kullback-leibler", "--out", str(out), "-q"]) == 0
+    flags = [t["quality"]["flags"] for t in topics_of(out)["topics"]]
+    assert flags[0] == [] and any(flags)
+    assert [bool(f) for f in flags] == sorted(bool(f) for f in flags)
 
 
 def with_tables(folder, n_tables):

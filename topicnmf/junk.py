@@ -17,7 +17,10 @@ score high NPMI. Three flags look at what the top terms *are* instead:
 
 :func:`assess` returns, per component of the factorization, a :class:`Junk` with its flags,
 an explanation and advice for each, and the characteristic terms ``--drop-flagged`` removes.
-A junk topic is never shown first (``build_topics``'s ``demote``).
+A flagged topic is never shown first: :func:`demotion` lists the topics with a junk flag after
+all others, and those with one of ``evaluate.topic_quality``'s flags (``low_coherence``,
+``near_duplicate``, ``few_documents``, ``common_words``) after the topics with none
+(``build_topics``'s ``demote``).
 """
 
 import re
@@ -27,7 +30,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .docweights import column_top
+from .evaluate import topic_quality
 from .mail import ATTRIBUTION, author, header_end
+from .topics import balance
 
 FLAGS = ("metadata", "codes", "few_authors")
 DOCUMENTS_SCANNED = 50  # strongest documents per topic whose text is scanned for contexts
@@ -123,6 +128,17 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
             terms += [w for w in own if w not in terms]
         out.append(Junk(tuple(flags), tuple(advice), tuple(terms)))
     return tuple(out)
+
+
+def demotion(junk, X, W, H, top, display_terms):
+    """Per component (factorization order) how far down it is listed: 2 with a junk flag
+    (``junk``: :func:`assess`'s), 1 with one of ``topic_quality``'s flags, 0 with none.
+    Topics are listed by this level, then by prevalence, so topic 1 carries no flag while
+    any topic carries none. X: the matrix whose ``top`` columns (k, n_top) are read."""
+    if not isinstance(W, np.ndarray):  # W on disk (out of core): the junk flags only
+        return [2 if j.flags else 0 for j in junk]
+    quality = topic_quality(X, *balance(W, H), top, display_terms)
+    return [2 if j.flags else 1 if q.flags else 0 for j, q in zip(junk, quality)]
 
 
 def _contexts(texts, wanted):

@@ -34,7 +34,7 @@ from .evaluate import (
 )
 from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
-from .junk import assess as assess_junk, dropped_terms, with_junk
+from .junk import assess as assess_junk, demotion, dropped_terms, with_junk
 from .model import SavedModel
 from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_folder, without_timeline
 from .partitions import Partitions
@@ -245,7 +245,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top))
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata(), demote=[bool(j.flags) for j in junk],
+                          metadata=corpus.metadata(),
+                          demote=demotion(junk, dtm.of_columns(top), nmf.W, nmf.H, top, dtm.display_terms),
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)

@@ -166,11 +166,11 @@ def balance(W, H):
 
 def prevalence_order(W, demote=None):
     """Components sorted by their share of the total weight, largest first (stable); those
-    ``demote`` marks True (junk topics) after all the others."""
+    ``demote`` marks True (or with a higher level: flagged topics) after the others."""
     order = np.argsort(-W.sum(axis=0), kind="stable")
     if demote is None:
         return order
-    return order[np.argsort(np.asarray(demote, dtype=bool)[order], kind="stable")]
+    return order[np.argsort(np.asarray(demote, dtype=int)[order], kind="stable")]
 
 
 def normalized_weights(W):
@@ -213,8 +213,9 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         Extra per-document columns for ``doc_topics`` (e.g. label, date).
     n_representative : int
         Documents listed per topic.
-    demote : sequence of bool (n_components), optional
-        Components listed after all others whatever their weight (junk topics).
+    demote : sequence of bool or int (n_components), optional
+        Components listed after all others whatever their weight (junk topics); with
+        levels, each level after the lower ones.
     order : array of int, optional
         ``order[t]`` the component shown as topic t + 1 (default: by prevalence, ``demote``
         last).
