@@ -163,3 +163,35 @@ def test_drop_flagged_is_checked():
 
     with pytest.raises(ParameterError, match="drop_flagged must be True or False"):
         RunConfig(drop_flagged="yes")
+
+
+def test_sources_of_paths_mboxes_and_urls():
+    from topicnmf.junk import sources
+    top, container = sources(["site/docs/a.html", "box.mbox/3", "a.txt", "https://Example.org/x/y"])
+    assert top == ["site", "box.mbox", ".", "example.org"]
+    assert container == ["site/docs", "box.mbox", ".", "example.org"]
+
+
+def with_shop(folder):
+    """The bundled guides plus 20 of them as pages of one web shop, each with its footer."""
+    shutil.copytree(BUNDLED, folder)
+    rng = random.Random(0)
+    (folder / "shop.example").mkdir()
+    foot = "Kestrelmart Ltd, registered in Quayside. Returns policy, delivery charges, cookie settings."
+    for i, path in enumerate(rng.sample(sorted(folder.rglob("*.txt")), 20)):
+        title, *body = path.read_text(encoding="utf-8").split("\n")
+        (folder / "shop.example" / f"page{i:02d}.html").write_text(
+            f"<html><head><title>{title}</title></head><body><p>{' '.join(body)}</p>"
+            f"<footer>{foot}</footer></body></html>", encoding="utf-8")
+
+
+def test_a_topic_of_one_sources_boilerplate_is_few_authors_but_a_folder_of_one_subject_is_not(tmp_path):
+    with_shop(tmp_path / "in")  # the guides lie in one folder per subject: those topics are not flagged
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "in"), "--topics", "7", "--out", str(out), "-q"]) == 0
+    topics = topics_of(out)["topics"]
+    flagged = [t for t in topics if "few_authors" in t["quality"]["flags"]]
+    assert [t["topic"] for t in flagged] == [7]  # listed last
+    advice = flagged[0]["quality"]["advice"][0]["advice"]
+    assert "source 'shop.example'" in advice and "kestrelmart" in advice
+    assert {"kestrelmart", "quayside"} <= set((out / "suggested_stop_words.txt").read_text().split())

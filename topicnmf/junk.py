@@ -13,7 +13,11 @@ score high NPMI. Three flags look at what the top terms *are* instead:
   author (the From: address), at least three times that author's share of the documents,
   and 3 of its top 10 terms are found mostly in that author's posts: a topic of one person's
   signature or habits, not a subject (a columnist who alone writes on a subject in words
-  others use too is not flagged).
+  others use too is not flagged). Or the same of one **source** (:func:`sources`: the folder
+  a file lies in or the top folder of the input, as a mirrored web site's pages lie under
+  its host's folder; the mbox file a message came from; the host of a URL id), where the
+  3 top terms must also be in 80% of that source's documents: its boilerplate (a site's
+  navigation, a list's footer, a template), not the subject of a folder of one subject.
 
 :func:`assess` returns, per component of the factorization, a :class:`Junk` with its flags,
 an explanation and advice for each, and the characteristic terms ``--drop-flagged`` removes.
@@ -43,6 +47,8 @@ CAPITALS_SHARE = 0.8  # of a term's occurrences in capitals, to count as a ticke
 AUTHOR_SHARE = 0.5  # of the topic's weight in one author's posts
 AUTHOR_LIFT = 3.0  # ... at least this many times the author's share of the documents
 MIN_AUTHORS = 5  # distinct authors a corpus needs for the flag to mean anything
+MIN_SOURCES = 3  # distinct sources, likewise
+SOURCE_COVERAGE = 0.8  # share of a source's documents a term must be in to be its boilerplate
 AUTHOR_TERMS = 0.3  # share of the top terms found mostly in that author's posts (not a columnist's subject)
 CHARACTERISTIC_TERMS = 100  # a flagged topic's strongest terms searched for its characteristic ones
 
@@ -59,6 +65,7 @@ _CONTEXTS = re.compile("|".join((
 _FIELD_LINE = re.compile(r"^(?:[A-Z][\w.]*-[\w.-]*|x-[\w.-]+|from|subject|newsgroups|path|organization|lines|"
                          r"date|references|sender|reply-to|distribution|keywords|summary|message-id|to|cc):\s",
                          re.IGNORECASE)
+_URL_ID = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#]+)", re.IGNORECASE)
 _MIXED = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])\w+$")
 _HEX = re.compile(r"^[0-9a-f]{8,}$")
 
@@ -73,7 +80,7 @@ class Junk:
     terms: tuple = ()
 
 
-def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
+def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, ids=None):
     """Per component a :class:`Junk`.
 
     Parameters
@@ -84,6 +91,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
     display_terms : sequence of str
     clean : callable, the text as tokenized (the analyzer's cleaning)
     X : sparse (n_documents, n_terms), optional: term presence, to name an author's own terms
+    ids : sequence of str, optional: the documents' ids, whose paths name their sources
     """
     k = H.shape[0]
     words = [[display_terms[j] for j in top[t] if H[t, j] > 0] for t in range(k)]
@@ -98,6 +106,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
     meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
     authors = [author(text) for text in texts]
     known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
+    levels = sources(ids) if ids is not None and X is not None else ()
     out = []
     for t in range(k):
         flags, advice, terms = [], [], []
@@ -124,6 +133,14 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None):
             flags.append("few_authors")
             advice.append(("few_authors", f"{share:.0%} of its weight is in posts by {name}, who wrote {base:.0%} "
                            "of the documents: a signature or one person's habits, not a subject; add its terms "
+                           "(suggested_stop_words.txt) with --stop-words, or --drop-flagged"))
+            terms += [w for w in own if w not in terms]
+        elif (found := _one_source(levels, W, t, X, top[t], display_terms, len(words[t]))) is not None:
+            (name, share, base), own = found
+            flags.append("few_authors")
+            advice.append(("few_authors", f"{share:.0%} of its weight is in {name} ({base:.0%} of the documents), "
+                           f"and its top terms {', '.join(own)} are in nearly every document there: that "
+                           "source's boilerplate (navigation, a footer, a template), not a subject; add its terms "
                            "(suggested_stop_words.txt) with --stop-words, or --drop-flagged"))
             terms += [w for w in own if w not in terms]
         out.append(Junk(tuple(flags), tuple(advice), tuple(terms)))
@@ -168,10 +185,43 @@ def _is_code(term, n, n_capitals):
                 or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
 
 
-def _one_author(authors, known, W, t):
-    """(author, share of the weight, share of the documents) when one author carries topic t
-    (``known``: the documents with an author)."""
-    if len({authors[i] for i in known}) < MIN_AUTHORS:
+def sources(ids):
+    """The documents' sources at two levels, (top, container): a path id's first part and its
+    folder (``site/docs/a.html``: ``site`` and ``site/docs``; ``box.mbox/3``, a message of an
+    mbox: ``box.mbox`` twice; a file at the top: the input itself, ``.``), a URL id's host at
+    both levels."""
+    top, container = [], []
+    for doc_id in map(str, ids):
+        url = _URL_ID.match(doc_id)
+        parts = [url.group(1).lower()] if url else doc_id.split("/")[:-1] or ["."]
+        top.append(parts[0])
+        container.append("/".join(parts))
+    return top, container
+
+
+def _one_source(levels, W, t, X, top, display_terms, n_words):
+    """((source, share of the weight, share of the documents), its boilerplate top terms) when
+    one source at either level carries the topic and 3 of its top terms are in 80% of that
+    source's documents and mostly there; else None."""
+    for groups in levels:
+        who = _one_author(groups, range(len(groups)), W, t, minimum=MIN_SOURCES)
+        if who is None:
+            continue
+        mine = np.array([g == who[0] for g in groups])
+        present = X[:, top] > 0
+        in_mine = np.asarray(present[mine].sum(axis=0)).ravel()
+        everywhere = np.asarray(present.sum(axis=0)).ravel()
+        own = [display_terms[j] for j, a, b in zip(top, in_mine, everywhere)
+               if b and a >= 0.5 * b and a >= SOURCE_COVERAGE * mine.sum()]
+        if n_words and len(own) >= AUTHOR_TERMS * n_words:
+            return (f"source {who[0]!r}", *who[1:]), own
+    return None
+
+
+def _one_author(authors, known, W, t, minimum=MIN_AUTHORS):
+    """(author, share of the weight, share of the documents) when one author (or any group: a
+    source) carries topic t (``known``: the documents with one; ``minimum`` distinct ones needed)."""
+    if len({authors[i] for i in known}) < minimum:
         return None
     weights = W[:, t]
     by_author, docs = defaultdict(float), Counter(authors[i] for i in known)

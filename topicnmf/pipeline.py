@@ -242,7 +242,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
 
     start = time.perf_counter()
     junk = assess_junk(corpus.texts, nmf.W, nmf.H, top := top_term_indices(nmf.H, config.top_terms),
-                       dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top))
+                       dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top),
+                       ids=corpus.ids)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
                           metadata=corpus.metadata(),
