@@ -203,27 +203,28 @@ def languages():
           "--language english (as before): NMI, function words, longest top term | top terms of topic 1 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     mixed_texts, mixed_labels = [], []
-    for code in ("de", "fr", "es", "zh", "ja"):
+    for code in ("de", "fr", "es", "zh", "ja", "ko"):
         texts, labels = sample(code)
         if code in ("de", "fr"):
             mixed_texts += texts[::2]
             mixed_labels += [f"{code}-{label}" for label in labels[::2]]
         _language_row(code, texts, labels, 3)
     _language_row("de+fr", mixed_texts, mixed_labels, 6)
+    _language_row("de+fr --stem", mixed_texts, mixed_labels, 6, stem=True)  # each in its own language
 
 
-def _language_row(name, texts, labels, k):
-    result = pipeline.run(from_texts(texts, labels=labels), n_topics=k).result
+def _language_row(name, texts, labels, k, stem=False):
+    result = pipeline.run(from_texts(texts, labels=labels), n_topics=k, preprocess=PreprocessOptions(stem=stem)).result
     choice = result.preprocessing.language
     function = set().union(*(stop_words(lang) for lang in choice.languages))
     terms = top_terms(result)
     found = sorted({t for ts in terms for t in ts if t in function})
     before = pipeline.run(from_texts(texts, labels=labels), n_topics=k,
-                          preprocess=PreprocessOptions(language="english")).result
+                          preprocess=PreprocessOptions(language="english", stem=stem)).result
     before_found = sorted({t for ts in top_terms(before) for t in ts if t in function})
     longest = max((t for ts in terms for t in ts), key=len)
     before_longest = max((t for ts in top_terms(before) for t in ts), key=len)
-    print(f"| {name} | {choice.describe()} | {result.evaluation.labels.nmi:.3f} | "
+    print(f"| {name} | {choice.describe(stem)} | {result.evaluation.labels.nmi:.3f} | "
           f"{', '.join(found) or 'none'} | {longest} | {before.evaluation.labels.nmi:.3f}, {len(before_found)} "
           f"({' '.join(before_found[:6])}{' ...' if len(before_found) > 6 else ''}), {before_longest} | "
           f"{' '.join(terms[0])} |")

@@ -120,6 +120,33 @@ def test_a_mixed_corpus_is_reported_with_its_shares_and_each_languages_stop_word
     assert not terms & (FUNCTION_WORDS["german"] | FUNCTION_WORDS["french"])
 
 
+def test_with_stemming_each_document_of_a_mixed_corpus_is_stemmed_in_its_own_language():
+    de, de_labels = sample("de", per_subject=6)
+    fr, fr_labels = sample("fr", per_subject=4)
+    preprocessing = learn_boilerplate(de + fr, PreprocessOptions(stem=True))
+    analyzer = Analyzer(preprocessing)
+    german = "Die Mannschaften spielen gegen die Spielern der anderen Mannschaften im Stadion."
+    french = "Les astronomes observent les planètes avec des télescopes depuis les montagnes."
+    assert {"mannschaft", "spiel"} <= set(analyzer(german))  # the German stemmer
+    assert "planet" in analyzer(french) and "planèt" not in analyzer(french)  # the French one
+    described = preprocessing.language.describe(stem=True)
+    assert described.endswith("each document is stemmed in its own language (german, french; "
+                              "the main one when too short to tell)")
+    result = fit(de + fr, de_labels + fr_labels, preprocess=PreprocessOptions(stem=True))
+    assert not {t for t in result.topics.terms.term} & (FUNCTION_WORDS["german"] | FUNCTION_WORDS["french"])
+
+
+def test_korean_terms_are_words_without_their_particles():
+    texts, labels = sample("ko")
+    result = fit(texts, labels)
+    assert result.preprocessing.language.language == "korean"
+    terms = set(result.dtm.terms)
+    assert {"반죽", "버터", "선수", "경기장", "망원경", "은하", "행성", "승리", "관측"} <= terms
+    assert not {"반죽을", "버터와", "선수들은", "망원경으로", "은하를", "승리했습니다"} & terms
+    assert "국가" in Analyzer(learn_boilerplate(texts, PreprocessOptions()))("국가가 국가를")  # 가 ends a noun too
+    assert result.evaluation.labels.nmi == 1.0
+
+
 def test_the_cli_says_the_language_on_stderr_and_in_the_reports(tmp_path):
     texts, _ = sample("de")
     folder = tmp_path / "texte"

@@ -6,8 +6,8 @@ Detection is per corpus, from stop-word hit rates: each sampled document goes to
 whose stop-word list (stopwordsiso, the stop words of ISO 639-1 languages) covers most of its
 words, or, when most of its letters are CJK, to Chinese, Japanese (kana among them) or Korean
 (hangul). A corpus is *mixed* when a second language holds at least ``MIXED_SHARE`` of the
-sampled documents; every language present then lends its stop words, and the commonest its
-stemmer. English keeps topicnmf's own list (scikit-learn's plus contractions), so an English
+sampled documents; every language present then lends its stop words, and with stemming each
+document is stemmed in its own language (:func:`document_language`). English keeps topicnmf's own list (scikit-learn's plus contractions), so an English
 corpus reads exactly as it did before languages existed.
 """
 
@@ -110,15 +110,18 @@ class LanguageChoice:
     def mixed(self):
         return len(self.languages) > 1
 
-    def describe(self):
-        """One line for people: 'german (detected in 100% of 30 sampled documents)'."""
+    def describe(self, stem=False):
+        """One line for people: 'german (detected in 100% of 30 sampled documents)'; with
+        ``stem`` a mixed corpus says that each document is stemmed in its own language."""
         if self.how == "set":
             return f"{self.language} (set)"
         if self.how == "default":
             return f"{self.language} (the default: no document long enough to detect a language)"
         if self.mixed:
             parts = ", ".join(f"{name} {share:.0%}" for name, share in self.shares)
-            return f"mixed ({parts} of {self.sampled} sampled documents); main language: {self.language}"
+            return (f"mixed ({parts} of {self.sampled} sampled documents); main language: {self.language}"
+                    + (f"; with stemming, each document is stemmed in its own language "
+                       f"({', '.join(stemmable(self))}; the main one when too short to tell)" if stem else ""))
         return f"{self.language} (detected in {self.shares[0][1]:.0%} of {self.sampled} sampled documents)"
 
     def to_dict(self):
@@ -128,6 +131,28 @@ class LanguageChoice:
     @classmethod
     def from_dict(cls, d):
         return cls(d["language"], tuple(d["languages"]), d["how"], tuple(dict(d["shares"]).items()), int(d["sampled"]))
+
+
+class DocumentTokens(list):
+    """A document's tokens, and the language whose stemmer stems them (a mixed corpus)."""
+
+    def __init__(self, tokens, *, language):
+        super().__init__(tokens)
+        self.language = language
+
+
+def stemmable(choice):
+    """The languages of ``choice`` (a :class:`LanguageChoice`) that have a Snowball stemmer."""
+    return [name for name in choice.languages if name not in BY_SCRIPT]
+
+
+def document_language(text, choice):
+    """The language a document of a mixed corpus is stemmed in: its own, detected as
+    :func:`detect_document` does, when it is one of ``choice.languages``; else the main
+    language (a document too short to tell). None for a language without a stemmer."""
+    found = detect_document(text)
+    found = found if found in choice.languages else choice.language
+    return None if found in BY_SCRIPT else found
 
 
 def choose_language(texts, setting="auto"):

@@ -94,8 +94,8 @@ def analyze_chunk(analyzer, texts):
     for text in texts:
         tokens = analyzer.tokens(text)
         if analyzer.options.stem:
-            for token in tokens:
-                surfaces[analyzer.stem(token)][token] += 1
+            for token, stem in zip(tokens, analyzer.stems(tokens) or tokens):
+                surfaces[stem][token] += 1
         ids.extend(index.setdefault(term, len(index)) for term in analyzer.terms_from_tokens(tokens))
         indptr.append(len(ids))
     counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64),

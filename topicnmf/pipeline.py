@@ -92,7 +92,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent(), on=None):
     a cluster.Session on a cluster: X's blocks made on its workers)."""
     start = time.perf_counter()
     preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
-    log.info("language: %s", preprocessing.language.describe())
+    log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
     if preprocessing.boilerplate_lines:
         log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
                  len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)

@@ -21,8 +21,8 @@ from .clean import visible_id
 from .mail import Removed, Tally, assemble, author, signatures_of
 from .mail.message import SIGNATURE_LINES
 from .errors import CorpusError, ParameterError
-from .languages import CJK, ELISIONS, SAMPLE, LanguageChoice, choose_language, language_name
-from .languages import stop_words as language_stop_words
+from .languages import CJK, ELISIONS, SAMPLE, DocumentTokens, LanguageChoice, choose_language, language_name
+from .languages import document_language, stemmable, stop_words as language_stop_words
 from .segment import cjk_splitter
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
@@ -330,6 +330,9 @@ class Analyzer:
         self._stemmer = SnowballStemmer(language.language) if stems else None
         self._kept = _PerToken(self._keep)
         self._stems = _PerToken(self._stemmer.stem) if self._stemmer else None
+        # a mixed corpus: each document stemmed in its own language
+        self._by_language = ({name: _PerToken(SnowballStemmer(name).stem) for name in stemmable(language)}
+                             if options.stem and language.mixed else {})
 
     def clean(self, text):
         """The text without e-mail apparatus, boilerplate lines, zero-width characters, soft
@@ -357,19 +360,23 @@ class Analyzer:
         """Surface tokens kept after filtering, in order."""
         text = unicodedata.normalize("NFKC", self.clean(text)).lower()
         tokens = self._findall(text)
-        if self._split is not None:  # Chinese or Japanese: clauses cut into words
+        if self._split is not None:  # Chinese, Japanese, Korean: word-sized tokens
             tokens = [t for token in tokens for t in self._split(token)]
-        return list(filter(None, map(self._kept.__getitem__, tokens)))
+        kept = list(filter(None, map(self._kept.__getitem__, tokens)))
+        # in a mixed corpus the document's language picks the stemmer of its stems
+        return DocumentTokens(kept, language=document_language(text, self.language)) if self._by_language else kept
 
     def stem(self, token):
         return self._stems[token] if self._stemmer is not None else token
 
+    def stems(self, tokens):
+        """A document's tokens stemmed (in a mixed corpus in the document's language), or None."""
+        table = self._by_language.get(tokens.language) if isinstance(tokens, DocumentTokens) else self._stems
+        return None if table is None else list(map(table.__getitem__, tokens))
+
     def terms_from_tokens(self, tokens):
-        if self._stemmer is not None:
-            stop = self.stop_words
-            unigrams = [s for s in map(self._stems.__getitem__, tokens) if s not in stop]
-        else:
-            unigrams = list(tokens)
+        stems = self.stems(tokens)
+        unigrams = list(tokens) if stems is None else [s for s in stems if s not in self.stop_words]
         terms = list(unigrams)
         for n in range(2, self.options.ngram_max + 1):
             terms.extend(" ".join(unigrams[i:i + n]) for i in range(len(unigrams) - n + 1))
@@ -401,8 +408,8 @@ def analyze(texts, analyzer, on_document=None):
             on_document()
         tokens = analyzer.tokens(text)
         if analyzer.options.stem:
-            for tok in tokens:
-                surfaces[analyzer.stem(tok)][tok] += 1
+            for tok, stem in zip(tokens, analyzer.stems(tokens) or tokens):
+                surfaces[stem][tok] += 1
         all_terms.append(analyzer.terms_from_tokens(tokens))
     word = {stem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for stem, c in surfaces.items()}
     display = {}

@@ -6,6 +6,12 @@ overlapping character bigrams (the classic fallback of CJK search engines); Japa
 token with kana) into its script runs: katakana runs (mostly loanwords) kept whole, kanji runs
 whole up to four characters and as bigrams beyond, hiragana runs (particles and inflections)
 left out.
+
+Korean is written with spaces between eojeol, each a word with its particles and endings
+attached (학교에서 'at school', 승리했습니다 'won'): :func:`korean` cuts off the particle (josa),
+or the ending of a noun + 하다/되다 verb, so that the noun is the term (학교, 승리), and a plural 들 after it. Particles
+that also end many nouns (이, 가, 도, ...) are cut only after two syllables or more (국가
+'nation' stays whole); other verbs and adjectives keep their inflected forms.
 """
 
 import logging
@@ -22,17 +28,42 @@ KANJI_WORD = 4  # the longest kanji run taken as one word (most compounds have 2
 _JAPANESE_RUNS = re.compile(f"([\u30a0-\u30ff\u31f0-\u31ff]+)|([{_HAN}]+)|[\u3040-\u309f]+")
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+# Particles, longest first; those in SHORT_NOUN_ENDINGS end many nouns too (국가, 종이, 정도).
+PARTICLES = tuple(sorted("""에서부터 으로부터 로부터 에게서 한테서 에서는 에서도 에게는 으로는 으로도 까지는
+    부터는 이라고 에서 에게 한테 께서 으로 까지 부터 보다 처럼 만큼 마다 조차 마저 밖에 이나 이랑 에는 에도
+    와는 과는 라고 이다 이고 이며 은 는 을 를 에 와 이 가 도 의 과 로 만 랑""".split(), key=len, reverse=True))
+SHORT_NOUN_ENDINGS = frozenset("이 가 도 의 과 로 만 랑".split())
+# Endings of a noun + 하다/되다 verb (관측했습니다, 연구하는, 선언되었다): the noun is the term.
+VERB_ENDINGS = tuple(sorted("""했습니다 합니다 하였다 했다 한다 하는 하고 해서 하며 하여 해야 하기 하면 했고 하던
+    했던 할 한 됩니다 되었다 됐다 된다 되는 되어 되고 된""".split(), key=len, reverse=True))
+
+
+def korean(token):
+    """A hangul token (an eojeol) as its word: one particle or 하다/되다 ending cut off."""
+    if not _HANGUL.search(token):
+        return [token]
+    word = next((token[:-len(e)] for e in VERB_ENDINGS if token.endswith(e) and len(token) - len(e) >= 2), None)
+    if word is None:
+        word = next((token[:-len(p)] for p in PARTICLES if token.endswith(p) and len(token) - len(p) >= (
+            2 if p in SHORT_NOUN_ENDINGS else 1)), token)
+    if word.endswith("들") and len(word) >= 3:  # the plural suffix: 선수들 -> 선수
+        word = word[:-1]
+    return [word]
+
+
 def cjk_splitter(languages):
     """A function token -> list of tokens for a corpus in ``languages``, or None when none of
-    them is Chinese or Japanese (then tokens are left as they are)."""
-    if not {"chinese", "japanese"} & set(languages):
+    them is Chinese, Japanese or Korean (then tokens are left as they are)."""
+    if not {"chinese", "japanese", "korean"} & set(languages):
         return None
     chinese = _jieba() if "chinese" in languages else None
     chinese = chinese or bigrams
+    hangul = "korean" in languages
 
     def split(token):
         if not _ANY.search(token):
-            return [token]
+            return korean(token) if hangul else [token]
         out = []
         for i, piece in enumerate(_RUN.split(token)):
             if i % 2 == 0:  # the text between CJK runs

@@ -49,7 +49,7 @@ def corpus_data(result):
         "repaired_characters": stats.repaired,
         "boilerplate_lines": sorted(result.preprocessing.boilerplate_lines),
         "empty_topics": [int(t) for t in result.topics.empty_topics()],
-    } | _mail_cleaning(result.preprocessing.cleaning) | _language(result.preprocessing.language)
+    } | _mail_cleaning(result.preprocessing.cleaning) | _language(result.preprocessing.language, result.preprocessing.options.stem)
 
 
 def _mail_cleaning(cleaning):
@@ -57,11 +57,11 @@ def _mail_cleaning(cleaning):
     return {} if cleaning is None else {"mail_cleaning": _rounded(cleaning.to_dict())}
 
 
-def _language(choice):
+def _language(choice, stem=False):
     """The corpus's language(s), unless plain English (reports before languages existed)."""
     if choice.languages == ("english",):
         return {}
-    return {"language": choice.to_dict() | {"description": choice.describe()}}
+    return {"language": choice.to_dict() | {"description": choice.describe(stem)}}
 
 
 def report_data(result):
