@@ -85,3 +85,33 @@ def test_bootstrap_interval_brackets_the_mean_and_narrows_with_agreement():
     wide = bootstrap_interval([0.5, 0.9, 0.6, 0.95, 0.55])
     assert wide[1] - wide[0] > 0.1
     assert bootstrap_interval([0.7]) == (0.7, 0.7)
+
+
+def test_the_default_range_grows_with_the_corpus_and_a_large_one_is_read_by_term_stability():
+    import pandas as pd
+
+    from topicnmf.config import auto_range, parse_range
+    from topicnmf.sweep import measure, recommend
+
+    assert auto_range(126) == auto_range(2225) == (3, 12, 1)  # the planted corpora: as before
+    assert auto_range(57343) == (15, 42, 3)  # Debian's descriptions
+    assert parse_range("auto", upper=57343) == range(15, 43, 3) and parse_range("auto") == range(3, 13)
+    assert measure(2225) == "stability" and measure(57343) == "term_stability"
+    # Debian at 15:42:3 (measured): the documents' agreement is low and noisy, the terms' is not
+    scores = pd.DataFrame({"k": [15, 18, 24, 39], "stability": [0.29, 0.56, 0.57, 0.58],
+                           "term_stability": [0.823, 0.836, 0.839, 0.785], "npmi": [0.41, 0.39, 0.34, 0.34]})
+    k, reason = recommend(scores, by="term_stability")
+    assert k == 24 and reason.startswith("k=24: the most stable count by its topics' top terms")
+    assert "Caution" not in reason and "close behind: 15 (0.82), 18 (0.84)" in reason
+    assert recommend(scores)[0] == 39 and "Caution" in recommend(scores)[1]
+
+
+def test_a_large_corpus_sweeps_the_grown_range_and_says_so():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choice(words[(i % 20) * 20:(i % 20) * 20 + 20], 12)) for i in range(3000)]
+    result = pipeline.sweep(from_texts(texts), n_topics="auto", sweep_runs=1)
+    assert list(result.scores["k"])[:2] == [3, 4]  # 3,000 documents: sqrt(3000 / 250) = 3.5 -> 3
+    result = pipeline.sweep(from_texts(texts * 2), n_topics="auto", sweep_runs=1)
+    assert list(result.scores["k"])[:3] == [5, 6, 7]
+    assert "are the default range for 6,000 documents" in result.reason

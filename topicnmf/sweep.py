@@ -6,7 +6,9 @@ refits), term stability (Greene et al. 2014: agreement of the refits' top terms,
 the Hungarian algorithm; see ``stability.py`` for why the sweep does not recommend by it),
 mean NPMI coherence, topic diversity, relative reconstruction error, and NMI/AMI against
 labels when the documents carry them. With ``n_topics='auto'`` a recommendation at the top
-of the range extends the range (``EXTEND``); the reason says so, and says when it stopped.
+of the range extends the range (``EXTEND``); the reason says so, and says when it stopped. The
+default range (``topic_range='auto'``: ``config.auto_range``) grows with the corpus (3:12 up
+to about 2,800 documents; 15:42:3 for Debian's 57,343), and the reason says so too.
 """
 
 import logging
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import evaluate
-from .config import RunConfig
+from .config import AUTO_RANGE, DOCUMENTS_PER_TOPIC_SQUARED, RunConfig, auto_range
 from .errors import ParameterError
 from .nmf import factorize
 from .stability import refits, subsample_stability
@@ -44,7 +46,17 @@ class SweepResult:
     parameters: dict
 
 
-def recommend(scores, empty=None):
+def measure(n_documents):
+    """The stability a sweep recommends by for a corpus of ``n_documents``: 'stability' (the
+    documents' agreement) while the default range is 3:12, 'term_stability' for a larger
+    corpus (``config.auto_range`` past 3): its topics are estimated from thousands of
+    documents, so their top terms are well estimated, while the dominant topic of its many
+    mixed documents flips between close topics (Debian at 15-42: documents 0.29-0.58, terms
+    0.76-0.84; README, "Choosing the number of topics")."""
+    return "term_stability" if auto_range(n_documents)[0] > AUTO_RANGE[0] else "stability"
+
+
+def recommend(scores, empty=None, by="stability"):
     """The k to use, and why: the most stable k (Greene et al. 2014 take the peak of their
     stability; ties go to the larger k), with the counts within 0.02 of it named as close
     behind. Measured on planted subjects (README, "Choosing the number of topics"): the
@@ -56,14 +68,15 @@ def recommend(scores, empty=None):
     left_out = scores["k"].isin(list(empty))
     if left_out.any() and not left_out.all():
         scores = scores[~left_out]
-    chosen = scores.sort_values(["stability", "k"]).iloc[-1]
-    k, best = int(chosen["k"]), chosen["stability"]
+    chosen = scores.sort_values([by, "k"]).iloc[-1]
+    k, best = int(chosen["k"]), chosen[by]
     interval = (f", 90% interval {chosen['stability_low']:.2f}-{chosen['stability_high']:.2f}"
-                if "stability_low" in scores.columns else "")
-    close = ", ".join(f"{int(r['k'])} ({r['stability']:.2f})" for _, r in scores.iterrows()
-                      if int(r["k"]) != k and r["stability"] >= best - CLOSE)
-    reason = (f"k={k}: the most stable count (stability {best:.2f}{interval}; NPMI "
-              f"{chosen['npmi']:.3f})" + (f"; close behind: {close}" if close else "") + ".")
+                if "stability_low" in scores.columns and by == "stability" else "")
+    close = ", ".join(f"{int(r['k'])} ({r[by]:.2f})" for _, r in scores.iterrows()
+                      if int(r["k"]) != k and r[by] >= best - CLOSE)
+    what = "stability" if by == "stability" else "by its topics' top terms (term stability"
+    reason = (f"k={k}: the most stable count {'(' if by == 'stability' else ''}{what} {best:.2f}{interval}; "
+              f"NPMI {chosen['npmi']:.3f})" + (f"; close behind: {close}" if close else "") + ".")
     if empty:
         listed = ", ".join(f"{k} ({n} empty)" for k, n in sorted(empty.items()))
         reason += (f" Not considered: k={listed}: the corpus supports fewer distinct topics."
@@ -96,7 +109,7 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
             if progress is not None:
                 progress(len(rows), x)
         scores = pd.DataFrame(rows)
-        return (scores, *recommend(scores, empty))
+        return (scores, *recommend(scores, empty, by=measure(n)))
 
     scores, k, reason = score(fits)
     last = fits[-1]
@@ -110,6 +123,10 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
         last = more[-1]
     if last > fits[-1]:
         reason += f" The range ended at k={fits[-1]}, the best there; extended to {last}."
+    if config.topic_range == "auto" and fits[0] > AUTO_RANGE[0]:
+        reason += (f" The counts tried, {fits[0]}:{fits[-1]}:{step}, are the default range for {n:,} "
+                   f"documents (from sqrt(n / {DOCUMENTS_PER_TOPIC_SQUARED}): a larger corpus is read at finer topics; "
+                   "set topic_range for others).")
     if k == last and last + step <= min(n, m):
         reason += (f" k={k} is the largest count tried: a larger one may be better; try a "
                    f"topic_range going past it ({k}:{2 * k}).")
