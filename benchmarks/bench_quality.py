@@ -18,8 +18,14 @@ For each corpus and k it prints, per system:
 - seconds: wall time of one default fit, vectorizing included (topicnmf warmed up first, so
   the one-off compilation of its kernels is not counted).
 
+With ``--ensemble N`` a row for ``topicnmf --ensemble N`` (ensemble NMF) follows topicnmf's:
+its subsample stability is measured the same way, each refit on a subsample being an ensemble
+of N fits on subsamples of that subsample (the method as a user runs it), matched to the
+ensemble fitted on all documents; its seeds column is not measured ("-").
+
     python benchmarks/bench_quality.py                        # BBC k=5, Debian k=20 and 50
     python benchmarks/bench_quality.py --cases bbc:5 --seeds 10 --runs 5
+    python benchmarks/bench_quality.py --cases debian:20 debian:50 --ensemble 20 --systems topicnmf
 """
 
 import argparse
@@ -36,7 +42,9 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from _corpora import load, topicnmf_reference
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
+from topicnmf.ensemble import factorize_ensemble
 from topicnmf.nmf import factorize
+from topicnmf.stability import subsample_stability
 
 N_TOP = 10
 
@@ -68,6 +76,26 @@ def run_topicnmf(texts, labels, k, seeds, runs):
     top_ref = np.array([[index[result.dtm.terms[j]] for j in row] for row in top])
     dominant = result.topics.doc_topics["dominant_topic"].tolist()
     return R, top_ref, dominant, seed_agreement(seed_tops), subsample, seconds
+
+
+def run_ensemble(texts, labels, k, members, runs):
+    """topicnmf --ensemble ``members``: as run_topicnmf, its subsample refits ensembles too."""
+    corpus = from_texts(texts, labels=labels)
+    start = time.perf_counter()
+    result = pipeline.fit(corpus, n_topics=k, ensemble=members)
+    seconds = time.perf_counter() - start
+    X, options = result.dtm.X, result.config.nmf
+
+    def refit(X_sub, k, seed):  # the method itself on a subsample
+        return factorize_ensemble(X_sub, k, members=members, options=options, seed=seed)[0]
+
+    subsample = subsample_stability(X, result.topics.W, result.topics.H, n_runs=runs, n_top=N_TOP,
+                                    options=options, refit=refit).term_mean
+    top = evaluate.top_term_indices(result.topics.H, N_TOP)
+    R, index = topicnmf_reference(texts)
+    top_ref = np.array([[index[result.dtm.terms[j]] for j in row] for row in top])
+    dominant = result.topics.doc_topics["dominant_topic"].tolist()
+    return R, top_ref, dominant, None, subsample, seconds
 
 
 def run_sklearn(texts, k, seeds, runs, kind):
@@ -114,6 +142,8 @@ def main(argv=None):
     parser.add_argument("--systems", nargs="+", default=["topicnmf", "sklearn NMF", "sklearn LDA"],
                         choices=["topicnmf", "sklearn NMF", "sklearn LDA"], metavar="NAME",
                         help="systems to run (default: all three)")
+    parser.add_argument("--ensemble", type=int, default=0, metavar="N",
+                        help="also topicnmf --ensemble N (ensemble NMF; default: not run)")
     args = parser.parse_args(argv)
     lda_seeds = args.seeds if args.lda_seeds is None else args.lda_seeds
     lda_runs = args.runs if args.lda_runs is None else args.lda_runs
@@ -129,12 +159,15 @@ def main(argv=None):
             "sklearn NMF": lambda: run_sklearn(texts, k, args.seeds, args.runs, "nmf"),  # noqa: B023
             "sklearn LDA": lambda: run_sklearn(texts, k, lda_seeds, lda_runs, "lda"),  # noqa: B023
         }
-        for label in args.systems:
+        ensemble = f"topicnmf --ensemble {args.ensemble}"
+        systems[ensemble] = lambda: run_ensemble(texts, labels, k, args.ensemble, args.runs)  # noqa: B023
+        chosen = [s for label in args.systems for s in ([label, ensemble] if label == "topicnmf" else [label])]
+        for label in (chosen if args.ensemble else args.systems):
             R, top, dominant, seeds, subsample, seconds = systems[label]()
             agreement = evaluate.label_agreement(dominant, labels)
             print(f"| {name} | {k} | {label} | {evaluate.npmi(R, top).mean():.3f} | "
                   f"{evaluate.diversity(top):.2f} | {agreement.nmi:.3f} | {agreement.ami:.3f} | "
-                  f"{seeds:.2f} | {subsample:.2f} | {seconds:.1f} |", flush=True)
+                  f"{'-' if seeds is None else f'{seeds:.2f}'} | {subsample:.3f} | {seconds:.1f} |", flush=True)
 
 
 # -- mail and news archives (issue 11, part A) ------------------------------------------------
