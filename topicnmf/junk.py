@@ -106,7 +106,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
     authors = [author(text) for text in texts]
     known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
-    levels = sources(ids) if ids is not None and X is not None else ()
+    # sources: in memory only (out of core, n ids held twice more would cost what the budget saves)
+    levels = sources(ids) if ids is not None and X is not None and isinstance(W, np.ndarray) else ()
     out = []
     for t in range(k):
         flags, advice, terms = [], [], []
