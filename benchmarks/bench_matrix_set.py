@@ -50,6 +50,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from _corpora import CORPORA, load
+from _per_iteration import bandwidth, floor_seconds
 from topicnmf import NMF
 
 SHARED = {"lee": "lee-background.jsonl.gz", "wiki": "enwiki-sample.jsonl.gz",
@@ -188,27 +189,6 @@ def cell(X, k, start, repeat, max_iter_sklearn=200):
             seconds, model = timed_fit(makers[name](), X, W0, H0)
             runs[name].append((seconds, model.n_iter_, model.reconstruction_err_ / norm))
     return {name: (statistics.median(r[0] for r in v), v[0][1], v[0][2]) for name, v in runs.items()}
-
-
-def bandwidth():
-    """Bytes per second of a large copy (read + write), the floor's yardstick."""
-    a = np.ones(2**25 // 8 * 8)
-    b = np.empty_like(a)
-    best = np.inf
-    for _ in range(5):
-        start = time.perf_counter()
-        np.copyto(b, a)
-        best = min(best, time.perf_counter() - start)
-    return 2 * a.nbytes / best
-
-
-def floor_seconds(X, k, bw):
-    """One iteration streams X twice (CSR: values, indices; row pointers) and reads and
-    writes W and H (the gathers of the other factor's rows counted once)."""
-    item = X.dtype.itemsize
-    x_bytes = X.nnz * (item + X.indices.itemsize) + X.indptr.nbytes
-    n, m = X.shape
-    return (2 * x_bytes + 2 * 2 * (n + m) * k * item) / bw
 
 
 def per_iteration(X, k, W0, H0):
