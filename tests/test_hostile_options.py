@@ -137,3 +137,15 @@ def test_links_out_of_the_input_folder_are_read_only_when_asked(tmp_path):
                      "--formats", "csv", *extra]) == 0
         ids = set(pd.read_csv(out / "doc_topics.csv").doc_id)
         assert ("secret.txt" in ids) == expected
+
+
+@pytest.mark.parametrize("flag, value, ok", [("--min-df", "1.0", True), ("--min-df", "2.5", False),
+                                              ("--max-df", "3.5", False), ("--max-df", "1.0", True)])
+def test_a_float_document_count_is_whole_or_refused(flag, value, ok, tmp_path, capsys):
+    """--min-df 1.0 is one document (not a fraction of 100%); 2.5 documents is refused in one
+    line naming the flag, not a scikit-learn traceback."""
+    code = main(["run", str(BUNDLED), "--topics", "3", "--out", str(tmp_path / "out"), "-q", flag, value])
+    err = capsys.readouterr().err
+    assert (code == 0) == ok and "Traceback" not in err
+    if not ok:
+        assert err.count("\n") == 1 and flag in err and "whole number" in err

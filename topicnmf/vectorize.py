@@ -21,7 +21,8 @@ class VectorizeOptions:
 
     min_df, max_df : int or float
         Keep terms in at least ``min_df`` documents (a fraction when a float < 1) and at most
-        ``max_df`` (a fraction when a float <= 1), as in scikit-learn. ``min_df=None``
+        ``max_df`` (a fraction when a float <= 1), as in scikit-learn; a float above that is
+        a count and must be whole (1.0 is one document). ``min_df=None``
         (the default) is 2, or 1 for a corpus of fewer than 10 documents; the matrix
         records the value used (``DocumentTermMatrix.options``).
     max_features : int or None
@@ -43,8 +44,17 @@ class VectorizeOptions:
             if (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
                     or not np.isfinite(value)):
                 raise ParameterError(f"{name} must be a positive finite number; got {value!r}.")
-        if isinstance(self.max_df, float) and self.max_df > 1:
-            raise ParameterError(f"max_df as a fraction must be at most 1.0; got {self.max_df}.")
+        # A float is a fraction below 1 (min_df) or up to 1 (max_df); above, a whole number
+        # of documents, however it was written (--min-df 1.0 is one document).
+        for name, fraction_to in (("min_df", 1.0), ("max_df", 1.0 + 1e-12)):
+            value = getattr(self, name)
+            if isinstance(value, float) and value >= fraction_to:
+                if not value.is_integer():
+                    raise ParameterError(
+                        f"{name} must be a fraction ({'below' if name == 'min_df' else 'up to'} 1) "
+                        f"or a whole number of documents; "
+                        f"got {value}.")
+                object.__setattr__(self, name, int(value))
         if self.max_features is not None and self.max_features < 1:
             raise ParameterError(f"max_features must be >= 1; got {self.max_features}.")
 
