@@ -12,6 +12,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -21,6 +22,7 @@ from topicnmf import partitions as pt
 from topicnmf import pipeline
 from topicnmf.cli import main
 from topicnmf.config import RunConfig
+from topicnmf.corpus import read_corpus
 from topicnmf.errors import ParameterError
 from topicnmf.model import load_model
 from topicnmf.nmf import factorize, factorize_partitioned
@@ -253,3 +255,19 @@ def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
     anchors.write_text('[anchors]\nsport = ["match", "team"]\n', encoding="utf-8")
     with pytest.raises(ParameterError, match="anchored topics are fitted in this process"):
         pipeline.configure(anchors=str(anchors), workers=2)
+
+
+def test_a_dated_corpus_on_the_cluster_gets_its_timeline(cluster, tmp_path):
+    """Topics over time refit each period's terms on X: with X's blocks on the workers it is
+    fetched whole (it crashed on RemotePartitions before)."""
+    dated = tmp_path / "dated.csv"
+    rows = [(doc.id, doc.text, f"{2000 + i % 6}-0{1 + i % 9}-15")
+            for i, doc in enumerate(read_corpus(BUNDLED).documents)]
+    pd.DataFrame(rows, columns=["id", "text", "date"]).to_csv(dated, index=False)
+    runs = {}
+    for side, extra in (("here", []), ("there", ["--scheduler", cluster.address])):
+        done = _cli("run", dated, "--topics", "4", "--out", tmp_path / side, "-q", "--time-bins", "year", *extra)
+        assert done.returncode == 0, done.stderr
+        runs[side] = pd.read_csv(tmp_path / side / "topics_over_time.csv")
+    assert len(runs["there"]) and runs["there"].shape == runs["here"].shape
+    assert (tmp_path / "there" / "topic_terms_over_time.csv").exists()

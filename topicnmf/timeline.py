@@ -17,6 +17,7 @@ from .dates import document_dates
 from .drift import period_terms
 from .dynamic import dynamic_topics
 from .errors import ParameterError
+from .partitions import Partitions, stack
 from .topics import normalized_weights
 
 log = logging.getLogger("topicnmf")
@@ -212,9 +213,12 @@ def dated_timeline(dates, result, options):
                                 topics.doc_topics["dominant_topic"], dates, options.time_bins)
     log.info("topics over time: %d periods of %s", len(timeline.labels), timeline.periods.bins)
     n_periods = len(timeline.labels)
+    # X in blocks held elsewhere (on Dask workers: an in-memory run) is fetched whole; a run
+    # out of core (blocks on disk) makes no timeline (outofcore.without_timeline)
+    X = stack(result.dtm.X) if isinstance(result.dtm.X, Partitions) else result.dtm.X
     terms = None
     if n_periods <= MAX_REFIT_PERIODS:
-        terms = period_terms(result.dtm.X, topics.W, topics.H, timeline.periods.index,
+        terms = period_terms(X, topics.W, topics.H, timeline.periods.index,
                              timeline.labels, result.dtm.display_terms,
                              top_terms=result.config.top_terms)
     else:
@@ -222,7 +226,7 @@ def dated_timeline(dates, result, options):
                  "past %d; choose coarser time_bins for them", n_periods, MAX_REFIT_PERIODS)
     dynamic = None
     if options.dynamic:
-        dynamic = dynamic_topics(result.dtm.X, timeline.periods.index, timeline.labels,
+        dynamic = dynamic_topics(X, timeline.periods.index, timeline.labels,
                                  result.dtm.display_terms, n_topics=topics.n_topics,
                                  random_state=result.config.seed)
         log.info("dynamic topics: %d, linking %d window topics", len(dynamic.topics),
