@@ -184,3 +184,18 @@ def test_a_large_corpus_in_memory_gets_the_table_made_when_written(monkeypatch):
     from topicnmf.report.tables import doc_topics_csv
     doc_topics_csv(large.doc_topics).write_to(f"{out}/d.csv")
     assert open(f"{out}/d.csv").read() == to_csv(small.doc_topics)
+
+
+@pytest.mark.parametrize("extra", [["--ensemble", "3"], ["--anchors", "ANCHORS"], ["--phrase-labels"]])
+def test_what_needs_x_in_memory_is_refused_out_of_core_in_one_line(extra, tmp_path, capsys):
+    """--ensemble and --anchors read rows of X, --phrase-labels every text: over budget they
+    are a one-line error naming the setting (a TypeError on Partitions before)."""
+    anchors = tmp_path / "anchors.toml"
+    anchors.write_text('[anchors]\nstars = ["telescope", "star"]\n')
+    extra = [str(anchors) if a == "ANCHORS" else a for a in extra]
+    code = main(["run", str(BUNDLED), "--topics", "4", "--max-memory", "100KB", "-q",
+                 "--out", str(tmp_path / "out"), *extra])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "max-memory" in err and "Traceback" not in err
+    assert extra[0].lstrip("-") in err  # the setting, by its flag's name
+    assert not (tmp_path / "out").exists()

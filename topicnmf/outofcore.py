@@ -224,10 +224,12 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     if config.n_topics == "auto":
         raise ParameterError("n_topics='auto' sweeps in memory, and this corpus would need about "
                              f"{human_size(memory.estimate)}; give n_topics, or raise max_memory.")
-    if config.phrase_labels:
-        raise ParameterError("phrase_labels reads every document's topic weights and text in memory, "
-                             f"and this corpus would need about {human_size(memory.estimate)}; "
-                             "drop phrase_labels, or raise max_memory.")
+    for setting, what in (("phrase_labels", "reads every document's topic weights and text"),
+                          ("ensemble", "fits its members on subsamples of rows of X"),
+                          ("anchors", "starts its anchored topics from rows of X")):
+        if getattr(config, setting):
+            raise ParameterError(f"{setting} {what} in memory, and this corpus would need about "
+                                 f"{human_size(memory.estimate)}; drop {setting}, or raise max_memory.")
     log.info("out of core: the in-memory run would need about %s, over the budget of %s "
              "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
              human_size(memory.estimate), human_size(memory.budget), folder)
