@@ -55,7 +55,7 @@ def _command(sub, name, help, description, *, out=None, model=False, input=True,
                             "config.toml")
     add_options(p, name)
     if input:
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress or log on stderr")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress or informational log on stderr (warnings and errors still show)")
     return p
 
 
