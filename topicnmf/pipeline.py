@@ -326,6 +326,10 @@ def _warn_empty(dtm, topics, n_topics):
     if dtm.empty_rows:
         log.warning("%d document(s) have no terms left after preprocessing; they get no "
                     "dominant topic and zero weights", dtm.empty_rows)
+    weightless = int((topics.W.max(axis=1) <= 0).sum()) - dtm.empty_rows if topics.W.shape[1] else 0
+    if weightless > 0:
+        log.warning("%d more document(s) kept terms but got zero weight in every topic (their "
+                    "terms are in no topic); they get no dominant topic either", weightless)
     empty = topics.empty_topics()
     if empty:
         log.warning("topic(s) %s came out empty: the corpus supports fewer distinct topics "
