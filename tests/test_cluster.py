@@ -211,6 +211,22 @@ def test_cluster_settings_are_checked_before_reading(tmp_path, capsys, monkeypat
     assert time.perf_counter() - start < 60 and not (tmp_path / "r").exists()
 
 
+def test_a_dated_corpus_on_the_cluster_gets_its_timeline(cluster, tmp_path):
+    """Topics over time refit each period's terms on X: with X's blocks on the workers it is
+    fetched whole (it crashed on RemotePartitions before)."""
+    dated = tmp_path / "dated.csv"
+    rows = [(doc.id, doc.text, f"{2000 + i % 6}-0{1 + i % 9}-15")
+            for i, doc in enumerate(read_corpus(BUNDLED).documents)]
+    pd.DataFrame(rows, columns=["id", "text", "date"]).to_csv(dated, index=False)
+    runs = {}
+    for side, extra in (("here", []), ("there", ["--scheduler", cluster.address])):
+        done = _cli("run", dated, "--topics", "4", "--out", tmp_path / side, "-q", "--time-bins", "year", *extra)
+        assert done.returncode == 0, done.stderr
+        runs[side] = pd.read_csv(tmp_path / side / "topics_over_time.csv")
+    assert len(runs["there"]) and runs["there"].shape == runs["here"].shape
+    assert (tmp_path / "there" / "topic_terms_over_time.csv").exists()
+
+
 def test_a_killed_worker_is_survived_and_no_workers_left_is_one_line(cluster, here, tmp_path,
                                                                       monkeypatch, capsys):
     """(The last test: it kills the module's workers.)"""
@@ -249,6 +265,14 @@ def test_a_killed_worker_is_survived_and_no_workers_left_is_one_line(cluster, he
     assert "no workers left to fit on" in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists() and not list(tmp_path.iterdir())  # nothing half-written
 
+    # and a run started on the cluster without workers: one line too (the TF-IDF passes'
+    # scatter to the workers raised Dask's TimeoutError)
+    monkeypatch.undo()
+    status = main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q", "--scheduler", c.address])
+    err = capsys.readouterr().err
+    assert status == 1 and "no workers left" in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
 
 def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
     anchors = tmp_path / "anchors.toml"
@@ -256,18 +280,3 @@ def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
     with pytest.raises(ParameterError, match="anchored topics are fitted in this process"):
         pipeline.configure(anchors=str(anchors), workers=2)
 
-
-def test_a_dated_corpus_on_the_cluster_gets_its_timeline(cluster, tmp_path):
-    """Topics over time refit each period's terms on X: with X's blocks on the workers it is
-    fetched whole (it crashed on RemotePartitions before)."""
-    dated = tmp_path / "dated.csv"
-    rows = [(doc.id, doc.text, f"{2000 + i % 6}-0{1 + i % 9}-15")
-            for i, doc in enumerate(read_corpus(BUNDLED).documents)]
-    pd.DataFrame(rows, columns=["id", "text", "date"]).to_csv(dated, index=False)
-    runs = {}
-    for side, extra in (("here", []), ("there", ["--scheduler", cluster.address])):
-        done = _cli("run", dated, "--topics", "4", "--out", tmp_path / side, "-q", "--time-bins", "year", *extra)
-        assert done.returncode == 0, done.stderr
-        runs[side] = pd.read_csv(tmp_path / side / "topics_over_time.csv")
-    assert len(runs["there"]) and runs["there"].shape == runs["here"].shape
-    assert (tmp_path / "there" / "topic_terms_over_time.csv").exists()

@@ -70,7 +70,7 @@ def vectorize_on(client, texts, analyzer, options):
     """(PartitionedTerms with X's blocks on the workers, coverage) of ``texts``: the terms,
     IDF and matrix of :func:`topicnmf.vectorize.vectorize`."""
     chunks = _placed(client, texts)
-    prep = client.scatter(preprocessing_of(analyzer), broadcast=True, hash=False)
+    prep = _broadcast(client, preprocessing_of(analyzer))
     counted = [client.submit(_count, prep, texts[a:b], workers=w and [w], allow_other_workers=True,
                              pure=False) for (a, b), w in chunks]
     summaries = _gather(client, [client.submit(_summary, c, pure=False) for c in counted])
@@ -100,7 +100,7 @@ def vectorize_on(client, texts, analyzer, options):
     column = np.full(len(index), -1, dtype=np.int64)
     column[ids] = np.arange(ids.size)
     words = np.array([" " not in t for t in index], dtype=bool)
-    idf_there = client.scatter(idf, broadcast=True, hash=False)
+    idf_there = _broadcast(client, idf)
     made = [client.submit(_tfidf, c, column[g], idf_there, chosen.sublinear_tf, words[g],
                           pure=False) for c, g in zip(counted, chunk_ids)]
     X, info = _kept(client, made, ids.size, sources=[prep, idf_there, *counted])
@@ -117,10 +117,9 @@ def transform_on(client, texts, model, options, fit=None):
     ``options``, the coverage and fit of each document). ``fit``: how to factorize on the
     cluster (default ``factorize_partitioned(..., client=client)``)."""
     chunks = _placed(client, texts)
-    prep = client.scatter(model.preprocess, broadcast=True, hash=False)
-    vocabulary = client.scatter({t: i for i, t in enumerate(model.terms)}, broadcast=True,
-                                hash=False)
-    idf = client.scatter(np.asarray(model.idf, dtype=np.float64), broadcast=True, hash=False)
+    prep = _broadcast(client, model.preprocess)
+    vocabulary = _broadcast(client, {t: i for i, t in enumerate(model.terms)})
+    idf = _broadcast(client, np.asarray(model.idf, dtype=np.float64))
     made = [client.submit(_model_tfidf, prep, texts[a:b], vocabulary, idf,
                           model.vectorize.sublinear_tf, workers=w and [w], allow_other_workers=True,
                           pure=False) for (a, b), w in chunks]
@@ -130,7 +129,7 @@ def transform_on(client, texts, model, options, fit=None):
         return np.zeros((len(texts), k)), info["coverage"], np.zeros(len(texts)), info["empty"]
     fit = fit or (lambda *args, **kwargs: factorize_partitioned(*args, client=client, **kwargs))
     W = fit(X, k, options=options, H=model.H, update_H=False).W
-    H = client.scatter(model.H, broadcast=True, hash=False)
+    H = _broadcast(client, model.H)
     strength = _gather(client, [client.submit(fit_strength, f, W[X.rows(i)], H, pure=False)
                                 for i, f in enumerate(X.futures)])
     return W, info["coverage"], np.concatenate(strength), info["empty"]
@@ -195,6 +194,15 @@ def _gather(client, futures):
 # -- on the workers --
 
 _ANALYZER = [None, None]  # (preprocessing, its analyzer) of this worker process
+
+
+def _broadcast(client, value):
+    """``value`` copied to every worker; a cluster without workers is one line, not Dask's
+    TimeoutError from the scatter."""
+    try:
+        return client.scatter(value, broadcast=True, hash=False)
+    except TimeoutError:
+        raise ClusterError(NO_WORKERS) from None
 
 
 def _analyzer(preprocessing):
