@@ -98,7 +98,7 @@ def test_anchors_need_the_frobenius_loss(tmp_path, capsys):
     assert main(["run", str(BUNDLED), "--anchors", str(path), "--loss", "kullback-leibler",
                  "--out", str(tmp_path / "o")]) == 1
     assert capsys.readouterr().err == (
-        "topicnmf: error: anchors are fitted with --loss='frobenius'; drop the anchors or the "
+        "topicnmf: error: anchors are fitted with --loss='frobenius'; drop the --anchors or the "
         "other loss.\n")
 
 

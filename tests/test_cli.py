@@ -291,3 +291,11 @@ def test_a_tiny_corpus_keeps_terms_of_one_document_and_errors_name_the_filter(tm
     err = capsys.readouterr().err
     assert "--topics=2 is more than the corpus supports: it has 3 documents and 1 terms" in err
     assert "(--min-df=2 and --max-df=0.95 kept 1 of " in err and "or lower --min-df" in err
+
+
+def test_library_messages_name_the_command_lines_flags():
+    from topicnmf.options import in_flags
+    assert in_flags("drop `ensemble`, or raise max_memory.", "run") == "drop --ensemble, or raise --max-memory."
+    assert in_flags("seed must be an integer >= 0; got -1.", "run") == "--seed must be an integer >= 0; got -1."
+    # a one-word setting in ordinary prose stays a word
+    assert in_flags("the ensemble of fits", "run") == "the ensemble of fits"

@@ -70,10 +70,10 @@ def test_ensemble_setting_errors(members, message):
 
 
 def test_ensemble_and_restarts_are_one_or_the_other(capsys):
-    with pytest.raises(ParameterError, match="ensemble and restarts are two ways of combining fits"):
+    with pytest.raises(ParameterError, match="`ensemble` and `restarts` are two ways of combining fits"):
         RunConfig(ensemble=3, restarts=2)
     assert main(["run", str(BUNDLED), "-k", "3", "--ensemble", "1", "-q"]) != 0
-    assert "error: ensemble must be 0 (off) or a number of fits >= 2; got 1." in capsys.readouterr().err
+    assert "error: --ensemble must be 0 (off) or a number of fits >= 2; got 1." in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", str(BUNDLED), "-k", "3", "--ensemble", "many", "-q"])
     assert "argument --ensemble: expected an integer >= 0, got 'many'" in capsys.readouterr().err

@@ -148,6 +148,34 @@ def test_a_folder_is_dated_by_its_paths_or_by_mail_headers(tmp_path):
                  "--time-bins", "day"]) == 0
     periods = pd.read_csv(out / "period_documents.csv")
     assert periods.period.iloc[0] == "2010-03-01" and periods.n_documents.sum() == 20
+    # each document's date in doc_topics: from its Date: header, none for the undated half
+    table = pd.read_csv(out / "doc_topics.csv", keep_default_na=False).set_index("doc_id")
+    assert table.loc["2001/01/" + files[0].name, "date"] == "2010-03-01T10:00:00"
+    assert table.loc["2001/09/" + files[20].name, "date"] == ""
+
+
+def test_path_dates_are_in_doc_topics_in_memory_and_out_of_core(tmp_path):
+    folder = tmp_path / "docs"
+    for i, file in enumerate(sorted(BUNDLED.rglob("*.txt"))[:30]):
+        target = folder / f"{2001 + i % 3}-0{1 + i % 9}" / file.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    tables = []
+    for budget in ("1GB", "1KB"):  # 1KB: read in passes, no topics over time, dates kept
+        out = tmp_path / budget
+        assert main(["run", str(folder), "--topics", "3", "--out", str(out), "-q", "--formats", "csv",
+                     "--date-from-path", r"(?P<year>\d{4})-(?P<month>\d{2})", "--max-memory", budget]) == 0
+        tables.append(pd.read_csv(out / "doc_topics.csv").set_index("doc_id")["date"])
+    assert tables[0].loc["2001-01/" + sorted(BUNDLED.rglob("*.txt"))[0].name] == "2001-01-01"
+    pd.testing.assert_series_equal(tables[0], tables[1])
+
+
+def test_dynamic_on_an_undated_corpus_says_it_makes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "3", "--out", str(out), "--dynamic",
+                 "--formats", "csv"]) == 0
+    assert "--dynamic: no document is dated, so no dynamic topics are made" in capsys.readouterr().err
+    assert not (out / "dynamic_topics.json").exists()
 
 
 def test_bad_time_options_are_one_line_errors(tmp_path, capsys):

@@ -52,7 +52,7 @@ def check(workers=None, scheduler=None):
         raise ParameterError(f"scheduler must be an address such as tcp://host:8786; got "
                              f"{scheduler!r}.")
     if workers is not None and scheduler is not None:
-        raise ParameterError("Give workers (a local cluster) or scheduler (an existing one), "
+        raise ParameterError("Give `workers` (a local cluster) or `scheduler` (an existing one), "
                              "not both.")
     if workers is not None or scheduler is not None:
         distributed()

@@ -186,7 +186,7 @@ class RunConfig:
         if not isinstance(self.ensemble_refine, bool):
             raise ParameterError(f"ensemble_refine must be true or false; got {self.ensemble_refine!r}.")
         if self.ensemble and self.restarts > 1:
-            raise ParameterError(f"ensemble and restarts are two ways of combining fits; set one "
+            raise ParameterError(f"`ensemble` and `restarts` are two ways of combining fits; set one "
                                  f"(got ensemble={self.ensemble}, restarts={self.restarts}).")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0; got {self.seed!r}.")
@@ -197,13 +197,13 @@ class RunConfig:
             read_anchors(self.anchors)  # a bad file fails before any document is read
             if self.nmf.beta_loss != "frobenius":
                 raise ParameterError("anchors are fitted with beta_loss='frobenius'; drop the "
-                                     "anchors or the other loss.")
+                                     "`anchors` or the other loss.")
         if self.anchor_strength is not None and not 0 <= self.anchor_strength < float("inf"):
             raise ParameterError(f"anchor_strength must be a number >= 0; got {self.anchor_strength!r}.")
         cluster.check(self.workers, self.scheduler)
         if self.anchors is not None and (self.workers or self.scheduler):
-            raise ParameterError("anchored topics are fitted in this process; drop workers/"
-                                 "scheduler or the anchors.")
+            raise ParameterError("anchored topics are fitted in this process; drop `workers`/"
+                                 "`scheduler` or the `anchors`.")
         formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
         unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:

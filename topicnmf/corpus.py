@@ -403,7 +403,7 @@ def _folder_documents(root, options, log):
             )
         raise CorpusError(
             f"{root}: no text files found (looked for {', '.join(options.extensions)}); "
-            "set extensions to read other suffixes."
+            "set `extensions` to read other suffixes."
         )
 
 

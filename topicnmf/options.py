@@ -312,11 +312,16 @@ def options_of(command):
 def in_flags(message, command):
     """A library message with its parameter names (``min_df``, ``n_topics``) written as
     ``command``'s flags (``--min-df``, ``--topics``), for a user of the command line. Only
-    names with an underscore are translated: they cannot be ordinary words."""
+    names with an underscore are translated anywhere: they cannot be ordinary words; a one-word
+    name (``workers``) where the message marks it as code (```workers```) or where it opens a
+    sentence about it (``seed must ...``)."""
     for option in options_of(command):
-        name = option.setting.rpartition(".")[2]
+        name, flag = option.setting.rpartition(".")[2], option.flags[-1]
+        message = message.replace(f"`{name}`", flag)
         if "_" in name:
-            message = re.sub(rf"(?<![\w.-]){name}(?![\w])", option.flags[-1], message)
+            message = re.sub(rf"(?<![\w.-]){name}(?![\w])", flag, message)
+        else:
+            message = re.sub(rf"(^|: |\. ){name}(?= must\b)", rf"\g<1>{flag}", message)
     return message
 
 

@@ -229,7 +229,7 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
                           ("anchors", "starts its anchored topics from rows of X")):
         if getattr(config, setting):
             raise ParameterError(f"{setting} {what} in memory, and this corpus would need about "
-                                 f"{human_size(memory.estimate)}; drop {setting}, or raise max_memory.")
+                                 f"{human_size(memory.estimate)}; drop `{setting}`, or raise max_memory.")
     log.info("out of core: the in-memory run would need about %s, over the budget of %s "
              "(max_memory); reading in passes, X on disk in %s (removed afterwards)",
              human_size(memory.estimate), human_size(memory.budget), folder)
@@ -244,6 +244,7 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
         dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
                                   folder=str(folder), workers=workers)
     log.info("%s", corpus.summary())
+    log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk",
              *dtm.shape, dtm.nnz, len(dtm.X))
     if len(corpus) < 2:

@@ -194,6 +194,9 @@ def documents_dated(documents, options):
     before any work."""
     dates = document_dates(documents, options)
     if dates is None:
+        if options.dynamic:
+            log.warning("--dynamic: no document is dated, so no dynamic topics are made; date the "
+                        "documents with a date column, --date-from-path or mail Date: headers")
         return None
     log.info("%s", dates.summary())
     n_periods = len(periods_of(dates.values, options.time_bins).labels)
@@ -232,6 +235,20 @@ def dated_timeline(dates, result, options):
         log.info("dynamic topics: %d, linking %d window topics", len(dynamic.topics),
                  len(dynamic.window_topics))
     return replace(timeline, terms=terms, dynamic=dynamic)
+
+
+def with_dates(dates, result):
+    """``result`` whose doc_topics carry each document's date (ISO 8601; empty when undated)
+    where any came from a path pattern or a mail Date: header; a date column is carried as
+    given (``corpus.metadata``)."""
+    if dates is None or set(dates.sources) <= {"date column"}:
+        return result
+    values = dates.values
+    unit = "D" if np.all(np.isnat(values) | (values.astype("datetime64[D]") == values)) else "s"
+    shown = np.where(np.isnat(values), "", np.datetime_as_string(values, unit=unit)).tolist()
+    table = result.topics.doc_topics
+    table = table.with_column("date", shown) if hasattr(table, "with_column") else table.assign(date=shown)
+    return replace(result, topics=replace(result.topics, doc_topics=table))
 
 
 def with_timeline(dates, result, options):

@@ -3,6 +3,7 @@
 Topics are numbered from 1 in order of prevalence (topic 1 carries the most weight).
 """
 
+import copy
 import re
 from dataclasses import dataclass, field, replace
 
@@ -361,6 +362,13 @@ class DocTopicTable:
         if name in self.metadata:
             return pd.Series(list(self.metadata[name]), dtype=object)
         raise KeyError(name)
+
+    def with_column(self, name, values):
+        """This table with a metadata column ``name`` (replaced when present) of ``values``."""
+        table = copy.copy(self)
+        table.metadata = {**self.metadata, name: values}
+        table.columns = self.columns if name in self.metadata else self.columns.append(pd.Index([name]))
+        return table
 
     def frames(self):
         """The table as DataFrames of consecutive rows, one per block of W."""
