@@ -214,7 +214,8 @@ def dated_timeline(dates, result, options):
     topics = result.topics
     timeline = topics_over_time(normalized_weights(topics.W),
                                 topics.doc_topics["dominant_topic"], dates, options.time_bins)
-    log.info("topics over time: %d periods of %s", len(timeline.labels), timeline.periods.bins)
+    log.info("topics over time: %d period%s of %s", len(timeline.labels),
+             "" if len(timeline.labels) == 1 else "s", timeline.periods.bins)
     n_periods = len(timeline.labels)
     # X in blocks held elsewhere (on Dask workers: an in-memory run) is fetched whole; a run
     # out of core (blocks on disk) makes no timeline (outofcore.without_timeline)
