@@ -171,7 +171,7 @@ def test_messages_name_parameters_not_flags(tmp_path):
     write(tmp_path / "ok.txt", "fine")
     c = read_corpus(tmp_path, max_file_mb=1)
     assert c.skipped == (Skipped("big.txt", "larger than max_file_mb (1 MB)"),)
-    with pytest.raises(CorpusError, match=r"strict=True: 1 input\(s\) could not be used \(big.txt: larger than"):
+    with pytest.raises(CorpusError, match=r"`strict`: 1 input\(s\) could not be used \(big.txt: larger than"):
         read_corpus(tmp_path, max_file_mb=1, strict=True)
     with pytest.raises(CorpusError, match=r"no text files found \(looked for \.xyz\); set `extensions` to read"):
         read_corpus(tmp_path, extensions="xyz")

@@ -153,7 +153,7 @@ def test_every_file_of_a_folder_is_read_or_skipped_with_its_reason(tmp_path):
     assert "1 encrypted PDF (needs a password)" in corpus.summary()
     assert "1 suffix not in extensions" in corpus.summary()
     # a file of another type is counted but is no error under strict; an unusable one is
-    with pytest.raises(CorpusError, match=r"strict=True: 8 input\(s\) could not be used"):
+    with pytest.raises(CorpusError, match=r"`strict`: 8 input\(s\) could not be used"):
         read_corpus(tmp_path, max_file_mb=1, strict=True)
 
 

@@ -113,7 +113,7 @@ def test_strict_turns_skips_into_an_error(odd_folder, tmp_path, capsys):
     code = main(["run", str(odd_folder), "-k", "3", "--min-df", "1", "--strict", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "topicnmf: error: strict=True:" in err and "could not be used" in err
+    assert "topicnmf: error: --strict: " in err and "could not be used" in err
     assert not out.exists()
 
 

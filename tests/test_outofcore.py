@@ -199,3 +199,35 @@ def test_what_needs_x_in_memory_is_refused_out_of_core_in_one_line(extra, tmp_pa
     assert code == 1 and err.count("\n") == 1 and "max-memory" in err and "Traceback" not in err
     assert extra[0].lstrip("-") in err  # the setting, by its flag's name
     assert not (tmp_path / "out").exists()
+
+
+def test_transform_over_budget_scores_in_chunks_with_the_same_table(tmp_path, monkeypatch, capsys):
+    """topicnmf transform over --max-memory reads, scores and writes a chunk at a time: the
+    same doc_topics.csv as in memory (labels, dates, weak matches included); a bad row met
+    in a later chunk with --strict stops it in one line and leaves no report."""
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 100)
+    assert main(["run", str(BUNDLED), "--topics", "6", "-q", "--formats", "csv",
+                 "--out", str(tmp_path / "fit")]) == 0
+    texts = [f.read_text(encoding="utf-8") for f in sorted(BUNDLED.rglob("*.txt"))]
+    rows = [{"id": f"d{i}", "text": texts[i % len(texts)][: 200 + 37 * (i % 9)],
+             "label": "xy"[i % 2], "date": f"20{10 + i % 10}-03-15"} for i in range(350)]
+    rows[-1]["text"] = "the weather was nice today and people went out"  # a weak match
+    path = tmp_path / "new.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    model = str(tmp_path / "fit" / "model")
+    assert main(["transform", model, str(path), "--out", str(tmp_path / "memory"), "-q"]) == 0
+    assert main(["transform", model, str(path), "--out", str(tmp_path / "disk"),
+                 "--max-memory", "10KB"]) == 0
+    assert "read, scored and written 100 at a time" in capsys.readouterr().err
+    assert filecmp.cmp(tmp_path / "memory" / "doc_topics.csv", tmp_path / "disk" / "doc_topics.csv",
+                       shallow=False)
+    table = pd.read_csv(tmp_path / "disk" / "doc_topics.csv")
+    assert len(table) == 350 and list(table.columns[-4:]) == ["coverage", "fit", "label", "date"]
+    assert pd.isna(table["dominant_topic"].iloc[-1])
+    with path.open("a", encoding="utf-8") as f:
+        f.write('d350,"",x,2020-01-01\n')  # an empty text in the fourth chunk
+    assert main(["transform", model, str(path), "--out", str(tmp_path / "bad"), "--strict",
+                 "--max-memory", "10KB", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error" in err
+    assert not (tmp_path / "bad" / "doc_topics.csv").exists()

@@ -14,16 +14,14 @@ import sys
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from . import __version__, cli_time, cluster, pipeline, refine
+from . import __version__, cli_time, cluster, pipeline, refine, scoring
 from .config import RunConfig
-from .corpus import read_corpus
 from .errors import TopicNMFError
 from .model import load_model
 from .options import add_options, config_toml, given, in_flags, read_config_file
 from .progress import Bars, stage
 from .report import render, write_files
 from .report.sweep_report import sweep_files
-from .report.tables import doc_topics_csv
 
 log = logging.getLogger("topicnmf")
 # What a terminal would act on: C0/C1 controls (ESC starts colour codes and cursor moves)
@@ -142,12 +140,9 @@ def cmd_sweep(args):
 
 def cmd_transform(args):
     model, config = load_model(args.model), configure(args)
-    corpus = read_corpus(args.input, config.read)
-    log.info("%s", corpus.summary())
     with cluster.session(config.workers, config.scheduler) as on:  # (in this process by default)
-        scores = pipeline.score(corpus, model, client=on.client)
-    _wrote(write_files({"doc_topics.csv": doc_topics_csv(scores.doc_topics)}, args.out,
-                       command="transform"))
+        table = scoring.doc_topics_file(args.input, model, config, client=on.client)
+        _wrote(write_files({"doc_topics.csv": table}, args.out, command="transform"))
     args.written = True
     return 0
 

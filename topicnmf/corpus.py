@@ -332,7 +332,8 @@ def _documents(path, options, log):
     if options.strict and unusable:
         first = "; ".join(f"{s.source}: {s.reason}" for s in unusable[:3])
         more = f" and {len(unusable) - 3} more" if len(unusable) > 3 else ""
-        raise CorpusError(f"strict=True: {len(unusable)} input(s) could not be used ({first}{more}).")
+        raise CorpusError(f"`strict`: {len(unusable)} input(s) could not be used ({first}{more}); "
+                          "fix them, or drop `strict` to skip them.")
 
 
 def _safe(doc, log):

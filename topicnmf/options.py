@@ -144,6 +144,10 @@ class Option:
                                const=self.kind == "switch", default=argparse.SUPPRESS, help=text)
 
 
+MAX_MEMORY = Option(("--max-memory",), "max_memory", "memory budget; a corpus whose in-memory run "
+                    "would need more is processed out of core (partitions on disk in a scratch "
+                    "folder; transform: read, scored and written in chunks)", metavar="SIZE",
+                    default_text="60%% of the available memory")
 INPUT = ("input", (
     Option(("--text-column",), "read.text_column", "CSV/JSONL column holding the text", metavar="NAME"),
     Option(("--id-column",), "read.id_column", "CSV/JSONL column with document ids", metavar="NAME",
@@ -277,9 +281,7 @@ REPORT = ("report", (
     Option(("--anchor-strength",), "anchor_strength", "pull of the anchored topics toward their "
            "words: 0 a seeded start only, 0.1 a nudge, 100 or more holds them there",
            parse=_nonnegative_float, metavar="X", default_text="1"),
-    Option(("--max-memory",), "max_memory", "memory budget; a corpus whose in-memory run would need more "
-           "is processed out of core (partitions on disk in a scratch folder)", metavar="SIZE",
-           default_text="60%% of the available memory"),
+    MAX_MEMORY,
     Option(("--coherence-reference",), "coherence_reference",
            "also score coherence (NPMI) on this reference corpus: a folder or .csv/.jsonl file "
            "read like INPUT (e.g. a larger collection of the same kind)", metavar="PATH"),
@@ -297,7 +299,7 @@ MODEL = (PREPROCESSING, TFIDF, FACTORIZATION)
 COMMANDS = {
     "run": (REPORT, INPUT) + MODEL + (CLUSTER,),
     "sweep": (SWEEP, INPUT) + MODEL,
-    "transform": (INPUT, CLUSTER),
+    "transform": (INPUT, CLUSTER, ("memory", (MAX_MEMORY,))),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
     "compare": (),

@@ -123,6 +123,10 @@ class StreamedCorpus:
 
     def text_chunks(self, size):
         """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
+        return ([d.text for d in chunk] for chunk in self.document_chunks(size))
+
+    def document_chunks(self, size):
+        """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded."""
         read_log = ReadLog()
         ids, labels, dates, n = Strings(), None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
@@ -130,7 +134,7 @@ class StreamedCorpus:
             labels = _kept(labels, [d.label for d in chunk], n)  # (None while no document has one)
             dates = _kept(dates, [d.date for d in chunk], n)
             n += len(chunk)
-            yield [d.text for d in chunk]
+            yield chunk
         self.ids, self.labels, self.dates = ids, labels, dates
         self.stats = read_log.stats()
 

@@ -40,6 +40,20 @@ def doc_topics_csv_file(table, to_csv, has_carriage_return):
     return StreamedFile(write)
 
 
+def frames_csv_file(frames, to_csv):
+    """One CSV file of an iterable of tables with the same columns, made as it is written
+    (``topicnmf transform`` out of core: a chunk of scored documents each): the header once,
+    each table's rows as ``to_csv`` writes it."""
+
+    def write(path):
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            for i, frame in enumerate(frames):
+                text = to_csv(frame)
+                f.write(text if i == 0 else text.split("\n", 1)[1])
+
+    return StreamedFile(write)
+
+
 def _text_only(table):
     """The table's text columns (ids, metadata) as small frames, a block of ids at a time."""
     ids = table.doc_ids

@@ -59,6 +59,12 @@ def topics_csv(result):
     return to_csv(result.topics.terms)
 
 
+def doc_topics_csv_chunks(frames):
+    """doc_topics.csv of an iterable of doc_topics tables (chunks of rows in order): a
+    StreamedFile that makes each table as it writes it."""
+    return streamed.frames_csv_file(frames, to_csv)
+
+
 def doc_topics_csv(doc_topics):
     """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document); for
     a DocTopicTable (out of core) a StreamedFile writing it a block of rows at a time."""
