@@ -13,7 +13,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},
-    {"passes"},
+    {"passes", "boilerplate"},
     {"outofcore"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
     {"cluster_passes"},

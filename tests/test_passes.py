@@ -6,8 +6,8 @@ import pytest
 
 from topicnmf import partitions
 from topicnmf.passes import chunked, vectorize_in_passes
-from topicnmf.preprocess import (Analyzer, PreprocessOptions, analyze, learn_boilerplate,
-                                 learn_boilerplate_in_chunks)
+from topicnmf.boilerplate import learn_boilerplate_in_chunks
+from topicnmf.preprocess import Analyzer, PreprocessOptions, analyze, learn_boilerplate
 from topicnmf.vectorize import VectorizeOptions, coverage, vectorize
 
 from conftest import read_jsonl, shared_corpus

@@ -85,6 +85,65 @@ def count_lines(texts, counts):
     return n_texts
 
 
+class LineCounts:
+    """:func:`count_lines` over a corpus too large to count every line of: per trimmed line,
+    the texts holding it, kept in bounded memory by lossy counting (Manku & Motwani 2002,
+    "Approximate frequency counts over data streams"). Every ``width`` texts (a bucket) a
+    line whose count, plus the most it can have missed before it was first kept, is at most
+    the buckets so far is dropped; so a line held by more than one text in ``width`` is never
+    lost, and at most ``(lines per text) * width * log(texts / width)`` lines are kept
+    whatever the corpus's size. :meth:`repeated` gives the lines of
+    :func:`lines_repeated` exactly: a line whose kept count leaves it in doubt is counted
+    again (``recount``)."""
+
+    def __init__(self, min_share, width=None):
+        self.min_share = min_share
+        self.width = width or max(1, int(round(100 / min_share))) if min_share else 1
+        self.counts = {}  # line -> [texts counted since kept, most it can have missed before]
+        self.n_texts = 0
+
+    def add(self, texts):
+        """Count the lines of ``texts`` (as :func:`count_lines`); returns how many texts."""
+        before = self.n_texts
+        for text in texts:
+            self.n_texts += 1
+            if not self.min_share:
+                continue
+            lines = {line.strip() for line in text.splitlines()} - {""}
+            if len(lines) > 1:
+                missed = (self.n_texts - 1) // self.width
+                for line in lines:
+                    entry = self.counts.get(line)
+                    if entry is None:
+                        self.counts[line] = [1, missed]
+                    else:
+                        entry[0] += 1
+            if self.n_texts % self.width == 0:
+                bucket = self.n_texts // self.width
+                self.counts = {line: e for line, e in self.counts.items() if e[0] + e[1] > bucket}
+        return self.n_texts - before
+
+    def repeated(self, min_documents=10, recount=None):
+        """The lines in at least ``min_share`` of the texts and in ``min_documents``; those
+        whose count is in doubt are counted exactly by ``recount(lines)`` ({line: texts})."""
+        needed = max(min_documents, self.min_share * self.n_texts)
+        sure = {line for line, (n, _) in self.counts.items() if n >= needed}
+        doubt = {line for line, (n, missed) in self.counts.items() if n < needed <= n + missed}
+        if doubt:
+            sure |= {line for line, n in recount(doubt).items() if n >= needed}
+        return frozenset(sure)
+
+
+def count_these_lines(texts, wanted):
+    """{line: texts of more than one line holding it} for the trimmed lines in ``wanted``."""
+    counts = Counter()
+    for text in texts:
+        lines = {line.strip() for line in text.splitlines()} - {""}
+        if len(lines) > 1:
+            counts.update(lines & wanted)
+    return counts
+
+
 def lines_repeated(counts, n_texts, min_share, min_documents=10):
     """The lines of ``counts`` (see :func:`count_lines`) in at least ``min_share`` of
     ``n_texts`` texts and in at least ``min_documents``."""

@@ -29,7 +29,8 @@ from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
 from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
-from .preprocess import Analyzer, learn_boilerplate_in_chunks
+from .boilerplate import learn_boilerplate_in_chunks
+from .preprocess import Analyzer
 from .readers import is_parquet
 from .readers.parquet import parquet_files
 from .progress import stage

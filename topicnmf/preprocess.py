@@ -16,12 +16,11 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, count_lines, drop_lines, email_parts, lines_repeated, repeated_lines, strip_invisible
+from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
 from .clean import visible_id
 from .mail import Removed, Tally, assemble, author, signatures_of
-from .mail.message import SIGNATURE_LINES
 from .errors import CorpusError, ParameterError
-from .languages import CJK, ELISIONS, SAMPLE, DocumentTokens, LanguageChoice, choose_language, language_name
+from .languages import CJK, ELISIONS, DocumentTokens, LanguageChoice, choose_language, language_name
 from .languages import document_language, stemmable, stop_words as language_stop_words
 from .segment import cjk_splitter
 
@@ -184,64 +183,6 @@ def learn_boilerplate(texts, options):
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary,
                          language)
-
-
-def learn_boilerplate_in_chunks(chunk_passes, options):
-    """:func:`learn_boilerplate` over a corpus read in chunks: ``chunk_passes()`` gives an
-    iterable of lists of texts, one chunk at a time, and is called once, or twice when mail
-    authors' signatures were learned (the lines are then counted on the texts without them).
-    The same signatures, lines and cleaning summary; of each message only its last lines are
-    kept between chunks."""
-    mode, share = options.clean_email, options.repeated_line_share
-    endings, counts, n_texts, tally = [], Counter(), 0, Tally(mode)
-    for texts in chunk_passes():  # the signatures; the lines as they are without any
-        cleaned = []
-        for text in texts:
-            is_message, p = email_parts(text, mode)
-            if is_message and p is not None and (who := author(text)) is not None:
-                tail = [line for line in p.body if line.strip()][-(SIGNATURE_LINES + 1):]
-                endings.append((who, _Ending(tuple(tail))))
-            removed = Removed(len(text))
-            if p is not None:
-                text, removed = assemble(p)
-            tally.add(is_message, removed)
-            cleaned.append(text)
-        n_texts += count_lines(cleaned, counts) if share else len(cleaned)
-    signatures = signatures_of(endings)
-    if signatures:  # the lines and the tally again, without the signatures
-        counts, n_texts, tally = Counter(), 0, Tally(mode)
-        for texts in chunk_passes():
-            cleaned = []
-            for text in texts:
-                is_message, p = email_parts(text, mode)
-                removed = Removed(len(text))
-                if p is not None:
-                    text, removed = assemble(p, signatures)
-                tally.add(is_message, removed)
-                cleaned.append(text)
-            n_texts += count_lines(cleaned, counts) if share else len(cleaned)
-    summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
-    lines = lines_repeated(counts, n_texts, share) if share else frozenset()
-    return Preprocessing(options, lines, signatures, summary, _language(chunk_passes, n_texts, options.language))
-
-
-def _language(chunk_passes, n_texts, setting):
-    """choose_language over the corpus: the texts it samples (evenly spaced, SAMPLE at most)
-    taken in one more pass, which it then takes whole."""
-    if language_name(setting) != "auto":
-        return choose_language([], setting)
-    step, sample, i = max(1, n_texts // SAMPLE), [], 0
-    for texts in chunk_passes():
-        sample += [t for j, t in enumerate(texts, start=i) if j % step == 0][:SAMPLE - len(sample)]
-        i += len(texts)
-    return choose_language(sample, setting)
-
-
-@dataclass(frozen=True)
-class _Ending:
-    """The last lines of a message's body: all :func:`signatures_of` reads of it."""
-
-    body: tuple
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on

@@ -1,0 +1,80 @@
+"""What a corpus read in chunks teaches its preprocessing (out of core): the same
+:class:`~.preprocess.Preprocessing` as :func:`~.preprocess.learn_boilerplate` learns from
+the texts in memory, in passes over the chunks and in memory bounded whatever the corpus's
+size for the boilerplate lines (:class:`~.clean.LineCounts`).
+
+Of each message only its last lines are kept between chunks, for the signatures its author
+repeats without a delimiter.
+"""
+
+from dataclasses import dataclass
+
+from .clean import LineCounts, count_these_lines, email_parts
+from .languages import SAMPLE, choose_language, language_name
+from .mail import Removed, Tally, assemble, author, signatures_of
+from .mail.message import SIGNATURE_LINES
+from .preprocess import Preprocessing
+
+
+def learn_boilerplate_in_chunks(chunk_passes, options):
+    """:func:`~.preprocess.learn_boilerplate` over a corpus read in chunks: ``chunk_passes()``
+    gives an iterable of lists of texts, one chunk at a time. It is called once for the
+    signatures, the lines and the cleaning summary; again when mail authors' signatures were
+    learned (the lines are then counted on the texts without them), when a line's count is
+    in doubt (counted again, exactly), and for the language's sample."""
+    mode, share = options.clean_email, options.repeated_line_share
+    endings, tally, counts = [], Tally(mode), LineCounts(share)
+    for cleaned in _cleaned_chunks(chunk_passes, mode, tally, endings=endings):
+        counts.add(cleaned)  # the lines as they are without any signature
+    signatures = signatures_of(endings)
+    del endings
+    if signatures:  # the lines and the tally again, without the signatures
+        tally, counts = Tally(mode), LineCounts(share)
+        for cleaned in _cleaned_chunks(chunk_passes, mode, tally, signatures):
+            counts.add(cleaned)
+
+    def recount(lines):
+        chunks = _cleaned_chunks(chunk_passes, mode, Tally(mode), signatures)
+        return count_these_lines((text for cleaned in chunks for text in cleaned), lines)
+
+    summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
+    lines = counts.repeated(recount=recount) if share else frozenset()
+    return Preprocessing(options, lines, signatures, summary,
+                         _language(chunk_passes, counts.n_texts, options.language))
+
+
+def _cleaned_chunks(chunk_passes, mode, tally, signatures=frozenset(), endings=None):
+    """Each chunk's texts with the mail apparatus (and ``signatures``) cleaned away, counted
+    in ``tally``; each message's author and last lines appended to ``endings`` when given."""
+    for texts in chunk_passes():
+        cleaned = []
+        for text in texts:
+            is_message, p = email_parts(text, mode)
+            if endings is not None and is_message and p is not None and (who := author(text)) is not None:
+                tail = [line for line in p.body if line.strip()][-(SIGNATURE_LINES + 1):]
+                endings.append((who, _Ending(tuple(tail))))
+            removed = Removed(len(text))
+            if p is not None:
+                text, removed = assemble(p, signatures)
+            tally.add(is_message, removed)
+            cleaned.append(text)
+        yield cleaned
+
+
+def _language(chunk_passes, n_texts, setting):
+    """choose_language over the corpus: the texts it samples (evenly spaced, SAMPLE at most)
+    taken in one more pass, which it then takes whole."""
+    if language_name(setting) != "auto":
+        return choose_language([], setting)
+    step, sample, i = max(1, n_texts // SAMPLE), [], 0
+    for texts in chunk_passes():
+        sample += [t for j, t in enumerate(texts, start=i) if j % step == 0][:SAMPLE - len(sample)]
+        i += len(texts)
+    return choose_language(sample, setting)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """The last lines of a message's body: all :func:`signatures_of` reads of it."""
+
+    body: tuple
