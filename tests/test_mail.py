@@ -240,3 +240,37 @@ def test_a_generated_archive_gives_clean_topics_and_flags_only_the_code_tables(t
     junk = [t for t, q in enumerate(result.quality, start=1) if {"codes", "metadata", "few_authors"} & set(q.flags)]
     assert len(junk) == 1 and "codes" in result.quality[junk[0] - 1].flags and junk[0] != 1
     assert result.preprocessing.cleaning.messages == len(messages)
+
+
+def test_signatures_learned_in_bounded_memory_are_those_learned_whole():
+    """StreamedSignatures keeps two candidates per author and block size and counts them
+    again: the same signatures as signatures_of, also for an author whose sign-off ends
+    exactly half of their posts, one who alternates two, and one who signs a third."""
+    import random
+
+    from topicnmf.mail.message import message_parts
+    from topicnmf.mail.signatures import StreamedSignatures, signatures_of
+
+    rng = random.Random(1)
+    habits = {"half": (["Ann Half", "Half Corp"], 0.5), "most": (["Bo Most\nMost Ltd\nmost.example"], 0.9),
+              "two": (["Cy A sign", "Cy B sign"], 1.0), "third": (["Di Third"], 0.34),
+              "once": (["Ed Once"], 1.0)}
+    posts = []
+    for who, (sign_offs, share) in habits.items():
+        n = 1 if who == "once" else 12
+        for i in range(n):
+            lines = [f"Body {who} {i} about rivers {rng.random():.6f}", f"and more, {rng.random():.6f}"]
+            if who == "half":
+                lines.append(sign_offs[0]) if i % 2 == 0 else None
+            elif rng.random() < share:
+                lines.append(sign_offs[i % len(sign_offs)])
+            posts.append(f"From: {who}@example.org\nSubject: post {i}\n\n" + "\n".join(lines))
+    rng.shuffle(posts)
+    messages = [(author(p), message_parts(p)) for p in posts]
+    whole = signatures_of(messages)
+    streamed = StreamedSignatures()
+    for who, parts in messages:
+        streamed.add(who, parts.body)
+    assert streamed.signatures((who, parts.body) for who, parts in messages) == whole
+    assert ("Ann Half",) in whole and ("Bo Most", "Most Ltd", "most.example") in whole
+    assert len(streamed.summaries["most@example.org"]) == 60  # what is kept per author

@@ -3,16 +3,14 @@
 the texts in memory, in passes over the chunks and in memory bounded whatever the corpus's
 size for the boilerplate lines (:class:`~.clean.LineCounts`).
 
-Of each message only its last lines are kept between chunks, for the signatures its author
-repeats without a delimiter.
+The signatures authors repeat without a delimiter are learned with memory that grows with
+the authors, not their messages (:class:`~.mail.signatures.StreamedSignatures`).
 """
-
-from dataclasses import dataclass
 
 from .clean import LineCounts, count_these_lines, email_parts
 from .languages import SAMPLE, choose_language, language_name
-from .mail import Removed, Tally, assemble, author, signatures_of
-from .mail.message import SIGNATURE_LINES
+from .mail import Removed, Tally, assemble, author
+from .mail.signatures import StreamedSignatures
 from .preprocess import Preprocessing
 
 
@@ -23,10 +21,10 @@ def learn_boilerplate_in_chunks(chunk_passes, options):
     learned (the lines are then counted on the texts without them), when a line's count is
     in doubt (counted again, exactly), and for the language's sample."""
     mode, share = options.clean_email, options.repeated_line_share
-    endings, tally, counts = [], Tally(mode), LineCounts(share)
+    endings, tally, counts = StreamedSignatures(), Tally(mode), LineCounts(share)
     for cleaned in _cleaned_chunks(chunk_passes, mode, tally, endings=endings):
         counts.add(cleaned)  # the lines as they are without any signature
-    signatures = signatures_of(endings)
+    signatures = endings.signatures(_messages(chunk_passes, mode))
     del endings
     if signatures:  # the lines and the tally again, without the signatures
         tally, counts = Tally(mode), LineCounts(share)
@@ -43,16 +41,25 @@ def learn_boilerplate_in_chunks(chunk_passes, options):
                          _language(chunk_passes, counts.n_texts, options.language))
 
 
+def _messages(chunk_passes, mode):
+    """(author, body lines) of each message, in one more pass."""
+    for texts in chunk_passes():
+        for text in texts:
+            is_message, p = email_parts(text, mode)
+            if is_message and p is not None and (who := author(text)) is not None:
+                yield who, p.body
+
+
 def _cleaned_chunks(chunk_passes, mode, tally, signatures=frozenset(), endings=None):
     """Each chunk's texts with the mail apparatus (and ``signatures``) cleaned away, counted
-    in ``tally``; each message's author and last lines appended to ``endings`` when given."""
+    in ``tally``; each message's author and body added to ``endings`` (a
+    StreamedSignatures) when given."""
     for texts in chunk_passes():
         cleaned = []
         for text in texts:
             is_message, p = email_parts(text, mode)
             if endings is not None and is_message and p is not None and (who := author(text)) is not None:
-                tail = [line for line in p.body if line.strip()][-(SIGNATURE_LINES + 1):]
-                endings.append((who, _Ending(tuple(tail))))
+                endings.add(who, p.body)
             removed = Removed(len(text))
             if p is not None:
                 text, removed = assemble(p, signatures)
@@ -71,10 +78,3 @@ def _language(chunk_passes, n_texts, setting):
         sample += [t for j, t in enumerate(texts, start=i) if j % step == 0][:SAMPLE - len(sample)]
         i += len(texts)
     return choose_language(sample, setting)
-
-
-@dataclass(frozen=True)
-class _Ending:
-    """The last lines of a message's body: all :func:`signatures_of` reads of it."""
-
-    body: tuple
