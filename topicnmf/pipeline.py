@@ -199,14 +199,15 @@ def _sweep(dtm, corpus, config, progress=Silent()):
     return result
 
 
-def refit(corpus, prepared, n_topics, config, start, progress=None):
+def refit(corpus, prepared, n_topics, config, start, progress=None, hold=None):
     """The :class:`TopicResult` of a prepared corpus fitted from ``start`` = (W, H)
-    (``init='custom'``): the warm start of ``topicnmf refine``."""
-    return _fit(corpus, prepared, n_topics, config, None, None, progress or Silent(), warm=start)
+    (``init='custom'``): the warm start of ``topicnmf refine``; ``hold`` a Pull on rows of H
+    (merged topics held together)."""
+    return _fit(corpus, prepared, n_topics, config, None, None, progress or Silent(), warm=start, hold=hold)
 
 
 def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silent(), warm=None,
-         client=None):
+         client=None, hold=None):
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     if not (isinstance(dtm.X, Partitions) and dtm.X.on_disk):  # out of core, W is kept on disk too
@@ -221,6 +222,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
 
     anchors, pull = _anchors.prepare(config.anchors, config.anchor_strength, prepared.analyzer,
                                      dtm.terms, dtm.X, n_topics)
+    pull = hold if hold is not None else pull
     start = time.perf_counter()
     with _stage(progress, "fit", config.nmf.max_iter * (config.restarts + config.ensemble)) as bar:
         def each(iteration, elapsed, loss):  # the caller's callback, and the progress
