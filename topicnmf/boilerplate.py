@@ -9,7 +9,7 @@ the authors, not their messages (:class:`~.mail.signatures.StreamedSignatures`).
 
 from .clean import LineCounts, count_these_lines, email_parts
 from .languages import SAMPLE, choose_language, language_name
-from .mail import Removed, Tally, assemble, author
+from .mail import Tally, author
 from .mail.signatures import StreamedSignatures
 from .preprocess import Preprocessing
 
@@ -60,11 +60,7 @@ def _cleaned_chunks(chunk_passes, mode, tally, signatures=frozenset(), endings=N
             is_message, p = email_parts(text, mode)
             if endings is not None and is_message and p is not None and (who := author(text)) is not None:
                 endings.add(who, p.body)
-            removed = Removed(len(text))
-            if p is not None:
-                text, removed = assemble(p, signatures)
-            tally.add(is_message, removed)
-            cleaned.append(text)
+            cleaned.append(tally.text_of(text, is_message, p, signatures))
         yield cleaned
 
 

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from .clean import MODES as CLEAN_MODES
 from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
 from .clean import visible_id
-from .mail import Removed, Tally, assemble, author, signatures_of
+from .mail import Tally, author, signatures_of
 from .errors import CorpusError, ParameterError
 from .languages import CJK, ELISIONS, DocumentTokens, LanguageChoice, choose_language, language_name
 from .languages import document_language, stemmable, stop_words as language_stop_words
@@ -171,13 +171,8 @@ def learn_boilerplate(texts, options):
     parts = [email_parts(text, mode) for text in texts]  # each message parsed once
     signatures = signatures_of((who, p) for text, (is_message, p) in zip(texts, parts)
                                if is_message and p is not None and (who := author(text)) is not None)
-    tally, cleaned = Tally(mode), []
-    for text, (is_message, p) in zip(texts, parts):
-        removed = Removed(len(text))
-        if p is not None:
-            text, removed = assemble(p, signatures)
-        tally.add(is_message, removed)
-        cleaned.append(text)
+    tally = Tally(mode)
+    cleaned = [tally.text_of(text, is_message, p, signatures) for text, (is_message, p) in zip(texts, parts)]
     del parts
     share = options.repeated_line_share
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None

@@ -4,7 +4,7 @@ message's :class:`~topicnmf.mail.message.Removed` into a :class:`MailCleaning`."
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .message import RULES
+from .message import RULES, Removed, assemble
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,15 @@ class Tally:
         for rule, n in removed.by_rule:
             self.rule_documents[rule] += 1
             self.rule_characters[rule] += n
+
+    def text_of(self, text, is_message, parts, signatures=frozenset()):
+        """``text`` without the apparatus its ``parts`` (None: not cleaned) found, nor the
+        ``signatures``; what went is counted."""
+        removed = Removed(len(text))
+        if parts is not None:
+            text, removed = assemble(parts, signatures)
+        self.add(is_message, removed)
+        return text
 
     def summary(self, learned=0):
         rules = tuple((r, self.rule_documents[r], self.rule_characters[r]) for r in RULES
