@@ -140,8 +140,9 @@ def test_parquet_without_pyarrow_is_still_the_readers_message(tmp_path, monkeypa
 
 
 def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
-    """Labels and dates of a table read in passes reach doc_topics.csv as in memory; the
-    timeline (W and X whole) is left out and said so."""
+    """Labels and dates of a table read in passes reach doc_topics.csv as in memory, and the
+    topic shares over time are those made in memory (from W's blocks on disk); the terms
+    per period (X and W whole) are left out and said so."""
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 100)
     rng = np.random.default_rng(0)
     words = "river mountain forest bird fish tree lake snow rock flower cloud rain wind sun".split()
@@ -154,12 +155,15 @@ def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     capsys.readouterr()
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "20KB"]) == 0
-    assert "topics over time are not made" in capsys.readouterr().err
+    assert "the terms per period need X and W in memory and are left out" in capsys.readouterr().err
     memory, disk = (pd.read_csv(tmp_path / side / "doc_topics.csv") for side in ("memory", "disk"))
     assert list(disk.columns[-2:]) == ["label", "date"]
     pd.testing.assert_frame_equal(disk, memory, rtol=1e-5)
-    assert (tmp_path / "memory" / "topics_over_time.csv").exists()
-    assert not (tmp_path / "disk" / "topics_over_time.csv").exists()
+    over_time = [pd.read_csv(tmp_path / side / "topics_over_time.csv") for side in ("memory", "disk")]
+    assert len(over_time[0]) > 10
+    pd.testing.assert_frame_equal(over_time[1], over_time[0], rtol=1e-5)
+    assert (tmp_path / "memory" / "topic_terms_over_time.csv").exists()
+    assert not (tmp_path / "disk" / "topic_terms_over_time.csv").exists()
 
 
 def test_phrase_labels_over_budget_is_a_clear_error():

@@ -265,17 +265,6 @@ def scratch_folder(wanted=True):
     return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") if wanted else contextlib.nullcontext()
 
 
-def without_timeline(dates, dtm):
-    """``dates``, or None out of core (X in partitions on disk): topics over time and the
-    terms per period read W and X whole, so a dated corpus read in passes gets no timeline
-    (said on stderr); its dates stay in doc_topics."""
-    if dates is None or not isinstance(dtm.X, parts.Partitions) or not dtm.X.on_disk:
-        return dates
-    log.warning("out of core: the documents are dated, but topics over time are not made (they "
-                "need W and X in memory); the dates are in doc_topics; raise max_memory for them")
-    return None
-
-
 def fit_settings(X):
     """Settings of the fit for X: out of core (X's blocks on disk), W's blocks kept in X's
     scratch folder during the fit and returned per block (``factorize_partitioned``'s

@@ -36,7 +36,7 @@ from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
 from .junk import assess as assess_junk, demotion, dropped_terms, with_junk
 from .model import SavedModel
-from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_folder, without_timeline
+from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_folder
 from .partitions import Partitions
 from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
@@ -159,7 +159,6 @@ def _run(corpus, config, callback, reference, progress, prepared=None, client=No
             config.read, id_column=None, label_column=None, date_column=None, folder_labels=False))
     on = client if config.n_topics != "auto" and not config.ensemble else None  # (in memory)
     prepared = prepared or prepare(corpus, config, progress, on)
-    over_time = without_timeline(dates, prepared.dtm)  # out of core: no timeline
     swept = None
     n_topics = config.n_topics
     if n_topics == "auto":  # the sweep and the fit share one TF-IDF matrix
@@ -172,7 +171,7 @@ def _run(corpus, config, callback, reference, progress, prepared=None, client=No
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress, on), n_topics, config, callback, reference,
                               progress, client=client), dropped=dropped)
-    result = timeline.with_timeline(over_time, align.with_alignment(config.align_to, result), config.time)
+    result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     result = timeline.with_dates(dates, result)  # dates from paths or mail headers into doc_topics
     return Run(result=result, model=model_from(result), sweep=swept)
 

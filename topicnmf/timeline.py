@@ -17,6 +17,7 @@ from .dates import document_dates
 from .drift import period_terms
 from .dynamic import dynamic_topics
 from .errors import ParameterError
+from .docweights import DocWeights
 from .partitions import Partitions, stack
 from .topics import normalized_weights
 
@@ -178,7 +179,9 @@ def topics_over_time(weights, dominant, dates, bins="auto"):
     index = periods.index[dated]
     n_documents = np.bincount(index, minlength=n_periods)
     mass = np.zeros((n_periods, k))
-    np.add.at(mass, index, weights[dated])
+    for start, block in _normalized_blocks(weights):
+        rows = periods.index[start:start + block.shape[0]]
+        np.add.at(mass, rows[rows >= 0], block[rows >= 0])
     totals = mass.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(totals > 0, mass / totals, np.nan)
@@ -186,6 +189,16 @@ def topics_over_time(weights, dominant, dates, bins="auto"):
     dominated = np.zeros((n_periods, k + 1), dtype=np.int64)
     np.add.at(dominated, (index, dom), 1)
     return Timeline(periods, n_documents, shares, dominated[:, 1:], dates)
+
+
+def _normalized_blocks(weights):
+    """(first row, normalized weights): the array given, or a DocWeights (W on disk, out of
+    core) normalized a block at a time."""
+    if isinstance(weights, DocWeights):
+        for start, block in weights.blocks():
+            yield start, normalized_weights(block)
+    else:
+        yield 0, weights
 
 
 def documents_dated(documents, options):
@@ -212,13 +225,17 @@ def dated_timeline(dates, result, options):
     if dates is None:
         return None
     topics = result.topics
-    timeline = topics_over_time(normalized_weights(topics.W),
-                                topics.doc_topics["dominant_topic"], dates, options.time_bins)
+    weights = topics.W if isinstance(topics.W, DocWeights) else normalized_weights(topics.W)
+    timeline = topics_over_time(weights, topics.doc_topics["dominant_topic"], dates, options.time_bins)
     log.info("topics over time: %d period%s of %s", len(timeline.labels),
              "" if len(timeline.labels) == 1 else "s", timeline.periods.bins)
     n_periods = len(timeline.labels)
-    # X in blocks held elsewhere (on Dask workers: an in-memory run) is fetched whole; a run
-    # out of core (blocks on disk) makes no timeline (outofcore.without_timeline)
+    if isinstance(result.dtm.X, Partitions) and result.dtm.X.on_disk:  # out of core: W's blocks
+        log.warning("out of core: the topic shares over time are made from W's blocks on disk; the "
+                    "terms per period%s need X and W in memory and are left out (raise max_memory "
+                    "for them)", " and the dynamic topics" if options.dynamic else "")
+        return timeline
+    # X in blocks held elsewhere (on Dask workers: an in-memory run) is fetched whole
     X = stack(result.dtm.X) if isinstance(result.dtm.X, Partitions) else result.dtm.X
     terms = None
     if n_periods <= MAX_REFIT_PERIODS:
