@@ -48,6 +48,20 @@ def test_tiny_budget_goes_out_of_core_with_the_same_reports(tmp_path, monkeypatc
     assert run.result.dtm.shape == memory.dtm.shape
 
 
+def test_quality_flags_order_the_topics_out_of_core_as_in_memory(tmp_path, monkeypatch):
+    """At k=13 on the bundled corpus two topics are flagged low_coherence and are more
+    prevalent than an unflagged one: they are listed after it out of core too (they were
+    listed by prevalence there: a stranger's trial on 5,000 Debian descriptions)."""
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)
+    args = ["run", str(BUNDLED), "--topics", "13", "-q", "--formats", "csv,json,md"]
+    assert main(args + ["--out", str(tmp_path / "memory")]) == 0
+    assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "100KB"]) == 0
+    topics = json.loads((tmp_path / "memory" / "topics.json").read_text(encoding="utf-8"))["topics"]
+    flagged = [t["share"] for t in topics if t["quality"]["flags"]]
+    assert flagged and max(flagged) > min(t["share"] for t in topics if not t["quality"]["flags"])
+    _same_reports(tmp_path / "memory", tmp_path / "disk")
+
+
 def test_out_of_core_topics_are_read_from_W_on_disk(tmp_path, monkeypatch):
     """Out of core, W stays on disk after the fit (DocWeights) and doc_topics is streamed from
     it (DocTopicTable); the table, the representative and listed documents, the prevalence
