@@ -118,6 +118,33 @@ def test_a_folder_where_a_report_goes_stops_the_run_before_anything_moves(runs, 
     assert (out / "report.html" / "mine.txt").read_text(encoding="utf-8") == "keep"
 
 
+def test_a_users_own_file_named_like_a_report_is_never_replaced(runs, tmp_path, capsys):
+    """A report.md topicnmf did not write (no manifest in the folder, or one that does not
+    list it) stops the run in one line and stays; a run killed mid-switch (its staging
+    folder left, no manifest) is still replaced by the next run."""
+    files, model = runs[0]
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "report.md").write_text("my notes", encoding="utf-8")
+    (out / "mine.txt").write_text("keep", encoding="utf-8")
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "report.md is not a topicnmf output (no manifest.json there" in err and len(err.splitlines()) == 1
+    assert (out / "report.md").read_text(encoding="utf-8") == "my notes"
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "report.md"]
+    csv_only = tmp_path / "csv"  # a run that wrote no report.md, then the user's own
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(csv_only), "-q", "--formats", "csv"]) == 0
+    (csv_only / "report.md").write_text("my notes", encoding="utf-8")
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(csv_only), "-q"]) == 1
+    assert "manifest.json there does not list it" in capsys.readouterr().err
+    killed = tmp_path / "killed"  # what SIGKILL mid-switch leaves: files, no manifest, staging
+    write_files(files, killed, model)
+    (killed / folder.MANIFEST).unlink()
+    (killed / (folder.STAGING_PREFIX + "old-x")).mkdir()
+    write_files(runs[1][0], killed, runs[1][1])
+    assert (killed / folder.MANIFEST).exists()
+
+
 def test_a_second_writer_is_told_who_holds_the_folder(runs, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -81,15 +81,37 @@ def locked(out):
             os.close(fd)  # closing releases the lock
 
 
+def _manifest(out):
+    """(command, names) that ``out``'s manifest records; (None, None) without one."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return manifest.get("command"), {str(n).rstrip("/") for n in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None, None
+
+
+def check_ours(out, names):
+    """Stop before anything moves when a file or folder of ``names`` is in ``out`` and
+    topicnmf did not put it there: not in the manifest of the run that wrote the folder, or
+    in a folder without a manifest that no killed topicnmf run left (no staging folder)."""
+    _check_kinds(out, names)  # a folder where a file goes: said as such
+    _, recorded = _manifest(out)
+    if recorded is None and any(out.glob(STAGING_PREFIX + "*")):
+        return  # a run killed mid-switch: the next run replaces what it left
+    for name in names:
+        path = out / name
+        if name == MANIFEST or path.is_symlink() or not path.exists() or (recorded and name in recorded):
+            continue
+        why = "no manifest.json there says topicnmf wrote it" if recorded is None else \
+            f"{MANIFEST} there does not list it"
+        _fail(out, f"{name} is not a topicnmf output ({why}), and this run would replace it; move it "
+                   "away or choose another output folder")
+
+
 def previous(out):
     """(command, names) of the run that wrote ``out``: from its manifest, or without one (an
     unfinished run, a folder from an older topicnmf) every name topicnmf writes found there."""
-    command, names = None, None
-    try:
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        command, names = manifest.get("command"), {str(n).rstrip("/") for n in manifest["files"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        pass
+    command, names = _manifest(out)
     if names is None:
         names = {p.name for p in out.iterdir()}
     present = (n for n in names & OWNED if (out / n).exists() or (out / n).is_symlink())

@@ -76,6 +76,7 @@ def write_files(files, out_dir, model=None, *, command="run"):
                 f"{out}: holds the report of 'topicnmf run' (with its model); write the "
                 f"output of '{command}' into another folder.")
         names = sorted(files) + (["model"] if model is not None else [])
+        folder.check_ours(out, names)
         files = {**files, folder.MANIFEST: folder.manifest_text(command, names)}
         stale = [n for n in present if n not in files and n not in names]
         staging = folder.staging_folder(out)
