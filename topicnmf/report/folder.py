@@ -5,8 +5,9 @@ switch then moves what is there aside (``manifest.json`` first), moves the new f
 (``manifest.json`` last) and only then deletes the old ones. An error half-way puts
 everything back as it was; Ctrl-C or SIGTERM arriving during the switch is held until it
 is over, whichever thread the kernel delivers it to (the handler that holds it runs in the
-main thread). A folder without ``manifest.json`` is a run that did not finish (killed
-outright mid-switch); the next run into it replaces it.
+main thread). A folder without ``manifest.json`` but with a staging folder is a run that did
+not finish (killed outright mid-switch); the next run into it replaces it. A file a report
+would replace that topicnmf did not write (:func:`check_ours`) stops the run instead.
 """
 
 import contextlib
