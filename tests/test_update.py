@@ -87,3 +87,28 @@ def test_updates_chain_and_the_old_weight_grows(tmp_path):
                      for n in ("u1", "u2"))
     assert second["old_weight"] == first["old_weight"] + first["n_documents"]
     assert second["n_terms_added"] == 0  # the first update already took the new terms
+
+
+@pytest.mark.slow
+def test_topics_a_new_batch_leaves_out_are_said_taken_over_and_held_by_old_weight(tmp_path, capsys):
+    """A model of 400 BBC articles (five sections) updated with 600 business and
+    entertainment articles: the least-squares update hands topics the new batch hardly uses
+    to its subjects (as a refit on all 1,000 would), says which, and --old-weight 3x the
+    old corpus holds every topic."""
+    rows = read_jsonl(shared_corpus("bbc-news.jsonl.gz"))
+    order = np.random.default_rng(0).permutation(len(rows))
+    new = [i for i in order[400:] if rows[i]["label"] in ("business", "entertainment")][:600]
+    for name, part in (("old", order[:400]), ("new", new)):
+        with open(tmp_path / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(rows[i]) + "\n" for i in sorted(part))
+    assert main(["run", str(tmp_path / "old.jsonl"), "--topics", "5", "-q", "--formats", "json",
+                 "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert main(["update", str(tmp_path / "run"), str(tmp_path / "new.jsonl"), "--out", str(tmp_path / "up")]) == 0
+    err = capsys.readouterr().err
+    assert "which the new documents use little, went to their subjects" in err and "raise --old-weight" in err
+    assert main(["update", str(tmp_path / "run"), str(tmp_path / "new.jsonl"), "--old-weight", "1200",
+                 "--out", str(tmp_path / "held")]) == 0
+    assert "went to their subjects" not in capsys.readouterr().err
+    held = json.loads((tmp_path / "held" / "update.json").read_text(encoding="utf-8"))["topics"]
+    assert min(t["similarity"] for t in held) > 0.9

@@ -10,7 +10,8 @@ H_old, minimizes
     ||X_new - W_new H||^2 + sum_t a_t ||H[t] - H_old[t]||^2
 
 so ``a_t`` is how much the old model holds topic t in place: the old corpus counted as
-``old_weight`` documents with the new documents' mean squared weight on topic t (the online
+``old_weight`` documents with the new documents' mean squared weight on topic t, at least
+the mean over the topics (the online
 update of Mairal et al. 2010, the old statistics W^T W and W^T X taken as diag(a) and
 diag(a) H_old). The updated topics' labels are their new top three terms. The vocabulary grows by the terms of the new documents that pass the
 model's min_df/max_df; such a term starts at weight 0 in every topic and gets its IDF from
@@ -33,6 +34,7 @@ from .vectorize import vectorize, vectorize_with
 
 log = logging.getLogger("topicnmf")
 TOP_TERMS = 10
+TAKEN_OVER = 0.5  # an old topic's cosine to its updated self under which it is said to be taken over
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,13 @@ def update_model(model, corpus, *, old_weight=None, top_terms=TOP_TERMS, max_rou
     k, added = model.n_topics, len(terms) - len(model.terms)
     H_old = np.hstack([model.H, np.zeros((k, added))])
     W_new = factorize(dtm.X, k, options=SolverOptions(tol=1e-6), H=H_old, update_H=False).W
-    # a_t: the old corpus as old_weight documents with the new ones' weight on topic t,
-    # at least a tenth of the mean (a topic the new documents lack still holds its place)
+    use = W_new.sum(axis=0) / max(W_new.sum(), 1e-300)  # the new documents' share per old topic
+    # a_t: the old corpus as old_weight documents with the new ones' weight on topic t, at
+    # least the mean over the topics: a topic the new documents lack holds its place as firmly
+    # as a typical one (with a tenth of the mean, BBC's sport, politics and tech topics went
+    # to music and oil news at 10x --old-weight; at the mean, 3x holds every one of them)
     a = old_weight * np.mean(W_new ** 2, axis=0)
-    a = np.maximum(a, 0.1 * a.mean()) if a.mean() > 0 else np.full(k, old_weight / max(n, 1))
+    a = np.maximum(a, a.mean()) if a.mean() > 0 else np.full(k, old_weight / max(n, 1))
     pseudo = np.diag(np.sqrt(a))  # the fixed weights of the old topics' pseudo-documents
     X = sparse.vstack([dtm.X, sparse.csr_matrix(pseudo @ H_old)]).tocsr()
     Xt = X.T.tocsr()
@@ -99,6 +104,7 @@ def update_model(model, corpus, *, old_weight=None, top_terms=TOP_TERMS, max_rou
     topics = build_topics(W_fit, H_fit, doc_ids=corpus.ids, display_terms=display,
                           top_terms=top_terms, metadata=corpus.metadata(), order=np.arange(k))
     moved = _moved(H_old, H_unit, display, model.labels, top_terms)
+    _warn_taken_over(moved, use, old_weight, n)
     parameters = dict(model.parameters) | {"update": {
         "n_documents": n, "n_terms_added": added, "old_weight": old_weight,
         "rounds": rounds}}
@@ -125,6 +131,21 @@ def _grown_vocabulary(analyzed, ids, model):
 def _top(row, display, n):
     best = np.argsort(-row, kind="stable")[:n]
     return [display[j] for j in best if row[j] > 0]
+
+
+def _warn_taken_over(moved, use, old_weight, n):
+    """Say which old topics the new documents use less than an even share of, yet moved far (cosine under
+    TAKEN_OVER): with k fixed, the least-squares refit hands them to the new documents'
+    subjects, as a full refit on old and new documents together would."""
+    gone = [m for m, u in zip(moved, use) if m["similarity"] < TAKEN_OVER and u < 1 / len(use)]
+    if gone:
+        log.warning("update: topic%s %s, which the new documents use little, went to their subjects "
+                    "(similarity to before %s): the new batch (%d documents) outweighs what holds "
+                    "%s (--old-weight %g); raise --old-weight to keep the old topics, or refit with "
+                    "more topics", "s" if len(gone) > 1 else "",
+                    ", ".join(f"{m['topic']} ({m['label']})" for m in gone),
+                    ", ".join(f"{m['similarity']:.2f}" for m in gone), n,
+                    "them" if len(gone) > 1 else "it", old_weight)
 
 
 def _moved(H_old, H_new, display, labels, n):
