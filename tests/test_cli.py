@@ -283,7 +283,7 @@ def test_a_tiny_corpus_keeps_terms_of_one_document_and_errors_name_the_filter(tm
     out = tmp_path / "out"
     assert main(["run", str(folder), "--topics", "2", "--out", str(out), "--formats", "json"]) == 0
     err = capsys.readouterr().err
-    assert "min_df=1: with 3 documents (under 10) a term of one document is kept" in err
+    assert "--min-df=1: with 3 documents (under 10) a term of one document is kept" in err
     data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
     assert data["parameters"]["vectorize"]["min_df"] == 1 and data["corpus"]["n_terms"] > 10
 

@@ -206,3 +206,22 @@ def test_csv_cells_survive_both_readers_and_never_run_as_formulas(cell):
     value = rows[1][0]
     assert value.lstrip("'") == cell
     assert not value.startswith(("=", "+", "-", "@"))
+
+
+def test_sigterm_mid_run_stops_like_ctrl_c_and_leaves_the_folder_clean(tmp_path):
+    """SIGTERM during the work: exit 143, one line saying nothing was written, no traceback,
+    no lock file or staging folder left in --out (SIGTERM killed the process outright)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "topicnmf", "run", str(BUNDLED), "--topics", "auto",
+                                "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    first = [process.stderr.readline() for _ in range(3)]  # read, language, TF-IDF: sweeping now
+    assert "TF-IDF matrix" in first[-1], first
+    process.send_signal(signal.SIGTERM)
+    err = process.communicate(timeout=60)[1]
+    assert process.returncode == 143, err
+    assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []

@@ -10,17 +10,20 @@ import argparse
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, cli_time, cluster, pipeline, refine, scoring
 from .config import RunConfig
-from .errors import TopicNMFError
+from .errors import TopicNMFError, terminated
 from .model import load_model
 from .options import add_options, config_toml, given, in_flags, read_config_file
 from .progress import Bars, stage
 from .report import render, write_files
+from .report.folder import check_target
 from .report.sweep_report import sweep_files
 
 log = logging.getLogger("topicnmf")
@@ -90,8 +93,14 @@ def printable(text):
 
 
 class _PrintableFormatter(logging.Formatter):
+    """Log lines as the command line shows them: escaped, settings named as its flags."""
+
+    def __init__(self, fmt, command):
+        super().__init__(fmt)
+        self.command = command
+
     def format(self, record):
-        return printable(super().format(record))
+        return printable(in_flags(super().format(record), self.command))
 
 
 def configure(args):
@@ -134,7 +143,7 @@ def cmd_sweep(args):
     _wrote(write_files(sweep_files(result), args.out, command="sweep"))
     args.written = True
     print(result.scores.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    print(f"recommended: {result.reason}")
+    print(f"recommended: {in_flags(result.reason, args.command)}")
     return 0
 
 
@@ -165,19 +174,23 @@ COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "sho
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "out", None) == "":  # before any work, not after the fit
-        print("topicnmf: error: the output folder is an empty name; name a folder (--out DIR).",
-              file=sys.stderr)
+    try:  # before any work, not after the fit: --out that is a file, or a run's folder
+        if getattr(args, "out", None) is not None:
+            check_target(args.out, args.command)
+    except TopicNMFError as exc:
+        print(f"topicnmf: error: {printable(exc)}", file=sys.stderr)
         return 1
     quiet = getattr(args, "quiet", False)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_PrintableFormatter("topicnmf: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("topicnmf: %(message)s", args.command))
     # The command line owns the logger only while it runs: main() called from Python
     # (a notebook, a test) must leave logging as it found it.
     saved = log.handlers[:], log.level, log.propagate
     log.handlers[:] = [handler]
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    main_thread = threading.current_thread() is threading.main_thread()
+    saved_term = signal.signal(signal.SIGTERM, terminated) if main_thread else None
     try:
         status = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe is met here, not at exit
@@ -194,8 +207,10 @@ def main(argv=None):
         else:
             print("topicnmf: interrupted; nothing was written (a previous report in the output "
                   "folder is as it was).", file=sys.stderr)
-        return 130
+        return 143 if getattr(exc, "signum", signal.SIGINT) == signal.SIGTERM else 130
     finally:
+        if saved_term is not None:
+            signal.signal(signal.SIGTERM, saved_term)
         log.handlers[:], level, log.propagate = saved
         log.setLevel(level)
 

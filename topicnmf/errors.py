@@ -31,11 +31,18 @@ class ConvergenceError(TopicNMFError, ArithmeticError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, held until the reports were switched into place (``written``) or not."""
+    """Ctrl-C (or SIGTERM, ``signum``), held until the reports were switched into place
+    (``written``) or not."""
 
-    def __init__(self, written=False):
+    def __init__(self, written=False, signum=2):
         super().__init__()
         self.written = written
+        self.signum = signum
+
+
+def terminated(signum, frame):
+    """The command line's SIGTERM handler: stop as Ctrl-C does (cleanup runs, one line)."""
+    raise Interrupted(signum=signum)
 
 
 class ClusterError(TopicNMFError):

@@ -22,7 +22,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import Interrupted, TopicNMFError
+from ..errors import Interrupted, TopicNMFError, terminated
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "topicnmf.manifest/1"
@@ -44,6 +44,8 @@ def prepare(out_dir):
     if str(out_dir) == "":
         raise TopicNMFError("the output folder is an empty name; name a folder (--out DIR).")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        _fail(out, "exists and is not a folder; choose another output folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -89,6 +91,19 @@ def _manifest(out):
         return manifest.get("command"), {str(n).rstrip("/") for n in manifest["files"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None, None
+
+
+def check_target(out_dir, command):
+    """Before any work: ``out_dir`` can take ``command``'s output (not a file; not the folder
+    of a ``run``, with its model, for another command). Nothing is created."""
+    if str(out_dir) == "":
+        raise TopicNMFError("the output folder is an empty name; name a folder (--out DIR).")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        _fail(out, "exists and is not a folder; choose another output folder")
+    if out.is_dir() and command != "run" and _manifest(out)[0] == "run":
+        raise TopicNMFError(f"{out}: holds the report of 'topicnmf run' (with its model); write the "
+                            f"output of '{command}' into another folder.")
 
 
 def check_ours(out, names):
@@ -163,8 +178,8 @@ def signals_deferred():
         for s, handler in saved.items():
             signal.signal(s, handler)
     for s in dict.fromkeys(pending):
-        if s == signal.SIGINT and saved[s] is signal.default_int_handler:
-            raise Interrupted(written=True)
+        if (s == signal.SIGINT and saved[s] is signal.default_int_handler) or saved[s] is terminated:
+            raise Interrupted(written=True, signum=s)
         signal.raise_signal(s)
 
 

@@ -70,11 +70,8 @@ def write_files(files, out_dir, model=None, *, command="run"):
     """
     out = folder.prepare(out_dir)
     with folder.locked(out):
+        folder.check_target(out, command)
         earlier, present = folder.previous(out)
-        if earlier == "run" and command != "run":
-            raise TopicNMFError(
-                f"{out}: holds the report of 'topicnmf run' (with its model); write the "
-                f"output of '{command}' into another folder.")
         names = sorted(files) + (["model"] if model is not None else [])
         folder.check_ours(out, names)
         files = {**files, folder.MANIFEST: folder.manifest_text(command, names)}
