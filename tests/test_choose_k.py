@@ -59,8 +59,8 @@ def test_sweep_says_when_its_best_is_the_top_of_the_range(tmp_path, capsys):
     assert main(["sweep", str(BUNDLED), "--topics", "3:5", "--out", str(out), "-q"]) == 0
     printed = capsys.readouterr().out
     assert "recommended: k=5" in printed
-    assert "k=5 is the largest count tried: a larger one may be better; try a topic_range " \
-           "going past it (5:10)." in printed
+    assert "k=5 is the largest count tried: a larger one may be better; try --topics 5:10, " \
+           "past it." in printed
     sweep = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [row["k"] for row in sweep["scores"]] == [3, 4, 5]  # a sweep's range is as asked
 

@@ -138,9 +138,13 @@ def test_bad_sizes_name_the_option(text):
         pipeline.configure(max_memory=text)
 
 
-def test_cli_bad_size_is_one_line(capsys):
-    assert main(["run", str(BUNDLED), "--max-memory", "lots", "--out", "/nonexistent/x"]) != 0
-    assert "--max-memory must be a size such as 2GB or 500MB; got 'lots'." in capsys.readouterr().err
+def test_cli_bad_size_is_one_line_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(BUNDLED), "--max-memory", "lots", "--out", "/nonexistent/x"])
+    assert exit_.value.code == 2  # a value of the wrong kind, as README's exit statuses say
+    err = capsys.readouterr().err
+    assert "argument --max-memory: expected a size such as 2GB or 500MB, got 'lots'" in err
+    assert len(err.splitlines()) == 1
 
 
 def test_parquet_without_pyarrow_is_still_the_readers_message(tmp_path, monkeypatch, capsys):

@@ -185,6 +185,9 @@ class RunConfig:
         check_members(self.ensemble)
         if not isinstance(self.ensemble_refine, bool):
             raise ParameterError(f"ensemble_refine must be true or false; got {self.ensemble_refine!r}.")
+        if self.ensemble_refine and not self.ensemble:
+            raise ParameterError("`ensemble_refine` refits an ensemble's consensus; give `ensemble` N "
+                                 "too, or drop `ensemble_refine`.")
         if self.ensemble and self.restarts > 1:
             raise ParameterError(f"`ensemble` and `restarts` are two ways of combining fits; set one "
                                  f"(got ensemble={self.ensemble}, restarts={self.restarts}).")

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import tomli_w
 
-from .config import RunConfig
+from .config import RunConfig, parse_range
 from .errors import ParameterError
+from .resources import parse_size
 from .languages import LANGUAGES
 from .report.writer import ALL_FORMATS, FORMATS
 
@@ -88,6 +89,23 @@ def _topics(text):
     return "auto" if text == "auto" else _positive_int(text)
 
 
+def _size(text):
+    try:
+        parse_size(text)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(f"expected a size such as 2GB or 500MB, got {text!r}") from None
+    return text
+
+
+def _range(text):
+    try:
+        parse_range(text)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(f"expected FROM:TO or FROM:TO:STEP (2 <= FROM <= TO) or auto, "
+                                         f"got {text!r}") from None
+    return text
+
+
 def _words(text):
     return tuple(w.strip() for w in text.split(",") if w.strip())
 
@@ -146,7 +164,7 @@ class Option:
 
 MAX_MEMORY = Option(("--max-memory",), "max_memory", "memory budget; a corpus whose in-memory run "
                     "would need more is processed out of core (partitions on disk in a scratch "
-                    "folder; transform: read, scored and written in chunks)", metavar="SIZE",
+                    "folder; transform: read, scored and written in chunks)", parse=_size, metavar="SIZE",
                     default_text="60%% of the available memory")
 INPUT = ("input", (
     Option(("--text-column",), "read.text_column", "CSV/JSONL column holding the text", metavar="NAME"),
@@ -252,7 +270,7 @@ TOP_TERMS = Option(("--top-terms",), "top_terms", "terms listed (and compared) p
 REPORT = ("report", (
     Option(("-k", "--topics"), "n_topics", "number of topics, or 'auto' to sweep --topic-range "
            "and take the recommended count", parse=_topics, metavar="K"),
-    Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", metavar="FROM:TO[:STEP]"),
+    Option(("--topic-range",), "topic_range", "topic counts 'auto' tries", parse=_range, metavar="FROM:TO[:STEP]"),
     Option(("--formats",), "formats", f"reports to write, comma-separated from {','.join(ALL_FORMATS)}",
            parse=_formats, metavar="LIST", default_text=",".join(FORMATS)),
     TOP_TERMS,
@@ -289,7 +307,7 @@ REPORT = ("report", (
            "topics flagged metadata, codes, few_authors or common_words (topics.json lists them)", kind="switch"),
 ))
 SWEEP = ("sweep", (
-    Option(("-k", "--topics"), "topic_range", "topic counts to try", metavar="FROM:TO[:STEP]"),
+    Option(("-k", "--topics"), "topic_range", "topic counts to try", parse=_range, metavar="FROM:TO[:STEP]"),
     Option(("--runs",), "sweep_runs", "refits on 80%% subsamples per k, for stability (at least: "
            "a small corpus gets more)",
            parse=_positive_int, metavar="N"),

@@ -145,6 +145,9 @@ def run(source, config=None, *, callback=None, reference=None, progress=None, cl
     Run
     """
     config = configure(config, **settings)  # every setting is checked before reading
+    if config.n_topics != "auto" and config.topic_range != "auto":
+        log.warning("topic_range %s is swept only when n_topics is 'auto'; %d topics are fitted",
+                    config.topic_range, config.n_topics)
     progress = progress or Silent()
     with scratch_folder((memory := plan(source, config)).out_of_core) as folder, \
             cluster.session(config.workers, config.scheduler, client) as on:  # over budget: X on disk

@@ -128,8 +128,8 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
                    f"documents (from sqrt(n / {DOCUMENTS_PER_TOPIC_SQUARED}): a larger corpus is read at finer topics; "
                    "set topic_range for others).")
     if k == last and last + step <= min(n, m):
-        reason += (f" k={k} is the largest count tried: a larger one may be better; try a "
-                   f"topic_range going past it ({k}:{2 * k}).")
+        reason += (f" k={k} is the largest count tried: a larger one may be better; try "
+                   f"topic_range {k}:{2 * k}, past it.")
     scores["recommended"] = scores["k"] == k
     parameters = config.parameters(k, dtm.options)
     return SweepResult(scores=scores, recommended=k, reason=reason,
