@@ -132,8 +132,9 @@ def cmd_run(args):
     topics = done.result.topics
     for row, quality in zip(topics.prevalence.itertuples(), done.result.quality):
         flags = f" [{', '.join(quality.flags)}]" if quality.flags else ""
-        log.info("topic %2d (%4.1f%%)%s: %s", row.topic, 100 * row.share, flags,
-                 ", ".join(topics.top_terms(row.topic)[:8]))
+        terms = topics.top_terms(row.topic)
+        named = f' "{row.label}"' if row.label != ", ".join(terms[:3]) else ""  # an anchor's or phrase's name
+        log.info("topic %2d%s (%4.1f%%)%s: %s", row.topic, named, 100 * row.share, flags, ", ".join(terms[:8]))
     return 0
 
 
