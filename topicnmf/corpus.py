@@ -308,7 +308,7 @@ def iter_documents(path, options=None, *, log=None, **settings):
         if not p.name.lower().endswith(TABLE_SUFFIXES):
             raise CorpusError(
                 f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz) or .parquet; "
-                "for plain text files, pass the folder that holds them."
+                "for plain text files or an mbox, pass the folder that holds them."
             )
     log = log if log is not None else ReadLog()
     log.source = str(p)

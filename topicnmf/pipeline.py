@@ -239,7 +239,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        reconstruction_err=nmf.reconstruction_err,
                        relative_error=_relative_error(dtm, nmf, config.nmf.beta_loss),
                        converged=nmf.converged)
-    log.info("NMF: %d iterations, relative error %.6f", record.n_iter, record.relative_error)
+    log.info("NMF: %d iteration%s, relative error %.6f", record.n_iter, "" if record.n_iter == 1 else "s",
+             record.relative_error)
     if not record.converged:
         log.warning("NMF stopped at max_iter=%d before converging (each iteration still lowered "
                     "the loss by more than tol); raise max_iter for a closer fit",
