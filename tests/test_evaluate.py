@@ -72,7 +72,13 @@ def test_quality_flags():
     q = evaluate.topic_quality(X, W, H, top, ["a", "b", "c"])
     assert "few_documents" in q[0].flags and "few_documents" not in q[1].flags
     assert "low_coherence" in q[1].flags  # c and a never share a document
-    assert q[0].suggested_stop_words == ("a", "b") and "common_words" in q[0].flags
+    assert q[0].flags == ("few_documents",)  # a and b are in 3 and 2 of 4 documents, as common as c
+    # common words: a and b in 8 and 7 of 10 documents, where the top terms' median is in 4.5
+    Xc = sp.csr_matrix(np.array([[1, 1, 0, 0]] * 7 + [[1, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float))
+    Wc, Hc = np.ones((10, 2)), np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    qc = evaluate.topic_quality(Xc, Wc, Hc, [[0, 1], [2, 3]], ["a", "b", "c", "d"])
+    assert qc[0].suggested_stop_words == ("a", "b") and "common_words" in qc[0].flags
+    assert "common_words" not in qc[1].flags
 
 
 def test_stability_is_high_for_real_structure_and_low_for_noise():

@@ -195,7 +195,8 @@ def stability(X, H_ref, *, n_runs=5, sample=0.8, seed=0, n_top=10, options=None)
 LOW_NPMI = 0.05
 DUPLICATE_OVERLAP = 0.5
 FEW_DOCUMENTS_SHARE = 0.5
-COMMON_TERM_DF = 0.4
+COMMON_TERM_DF = 0.4  # at least; in a corpus of long documents, 1.5x the top terms' median (at most 0.9)
+COMMON_OVER_MEDIAN = 1.5
 LEAKY_SHARE = 0.3
 
 
@@ -222,8 +223,9 @@ def topic_quality(X, W, H, top, display_terms):
     Flags: ``low_coherence`` (NPMI under 0.05: the top terms rarely share documents),
     ``near_duplicate`` (top-term overlap of at least 0.5 with another topic),
     ``few_documents`` (its two strongest documents carry over half of its weight),
-    ``common_words`` (at least 30% of its top terms appear in over 40% of all documents;
-    those terms are suggested as extra stop words).
+    ``common_words`` (at least 30% of its top terms appear in over 40% of all documents, and
+    in 1.5x as many as the topics' top terms' median, at most 90%: long documents share
+    their subjects' words; those terms are suggested as extra stop words).
     """
     n_docs = X.shape[0]
     B = _presence(X)
@@ -232,6 +234,12 @@ def topic_quality(X, W, H, top, display_terms):
     J = overlap(top)
     np.fill_diagonal(J, 0.0)
     df = np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)
+    # common: in more documents than the topics' own top terms usually are. In long documents
+    # (State of the Union) a subject's words are in half the speeches; 0.4 alone flagged every
+    # topic and suggested 'mexico', 'navy', 'treasury' as stop words
+    used = np.concatenate([np.asarray(t, dtype=np.int64) for t in top]) if len(top) else np.zeros(0, np.int64)
+    common_df = min(max(COMMON_TERM_DF, COMMON_OVER_MEDIAN * float(np.median(df[used]))), 0.9) \
+        if used.size else COMMON_TERM_DF
     out = []
     tops = column_top(W, 2)  # each topic's two strongest documents (W may be on disk)
     rows = np.concatenate(tops) if tops else np.zeros(0, dtype=np.int64)
@@ -249,7 +257,7 @@ def topic_quality(X, W, H, top, display_terms):
         total = totals[t]
         if total > 0 and two[t] > FEW_DOCUMENTS_SHARE * total:
             flags.append("few_documents")
-        common = tuple(display_terms[j] for j in top[t] if df[j] > COMMON_TERM_DF and H[t, j] > 0)
+        common = tuple(display_terms[j] for j in top[t] if df[j] > common_df and H[t, j] > 0)
         if len(common) >= LEAKY_SHARE * len(top[t]) and common:
             flags.append("common_words")
         out.append(TopicQuality(

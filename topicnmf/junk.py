@@ -246,9 +246,10 @@ def _authors_terms(X, authors, name, top, display_terms):
     return [display_terms[j] for j, a, b in zip(top, in_mine, everywhere) if b and a >= 0.5 * b]
 
 
-def stop_word_file(junk_terms):
-    """The text of suggested_stop_words.txt: the flagged topics' characteristic terms."""
-    lines = ["# Terms of topics flagged as junk (metadata, codes, few_authors); use with --stop-words FILE"]
+def stop_word_file(junk_terms, flags=FLAGS):
+    """The text of suggested_stop_words.txt: the characteristic terms of the topics with
+    these ``flags``."""
+    lines = [f"# Terms of topics flagged {', '.join(flags)}; use with --stop-words FILE"]
     return "\n".join(lines + sorted(set(junk_terms))) + "\n"
 
 

@@ -57,7 +57,9 @@ def render(result, formats=FORMATS):
         files["report.html"] = html_report(result)
     junk_terms = [w for q in result.quality for w in q.junk_terms + q.suggested_stop_words]
     if junk_terms:  # a stop-word list written for the user, for --stop-words
-        files["suggested_stop_words.txt"] = stop_word_file(junk_terms)
+        flags = [f for f in ("metadata", "codes", "few_authors", "common_words")
+                 if any(f in q.flags for q in result.quality if q.junk_terms or q.suggested_stop_words)]
+        files["suggested_stop_words.txt"] = stop_word_file(junk_terms, flags)
     return files
 
 
