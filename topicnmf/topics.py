@@ -252,7 +252,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         "n_documents": [int(counts.get(t + 1, 0)) for t in range(k)],
     })
 
-    rep_rows, bests = [], column_top(W, n_representative)
+    rep_rows, bests = [], _distinct_top(W, n_representative)
     rows = np.concatenate(bests) if bests else np.zeros(0, dtype=np.int64)
     weights = W[rows] if rows.size else np.zeros((0, k))  # the weights, and each document's shares
     shares, ids = normalized_weights(weights), _ids(doc_ids, rows)
@@ -263,6 +263,26 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         start += len(best)
     representative = pd.DataFrame(rep_rows, columns=["topic", "rank", "doc_id", "weight", "share"])
     return TopicModel(terms, doc_topics, prevalence, representative, W, H, order)
+
+
+def _distinct_top(W, n, slack=5):
+    """Per column the rows of its ``n`` largest values (:func:`column_top`), a row whose whole
+    weight vector equals one kept before it left out: the copies of a document (the same
+    text twice in a corpus) are listed once, the next document in its place."""
+    candidates = column_top(W, n + slack)
+    rows = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
+    weights = W[rows] if rows.size else np.zeros((0, W.shape[1]))
+    out, start = [], 0
+    for best in candidates:
+        seen, kept = set(), []
+        for i, row in zip(range(start, start + len(best)), best):
+            key = weights[i].tobytes()
+            if key not in seen and len(kept) < n:
+                seen.add(key)
+                kept.append(row)
+        out.append(np.asarray(kept, dtype=np.int64))
+        start += len(best)
+    return out
 
 
 def with_snippets(model, texts):
