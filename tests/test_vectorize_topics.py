@@ -67,3 +67,15 @@ def test_normalized_weights_never_nan_and_snippet_cut():
     assert not np.isnan(normalized_weights(np.zeros((2, 3)))).any()
     s = snippet("word " * 100, limit=20)
     assert s.endswith("\u2026") and len(s) <= 22 and "\n" not in s
+
+
+def test_a_documents_copies_are_listed_once_among_the_representatives():
+    import numpy as np
+
+    from topicnmf.topics import build_topics
+
+    W = np.array([[3.0, 0.1], [3.0, 0.1], [2.0, 0.2], [1.0, 1.0], [0.0, 2.0]])  # rows 0 and 1: one text twice
+    H = np.array([[1.0, 0.0], [0.0, 1.0]])
+    topics = build_topics(W, H, doc_ids=list("abcde"), display_terms=["x", "y"], n_representative=2)
+    first = topics.representative[topics.representative.topic == 1].doc_id.tolist()
+    assert first == ["a", "c"]
