@@ -253,3 +253,22 @@ def test_transform_over_budget_scores_in_chunks_with_the_same_table(tmp_path, mo
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
     assert not (tmp_path / "bad" / "doc_topics.csv").exists()
+
+
+def test_one_mbox_file_is_read_as_its_messages_with_their_dates_in_memory_and_out_of_core(tmp_path):
+    """An .mbox given alone is its messages ('box.mbox/1', ...), dated by their Date: headers,
+    also when read in passes (the texts are not kept there, the Date: values are)."""
+    guides = sorted(BUNDLED.rglob("*.txt"))[:40]
+    messages = [f"From a@example.org Mon Jan  1 10:00:00 2024\nFrom: author{i % 5}@example.org\n"
+                f"Subject: guide {i}\nDate: Mon, {1 + i % 28} Feb 20{10 + i % 4} 10:00:00 +0000\n\n"
+                + path.read_text(encoding="utf-8") for i, path in enumerate(guides)]
+    box = tmp_path / "archive.mbox"
+    box.write_text("\n".join(messages), encoding="utf-8")
+    args = ["run", str(box), "--topics", "3", "-q", "--formats", "csv"]
+    assert main(args + ["--out", str(tmp_path / "memory")]) == 0
+    assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "1KB"]) == 0
+    memory, disk = (pd.read_csv(tmp_path / side / "doc_topics.csv") for side in ("memory", "disk"))
+    assert len(memory) == 40 and memory.doc_id.iloc[0] == "archive.mbox/1"
+    assert memory.date.iloc[0] == "2010-02-01T10:00:00"
+    pd.testing.assert_series_equal(disk.date, memory.date)
+    assert (tmp_path / "disk" / "topics_over_time.csv").exists()

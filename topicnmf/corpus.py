@@ -305,11 +305,9 @@ def iter_documents(path, options=None, *, log=None, **settings):
         if options.folder_labels:
             raise CorpusError(f"{path}: folder_labels needs a folder as input; for a table, "
                               "use label_column.")
-        if not p.name.lower().endswith(TABLE_SUFFIXES):
-            raise CorpusError(
-                f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz) or .parquet; "
-                "for plain text files or an mbox, pass the folder that holds them."
-            )
+        if not p.name.lower().endswith(TABLE_SUFFIXES + MBOX_SUFFIXES):
+            raise CorpusError(f"{path}: a single file must be .csv, .tsv or .jsonl (each also .gz), .parquet or "
+                              ".mbox; for plain text files, pass the folder that holds them.")
     log = log if log is not None else ReadLog()
     log.source = str(p)
     return _documents(p, options, log)
@@ -325,7 +323,9 @@ def _options(options, settings):
 
 def _documents(path, options, log):
     folder = path.is_dir() and not is_parquet(path, options.extensions, options.include_hidden)
-    source = _folder_documents(path, options, log) if folder else _table_documents(path, options, log)
+    mbox = not path.is_dir() and path.name.lower().endswith(MBOX_SUFFIXES)  # its messages, 'box.mbox/1' ...
+    source = (_folder_documents(path.parent if mbox else path, options, log, only=mbox and path.name)
+              if folder or mbox else _table_documents(path, options, log))
     for doc in source:
         yield log.add(_safe(doc, log))
     unusable = [s for s in log.skipped if s.reason != NOT_READ]
@@ -349,12 +349,14 @@ def _safe(doc, log):
     return Document(**fields)
 
 
-def _folder_documents(root, options, log):
+def _folder_documents(root, options, log, only=None):
     max_bytes = int(options.max_file_mb * 2**20)
     root_real = os.path.realpath(root)
     n_docs = 0
     # os.walk does not follow links to folders, so link loops cannot trap it.
     for dirpath, dirnames, filenames, first in sorted_walk(root):  # in the order of sorted paths
+        if only:  # one file of the folder: an mbox given alone
+            dirnames[:], filenames = [], [f for f in filenames if f == only]
         outputs = output_files(dirpath)
         if outputs is not None:  # a report folder (--out inside the input): never input
             log.outputs += first

@@ -164,11 +164,17 @@ def _raw_date(doc, pattern):
             parts = match.groupdict()
             fields = [parts["year"]] + [p.zfill(2) for p in (parts.get("month"), parts.get("day")) if p]
             return "-".join(fields), "path pattern"
-    if looks_like_email(doc.text):
-        match = _DATE_LINE.search(doc.text[:5000].split("\n\n", 1)[0])
+    mail = doc.mail_date if hasattr(doc, "mail_date") else mail_date(doc.text)  # (read in passes)
+    return (mail, "mail Date: header") if mail else (None, None)
+
+
+def mail_date(text):
+    """The value of a mail or news header's Date: field, or None."""
+    if looks_like_email(text):
+        match = _DATE_LINE.search(text[:5000].split("\n\n", 1)[0])
         if match:
-            return match.group(1).strip(), "mail Date: header"
-    return None, None
+            return match.group(1).strip()
+    return None
 
 
 def parse_dates(values):

@@ -26,6 +26,7 @@ import numpy as np
 from . import nmf
 from . import partitions as parts
 from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
+from .dates import mail_date
 from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
@@ -119,7 +120,7 @@ class StreamedCorpus:
 
     def __init__(self, path, options):
         self.path, self.options = path, options
-        self.ids, self.labels, self.dates = Strings(), None, None
+        self.ids, self.labels, self.dates, self.mail_dates = Strings(), None, None, None
         self.stats = CorpusStats(str(path), 0)
 
     def text_chunks(self, size):
@@ -129,14 +130,15 @@ class StreamedCorpus:
     def document_chunks(self, size):
         """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded."""
         read_log = ReadLog()
-        ids, labels, dates, n = Strings(), None, None, 0
+        ids, labels, dates, mail, n = Strings(), None, None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
             ids.append([d.id for d in chunk])
             labels = _kept(labels, [d.label for d in chunk], n)  # (None while no document has one)
             dates = _kept(dates, [d.date for d in chunk], n)
+            mail = _kept(mail, [None if d.date else mail_date(d.text) for d in chunk], n)
             n += len(chunk)
             yield chunk
-        self.ids, self.labels, self.dates = ids, labels, dates
+        self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
         self.stats = read_log.stats()
 
     def __len__(self):
@@ -192,10 +194,17 @@ class _Documents:
         return len(self.corpus)
 
     def __iter__(self):
-        labels, dates = self.corpus.labels, self.corpus.dates
+        labels, dates, mail = self.corpus.labels, self.corpus.dates, self.corpus.mail_dates
         for i, doc_id in enumerate(self.corpus.ids):
-            yield Document(id=doc_id, text="", label=None if labels is None else labels[i],
-                           date=None if dates is None else dates[i])
+            yield _Dated(id=doc_id, text="", label=None if labels is None else labels[i],
+                         date=None if dates is None else dates[i], mail_date=None if mail is None else mail[i])
+
+
+@dataclass(frozen=True)
+class _Dated(Document):
+    """A document read in passes, without its text: its Date: header's value kept instead."""
+
+    mail_date: str | None = None
 
 
 class _Texts:
