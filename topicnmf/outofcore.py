@@ -33,6 +33,7 @@ from .passes import chunked, vectorize_in_passes, workers_for
 from .boilerplate import learn_boilerplate_in_chunks
 from .preprocess import Analyzer
 from .readers import is_parquet
+from .readers.mbox import MBOX_SUFFIXES
 from .readers.parquet import parquet_files
 from .progress import stage
 from .resources import available_memory, human_size
@@ -85,10 +86,11 @@ def input_size(path, options):
                     size += os.path.getsize(os.path.join(dirpath, f))
         return n, size
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    separator = b"\nFrom " if path.name.lower().endswith(MBOX_SUFFIXES) else b"\n"  # an mbox's messages
     lines = size = 0
     with opener(path, "rb") as f:
         while block := f.read(2**24):
-            lines += block.count(b"\n")
+            lines += block.count(separator)
             size += len(block)
     return lines, size
 
