@@ -25,7 +25,11 @@ ensemble fitted on all documents; its seeds column is not measured ("-").
 
     python benchmarks/bench_quality.py                        # BBC k=5, Debian k=20 and 50
     python benchmarks/bench_quality.py --cases bbc:5 --seeds 10 --runs 5
-    python benchmarks/bench_quality.py --cases debian:20 debian:50 --ensemble 20 --systems topicnmf
+    python benchmarks/bench_quality.py --cases debian:20 --ensemble 40 --systems topicnmf
+    python benchmarks/bench_quality.py --cases debian:20 --ensemble 40 --systems topicnmf --quick
+
+``--docs N`` scores a random N of each corpus's documents (the same N for every system);
+``--quick`` is ``--docs 10000 --seeds 2``: a screening run in minutes.
 """
 
 import argparse
@@ -47,8 +51,15 @@ from topicnmf.nmf import factorize
 from topicnmf.stability import subsample_stability
 
 N_TOP = 10
+QUICK_DOCS = 10000
 
 
+def sample(texts, labels, docs):
+    """A random ``docs`` of the documents (seed 0, in corpus order); all when None or more."""
+    if docs is None or docs >= len(texts):
+        return texts, labels
+    rows = np.sort(np.random.default_rng(0).choice(len(texts), docs, replace=False))
+    return [texts[i] for i in rows], [labels[i] for i in rows]
 
 
 def seed_agreement(tops):
@@ -144,7 +155,12 @@ def main(argv=None):
                         help="systems to run (default: all three)")
     parser.add_argument("--ensemble", type=int, default=0, metavar="N",
                         help="also topicnmf --ensemble N (ensemble NMF; default: not run)")
+    parser.add_argument("--docs", type=int, default=None, metavar="N",
+                        help="a random N of each corpus's documents (default: all)")
+    parser.add_argument("--quick", action="store_true", help="--docs 10000 --seeds 2 (screening)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.docs, args.seeds = args.docs or QUICK_DOCS, 2
     lda_seeds = args.seeds if args.lda_seeds is None else args.lda_seeds
     lda_runs = args.runs if args.lda_runs is None else args.lda_runs
     factorize(sp.random(30, 20, density=0.3, format="csr", random_state=0), 2)  # compile the kernels
@@ -154,6 +170,8 @@ def main(argv=None):
         name, k = case.split(":")
         k = int(k)
         texts, labels = load(name)
+        n_all = len(texts)
+        texts, labels = sample(texts, labels, args.docs)
         systems = {
             "topicnmf": lambda: run_topicnmf(texts, labels, k, args.seeds, args.runs),  # noqa: B023
             "sklearn NMF": lambda: run_sklearn(texts, k, args.seeds, args.runs, "nmf"),  # noqa: B023
@@ -165,7 +183,7 @@ def main(argv=None):
         for label in (chosen if args.ensemble else args.systems):
             R, top, dominant, seeds, subsample, seconds = systems[label]()
             agreement = evaluate.label_agreement(dominant, labels)
-            print(f"| {name} | {k} | {label} | {evaluate.npmi(R, top).mean():.3f} | "
+            print(f"| {name}{'' if len(texts) == n_all else f' ({len(texts)})'} | {k} | {label} | {evaluate.npmi(R, top).mean():.3f} | "
                   f"{evaluate.diversity(top):.2f} | {agreement.nmi:.3f} | {agreement.ami:.3f} | "
                   f"{'-' if seeds is None else f'{seeds:.2f}'} | {subsample:.3f} | {seconds:.1f} |", flush=True)
 

@@ -9,7 +9,8 @@ import scipy.sparse as sp
 
 from topicnmf.cli import main
 from topicnmf.config import RunConfig
-from topicnmf.ensemble import factorize_ensemble, stacked_topics
+from topicnmf.ensemble import (MEMBER_TOL, cut_rows, factorize_ensemble, member_options,
+                               stacked_topics)
 from topicnmf.errors import ParameterError
 
 from conftest import BUNDLED
@@ -37,13 +38,36 @@ def test_a_default_run_records_no_ensemble(tmp_path):
     assert "ensemble" not in data["parameters"]["nmf"] and "consensus" not in data["evaluation"]
 
 
-def test_stacked_topics_are_unit_rows_of_every_member():
+def test_stacked_topics_are_unit_rows_of_every_member_cut_to_their_largest_weights():
     rng = np.random.default_rng(0)
     X = sp.csr_matrix(rng.random((60, 30)) * (rng.random((60, 30)) < 0.3))
-    M, tops = stacked_topics(X, 4, members=3, seed=0)
+    M, tops = stacked_topics(X, 4, members=3, seed=0, n_terms=5)
     assert M.shape == (12, 30) and len(tops) == 3
     norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
     assert np.allclose(norms[norms > 0], 1.0)
+    assert np.diff(M.indptr).max() <= 5
+
+
+def test_cut_rows_keep_each_topics_largest_weights_at_unit_length():
+    H = np.array([[0.1, 3.0, 0.0, 4.0, 0.2], [0.0, 0.0, 0.0, 0.0, 0.0], [5.0, 1.0, 2.0, 0.0, 0.0]])
+    cut = cut_rows(H, 2).toarray()
+    assert np.allclose(cut[0], [0, 0.6, 0, 0.8, 0]) and not cut[1].any()
+    assert np.allclose(cut[2], np.array([5.0, 0, 2.0, 0, 0]) / np.hypot(5.0, 2.0))
+    assert np.array_equal(cut_rows(H, 10).toarray() > 0, H > 0)  # fewer terms than asked: all
+
+
+def test_members_stop_at_the_looser_tolerance():
+    assert member_options(None).tol == MEMBER_TOL == 1e-4
+    assert member_options(RunConfig().nmf).tol == MEMBER_TOL  # the default 1e-9 is tighter
+    assert member_options(RunConfig(nmf=RunConfig().nmf.__class__(tol=0.01)).nmf).tol == 0.01
+
+
+def test_the_ensemble_is_the_same_for_a_seed_and_another_for_another():
+    rng = np.random.default_rng(3)
+    X = sp.csr_matrix(rng.random((120, 40)) * (rng.random((120, 40)) < 0.25))
+    first, again, other = (factorize_ensemble(X, 4, members=6, seed=s)[0] for s in (0, 0, 1))
+    assert np.array_equal(first.H, again.H) and np.array_equal(first.W, again.W)
+    assert not np.allclose(first.H, other.H)
 
 
 def test_planted_topics_come_back_from_the_ensemble():

@@ -103,7 +103,7 @@ class RunConfig:
     drop_flagged : bool, default=False
         Refit once without the characteristic terms of the topics flagged as junk (junk.py).
     ensemble : int, default=0
-        Ensemble NMF (``topicnmf.ensemble``) of this many fits on 80% subsamples; 0: off.
+        Ensemble NMF (``topicnmf.ensemble``) of this many fits on half-size subsamples; 0: off.
     ensemble_refine : bool, default=False
         With ``ensemble``, refit W and H on all documents from the consensus topics.
     top_terms, n_representative : int, default=10, 5

@@ -110,6 +110,25 @@ def average_jaccard(r1, r2):
     return total / depth
 
 
+def _average_jaccards(top_a, top_b):
+    """(len(top_a), len(top_b)): :func:`average_jaccard` of every two rankings, the same
+    numbers computed for all pairs at once (an ensemble matches thousands of pairs) when
+    every ranking is of distinct terms, as top terms are; else one pair at a time."""
+    a, b = np.asarray(top_a), np.asarray(top_b)
+    depth = min(a.shape[-1], b.shape[-1]) if a.ndim == b.ndim == 2 and a.size and b.size else 0
+    a, b = (a[:, :depth], b[:, :depth]) if depth else (a, b)
+    if not depth or any((np.diff(np.sort(r, axis=1), axis=1) == 0).any() for r in (a, b)):
+        return np.array([[average_jaccard(list(ra), list(rb)) for rb in top_b] for ra in top_a])
+    # shared[i, j, p, q]: term p of ranking i is term q of ranking j; common at depth d: the
+    # shared pairs with p, q < d; Jaccard at depth d: common / (2 d - common)
+    common = (a[:, None, :, None] == b[None, :, None, :]).cumsum(axis=2).cumsum(axis=3)
+    total = np.zeros((len(a), len(b)))
+    for d in range(1, depth + 1):  # summed in depth order, as average_jaccard does
+        both = common[:, :, d - 1, d - 1]
+        total += both / (2 * d - both)
+    return total / depth
+
+
 @dataclass(frozen=True)
 class Matching:
     """How the topics of run B match those of reference run A.
@@ -129,8 +148,7 @@ def match_topics(top_a, top_b):
     """Match topics one to one (Hungarian algorithm) maximizing the summed average-Jaccard
     agreement of their term rankings."""
     k = len(top_a)
-    S = np.array([[average_jaccard(list(top_a[i]), list(top_b[j])) for j in range(len(top_b))]
-                  for i in range(k)])
+    S = _average_jaccards(top_a, top_b)
     rows, cols = linear_sum_assignment(S, maximize=True)
     order = np.empty(k, dtype=int)
     order[rows] = cols
