@@ -1,8 +1,10 @@
 """Each metric against values computed by hand on tiny inputs; matching; sweep."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
 
 from topicnmf import evaluate
 from topicnmf.cli import main
@@ -63,6 +65,19 @@ def test_label_agreement():
     assert perfect.nmi == pytest.approx(1) and perfect.ami == pytest.approx(1)
     assert perfect.n_documents == 4
     assert evaluate.label_agreement([1], ["a"]) is None
+    # a document without a dominant topic is <NA> in doc_topics' nullable column
+    missing = pd.Series([1, 1, None, 2, 2], dtype="Int64").tolist()
+    assert evaluate.label_agreement(missing, ["a", "a", "b", "b", "b"]).n_documents == 4
+
+
+def test_matched_agreement_is_average_jaccard_of_every_pair():
+    rng = np.random.default_rng(0)
+    a, b = (np.array([rng.choice(40, 10, replace=False) for _ in range(12)]) for _ in range(2))
+    each = np.array([[evaluate.average_jaccard(list(x), list(y)) for y in b] for x in a])
+    matching = evaluate.match_topics(a, b)
+    assert np.array_equal(matching.agreement, each[np.arange(12), matching.order])
+    rows, cols = linear_sum_assignment(each, maximize=True)  # the best one-to-one matching
+    assert matching.agreement.sum() == pytest.approx(each[rows, cols].sum())
 
 
 def test_quality_flags():

@@ -9,6 +9,7 @@ Top terms are passed as index arrays into the columns of the document-term matri
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
@@ -179,7 +180,7 @@ def label_agreement(dominant, labels):
     """:class:`LabelAgreement` of dominant topics with known labels, over the documents that
     have both; None when fewer than two do."""
     pairs = [(d, label) for d, label in zip(dominant, labels)
-             if label is not None and d is not None and d == d]  # d == d drops NaN/NA
+             if label is not None and not pd.isna(d)]  # None, NaN and pd.NA: no dominant topic
     if len(pairs) < 2:
         return None
     ds, ls = zip(*pairs)
