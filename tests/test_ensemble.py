@@ -41,11 +41,14 @@ def test_a_default_run_records_no_ensemble(tmp_path):
 def test_stacked_topics_are_unit_rows_of_every_member_cut_to_their_largest_weights():
     rng = np.random.default_rng(0)
     X = sp.csr_matrix(rng.random((60, 30)) * (rng.random((60, 30)) < 0.3))
-    M, tops = stacked_topics(X, 4, members=3, seed=0, n_terms=5)
-    assert M.shape == (12, 30) and len(tops) == 3
-    norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
-    assert np.allclose(norms[norms > 0], 1.0)
-    assert np.diff(M.indptr).max() <= 5
+    M, whole, tops = stacked_topics(X, 4, members=3, seed=0, n_terms=5)
+    assert M.shape == whole.shape == (12, 30) and len(tops) == 3
+    for stack in (M, whole):
+        norms = np.sqrt(np.asarray(stack.multiply(stack).sum(axis=1)).ravel())
+        assert np.allclose(norms[norms > 0], 1.0)
+    assert np.diff(M.indptr).max() <= 5 < np.diff(whole.indptr).max()
+    kept = M.toarray() > 0  # the cut rows keep the whole rows' largest weights
+    assert (whole.toarray()[kept] > 0).all()
 
 
 def test_cut_rows_keep_each_topics_largest_weights_at_unit_length():
