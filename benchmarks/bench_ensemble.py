@@ -11,7 +11,7 @@ Per corpus and k, for the default fit and for ``pipeline.fit(..., ensemble=N)``:
 - NPMI (top 10 terms, scored as bench_quality.py does: topicnmf's tokens, nothing removed),
   NMI against the labels, and the seconds of one fit.
 
-    python benchmarks/bench_ensemble.py                              # Debian k=20 and 50, N=10
+    python benchmarks/bench_ensemble.py                              # Debian k=20 and 50, N=40
     python benchmarks/bench_ensemble.py --cases bbc:5 --members 10 --runs 3
     python benchmarks/bench_ensemble.py --cases debian:20 --docs 5000  # a random 5,000
     python benchmarks/bench_ensemble.py --cases bbc:5 --refine        # --ensemble-refine
@@ -26,7 +26,7 @@ import numpy as np
 from _corpora import load, topicnmf_reference
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
-from topicnmf.ensemble import factorize_ensemble
+from topicnmf.ensemble import RECOMMENDED, factorize_ensemble
 from topicnmf.stability import subsample_stability
 
 N_TOP = 10
@@ -62,7 +62,8 @@ def measure(texts, labels, k, members, runs, refine=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", nargs="+", default=["debian:20", "debian:50"], metavar="CORPUS:K")
-    parser.add_argument("--members", type=int, default=10, help="fits in the ensemble (default 10)")
+    parser.add_argument("--members", type=int, default=RECOMMENDED,
+                        help=f"fits in the ensemble (default {RECOMMENDED})")
     parser.add_argument("--runs", type=int, default=3, help="subsample refits for stability")
     parser.add_argument("--refine", action="store_true", help="with --ensemble-refine")
     parser.add_argument("--docs", type=int, default=None, help="a random sample of this many documents")
