@@ -14,10 +14,11 @@ Belford, Mac Namee & Greene (2018), "Stability of topic modeling via matrix fact
    times them, so every term a member weighs keeps a weight; W solved for all documents
    with them held fixed (as ``transform`` does);
 5. with ``refine`` (``--ensemble-refine``), W and H fitted to all documents from there
-   (init 'custom') to the solver's own stopping rule. Measured (README, "Ensemble NMF"):
-   it keeps BBC k=5 as stable as the default fit, but gives back part of the gain on the
-   Debian descriptions, where the fit drifts from the consensus to a nearby minimum that
-   depends on the sample; so it is off by default.
+   (init 'custom') to the solver's own stopping rule. Measured with the previous method
+   (members on 80% samples, H* as the topics): it kept BBC k=5 as stable as the default
+   fit, but gave back part of the gain on the Debian descriptions (0.853 -> 0.816), where
+   the fit drifts from the consensus to a nearby minimum that depends on the sample; so it
+   is off by default.
 
 Why half-size samples, cut rows and whole-topic blends, measured on the Debian descriptions
 at k=20 (README, "Ensemble NMF"): the consensus is only as steady as the share of members
