@@ -91,7 +91,7 @@ def main(argv=None):
     start = time.perf_counter()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
-    client = Client(cluster)
+    client = Client(cluster, direct_to_workers=True)  # as --workers makes it
     client.run(lambda: __import__("topicnmf.nmf._kernels"))  # workers load the kernels once
     print(f"Dask: {args.workers} workers up in {time.perf_counter() - start:.1f} s "
           f"(not counted below)", flush=True)

@@ -129,15 +129,31 @@ def test_a_run_on_the_cluster_equals_the_run_in_process(cluster, here, tmp_path)
     assert _rel(here[1].W, b.W) < 1e-9 and _rel(here[1].H, b.H) < 1e-9
 
 
-def test_blocks_loaded_by_the_workers_from_their_files(cluster, tmp_path):
+def test_blocks_loaded_by_the_workers_from_their_files(cluster, tmp_path, monkeypatch):
+    from topicnmf.nmf import _dask_steps
+
+    fused = []  # the iterations made as one call per worker (H's rows split over them)
+    made = _dask_steps.DaskSteps.__init__
+    monkeypatch.setattr(_dask_steps.DaskSteps, "__init__",
+                        lambda self, *a: fused.append(1) or made(self, *a))
     X = sp.random(600, 300, density=0.03, random_state=3, format="csr")
     on_disk = pt.to_disk(pt.split(X, 5), tmp_path / "blocks")
     for extrapolate in (False, True):
-        a = factorize(X, 7, random_state=1, extrapolate=extrapolate, alpha_W=1e-3, max_iter=40)
+        a = factorize(X, 7, random_state=1, extrapolate=extrapolate, alpha_W=1e-3,
+                      alpha_H=2e-3, l1_ratio=0.5, max_iter=40)
         b = factorize_partitioned(on_disk, 7, random_state=1, extrapolate=extrapolate,
-                                  alpha_W=1e-3, max_iter=40, client=cluster.client)
+                                  alpha_W=1e-3, alpha_H=2e-3, l1_ratio=0.5, max_iter=40,
+                                  client=cluster.client)
         assert a.n_iter == b.n_iter
         assert _rel(a.W, b.W) < 1e-9 and _rel(a.H, b.H) < 1e-9
+        np.testing.assert_allclose(b.loss_history, a.loss_history, rtol=1e-9)
+    assert len(fused) == 2
+    # more sweeps per update: the step-by-step calls (the inner sweeps stop per block, so
+    # the same minimum, not the same iterates)
+    a = factorize(X, 7, random_state=1, max_inner=3, max_iter=20)
+    b = factorize_partitioned(on_disk, 7, random_state=1, max_inner=3, max_iter=20,
+                              client=cluster.client)
+    assert len(fused) == 2 and np.isclose(a.reconstruction_err, b.reconstruction_err, rtol=1e-4)
     new = sp.random(200, 300, density=0.03, random_state=4, format="csr")
     a = factorize(new, 7, H=a.H, update_H=False)  # transform, on the workers
     b = factorize_partitioned(pt.split(new, 3), 7, H=a.H, update_H=False, client=cluster.client)
@@ -244,18 +260,18 @@ def test_a_killed_worker_is_survived_and_no_workers_left_is_one_line(cluster, he
     assert _rel(a.W, b.W) < 1e-9 and _rel(a.H, b.H) < 1e-9  # fitted again on the other
 
     # the last worker killed mid-fit: no worker is left to start again on
-    from topicnmf.nmf import _dask
+    from topicnmf.nmf import _dask, _dask_steps
 
-    update = _dask.DaskExecutor.map_sum
+    step = _dask_steps.DaskSteps.step  # an iteration: one call per worker
     calls = []
 
     def kill_last(self, *args):
         calls.append(1)
         if len(calls) == 4:
             c.kill(c.workers[1])
-        return update(self, *args)
+        return step(self, *args)
 
-    monkeypatch.setattr(_dask.DaskExecutor, "map_sum", kill_last)
+    monkeypatch.setattr(_dask_steps.DaskSteps, "step", kill_last)
     monkeypatch.setattr(_dask, "WORKER_CHECK_S", 0.5)
     out = tmp_path / "report"
     status = main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",

@@ -110,11 +110,11 @@ def session(workers=None, scheduler=None, client=None):
         log.info("starting a local Dask cluster of %d worker processes", workers)
         with dask.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-                dask.Client(cluster) as client:
+                dask.Client(cluster, direct_to_workers=True) as client:
             yield Session(client)
         return
     try:
-        client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT)
+        client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT, direct_to_workers=True)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the "
                            "address and that `dask scheduler` is running.") from None

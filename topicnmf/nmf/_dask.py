@@ -34,6 +34,7 @@ from distributed import wait
 from ..errors import ClusterError, ParameterError
 from ..partitions import load_block
 from ._blocks import Blocks, _inner, _rows, checked_matrix
+from ._dask_steps import DaskSteps, ShardSteps
 
 WORKER_CHECK_S = 5  # while waiting for a shard to be made, how often to check for workers
 TASK_THREADS = 1  # a step's kernels' threads, unless the worker says how many it has
@@ -50,6 +51,7 @@ class Shard:
         self.engine = engine
         self.threads = threads
         self.store = {}
+        self.steps = None  # a fit's iterations (ShardSteps), while one runs
         self.busy = 0.0  # seconds spent in steps (what a benchmark compares with the wall time)
         if blocks is not None:  # X's blocks made on this worker (futures resolved by Dask)
             self.store["X"] = list(blocks)
@@ -88,6 +90,37 @@ class Shard:
 
     def fetch(self, key):
         return self.store[key]
+
+    # -- a plain HALS fit's iterations, one call each (_dask_steps) --
+    def steps_setup(self, index, peers, edges, H_slice, W_key, penalty):
+        self.steps = ShardSteps(self, index, peers, edges, H_slice, W_key, penalty)
+
+    def steps_start(self):
+        return self._timed(self.steps.start)
+
+    def steps_step(self, it, decision, beta, W_key):
+        return self._timed(self.steps.step, it, decision, beta, W_key)
+
+    def steps_finish(self, decision):
+        answer = self.steps.finish(decision)
+        self.steps = None
+        return answer
+
+    async def deposit(self, tag, sender, payload):
+        """A peer's piece of an exchange (run on the worker's event loop, beside the step
+        that waits for it in the actor thread)."""
+        self.steps.deposit(tag, sender, payload)
+
+    async def steps_abort(self):
+        if self.steps is not None:
+            self.steps.abort()
+
+    def _timed(self, fn, *args):
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.busy += time.perf_counter() - start
 
     def seconds(self):
         """Seconds spent in steps so far."""
@@ -221,6 +254,14 @@ class DaskExecutor:
 
     def sum(self, fn, *args):
         return _add(self._run("sum", fn, args)[1])
+
+    def steps(self, W, H, penalty):
+        """The fit's iterations as one call per shard each (:class:`DaskSteps`), when every
+        shard is on its own worker; else None (the loop's steps, an operation a call)."""
+        workers = [actor._address for actor in self.actors]
+        if len(set(workers)) < len(workers):
+            return None
+        return DaskSteps(self, W, H, penalty)
 
     def fetch(self, parts):
         """The per-block pieces, brought here (in block order)."""

@@ -76,6 +76,11 @@ class ArrayEngine(Protocol):
         """X^T in CSR when the H update should gather X^T A inside :meth:`hals_rows`
         (A: the current W), or None to compute X^T A with :meth:`tdot`."""
 
+    def fused_steps(self, X, W, H, penalty):
+        """The iterations of a plain HALS fit (one sweep per update) as one exchange per
+        iteration with wherever the arrays live (a ``_frobenius.Steps`` of the engine's
+        own), or None: the loop then makes its steps with the operations below."""
+
     # -- updates of one factor, in place --
     def hals(self, A, P, G, l1, l2):
         """One HALS sweep; returns the squared size of the step."""

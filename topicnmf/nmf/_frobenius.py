@@ -82,56 +82,20 @@ def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=T
 
 def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inner, extrapolate,
               pull=None):
-    n, m = X.shape
-    k = W.shape[1]
-    pen = penalty
-    rule = getattr(eng, solver.update)  # A <- update(A, P = X B, G = B^T B)
-    if solver.rows:
-        nnz = eng.nnz(X)
-        inner_W = max_inner or inner_sweeps(nnz, n, m, k)
-        inner_H = max_inner or inner_sweeps(nnz, m, n, k)
-        # X^T, when the engine gathers X^T W in the H sweep (not when pulled: P changes)
-        Xt = eng.fused_transpose(X, W) if pull is None else None
-    else:
-        inner_W = inner_H = 1
-        Xt = None
+    """The loop's control: extrapolation, undoing a step that went uphill, stopping. The
+    arithmetic of an iteration is a :class:`Steps` (or the engine's fused one, see
+    :meth:`Steps.of`), which holds W and H^T."""
+    steps = Steps.of(eng, X, W, H, solver=solver, penalty=penalty, max_inner=max_inner,
+                     pull=pull)
+    del W, H
+    norm_X2 = eng.squared_norm(X)
 
-    def update_W(A_in, A_out, B, G, beta):
-        if solver.rows:
-            # A_out <- HALS sweeps from A_in for min ||X - A B^T||, X B fused in; extrapolated
-            eng.hals_rows(X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, inner_W, INNER_DELTA, beta)
-        else:  # (the multiplicative and ALS updates extrapolate H only)
-            eng.copy_into(A_out, A_in)
-            rule(A_out, eng.dot(X, B), G, pen.l1_W, pen.l2_W)
-
-    def update_H(A_in, A_out, B, G):
-        """A_out <- the update of A_in = H^T given B = W; returns <A_out, X^T W>."""
-        if Xt is not None:
-            return eng.hals_rows(Xt, B, G, A_in, A_out, pen.l1_H, pen.l2_H, inner_H,
-                                 INNER_DELTA, 0.0)
-        P = eng.tdot(X, B)  # X^T W
-        eng.copy_into(A_out, A_in)
-        Pp, Gp = (P, G) if pull is None else pull.products(P, G)  # + the ridge to the targets
-        _updates.repeat_sweeps(rule, A_out, Pp, Gp, pen.l1_H, pen.l2_H, inner_H, INNER_DELTA)
-        return eng.vdot(A_out, P)
-
-    def objective(Wc, Htc, cross, G_W, G_H):
+    def objective(cross, G_W, G_H, penalties):
         # ||X - W H||^2 = ||X||^2 - 2 <H^T, X^T W> + <W^T W, H H^T>, from X's nonzeros only
         half = 0.5 * max(norm_X2 - 2.0 * cross + eng.vdot(G_W, G_H), 0.0)
-        pulled = 0.0 if pull is None else pull.penalty(eng.to_numpy(Htc))
-        return half, half + pen.on_W(eng, Wc) + pen.on_H(eng, Htc) + pulled
+        return half, half + penalties
 
-    norm_X2 = eng.squared_norm(X)
-    W = eng.asfactor(W)
-    Ht = eng.asfactor(H.T)  # (n_features, k): both factors are updated row-major
-    del H  # (a view when H came column-major, as from initialize)
-    G_H = eng.gram(Ht)  # H H^T
-    error_half, loss = objective(W, Ht, eng.vdot(Ht, eng.tdot(X, W)), eng.gram(W), G_H)
-    # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for the
-    # extrapolation direction) and a spare for the extrapolated and the updated H^T.
-    W_new = eng.empty_like(W)
-    Ht_prev = None
-    H_spare = eng.empty_like(Ht)
+    error_half, loss = objective(*steps.start())
     losses = [loss]
     ex = Extrapolation() if extrapolate else None
     since = 0  # the stopping rule reads losses[since:] (from the start of the polish)
@@ -140,24 +104,11 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         beta = ex.step(n_iter) if ex is not None else 0.0
-        if beta and Ht_prev is not None:
-            Hy = H_spare
-            eng.extrapolate(Hy, Ht, Ht_prev, beta)  # H_y = max(0, H + beta (H - H_prev))
-            G_y = eng.gram(Hy)
-        else:
-            Hy, G_y = Ht, G_H
-        update_W(W, W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
-        G_W = eng.gram(W_new)  # W^T W
-        Ht_new = H_spare  # H_y is no longer needed
-        cross = update_H(Ht, Ht_new, W_new, G_W)
-        G_new = eng.gram(Ht_new)
-        new_half, new_loss = objective(W_new, Ht_new, cross, G_W, G_new)
+        new_half, new_loss = objective(*steps.step(beta))
         _check_finite(new_loss, solver.name, n_iter)
         previous = losses[-1]
         if not beta or new_loss <= previous:  # the step is taken
-            W, W_new = W_new, W
-            H_spare = Ht_prev if Ht_prev is not None else eng.empty_like(Ht)
-            Ht_prev, Ht, G_H = Ht, Ht_new, G_new
+            steps.take()
             error_half, loss = new_half, new_loss
             if beta:
                 ex.accepted()
@@ -165,7 +116,7 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
                 ex.after_plain(n_iter, (previous - loss) / previous if previous > 0 else 0.0)
         else:  # the extrapolated step went uphill: undo it, restart with a plain step
             ex.rejected()
-            Ht_prev = None
+            steps.undo()
         _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
         # checked after every iteration: an undone step counts as no decrease, so a fit
         # whose extrapolated steps are all undone (float32 at its minimum) still stops
@@ -175,8 +126,115 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
                 continue
             converged = True
             break
-    del W_new, Ht_prev, H_spare
-    return _result(eng, W, eng.to_numpy(Ht).T, n_iter, losses, error_half, converged, start)
+    W, H = steps.result()
+    return _result(eng, W, H, n_iter, losses, error_half, converged, start)
+
+
+class Steps:
+    """One iteration of the Frobenius loop on the engine's arrays: W updated given H (and
+    H H^T), then H given the new W (and W^T W), both with the solver's update; with beta,
+    H extrapolated first and W inside its sweep. The loop keeps the control; this keeps
+    the arrays: the accepted W and H^T, the previous H^T (the extrapolation's direction),
+    and the step made last until it is taken or undone.
+
+    ``start()`` and ``step(beta)`` return the objective's parts at the current point and
+    at the new one: (<H^T, X^T W>, W^T W, H H^T, the penalties)."""
+
+    @staticmethod
+    def of(eng, X, W, H, *, solver, penalty, max_inner, pull):
+        """The engine's fused steps (an engine that keeps the arrays elsewhere: one
+        exchange per iteration), when it has them for this fit, or :class:`Steps`."""
+        X = eng.as_matrix(X)
+        n, m = X.shape
+        k = W.shape[1]
+        inner_W = inner_H = 1
+        if solver.rows:
+            nnz = eng.nnz(X)
+            inner_W = max_inner or inner_sweeps(nnz, n, m, k)
+            inner_H = max_inner or inner_sweeps(nnz, m, n, k)
+        if solver.rows and pull is None and inner_W == inner_H == 1:
+            fused = eng.fused_steps(X, W, H, penalty)
+            if fused is not None:
+                return fused
+        return Steps(eng, X, W, H, solver=solver, penalty=penalty, sweeps=(inner_W, inner_H),
+                     pull=pull)
+
+    def __init__(self, eng, X, W, H, *, solver, penalty, sweeps, pull):
+        self.eng, self.X, self.solver, self.pen, self.pull = eng, X, solver, penalty, pull
+        self.inner_W, self.inner_H = sweeps
+        self.rule = getattr(eng, solver.update)  # A <- update(A, P = X B, G = B^T B)
+        # X^T, when the engine gathers X^T W in the H sweep (not when pulled: P changes)
+        self.Xt = eng.fused_transpose(X, W) if solver.rows and pull is None else None
+        self.W = eng.asfactor(W)
+        self.Ht = eng.asfactor(H.T)  # (n_features, k): both factors are updated row-major
+        self.G_H = eng.gram(self.Ht)  # H H^T
+        # Buffers, allocated once and rotated: W and its update; H^T, the previous H^T (for
+        # the extrapolation direction) and a spare for the extrapolated and the updated H^T.
+        self.W_new = eng.empty_like(self.W)
+        self.Ht_prev = None
+        self.H_spare = eng.empty_like(self.Ht)
+        self.new = None  # (H^T, H H^T) of the last step
+
+    def penalties(self, W, Ht):
+        pulled = 0.0 if self.pull is None else self.pull.penalty(self.eng.to_numpy(Ht))
+        return self.pen.on_W(self.eng, W) + self.pen.on_H(self.eng, Ht) + pulled
+
+    def start(self):
+        eng = self.eng
+        return (eng.vdot(self.Ht, eng.tdot(self.X, self.W)), eng.gram(self.W), self.G_H,
+                self.penalties(self.W, self.Ht))
+
+    def update_W(self, A_in, A_out, B, G, beta):
+        eng, pen = self.eng, self.pen
+        if self.solver.rows:
+            # A_out <- HALS sweeps from A_in for min ||X - A B^T||, X B fused in; extrapolated
+            eng.hals_rows(self.X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, self.inner_W,
+                          INNER_DELTA, beta)
+        else:  # (the multiplicative and ALS updates extrapolate H only)
+            eng.copy_into(A_out, A_in)
+            self.rule(A_out, eng.dot(self.X, B), G, pen.l1_W, pen.l2_W)
+
+    def update_H(self, A_in, A_out, B, G):
+        """A_out <- the update of A_in = H^T given B = W; returns <A_out, X^T W>."""
+        eng, pen = self.eng, self.pen
+        if self.Xt is not None:
+            return eng.hals_rows(self.Xt, B, G, A_in, A_out, pen.l1_H, pen.l2_H, self.inner_H,
+                                 INNER_DELTA, 0.0)
+        P = eng.tdot(self.X, B)  # X^T W
+        eng.copy_into(A_out, A_in)
+        Pp, Gp = (P, G) if self.pull is None else self.pull.products(P, G)  # + the ridge
+        _updates.repeat_sweeps(self.rule, A_out, Pp, Gp, pen.l1_H, pen.l2_H, self.inner_H,
+                               INNER_DELTA)
+        return eng.vdot(A_out, P)
+
+    def step(self, beta):
+        eng = self.eng
+        if beta and self.Ht_prev is not None:
+            Hy = self.H_spare
+            eng.extrapolate(Hy, self.Ht, self.Ht_prev, beta)  # H_y = max(0, H + beta (H - H_prev))
+            G_y = eng.gram(Hy)
+        else:
+            Hy, G_y = self.Ht, self.G_H
+        self.update_W(self.W, self.W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
+        G_W = eng.gram(self.W_new)  # W^T W
+        Ht_new = self.H_spare  # H_y is no longer needed
+        cross = self.update_H(self.Ht, Ht_new, self.W_new, G_W)
+        G_new = eng.gram(Ht_new)
+        self.new = (Ht_new, G_new)
+        return cross, G_W, G_new, self.penalties(self.W_new, Ht_new)
+
+    def take(self):
+        self.W, self.W_new = self.W_new, self.W
+        self.H_spare = self.Ht_prev if self.Ht_prev is not None else self.eng.empty_like(self.Ht)
+        self.Ht_prev, (self.Ht, self.G_H) = self.Ht, self.new
+
+    def undo(self):
+        self.Ht_prev = None  # (the next step is a plain one from the accepted point)
+
+    def result(self):
+        """(W, H) as the engine holds them: W for ``_result``, H as an array."""
+        self.W_new = self.Ht_prev = self.H_spare = self.new = None
+        return self.W, self.eng.to_numpy(self.Ht).T
 
 
 def _fit_W(eng, X, W, H, *, solver, tol, max_iter, penalty, callback):

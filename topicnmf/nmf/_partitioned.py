@@ -156,6 +156,11 @@ class PartitionedEngine:
     def fused_transpose(self, X, A):
         return None  # X^T W is summed over the blocks (tdot)
 
+    def fused_steps(self, X, W, H, penalty):
+        """The executor's iterations, one exchange each (the Dask one's), or None."""
+        steps = getattr(self.executor, "steps", None)
+        return None if steps is None or not isinstance(W, Blocks) else steps(W, H, penalty)
+
     # -- products --
     def dot(self, X, B):
         return Blocks(self._map(_dot, X, B), (X.shape[0], B.shape[1]), B.dtype, self.executor)
