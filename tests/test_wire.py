@@ -10,7 +10,7 @@ def test_an_array_with_many_zeros_travels_packed_and_comes_back_the_same():
     rng = np.random.default_rng(0)
     for dtype in (np.float64, np.float32):
         A = rng.standard_normal((3001, 7)).astype(dtype)
-        A[rng.random(A.shape) < 0.7] = 0
+        A[rng.random(A.shape) < 0.7] = 0  # (H: 60-80% zeros)
         A[5, 3], A[6, 1] = np.nan, 1e-300
         packed = pack(A)
         assert isinstance(packed, Packed) and packed.values.nbytes < 0.4 * A.nbytes

@@ -153,8 +153,11 @@ class ShardSteps:
                 G_part = eng.gram(Hy)
             else:
                 Hy, G_part = self.H, self.G_H
-            parts = self._exchange(("H", it), (Hy, G_part), lambda r: (pack(Hy), G_part))
-            Hy = np.concatenate([unpack(piece) for piece, _ in parts])
+            packed = pack(Hy)
+            parts = self._exchange(("H", it), (Hy, G_part), lambda r: (packed, G_part))
+            Hy = np.empty((self.edges[-1], self.H.shape[1]), dtype=self.H.dtype)
+            for r, (piece, _) in enumerate(parts):  # all of H_y, slice by slice
+                Hy[self.edges[r]:self.edges[r + 1]] = unpack(piece)
             G_y = parts[0][1]
             for _, gram in parts[1:]:
                 G_y = G_y + gram

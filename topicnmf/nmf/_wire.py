@@ -1,17 +1,18 @@
 """What the Dask fit sends between processes: a float array with many zeros as a bit mask of
 its nonzeros and their values.
 
-H is 60-80% zeros once a fit has run a few iterations, a shard's X_b^T W_b 40-50%; their
-zeros cost as many bytes as their values on the wire. :func:`pack` sends such an array as
-one bit per entry and its nonzeros in their order (exact: the same bits come back), and any
-other array as it is. Unpacking costs one pass over the array, far less than the bytes it
-saves between processes (~0.5-1 GB/s through Dask's comms on one machine).
+H is 60-80% zeros once a fit has run a few iterations; its zeros cost as many bytes as its
+values on the wire. :func:`pack` sends such an array as one bit per entry and its nonzeros
+in their order (exact: the same bits come back), and any other array as it is. Packing and
+unpacking cost a pass over the array each, less than the bytes they save between processes
+(~0.5-1 GB/s through Dask's comms on one machine) when at least half of it is zeros; a
+shard's X_b^T W_b (40-50% zeros) travels as it is.
 """
 
 import numpy as np
 
 MIN_SIZE = 4096  # entries: below this an array travels as it is
-MAX_DENSITY = 0.75  # pack when at most this share of the entries is nonzero
+MAX_DENSITY = 0.5  # pack when at most this share of the entries is nonzero
 
 
 class Packed:
