@@ -12,7 +12,7 @@ an iteration is, on every shard at once (:class:`ShardSteps`):
 1. H_y = H (or extrapolated: max(0, H + beta (H - H_prev))) on its slice, and its Gram
    part H_y[J_s]^T H_y[J_s]; the slices and parts go to every other shard (all-gather),
    so each has all of H_y and G_y = sum_s of the parts (added in shard order);
-2. its blocks of W updated from H_y and G_y (``_partitioned._hals_rows``), with
+2. its blocks of W updated from H_y and G_y (one HALS sweep, X H_y^T fused in), with
    P_s = sum_b X_b^T W_b and W_b^T W_b summed over its blocks;
 3. P_s[J_r] to shard r, for every other r (reduce-scatter), so each has X^T W on its slice,
    P[J_s] = sum_r P_r[J_s], and W^T W = sum_r (added in shard order: the sums of the
@@ -40,7 +40,6 @@ import time
 import numpy as np
 
 from ._blocks import Blocks, _inner, _matrix
-from ._partitioned import _hals_rows
 from ._wire import pack, unpack
 
 INNER_DELTA = 0.1  # (unused with one sweep; as _frobenius passes it)
@@ -59,6 +58,7 @@ class ShardSteps:
         self.H, self.H_prev = unpack(H_slice), None
         self.G_H = None
         self.W_key, self.new = W_key, None
+        self.W_made, self.spare = False, None  # W made by a step here; a W's blocks to reuse
 
     # -- the exchange between shards --
     def deposit(self, tag, sender, payload):
@@ -161,15 +161,18 @@ class ShardSteps:
             G_y = parts[0][1]
             for _, gram in parts[1:]:
                 G_y = G_y + gram
-            # W <- one HALS sweep from W given H_y (X H_y^T fused), extrapolated with beta
-            made = [_hals_rows(eng, X_b, Hy, G_y, W_b, pen.l1_W, pen.l2_W, 1, INNER_DELTA, beta)
-                    for X_b, W_b in zip(store["X"], store[self.W_key])]
-            del Hy
-            W_new = [A for A, _ in made]
-            P_s, G_W_s = made[0][1][2], made[0][1][1]
-            for _, (_, gram, XtA) in made[1:]:
-                P_s, G_W_s = P_s + XtA, G_W_s + gram
-            del made
+            # W <- one HALS sweep from W given H_y (X H_y^T fused), extrapolated with beta,
+            # into the blocks of a W this shard made earlier (no new pages per step)
+            spare, self.spare = self.spare, None
+            W_new, P_s, G_W_s = [], None, None
+            for b, (X_b, W_b) in enumerate(zip(store["X"], store[self.W_key])):
+                X_b = _matrix(X_b)
+                A = spare[b] if spare else np.empty_like(W_b)
+                eng.hals_rows(X_b, Hy, G_y, W_b, A, pen.l1_W, pen.l2_W, 1, INNER_DELTA, beta)
+                XtA, gram = eng.tdot(X_b, A), eng.gram(A)
+                P_s, G_W_s = (XtA, gram) if P_s is None else (P_s + XtA, G_W_s + gram)
+                W_new.append(A)
+            del Hy, spare
             store[W_key] = W_new
             P, G_W = self._reduce(("P", it), P_s, G_W_s)
             del P_s
@@ -184,10 +187,12 @@ class ShardSteps:
         dropped and the next step is a plain one; None: no step since the last call."""
         if decision == "take":
             W_key, H_new, G_new = self.new
-            self.shard.store.pop(self.W_key, None)
+            old = self.shard.store.pop(self.W_key, None)
+            self.spare = old if self.W_made else None  # (the start's W: not ours to write)
             self.W_key, self.H_prev, self.H, self.G_H = W_key, self.H, H_new, G_new
+            self.W_made = True
         elif decision == "undo":
-            self.shard.store.pop(self.new[0], None)
+            self.spare = self.shard.store.pop(self.new[0], None)
             self.H_prev = None
         self.new = None
 
