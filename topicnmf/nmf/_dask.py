@@ -12,9 +12,11 @@ Why actors and not a task per shard and step: the fit is a loop of short steps, 
 needing the previous one's result (an iteration on a 57k x 38k matrix takes ~45 ms). A
 task costs a round trip through the scheduler (submit, run, report, gather: ~10 ms on two
 cores, more with the tasks that split a result), an actor call goes straight to its worker
-(~2 ms), and the step's arguments (H) and sums (X^T W) travel client <-> worker directly.
-Per iteration only H (or the extrapolated H), H H^T and the shards' sums travel: k x
-n_features arrays (X^T W) and k x k ones (W^T W), and scalars.
+(~2 ms; with a client made with ``direct_to_workers=True``, else through the scheduler).
+A plain HALS fit's iterations are one call per shard each (``_dask_steps``: H's rows split
+over the shards, the k x n_features sums exchanged between them); other fits (more sweeps
+per update, transform) make a call per operation of the loop, with H and the shards'
+sums travelling client <-> worker.
 
 A part on the client (:class:`Part`) names a piece held by a shard's actor; when the
 client drops it, the actor is told to drop the piece with its next call. A worker lost
