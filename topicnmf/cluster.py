@@ -184,6 +184,7 @@ def _lost_worker(exc):
     import distributed as dask
 
     lost = (dask.client.FutureCancelledError, dask.scheduler.KilledWorker,
+            getattr(dask.client, "FuturesCancelledError", dask.client.FutureCancelledError),
             dask.comm.core.CommClosedError, ConnectionError, TimeoutError)
     return isinstance(exc, lost) or "lost" in str(exc).lower()
 
