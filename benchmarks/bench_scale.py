@@ -15,7 +15,15 @@ Each system runs in its own process (so peak RSS is its own) on the same CSV:
   TF-IDF passes and the fit on the workers);
 - ``sklearn-cd``: the CSV read with the csv module, ``TfidfVectorizer(min_df=2, max_df=0.95,
   stop_words='english', sublinear_tf=True)`` + ``NMF(k, init='nndsvd', solver='cd')``;
-- ``sklearn-mb``: the same matrix + ``MiniBatchNMF(k, init='nndsvd')``.
+- ``sklearn-mb``: the same matrix + ``MiniBatchNMF(k, init='nndsvd')``;
+- ``sklearn-same``: topicnmf's own TF-IDF matrix (read and prepared by ``pipeline``, in the
+  dtype of the row) fitted by scikit-learn's ``NMF(k, init='nndsvd', solver='cd')``: the
+  relative error of scikit-learn cd on the same matrix as topicnmf's.
+
+``--dtypes float64,float32`` runs each topicnmf system (and ``sklearn-same``) once per dtype
+(``--dtype``; default: ``auto``, the pipeline's choice), in turn, and prints the float32 row
+against the float64 row of the same system: time, fit, peak RSS, error, and the share of
+topics whose top-10 terms stay the same (topics paired one to one by shared top terms).
 
 Printed: the analyzer's documents per second on one core (and NLTK's RegexpTokenizer alone),
 then per system the wall time per stage (read, tokenize, vectorize, fit, report), end to end, peak
@@ -26,6 +34,7 @@ system's own matrix, and ratios against scikit-learn cd.
     python benchmarks/bench_scale.py --systems memory,sklearn-cd --limit 100000
     python benchmarks/bench_scale.py --scale 10 --systems disk --max-memory 2GB \
         --corpus-csv /tmp/summaries-10x.csv   # made once, kept for the next run
+    python benchmarks/bench_scale.py --systems memory,disk --dtypes float64,float32   # float32 vs float64
 """
 
 import argparse
@@ -42,7 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
-SYSTEMS = ("memory", "disk", "workers", "sklearn-cd", "sklearn-mb")
+SYSTEMS = ("memory", "disk", "workers", "sklearn-cd", "sklearn-mb", "sklearn-same")
+TOPICNMF_SYSTEMS = ("memory", "disk", "workers", "sklearn-same")  # those with a dtype axis
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -91,16 +101,18 @@ class Clock:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run_topicnmf(corpus, k, system, scratch, max_memory="1GB"):
+def run_topicnmf(corpus, k, system, scratch, max_memory="1GB", dtype="auto"):
     from topicnmf import pipeline
     from topicnmf.corpus import ReadOptions
     from topicnmf.report import render, write_files
+    from topicnmf.vectorize import VectorizeOptions
 
     clock = Clock()
     start = time.perf_counter()
     done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
                         max_memory=max_memory if system == "disk" else "1TB",
-                        read=ReadOptions(max_file_mb=100_000), workers=2 if system == "workers" else None)
+                        read=ReadOptions(max_file_mb=100_000), workers=2 if system == "workers" else None,
+                        vectorize=VectorizeOptions(dtype=dtype))
     t = done.result.timings
     report = time.perf_counter()
     write_files(render(done.result, ("csv", "json", "md", "html")), Path(scratch) / f"out-{system}",
@@ -111,13 +123,55 @@ def run_topicnmf(corpus, k, system, scratch, max_memory="1GB"):
               "report": time.perf_counter() - report}
     if system == "disk":  # read, tokenize and vectorize are one streamed stage
         stages["vectorize"] = t["vectorize"]
-    return stages, time.perf_counter() - start, done.result.fit.relative_error, done.result.dtm.shape
+    extra = {"dtype": done.result.dtm.options.dtype, "iterations": done.result.fit.n_iter,
+             "top": _top_terms(done.result.topics.H, done.result.dtm.terms)}
+    return stages, time.perf_counter() - start, done.result.fit.relative_error, done.result.dtm.shape, extra
+
+
+def _top_terms(H, terms, n=10):
+    return [[terms[j] for j in np.argsort(-np.asarray(h), kind="stable")[:n]] for h in H]
+
+
+def run_sklearn_same(corpus, k, dtype):
+    """scikit-learn NMF cd on topicnmf's own X (pipeline.read + prepare, in ``dtype``)."""
+    import warnings
+
+    from sklearn.decomposition import NMF
+
+    from topicnmf import pipeline
+    from topicnmf.corpus import ReadOptions
+    from topicnmf.vectorize import VectorizeOptions
+
+    start = time.perf_counter()
+    config = pipeline.configure(read=ReadOptions(max_file_mb=100_000), vectorize=VectorizeOptions(dtype=dtype))
+    corpus = pipeline.read(corpus, config)
+    read = time.perf_counter()
+    dtm = pipeline.prepare(corpus, config).dtm
+    vectorize = time.perf_counter()
+    model = NMF(k, init="nndsvd", solver="cd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        W = model.fit_transform(dtm.X)
+    fit = time.perf_counter()
+    stages = {"read": read - start, "tokenize": 0.0, "vectorize": vectorize - read, "fit": fit - vectorize,
+              "topics": 0.0, "report": 0.0}
+    extra = {"dtype": str(dtm.X.dtype), "iterations": int(model.n_iter_),
+             "top": _top_terms(model.components_, dtm.terms)}
+    return stages, fit - start, _error(dtm.X, W, model.components_), dtm.shape, extra
+
+
+def _error(X, W, H):
+    """||X - W H||_F / ||X||_F from X's nonzeros, accumulated in float64."""
+    X = X.astype(np.float64)
+    W, H = W.astype(np.float64), H.astype(np.float64)
+    squared = (float(X.data @ X.data) - 2 * float(np.vdot(np.asarray(X @ H.T), W))
+               + float(np.vdot(W.T @ W, H @ H.T)))
+    return float(np.sqrt(max(squared, 0.0))) / float(np.sqrt(X.data @ X.data))
 
 
 def run_sklearn(corpus, k, system):
     import warnings
 
-    from scipy.sparse.linalg import norm
     from sklearn.decomposition import NMF, MiniBatchNMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -133,13 +187,10 @@ def run_sklearn(corpus, k, system):
         warnings.simplefilter("ignore")
         W = model.fit_transform(X)
     fit = time.perf_counter()
-    H = model.components_
-    squared = (float(X.data @ X.data) - 2 * float(np.vdot(np.asarray(X @ H.T), W))
-               + float(np.vdot(W.T @ W, H @ H.T)))
-    error = float(np.sqrt(max(squared, 0.0))) / float(norm(X))
+    error = _error(X, W, model.components_)
     stages = {"read": read - start, "tokenize": 0.0, "vectorize": vectorize - read, "fit": fit - vectorize,
               "topics": 0.0, "report": 0.0}
-    return stages, fit - start, error, X.shape
+    return stages, fit - start, error, X.shape, {"iterations": int(getattr(model, "n_iter_", 0))}
 
 
 def tokenizing_rate(corpus, n=200_000):
@@ -165,15 +216,17 @@ def tokenizing_rate(corpus, n=200_000):
 
 
 def child(args):
-    if args.child.startswith("sklearn"):
-        stages, wall, error, shape = run_sklearn(args.corpus, args.k, args.child)
+    if args.child == "sklearn-same":
+        stages, wall, error, shape, extra = run_sklearn_same(args.corpus, args.k, args.dtypes)
+    elif args.child.startswith("sklearn"):
+        stages, wall, error, shape, extra = run_sklearn(args.corpus, args.k, args.child)
     else:
-        stages, wall, error, shape = run_topicnmf(args.corpus, args.k, args.child, args.scratch,
-                                                  args.max_memory)
+        stages, wall, error, shape, extra = run_topicnmf(args.corpus, args.k, args.child, args.scratch,
+                                                         args.max_memory, args.dtypes)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(json.dumps({"stages": stages, "wall": wall, "error": error, "shape": shape,
-                      "rss": rss, "workers_rss": workers}))
+                      "rss": rss, "workers_rss": workers, **extra}))
 
 
 def main(argv=None):
@@ -184,6 +237,9 @@ def main(argv=None):
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="first N summaries only")
     parser.add_argument("--max-memory", default="1GB", help="the budget of the 'disk' system (default 1GB)")
+    parser.add_argument("--dtypes", default="auto",
+                        help="comma-separated dtypes for topicnmf's systems and sklearn-same, each "
+                             "run in turn: auto, float64, float32 (default: auto)")
     parser.add_argument("--corpus-csv", default=None,
                         help="use this corpus (made by an earlier run, kept) instead of making one")
     parser.add_argument("--scratch", default=None, help="folder for the corpus and outputs (removed)")
@@ -210,16 +266,21 @@ def main(argv=None):
         print(tokenizing_rate(corpus), flush=True)
         rows = {}
         for system in args.systems.split(","):
-            command = [sys.executable, __file__, "--child", system, "--corpus", str(corpus),
-                       "--k", str(args.k), "--scratch", str(scratch), "--max-memory", args.max_memory]
-            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
-            if done.returncode:
-                print(f"{system}: failed\n{done.stderr[-2000:]}")
-                continue
-            rows[system] = json.loads(done.stdout.strip().splitlines()[-1])
-            _print_row(system, rows[system])
+            dtypes = args.dtypes.split(",") if system in TOPICNMF_SYSTEMS else ["auto"]
+            for dtype in dtypes:
+                name = system if len(dtypes) == 1 else f"{system}/{dtype}"
+                command = [sys.executable, __file__, "--child", system, "--corpus", str(corpus),
+                           "--k", str(args.k), "--scratch", str(scratch), "--max-memory", args.max_memory,
+                           "--dtypes", dtype]
+                done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
+                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
+                if done.returncode:
+                    print(f"{name}: failed\n{done.stderr[-2000:]}")
+                    continue
+                rows[name] = json.loads(done.stdout.strip().splitlines()[-1])
+                _print_row(name, rows[name])
         _print_ratios(rows)
+        _print_dtypes(rows)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
@@ -231,8 +292,41 @@ def _print_row(system, row):
     print(f"{system:11s} total {row['wall']:6.1f} s ({per_document:.0f} us/document) | read {s['read']:5.1f} tokenize {s['tokenize']:5.1f} "
           f"vectorize {s['vectorize']:5.1f} fit {s['fit']:6.1f} topics {s['topics']:5.1f} "
           f"report {s['report']:5.1f} | peak RSS {row['rss'] / 2**30:.2f} GiB"
-          f" (workers {row['workers_rss'] / 2**30:.2f}) | rel. error {row['error']:.4f} | "
-          f"X {row['shape'][0]:,} x {row['shape'][1]:,}", flush=True)
+          f" (workers {row['workers_rss'] / 2**30:.2f}) | rel. error {row['error']:.6f} | "
+          f"{row.get('iterations', '?')} iterations | X {row['shape'][0]:,} x {row['shape'][1]:,}"
+          f"{' ' + row['dtype'] if 'dtype' in row else ''}", flush=True)
+
+
+def top_terms_kept(a, b):
+    """Share of the topics of ``a`` whose top terms (as a set) a topic of ``b`` has, topics
+    paired one to one by how many top terms they share."""
+    from scipy.optimize import linear_sum_assignment
+
+    a, b = [set(t) for t in a], [set(t) for t in b]
+    shared = np.array([[len(x & y) for y in b] for x in a])
+    rows, cols = linear_sum_assignment(-shared)
+    return float(np.mean([shared[r, c] == len(a[r]) for r, c in zip(rows, cols)]))
+
+
+def _print_dtypes(rows):
+    """Each system's float32 row against its float64 row."""
+    for name, row in rows.items():
+        system, _, dtype = name.partition("/")
+        base = rows.get(f"{system}/float64")
+        if dtype != "float32" or base is None:
+            continue
+        print(f"{system}: float32 vs float64: time x{row['wall'] / base['wall']:.2f} "
+              f"(float32 {base['wall'] / row['wall']:.2f}x faster), fit "
+              f"x{row['stages']['fit'] / base['stages']['fit']:.2f}, peak RSS x{row['rss'] / base['rss']:.2f}, "
+              f"error {row['error']:.6f} vs {base['error']:.6f}, "
+              f"same top-10 terms {100 * top_terms_kept(base['top'], row['top']):.0f}% of topics")
+    for name, row in rows.items():  # against scikit-learn cd on the same matrix
+        system, _, dtype = name.partition("/")
+        same = rows.get("sklearn-same" + (dtype and "/" + dtype))
+        if same is not None and system in TOPICNMF_SYSTEMS and system != "sklearn-same":
+            print(f"{name} vs sklearn cd on the same matrix: error {row['error']:.6f} vs {same['error']:.6f}, "
+                  f"time x{row['wall'] / same['wall']:.2f}, fit x{row['stages']['fit'] / same['stages']['fit']:.2f}, "
+                  f"same top-10 terms {100 * top_terms_kept(same['top'], row['top']):.0f}% of topics")
 
 
 def _print_ratios(rows):

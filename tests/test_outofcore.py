@@ -17,6 +17,7 @@ from topicnmf.docweights import DocWeights, column_top
 from topicnmf.topics import DocTopicTable
 from topicnmf.errors import ParameterError
 from topicnmf.resources import parse_size
+from topicnmf.vectorize import VectorizeOptions
 
 from conftest import BUNDLED, shared_corpus
 
@@ -32,7 +33,7 @@ def test_tiny_budget_goes_out_of_core_with_the_same_reports(tmp_path, monkeypatc
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)  # 4 partitions
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the scratch folder goes
     args = ["run", str(BUNDLED), "--topics", "6", "-q", "--formats", "csv,json,md,html,parquet", "--stem",
-            "--ngrams", "2"]
+            "--ngrams", "2", "--dtype", "float64"]  # (out of core, 'auto' is float32: below)
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     with caplog.at_level("INFO", logger="topicnmf"):
         run = pipeline.run(BUNDLED, n_topics=6, max_memory="100KB")
@@ -67,7 +68,7 @@ def test_out_of_core_topics_are_read_from_W_on_disk(tmp_path, monkeypatch):
     it (DocTopicTable); the table, the representative and listed documents, the prevalence
     and the quality flags are those of the run in memory."""
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 25)  # 6 partitions
-    disk = pipeline.run(BUNDLED, n_topics=5, max_memory="100KB").result
+    disk = pipeline.run(BUNDLED, n_topics=5, max_memory="100KB", vectorize=VectorizeOptions(dtype="float64")).result
     memory = pipeline.run(BUNDLED, n_topics=5).result
     assert isinstance(disk.topics.W, DocWeights) and len(disk.topics.W.paths) == 6
     assert isinstance(disk.topics.doc_topics, DocTopicTable)
@@ -104,7 +105,7 @@ def test_doc_weights_read_as_numpy_reads_W():
 @pytest.mark.slow
 def test_real_corpus_out_of_core_equals_in_memory(tmp_path):
     path = shared_corpus("bbc-news.jsonl.gz")  # 2,225 documents: 3 partitions of 1,000
-    args = ["run", str(path), "--topics", "5", "-q", "--formats", "csv,json,md"]
+    args = ["run", str(path), "--topics", "5", "-q", "--formats", "csv,json,md", "--dtype", "float64"]
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "1MB"]) == 0
     _same_reports(tmp_path / "memory", tmp_path / "disk")
@@ -169,7 +170,7 @@ def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
         f"d{i},{' '.join(rng.choice(words, 12))},20{10 + i % 10}-0{1 + i % 9}-15,{'abc'[i % 3]}"
         for i in range(450)]
     path.write_text("\n".join(rows) + "\n")
-    args = ["run", str(path), "--topics", "4", "-q", "--formats", "csv,json"]
+    args = ["run", str(path), "--topics", "4", "-q", "--formats", "csv,json", "--dtype", "float64"]
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     capsys.readouterr()
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "20KB"]) == 0

@@ -63,9 +63,30 @@ def test_stems_and_ngrams_show_the_same_forms():
 
 
 def test_on_disk_and_in_worker_processes(tmp_path):
-    got = _same(TEXTS, VectorizeOptions(min_df=1), chunk=4, folder=str(tmp_path), workers=2)
+    got = _same(TEXTS, VectorizeOptions(min_df=1, dtype="float64"), chunk=4, folder=str(tmp_path), workers=2)
     assert got.X.on_disk and len(got.X) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"block-0000{i}.npz" for i in range(3)]
+
+
+@pytest.mark.parametrize("where", ["memory", "disk"])
+def test_float32_is_the_float64_matrix_rounded_once(where, tmp_path):
+    """dtype='float32' in memory and in passes: X is the float64 X rounded to float32 (the
+    same in both), blocks on disk are float32 (half the bytes), ||X|| from float64 sums; out
+    of core, dtype='auto' is float32."""
+    analyzer = Analyzer()
+    ids = [str(i) for i in range(len(TEXTS))]
+    X64 = vectorize(analyze(TEXTS, analyzer), ids, VectorizeOptions(min_df=1)).X
+    assert X64.dtype == np.float64  # auto, a small corpus in memory
+    in_memory = vectorize(analyze(TEXTS, analyzer), ids, VectorizeOptions(min_df=1, dtype="float32"))
+    assert in_memory.X.dtype == np.float32 and in_memory.options.dtype == "float32"
+    assert (in_memory.X != X64.astype(np.float32)).nnz == 0
+    folder = str(tmp_path) if where == "disk" else None
+    got = vectorize_in_passes(chunked(TEXTS, 4), analyzer, VectorizeOptions(
+        min_df=1, dtype="auto" if folder else "float32"), folder=folder)
+    assert got.options.dtype == "float32" and all(b.dtype == np.float32 for b in got.X)
+    assert (partitions.stack(got.X) != in_memory.X).nnz == 0
+    assert got.norm == pytest.approx(in_memory.norm, rel=1e-15)
+    assert in_memory.norm == pytest.approx(np.sqrt((X64.data ** 2).sum()), rel=1e-7)
 
 
 def test_no_terms_is_the_same_error():

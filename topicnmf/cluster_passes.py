@@ -35,7 +35,7 @@ from .partitions import Partitions
 from .passes import CHUNK_DOCUMENTS, PartitionedTerms, _display, _tfidf_block, _vocabulary, analyze_chunk
 from .preprocess import Analyzer, Preprocessing
 from .topics import fit_strength
-from .vectorize import SMALL_CORPUS, log
+from .vectorize import SMALL_CORPUS, log, squares
 
 CHUNK_BYTES = 4 << 20  # text per task at most (a task's texts travel in it)
 WORKER_CHECK_S = 5  # while waiting for results, how often to check that workers are left
@@ -101,7 +101,7 @@ def vectorize_on(client, texts, analyzer, options):
     column[ids] = np.arange(ids.size)
     words = np.array([" " not in t for t in index], dtype=bool)
     idf_there = _broadcast(client, idf)
-    made = [client.submit(_tfidf, c, column[g], idf_there, chosen.sublinear_tf, words[g],
+    made = [client.submit(_tfidf, c, column[g], idf_there, chosen.sublinear_tf, words[g], chosen,
                           pure=False) for c, g in zip(counted, chunk_ids)]
     X, info = _kept(client, made, ids.size, sources=[prep, idf_there, *counted])
     return PartitionedTerms(
@@ -113,15 +113,16 @@ def vectorize_on(client, texts, analyzer, options):
 
 def transform_on(client, texts, model, options, fit=None):
     """(W, coverage, fit, empty rows) of new texts under a saved model, computed on the
-    workers: :func:`topicnmf.scoring.score`'s values (its TF-IDF rows, W with H fixed by
-    ``options``, the coverage and fit of each document). ``fit``: how to factorize on the
-    cluster (default ``factorize_partitioned(..., client=client)``)."""
+    workers: :func:`topicnmf.scoring.score`'s values (its TF-IDF rows in
+    ``model.vectorize.dtype``, W with H fixed by ``options``, the coverage and fit of each
+    document). ``fit``: how to factorize on the cluster (default
+    ``factorize_partitioned(..., client=client)``)."""
     chunks = _placed(client, texts)
     prep = _broadcast(client, model.preprocess)
     vocabulary = _broadcast(client, {t: i for i, t in enumerate(model.terms)})
     idf = _broadcast(client, np.asarray(model.idf, dtype=np.float64))
     made = [client.submit(_model_tfidf, prep, texts[a:b], vocabulary, idf,
-                          model.vectorize.sublinear_tf, workers=w and [w], allow_other_workers=True,
+                          model.vectorize, workers=w and [w], allow_other_workers=True,
                           pure=False) for (a, b), w in chunks]
     X, info = _kept(client, made, len(model.terms), sources=[prep, vocabulary, idf])
     k = model.H.shape[0]
@@ -224,22 +225,23 @@ def _summary(counted):
             np.bincount(counts.indices, weights=counts.data, minlength=len(terms)), surfaces)
 
 
-def _tfidf(counted, column, idf, sublinear_tf, is_word):
-    """Pass 2 of a chunk: (its TF-IDF block, its coverage); ``column`` and ``is_word`` per
-    chunk term."""
-    return _tfidf_block(counted[1], column, idf, sublinear_tf, is_word)
+def _tfidf(counted, column, idf, sublinear_tf, is_word, options):
+    """Pass 2 of a chunk: (its TF-IDF block in ``options.dtype``, its coverage); ``column``
+    and ``is_word`` per chunk term."""
+    return _tfidf_block(counted[1], column, idf, sublinear_tf, is_word, options)
 
 
-def _model_tfidf(preprocessing, texts, vocabulary, idf, sublinear_tf):
-    """A chunk of new texts as TF-IDF rows over a saved model's vocabulary, and coverage."""
+def _model_tfidf(preprocessing, texts, vocabulary, idf, options):
+    """A chunk of new texts as TF-IDF rows over a saved model's vocabulary (``options``: its
+    VectorizeOptions, the dtype chosen), and coverage."""
     terms, counts, _ = analyze_chunk(_analyzer(preprocessing), texts)
     column = np.fromiter((vocabulary.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
     is_word = np.fromiter((" " not in t for t in terms), dtype=bool, count=len(terms))
-    return _tfidf_block(counts, column, idf, sublinear_tf, is_word)
+    return _tfidf_block(counts, column, idf, options.sublinear_tf, is_word, options)
 
 
 def _info(made, n_terms):
     X, coverage = made
-    return (X.shape[0], coverage, X.nnz, float(X.data @ X.data),
+    return (X.shape[0], coverage, X.nnz, squares(X.data),
             int((np.diff(X.indptr) == 0).sum()),
             np.bincount(X.indices, weights=X.data, minlength=n_terms))

@@ -22,8 +22,8 @@ class DocWeights:
     Parameters
     ----------
     blocks : iterable of ndarray (rows_b, k)
-        The blocks in row order; each is written out as it comes (``scale`` applied and
-        columns taken in ``order``) and not kept.
+        The blocks in row order; each is written out as it comes (in its dtype, float32 or
+        float64; ``scale`` applied and columns taken in ``order`` when read) and not kept.
     scale : ndarray (k,), optional
         Each column multiplied by it (topics.balance).
     order : ndarray (k,), optional
@@ -32,17 +32,19 @@ class DocWeights:
 
     def __init__(self, blocks, scale=None, order=None):
         self._folder = tempfile.TemporaryDirectory(prefix="topicnmf-weights-")
-        self.paths, rows, k = [], [0], None
+        self.paths, rows, k, dtype = [], [0], None, np.float64
         for i, block in enumerate(blocks):
             path = os.path.join(self._folder.name, f"W-{i:05d}.npy")
-            np.save(path, np.asarray(block, dtype=np.float64))
+            block = np.asarray(block, dtype=np.float32 if block.dtype == np.float32 else np.float64)
+            np.save(path, block)
+            dtype = block.dtype
             self.paths.append(path)
             rows.append(rows[-1] + block.shape[0])
             k = block.shape[1]
         self.offsets = np.asarray(rows, dtype=np.int64)
         self._steps = ()
         self.shape = (int(self.offsets[-1]), int(k or 0))
-        self.dtype = np.dtype(np.float64)
+        self.dtype = np.dtype(dtype)
         if scale is not None or order is not None:
             self._steps = self.view(scale, order)._steps
             self.shape = (self.shape[0], len(order) if order is not None else self.shape[1])
@@ -55,6 +57,7 @@ class DocWeights:
         steps = list(self._steps)
         if scale is not None:
             steps.append(("scale", np.asarray(scale, dtype=np.float64)))
+            out.dtype = np.dtype(np.float64)  # (a float32 block times the scale)
         if order is not None:
             steps.append(("order", np.asarray(order, dtype=np.int64)))
             out.shape = (self.shape[0], len(order))

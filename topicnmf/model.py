@@ -199,7 +199,7 @@ def _read_meta(path):
     return {
         "terms": terms, "display_terms": display_terms, "labels": _strings(path, meta, "labels"),
         "preprocess": _preprocessing(path, meta["preprocess"]),
-        "vectorize": _options(path, "vectorize", meta["vectorize"], lambda d: VectorizeOptions(**d)),
+        "vectorize": _options(path, "vectorize", meta["vectorize"], VectorizeOptions.recorded),
         "parameters": _parameters(path, meta["parameters"]),
         # models saved before the floor existed: the measured typical one, no coverage floor
         "match_floor": _match_floor(path, meta.get("match_floor", {})),

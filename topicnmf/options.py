@@ -218,6 +218,10 @@ PREPROCESSING = ("preprocessing", (
            "do not use the built-in English stop-word list", kind="off"),
 ))
 
+DTYPE = Option(("--dtype",), "vectorize.dtype", "floating type of X and of the fit's W and H: "
+               "float32 halves their memory and disk and speeds up the fit about 2x, with the same "
+               "topics; auto = float32 from 100,000 documents or out of core, else float64 "
+               "(transform: auto = the model's)", choices=("auto", "float64", "float32"))
 TFIDF = ("TF-IDF", (
     Option(("--min-df",), "vectorize.min_df",
            "ignore terms in fewer documents (a fraction if < 1)", parse=_number,
@@ -227,6 +231,7 @@ TFIDF = ("TF-IDF", (
     Option(("--max-features",), "vectorize.max_features", "keep only the N most frequent terms",
            parse=_positive_int, metavar="N", default_text="all"),
     Option(("--sublinear-tf",), "vectorize.sublinear_tf", "use 1 + log(tf)", kind="toggle"),
+    DTYPE,
 ))
 
 FACTORIZATION = ("factorization", (
@@ -318,7 +323,7 @@ MODEL = (PREPROCESSING, TFIDF, FACTORIZATION)
 COMMANDS = {
     "run": (REPORT, INPUT) + MODEL + (CLUSTER,),
     "sweep": (SWEEP, INPUT) + MODEL,
-    "transform": (INPUT, CLUSTER, ("memory", (MAX_MEMORY,))),
+    "transform": (INPUT, ("TF-IDF", (DTYPE,)), CLUSTER, ("memory", (MAX_MEMORY,))),
     "refine": (INPUT,),
     "show": (("report", (TOP_TERMS,)),),
     "compare": (),

@@ -37,6 +37,7 @@ from .readers.mbox import MBOX_SUFFIXES
 from .readers.parquet import parquet_files
 from .progress import stage
 from .resources import available_memory, human_size
+from .vectorize import in_words
 
 log = logging.getLogger("topicnmf")
 DEFAULT_SHARE = 0.6  # of the available memory, when max_memory is not given
@@ -261,8 +262,8 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
                                   folder=str(folder), workers=workers)
     log.info("%s", corpus.summary())
     log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
-    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk",
-             *dtm.shape, dtm.nnz, len(dtm.X))
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk%s",
+             *dtm.shape, dtm.nnz, len(dtm.X), in_words(dtm))
     if len(corpus) < 2:
         raise CorpusError(
             f"{corpus.source}: only {len(corpus)} usable document; topics need at least two "

@@ -24,7 +24,8 @@ from sklearn.preprocessing import normalize
 from . import partitions as parts
 from .errors import VocabularyError
 from .preprocess import Analyzer, Preprocessing
-from .vectorize import SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, log, vectorize, vocabulary_error
+from .vectorize import (SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, in_dtype, log, squares,
+                        vectorize, vocabulary_error)
 
 CHUNK_DOCUMENTS = 20_000
 POOL_DOCUMENTS = 200_000  # from this many documents, chunks are analyzed in worker processes
@@ -36,7 +37,7 @@ class PartitionedTerms:
 
     Attributes
     ----------
-    X : Partitions (CSR float64 blocks, rows L2-normalized)
+    X : Partitions (CSR blocks in ``options.dtype``, rows L2-normalized)
     terms, display_terms : tuple of str, length n_terms
     idf : ndarray (n_terms,)
     options : VectorizeOptions (``min_df`` resolved)
@@ -202,8 +203,9 @@ def _display(terms, surfaces):
     return tuple(" ".join(word.get(p, p) for p in term.split(" ")) for term in terms)
 
 
-def _tfidf_block(block, column, idf, sublinear_tf, is_word):
-    """One chunk of counts over term ids -> (its TF-IDF rows over the vocabulary, coverage)."""
+def _tfidf_block(block, column, idf, sublinear_tf, is_word, options=None):
+    """One chunk of counts over term ids -> (its TF-IDF rows over the vocabulary, coverage),
+    computed in float64 and given in ``options.dtype`` (float64 when None)."""
     ids = block.indices
     rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
     words = is_word[ids]
@@ -220,7 +222,8 @@ def _tfidf_block(block, column, idf, sublinear_tf, is_word):
         np.log(X.data, X.data)
         X.data += 1
     X.data *= idf[X.indices]
-    return normalize(X, norm="l2", copy=False), coverage
+    X = normalize(X, norm="l2", copy=False)
+    return (X if options is None else in_dtype(X, options)), coverage
 
 
 def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1):
@@ -232,8 +235,8 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     analyzer : Analyzer
     options : VectorizeOptions
     folder : str, optional
-        Keep the chunks' counts and the TF-IDF blocks there as ``.npz`` files (out of core);
-        by default in memory.
+        Keep the chunks' counts and the TF-IDF blocks there as ``.npz`` files (out of core,
+        so ``dtype='auto'`` is float32); by default in memory.
     workers : int
         Processes analyzing chunks (1: in this process).
 
@@ -244,7 +247,7 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     counts = _Counts(folder)
     for terms, chunk_counts, surfaces in _analyzed(chunks, analyzer, workers):
         counts.add(terms, chunk_counts, surfaces)
-    chosen = options.resolve(counts.n_documents)
+    chosen = options.resolve(counts.n_documents, out_of_core=folder is not None)
     if options.min_df is None and chosen.min_df == 1:
         log.info("min_df=1: with %d documents (under %d) a term of one document is kept",
                  counts.n_documents, SMALL_CORPUS)
@@ -261,9 +264,9 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
 
     def tfidf_blocks():  # one chunk at a time; its counts file removed once it is done
         for i in range(len(counts.chunks)):
-            X, shares = _tfidf_block(counts.chunk(i), column, idf, chosen.sublinear_tf, is_word)
+            X, shares = _tfidf_block(counts.chunk(i), column, idf, chosen.sublinear_tf, is_word, chosen)
             totals["nnz"] += X.nnz
-            totals["squares"] += float(X.data @ X.data)
+            totals["squares"] += squares(X.data)
             totals["empty"] += int((np.diff(X.indptr) == 0).sum())
             totals["sums"] += np.bincount(X.indices, weights=X.data, minlength=ids.size)
             coverage.append(shares)
@@ -275,8 +278,8 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
         X = parts.to_disk(tfidf_blocks(), folder)
     else:
         X = parts.in_memory(list(tfidf_blocks()))
-    nnz, squares, empty = totals["nnz"], totals["squares"], totals["empty"]
-    norm = float(np.sqrt(squares))
+    nnz, total, empty = totals["nnz"], totals["squares"], totals["empty"]
+    norm = float(np.sqrt(total))
     return PartitionedTerms(X=X, terms=terms, display_terms=_display(terms, counts.surfaces), idf=idf,
                             options=chosen, n_seen_terms=len(counts.index),
                             coverage=np.concatenate(coverage), nnz=nnz, empty_rows=empty,

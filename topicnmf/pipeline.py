@@ -54,7 +54,7 @@ from .topics import (
     with_snippets,
 )
 from .scoring import Scores, score  # noqa: F401 (pipeline.score: the Python API)
-from .vectorize import presence
+from .vectorize import in_words, presence, squares
 from .result import FitRecord, Prepared, Run, TopicResult  # noqa: F401 (the Python API names them here)
 
 log = logging.getLogger("topicnmf")
@@ -116,7 +116,7 @@ def prepare(corpus, config=RunConfig(), progress=Silent(), on=None):
             "documents, left out as boilerplate, held all their text (repeated documents?); set "
             "repeated_line_share to 0 to keep every line.") from None
     timings["vectorize"] = time.perf_counter() - start
-    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros", *dtm.shape, dtm.X.nnz)
+    log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros%s", *dtm.shape, dtm.X.nnz, in_words(dtm))
     return Prepared(preprocessing, analyzer, dtm, shares, timings)
 
 
@@ -290,7 +290,7 @@ def _relative_error(dtm, nmf, beta_loss):
     if beta_loss == "frobenius":
         return nmf.reconstruction_err / dtm.norm
     X, W, H = dtm.X, nmf.W, nmf.H
-    squared = (float(X.data @ X.data) - 2.0 * float(np.vdot(np.asarray(X @ H.T), W))
+    squared = (squares(X.data) - 2.0 * float(np.vdot(np.asarray(X @ H.T), W))
                + float(np.vdot(W.T @ W, H @ H.T)))
     return float(np.sqrt(max(squared, 0.0))) / dtm.norm
 

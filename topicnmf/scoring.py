@@ -38,6 +38,7 @@ def doc_topics_file(source, model, config, client=None):
     """doc_topics.csv of the documents at ``source`` under the model (``topicnmf transform``):
     its text, or where reading them whole would need more than ``config.max_memory`` (the
     run's memory plan), a StreamedFile that reads, scores and writes them a chunk at a time."""
+    model = with_dtype(model, config.vectorize.dtype)  # ('auto': the model's)
     memory = plan(source, config)
     if not memory.out_of_core:
         corpus = read_corpus(source, config.read)
@@ -51,7 +52,13 @@ def doc_topics_file(source, model, config, client=None):
                                                size=size, client=client))
 
 
-def score(corpus, model, *, options=None, client=None):
+def with_dtype(model, dtype):
+    """``model`` scoring new documents in ``dtype`` ('float64' or 'float32': the TF-IDF
+    rows and W); 'auto': the model's own (``vectorize.dtype``, float64 before it existed)."""
+    return model if dtype == "auto" else replace(model, vectorize=replace(model.vectorize, dtype=dtype))
+
+
+def score(corpus, model, *, options=None, client=None, dtype="auto"):
     """Topic weights for the documents of ``corpus`` under a :class:`~topicnmf.model.SavedModel`.
 
     Same analyzer, vocabulary and IDF as the fit; W solved with the model's H held fixed,
@@ -60,8 +67,10 @@ def score(corpus, model, *, options=None, client=None):
     the documents it was fitted on) gets no dominant topic: its weights still say which
     topics its few known words lean to, but it is about none of them. With ``client`` (a
     ``distributed.Client``) the TF-IDF rows, W and the fit are computed on its workers (the
-    same values; ``Scores.dtm`` is then None: X stays there).
+    same values; ``Scores.dtm`` is then None: X stays there). ``dtype``: the TF-IDF rows'
+    and W's floating type, 'float64' or 'float32'; 'auto' (the default) the model's.
     """
+    model = with_dtype(model, dtype)
     scores, empty_rows = _scores(corpus.ids, corpus.texts, corpus.metadata(), model,
                                  _options(model, options), client)
     _say(model, empty_rows, _weak(scores.doc_topics, empty_rows))

@@ -1,0 +1,124 @@
+"""--dtype: X, W and H in float32 (half the memory, a faster fit) with the same topics as
+float64; 'auto' chooses float32 for a large corpus or out of core, and the choice is recorded
+with the model, which ``transform`` follows."""
+
+import json
+
+import numpy as np
+import pytest
+
+from topicnmf import outofcore, pipeline, vectorize
+from topicnmf.cli import main
+from topicnmf.corpus import Corpus, Document
+from topicnmf.docweights import DocWeights
+from topicnmf.errors import ParameterError
+from topicnmf.model import load_model
+from topicnmf.vectorize import VectorizeOptions
+
+from conftest import BUNDLED, read_jsonl, shared_corpus
+
+
+def same_top_terms(H64, H32, top=10):
+    """Share of the float64 topics whose top-``top`` terms (as a set) a float32 topic has,
+    topics paired one to one by shared top terms."""
+    from scipy.optimize import linear_sum_assignment
+
+    a = [set(np.argsort(-h, kind="stable")[:top]) for h in np.asarray(H64)]
+    b = [set(np.argsort(-h, kind="stable")[:top]) for h in np.asarray(H32)]
+    shared = np.array([[len(x & y) for y in b] for x in a])
+    rows, cols = linear_sum_assignment(-shared)
+    return float(np.mean(shared[rows, cols] == top))
+
+
+def _runs(source, k, **settings):
+    return {dtype: pipeline.run(source, n_topics=k, vectorize=VectorizeOptions(dtype=dtype), **settings).result
+            for dtype in ("float64", "float32")}
+
+
+def test_float32_gives_the_topics_of_float64():
+    runs = _runs(BUNDLED, 6)
+    r64, r32 = runs["float64"], runs["float32"]
+    assert r64.dtm.X.dtype == np.float64 and r32.dtm.X.dtype == np.float32
+    assert r32.topics.W.dtype == np.float32 and r32.topics.H.dtype == np.float32
+    assert same_top_terms(r64.topics.H, r32.topics.H) == 1.0
+    assert r32.fit.relative_error == pytest.approx(r64.fit.relative_error, abs=1e-6)
+    assert r32.topics.doc_topics["dominant_topic"].tolist() == r64.topics.doc_topics["dominant_topic"].tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, k", [("bbc-news.jsonl.gz", 10), ("debian-packages.jsonl.gz", 20)])
+def test_float32_topics_on_a_real_corpus(name, k):
+    """The same top-10 terms for at least 95% of the topics, an error within 1e-4."""
+    rows = read_jsonl(shared_corpus(name))[:20000]
+    corpus = Corpus([Document(id=str(i), text=r["text"]) for i, r in enumerate(rows)], source=name)
+    runs = _runs(corpus, k)
+    assert runs["float32"].dtm.X.dtype == np.float32
+    share = same_top_terms(runs["float64"].topics.H, runs["float32"].topics.H)
+    assert share >= 0.95, share
+    assert runs["float32"].fit.relative_error == pytest.approx(runs["float64"].fit.relative_error, abs=1e-4)
+
+
+def test_auto_chooses_float32_from_a_number_of_documents(monkeypatch, tmp_path):
+    """'auto' (the default): float64 under FLOAT32_DOCUMENTS documents, float32 from it; the
+    choice is recorded in topics.json and model.json only when float32 (a record without a
+    dtype, as every earlier one, is float64)."""
+    monkeypatch.setattr(vectorize, "FLOAT32_DOCUMENTS", 127)  # the bundled corpus: 126 documents
+    assert main(["run", str(BUNDLED), "--topics", "4", "-q", "--out", str(tmp_path / "small")]) == 0
+    monkeypatch.setattr(vectorize, "FLOAT32_DOCUMENTS", 126)
+    assert main(["run", str(BUNDLED), "--topics", "4", "-q", "--out", str(tmp_path / "large")]) == 0
+    for side, dtype in (("small", "float64"), ("large", "float32")):
+        recorded = json.loads((tmp_path / side / "topics.json").read_text())["parameters"]["vectorize"]
+        assert recorded.get("dtype", "float64") == dtype and ("dtype" in recorded) == (dtype == "float32")
+        assert load_model(tmp_path / side).vectorize.dtype == dtype
+        assert 'dtype = "auto"' in (tmp_path / side / "config.toml").read_text()
+    assert VectorizeOptions().resolve(5).dtype == "float64"
+    assert VectorizeOptions().resolve(5, out_of_core=True).dtype == "float32"
+    assert VectorizeOptions(dtype="float64").resolve(10**7, out_of_core=True).dtype == "float64"
+
+
+def test_out_of_core_auto_is_float32_on_disk(tmp_path, monkeypatch):
+    """Out of core, X's blocks and W's blocks on disk are float32 (half the bytes), and the
+    topics are those of the run in memory in float64."""
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)
+    seen = []
+    load = outofcore.parts.load_block
+    monkeypatch.setattr(outofcore.parts, "load_block", lambda path: seen.append((path, b := load(path))) or b)
+    disk = pipeline.run(BUNDLED, n_topics=6, max_memory="100KB").result
+    memory = pipeline.run(BUNDLED, n_topics=6).result
+    assert disk.dtm.X.on_disk and disk.dtm.options.dtype == "float32" and memory.dtm.X.dtype == np.float64
+    blocks = [block for path, block in seen if "block-" in path]  # X's (not the counts of pass 1)
+    assert blocks and all(block.dtype == np.float32 for block in blocks)
+    assert isinstance(disk.topics.W, DocWeights)
+    assert all(np.load(path).dtype == np.float32 for path in disk.topics.W.paths)
+    assert same_top_terms(memory.topics.H, disk.topics.H) == 1.0
+    assert disk.fit.relative_error == pytest.approx(memory.fit.relative_error, abs=1e-6)
+
+
+def test_transform_follows_the_models_dtype_or_the_option(tmp_path):
+    assert main(["run", str(BUNDLED), "--topics", "5", "--dtype", "float32", "-q", "--out", str(tmp_path / "m")]) == 0
+    model = load_model(tmp_path / "m")
+    corpus = pipeline.read(BUNDLED, pipeline.configure())
+    scores = {d: pipeline.score(corpus, model, dtype=d) for d in ("auto", "float64")}
+    assert scores["auto"].dtm.X.dtype == np.float32 and scores["auto"].W.dtype == np.float32
+    assert scores["float64"].dtm.X.dtype == np.float64 and scores["float64"].W.dtype == np.float64
+    np.testing.assert_allclose(scores["auto"].W, scores["float64"].W, atol=1e-5)
+    for extra, dtype in (([], "float32"), (["--dtype", "float64"], "float64")):
+        out = tmp_path / f"t-{dtype}"
+        assert main(["transform", str(tmp_path / "m"), str(BUNDLED), "-q", "--out", str(out), *extra]) == 0
+        assert (out / "doc_topics.csv").read_text().count("\n") == 127
+
+
+def test_a_bad_dtype_is_one_line_naming_it(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(BUNDLED), "--dtype", "float16", "--out", str(tmp_path / "out")])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--dtype: invalid choice: 'float16'" in err and len(err.strip().splitlines()) == 1
+    config = tmp_path / "bad.toml"
+    config.write_text('dtype = "half"\n', encoding="utf-8")
+    assert main(["run", str(BUNDLED), "--config", str(config), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "dtype must be one of auto, float64, float32; got 'half'" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(ParameterError, match="dtype must be one of auto, float64, float32; got 'float16'"):
+        VectorizeOptions(dtype="float16")
+    assert not (tmp_path / "out").exists()
