@@ -56,6 +56,21 @@ def test_float32_topics_on_a_real_corpus(name, k):
     share = same_top_terms(runs["float64"].topics.H, runs["float32"].topics.H)
     assert share >= 0.95, share
     assert runs["float32"].fit.relative_error == pytest.approx(runs["float64"].fit.relative_error, abs=1e-4)
+    print(name, {d: (r.fit.n_iter, r.fit.relative_error, r.timings["factorize"]) for d, r in runs.items()})
+    assert runs["float32"].fit.converged and runs["float32"].fit.n_iter <= runs["float64"].fit.n_iter + 20
+
+
+def test_a_float32_objective_that_rises_by_rounding_has_stalled():
+    """float32's objective is rounded at about 1e-7 of it: past that, a monotone method's
+    objective goes up as often as down, and a rise counts as no decrease (float64: a rise
+    above tol does not stop the fit, as before)."""
+    from topicnmf.nmf._common import _stalled
+
+    losses = [100.0, 90.0, 89.0, 88.99999, 89.00001, 89.000005]
+    assert _stalled(losses, 1e-9, rounding=True)
+    assert not _stalled(losses, 1e-9)
+    assert not _stalled(losses[:4], 1e-9, rounding=True)  # still falling by more than tol
+    assert not _stalled(losses, 0.0, rounding=True)  # tol=0: max_iter iterations
 
 
 def test_auto_chooses_float32_from_a_number_of_documents(monkeypatch, tmp_path):

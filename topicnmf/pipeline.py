@@ -213,7 +213,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     dtm, timings = prepared.dtm, dict(prepared.timings)
     n, m = dtm.shape
     if not (isinstance(dtm.X, Partitions) and dtm.X.on_disk):  # out of core, W is kept on disk too
-        check_memory(n, m, dtm.nnz, n_topics)
+        check_memory(n, m, dtm.nnz, n_topics, itemsize=4 if dtm.options.dtype == "float32" else 8)
     _warn_one_sided_penalty(config.nmf, dtm.shape)
     if n_topics > min(n, m):
         raise ParameterError(

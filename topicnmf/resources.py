@@ -98,21 +98,21 @@ def _cgroup_left(proc, root):
     return None
 
 
-def factorization_bytes(n_documents, n_terms, nnz, k, threads=None):
+def factorization_bytes(n_documents, n_terms, nnz, k, threads=None, itemsize=8):
     """Peak bytes the solver allocates beyond X, for X (n_documents, n_terms) with nnz
-    nonzeros and k topics, float64: two n x k arrays for W, five n_terms x k arrays for H
+    nonzeros and k topics, of ``itemsize`` bytes (8: float64, 4: float32): two n x k arrays for W, five n_terms x k arrays for H
     and the per-thread products, the randomized SVD's n x (k + 10) work arrays at the start,
     and a copy of X's structure for the transposed products of the initialization."""
     threads = threads or os.cpu_count() or 1
     w_side = 2 * n_documents * k
     h_side = (3 + threads) * n_terms * k
     init = 3 * n_documents * (k + 10) + (threads + 2) * n_terms * (k + 10)
-    return 8 * (max(w_side + h_side, init + w_side)) + 12 * nnz
+    return itemsize * (max(w_side + h_side, init + w_side)) + (itemsize + 4) * nnz
 
 
-def check_memory(n_documents, n_terms, nnz, k, *, available=None):
+def check_memory(n_documents, n_terms, nnz, k, *, available=None, itemsize=8):
     """Raise :class:`ResourceError` when the estimate exceeds 90% of available memory."""
-    need = factorization_bytes(n_documents, n_terms, nnz, k)
+    need = factorization_bytes(n_documents, n_terms, nnz, k, itemsize=itemsize)
     have = available_memory() if available is None else available
     if have is not None and need > 0.9 * have:
         raise ResourceError(

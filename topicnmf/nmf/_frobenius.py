@@ -85,6 +85,7 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
     """The loop's control: extrapolation, undoing a step that went uphill, stopping. The
     arithmetic of an iteration is a :class:`Steps` (or the engine's fused one, see
     :meth:`Steps.of`), which holds W and H^T."""
+    rounding = np.dtype(W.dtype) == np.float32  # the stopping rule reads a float32 objective
     steps = Steps.of(eng, X, W, H, solver=solver, penalty=penalty, max_inner=max_inner,
                      pull=pull)
     del W, H
@@ -120,7 +121,7 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
         # checked after every iteration: an undone step counts as no decrease, so a fit
         # whose extrapolated steps are all undone (float32 at its minimum) still stops
-        if _stalled(losses[since:], tol):
+        if _stalled(losses[since:], tol, rounding):
             if ex is not None and ex.polish():  # finish with plain HALS iterations
                 since = len(losses) - 1
                 continue

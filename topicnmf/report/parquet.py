@@ -45,8 +45,8 @@ def arrow_table(doc_topics):
         if name == "dominant_topic":
             mask = values.isna().to_numpy()
             columns[name] = pa.array(values.fillna(0).to_numpy(dtype=np.int64), mask=mask)
-        elif values.dtype == np.float64:
-            columns[name] = pa.array(values.to_numpy())
+        elif values.dtype.kind == "f":  # (a float32 fit's weights: float64, as the CSV shows them)
+            columns[name] = pa.array(values.to_numpy(dtype=np.float64))
         else:
             columns[name] = pa.array(values.tolist(), type=pa.string())
     return pa.table(columns)
