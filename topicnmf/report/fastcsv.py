@@ -182,7 +182,7 @@ def supported(frame):
     for column in frame.columns:
         dtype = frame[column].dtype
         if not isinstance(column, str) or not (
-                dtype == np.float64 or dtype == object or pd.api.types.is_string_dtype(dtype)
+                dtype in (np.float64, np.float32) or dtype == object or pd.api.types.is_string_dtype(dtype)
                 or isinstance(dtype, pd.Int64Dtype) or dtype == np.int64):
             return False
     return frame.columns.is_unique
@@ -196,7 +196,7 @@ def frame_csv(frame, chunk_rows=50_000):
     parts = [header.getvalue()]
     groups, current = [], None  # runs of consecutive float columns, or single other columns
     for j, column in enumerate(frame.columns):
-        is_float = frame[column].dtype == np.float64
+        is_float = frame[column].dtype in (np.float64, np.float32)  # (a float32 fit's weights)
         if is_float and current is not None and current[0]:
             current[1].append(j)
         else:
