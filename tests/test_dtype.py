@@ -161,6 +161,12 @@ def test_a_float32_row_product_of_many_nonzeros_is_summed_in_float64():
         out[np.dtype(dtype).name] = A_out.astype(np.float64), cross
     np.testing.assert_allclose(out["float32"][0], out["float64"][0], rtol=2e-6)
     assert out["float32"][1] == pytest.approx(out["float64"][1], rel=1e-6)
+    # X^T A scattered from X's rows (the partitioned fit's and the start's product): float64 sums
+    X = sp.random(300_000, 50, density=0.3, random_state=0, format="csr")
+    A = rng.random((300_000, 8))
+    got = engine.tdot(X.astype(np.float32), A.astype(np.float32))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, engine.tdot(X, A), rtol=2e-7)  # float32 sums: off by 3e-6
 
 
 def test_float32_weights_are_written_as_pandas_writes_them_by_the_fast_writer():
