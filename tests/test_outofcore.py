@@ -54,7 +54,7 @@ def test_quality_flags_order_the_topics_out_of_core_as_in_memory(tmp_path, monke
     prevalent than an unflagged one: they are listed after it out of core too (they were
     listed by prevalence there: a stranger's trial on 5,000 Debian descriptions)."""
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)
-    args = ["run", str(BUNDLED), "--topics", "13", "-q", "--formats", "csv,json,md"]
+    args = ["run", str(BUNDLED), "--topics", "13", "-q", "--formats", "csv,json,md", "--dtype", "float64"]
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "100KB"]) == 0
     topics = json.loads((tmp_path / "memory" / "topics.json").read_text(encoding="utf-8"))["topics"]
