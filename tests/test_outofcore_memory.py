@@ -25,11 +25,13 @@ from pathlib import Path
 from topicnmf import pipeline
 from topicnmf.nmf import SolverOptions
 from topicnmf.report import render, write_files
+from topicnmf.vectorize import VectorizeOptions
 def hwm():
     return int(re.search(r"VmHWM:\\s*(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) * 1024
 base = hwm()
 if sys.argv[2] != "none":
     done = pipeline.run(sys.argv[1], n_topics=int(sys.argv[3]), max_memory=sys.argv[2], nmf=SolverOptions(max_iter=30),
+                        vectorize=VectorizeOptions(dtype="float64"),  # (auto: float32 from 100k documents)
                         formats=("csv", "json", "md", "html", "parquet"))
     write_files(render(done.result, ("csv", "json", "md", "html", "parquet")), sys.argv[4], model=done.model)
 peak = hwm()
