@@ -194,7 +194,7 @@ def read_stop_words(path, *, max_mb=MAX_STOP_WORDS_MB):
             raise CorpusError(f"{path}: the stop-word file is larger than {max_mb:g} MB; "
                               "it should hold one word a line.")
         lines = data.decode("utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable, or a name with a NUL byte
         # the name shown with its control characters escaped: the message stays one line
         raise CorpusError(f"{visible_id(str(path))}: cannot read the stop-word file "
                           f"({visible_id(str(exc))}).") from None
