@@ -189,13 +189,17 @@ def _kept(values, chunk, before):
     return values
 
 
-class _Documents:
+class _View:
+    """A view of a StreamedCorpus's documents, as long as the corpus."""
+
     def __init__(self, corpus):
         self.corpus = corpus
 
     def __len__(self):
         return len(self.corpus)
 
+
+class _Documents(_View):
     def __iter__(self):
         labels, dates, mail = self.corpus.labels, self.corpus.dates, self.corpus.mail_dates
         for i, doc_id in enumerate(self.corpus.ids):
@@ -210,13 +214,7 @@ class _Dated(Document):
     mail_date: str | None = None
 
 
-class _Texts:
-    def __init__(self, corpus):
-        self.corpus = corpus
-
-    def __len__(self):
-        return len(self.corpus)
-
+class _Texts(_View):
     def __iter__(self):
         return (d.text for d in iter_documents(self.corpus.path, self.corpus.options))
 

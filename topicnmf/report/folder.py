@@ -39,13 +39,11 @@ def _fail(out, what, exc=None):
     raise TopicNMFError(f"{out}: {what}{reason}.") from None
 
 
-def prepare(out_dir):
-    """The output folder, created; a one-line error when it cannot be."""
-    if str(out_dir) == "":
-        raise TopicNMFError("the output folder is an empty name; name a folder (--out DIR).")
+def prepare(out_dir, command="run"):
+    """The output folder for ``command``'s output (:func:`check_target`), created; a one-line
+    error when it cannot be."""
+    check_target(out_dir, command)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        _fail(out, "exists and is not a folder; choose another output folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

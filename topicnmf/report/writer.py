@@ -70,9 +70,9 @@ def write_files(files, out_dir, model=None, *, command="run"):
 
     Returns the list of paths written.
     """
-    out = folder.prepare(out_dir)
+    out = folder.prepare(out_dir, command)
     with folder.locked(out):
-        folder.check_target(out, command)
+        folder.check_target(out, command)  # again, held: another run may have written it since
         earlier, present = folder.previous(out)
         names = sorted(files) + (["model"] if model is not None else [])
         folder.check_ours(out, names)
