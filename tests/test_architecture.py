@@ -9,6 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 LAYERS = [
     {"errors", "progress"},
     {"partitions", "docweights"},
+    {"period_rows"},
     {"mail"},
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},

@@ -160,8 +160,8 @@ def test_parquet_without_pyarrow_is_still_the_readers_message(tmp_path, monkeypa
 
 def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
     """Labels and dates of a table read in passes reach doc_topics.csv as in memory, and the
-    topic shares over time are those made in memory (from W's blocks on disk); the terms
-    per period (X and W whole) are left out and said so."""
+    topic shares over time, the terms per period and the dynamic topics are those made in
+    memory (from X's and W's blocks on disk, a few periods per pass)."""
     monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 100)
     rng = np.random.default_rng(0)
     words = "river mountain forest bird fish tree lake snow rock flower cloud rain wind sun".split()
@@ -170,19 +170,22 @@ def test_dated_labelled_table_out_of_core(tmp_path, monkeypatch, capsys):
         f"d{i},{' '.join(rng.choice(words, 12))},20{10 + i % 10}-0{1 + i % 9}-15,{'abc'[i % 3]}"
         for i in range(450)]
     path.write_text("\n".join(rows) + "\n")
-    args = ["run", str(path), "--topics", "4", "-q", "--formats", "csv,json", "--dtype", "float64"]
+    args = ["run", str(path), "--topics", "4", "-q", "--formats", "csv,json", "--dtype", "float64",
+            "--dynamic"]
     assert main(args + ["--out", str(tmp_path / "memory")]) == 0
-    capsys.readouterr()
     assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "20KB"]) == 0
-    assert "the terms per period need X and W in memory and are left out" in capsys.readouterr().err
+    assert "left out" not in capsys.readouterr().err
     memory, disk = (pd.read_csv(tmp_path / side / "doc_topics.csv") for side in ("memory", "disk"))
     assert list(disk.columns[-2:]) == ["label", "date"]
     pd.testing.assert_frame_equal(disk, memory, rtol=1e-5)
     over_time = [pd.read_csv(tmp_path / side / "topics_over_time.csv") for side in ("memory", "disk")]
     assert len(over_time[0]) > 10
     pd.testing.assert_frame_equal(over_time[1], over_time[0], rtol=1e-5)
-    assert (tmp_path / "memory" / "topic_terms_over_time.csv").exists()
-    assert not (tmp_path / "disk" / "topic_terms_over_time.csv").exists()
+    terms = [pd.read_csv(tmp_path / side / "topic_terms_over_time.csv") for side in ("memory", "disk")]
+    assert len(terms[0]) > 100 and terms[0].period.nunique() == len(over_time[0].period.unique())
+    pd.testing.assert_frame_equal(terms[1], terms[0], rtol=1e-4)
+    dynamic = [json.loads((tmp_path / side / "dynamic_topics.json").read_text()) for side in ("memory", "disk")]
+    assert dynamic[0]["dynamic_topics"] and dynamic[1] == dynamic[0]
 
 
 def test_phrase_labels_over_budget_is_a_clear_error():

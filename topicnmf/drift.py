@@ -17,19 +17,22 @@ import numpy as np
 import pandas as pd
 
 from .nmf import SolverOptions, refine_W
+from .period_rows import period_rows
 
 MIN_SHARE = 0.02
 DRIFT_SOLVER = SolverOptions(tol=1e-4, max_iter=100)
 
 
 def period_terms(X, W, H, period_index, labels, display_terms, *, top_terms=10,
-                 options=DRIFT_SOLVER):
+                 options=DRIFT_SOLVER, budget=None):
     """period, topic, rank, term, weight: each topic's top terms re-estimated per period.
 
     Parameters
     ----------
-    X : sparse matrix (n_documents, n_terms)
-    W : ndarray (n_documents, n_topics); H : ndarray (n_topics, n_terms), topics in order
+    X : sparse matrix or Partitions (n_documents, n_terms)
+    W : ndarray or DocWeights (n_documents, n_topics); H : ndarray (n_topics, n_terms), topics
+        in order. Partitions and DocWeights (an out-of-core run) are read a group of periods
+        per pass over their blocks, at most ``budget`` bytes of them at a time.
     period_index : ndarray of int (n_documents,)
         Each document's period (an index into ``labels``; -1 for an undated one).
     labels : sequence of str, the periods
@@ -37,14 +40,11 @@ def period_terms(X, W, H, period_index, labels, display_terms, *, top_terms=10,
 
     Weights are those of the period's H rows scaled to unit length, as in topics.csv.
     """
-    X = X.tocsr()
     display = np.asarray(display_terms, dtype=object)
     rows_out = []
-    for p, label in enumerate(labels):
-        rows = np.flatnonzero(period_index == p)
-        if not len(rows):
-            continue
-        Xp, Wp = X[rows], np.ascontiguousarray(W[rows], dtype=float)
+    for p, Xp, Wp in period_rows(X, W, period_index, len(labels), budget):
+        label = labels[p]
+        Wp = np.ascontiguousarray(Wp, dtype=float)
         mass = Wp.sum(axis=0)
         keep = np.flatnonzero(mass > MIN_SHARE * max(mass.sum(), 1e-300))
         columns = np.unique(Xp.indices)

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from .nmf import SolverOptions, factorize
+from .period_rows import period_rows
 
 TOP_TERMS = 20
 DOCS_PER_TOPIC = 3
@@ -46,18 +47,19 @@ class DynamicTopics:
 
 
 def dynamic_topics(X, period_index, labels, display_terms, *, n_topics, window_topics=None,
-                   random_state=0):
-    """The :class:`DynamicTopics` of the documents of X (n_documents, n_terms) in their
-    periods (``period_index`` into ``labels``, -1 for undated), ``n_topics`` dynamic topics."""
-    X = X.tocsr()
+                   random_state=0, budget=None):
+    """The :class:`DynamicTopics` of the documents of X (n_documents, n_terms: a sparse
+    matrix, or Partitions read a group of periods per pass, at most ``budget`` bytes at a
+    time) in their periods (``period_index`` into ``labels``, -1 for undated), ``n_topics``
+    dynamic topics."""
     window_topics = n_topics if window_topics is None else window_topics
     display = np.asarray(display_terms, dtype=object)
     rows_B, windows = [], []
-    for p, label in enumerate(labels):
-        rows = np.flatnonzero(period_index == p)
-        columns = np.unique(X[rows].indices)  # the window's own terms only: a term it lacks
-        Xp = X[rows][:, columns]               # would get weight 0 in every window topic
-        k = min(window_topics, len(rows) // DOCS_PER_TOPIC, len(columns))
+    for p, rows, _ in period_rows(X, None, period_index, len(labels), budget):
+        label = labels[p]
+        columns = np.unique(rows.indices)  # the window's own terms only: a term it lacks
+        Xp = rows[:, columns]              # would get weight 0 in every window topic
+        k = min(window_topics, rows.shape[0] // DOCS_PER_TOPIC, len(columns))
         if Xp.nnz == 0 or k < 1:
             continue
         fit = factorize(Xp, k, options=WINDOW_SOLVER, init="nndsvd", random_state=random_state)

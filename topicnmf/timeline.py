@@ -18,7 +18,6 @@ from .drift import period_terms
 from .dynamic import dynamic_topics
 from .errors import ParameterError
 from .docweights import DocWeights
-from .partitions import Partitions, stack
 from .topics import normalized_weights
 
 log = logging.getLogger("topicnmf")
@@ -27,6 +26,7 @@ GRAIN = ("year", "quarter", "month", "week", "day")
 MIN_AUTO, MAX_AUTO = 10, 40  # the periods 'auto' aims for
 MAX_PERIODS = 10_000
 MAX_REFIT_PERIODS = 500  # periods past which drift and dynamic topics refit too many windows
+DEFAULT_BUDGET = 2**30  # bytes, when the run has no max_memory
 YEAR_GROUPS = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
@@ -230,18 +230,15 @@ def dated_timeline(dates, result, options):
     log.info("topics over time: %d period%s of %s", len(timeline.labels),
              "" if len(timeline.labels) == 1 else "s", timeline.periods.bins)
     n_periods = len(timeline.labels)
-    if isinstance(result.dtm.X, Partitions) and result.dtm.X.on_disk:  # out of core: W's blocks
-        log.warning("out of core: the topic shares over time are made from W's blocks on disk; the "
-                    "terms per period%s need X and W in memory and are left out (raise max_memory "
-                    "for them)", " and the dynamic topics" if options.dynamic else "")
-        return timeline
-    # X in blocks held elsewhere (on Dask workers: an in-memory run) is fetched whole
-    X = stack(result.dtm.X) if isinstance(result.dtm.X, Partitions) else result.dtm.X
+    # X in blocks (on disk out of core; or fetched from Dask workers) and W on disk are read
+    # a group of periods per pass (period_rows), within a share of the run's memory budget
+    X = result.dtm.X
+    budget = (result.config.max_memory or DEFAULT_BUDGET) // 4
     terms = None
     if n_periods <= MAX_REFIT_PERIODS:
         terms = period_terms(X, topics.W, topics.H, timeline.periods.index,
                              timeline.labels, result.dtm.display_terms,
-                             top_terms=result.config.top_terms)
+                             top_terms=result.config.top_terms, budget=budget)
     else:
         log.info("%d periods: the terms per period (topic_terms_over_time.csv) are left out "
                  "past %d; choose coarser time_bins for them", n_periods, MAX_REFIT_PERIODS)
@@ -249,7 +246,7 @@ def dated_timeline(dates, result, options):
     if options.dynamic:
         dynamic = dynamic_topics(X, timeline.periods.index, timeline.labels,
                                  result.dtm.display_terms, n_topics=topics.n_topics,
-                                 random_state=result.config.seed)
+                                 random_state=result.config.seed, budget=budget)
         log.info("dynamic topics: %d, linking %d window topics", len(dynamic.topics),
                  len(dynamic.window_topics))
     return replace(timeline, terms=terms, dynamic=dynamic)
