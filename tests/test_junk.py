@@ -167,9 +167,11 @@ def test_drop_flagged_is_checked():
 
 def test_sources_of_paths_mboxes_and_urls():
     from topicnmf.junk import sources
-    top, container = sources(["site/docs/a.html", "box.mbox/3", "a.txt", "https://Example.org/x/y"])
-    assert top == ["site", "box.mbox", ".", "example.org"]
-    assert container == ["site/docs", "box.mbox", ".", "example.org"]
+    top, container = sources(["site/docs/a.html", "box.mbox/3", "a.txt", "https://Example.org/x/y",
+                              "site/b.html"])
+    assert top.labels() == ["site", "box.mbox", ".", "example.org", "site"]
+    assert container.labels() == ["site/docs", "box.mbox", ".", "example.org", "site"]
+    assert list(top.codes) == [0, 1, 2, 3, 0]
 
 
 def with_shop(folder):
@@ -185,10 +187,12 @@ def with_shop(folder):
             f"<footer>{foot}</footer></body></html>", encoding="utf-8")
 
 
-def test_a_topic_of_one_sources_boilerplate_is_few_authors_but_a_folder_of_one_subject_is_not(tmp_path):
+@pytest.mark.parametrize("budget", [[], ["--max-memory", "20KB"]], ids=["in memory", "out of core"])
+def test_a_topic_of_one_sources_boilerplate_is_few_authors_but_a_folder_of_one_subject_is_not(tmp_path, budget):
     with_shop(tmp_path / "in")  # the guides lie in one folder per subject: those topics are not flagged
     out = tmp_path / "out"
-    assert main(["run", str(tmp_path / "in"), "--topics", "7", "--out", str(out), "-q"]) == 0
+    assert main(["run", str(tmp_path / "in"), "--topics", "7", "--out", str(out), "-q", "--dtype", "float64",
+                 *budget]) == 0
     topics = topics_of(out)["topics"]
     flagged = [t for t in topics if "few_authors" in t["quality"]["flags"]]
     assert [t["topic"] for t in flagged] == [7]  # listed last

@@ -106,8 +106,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
     authors = [author(text) for text in texts]
     known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
-    # sources: in memory only (out of core, n ids held twice more would cost what the budget saves)
-    levels = sources(ids) if ids is not None and X is not None and isinstance(W, np.ndarray) else ()
+    levels = _weighed(sources(ids), W) if ids is not None and X is not None else ()  # (may be none)
+    totals = W.sum(axis=0) if levels else None
     out = []
     for t in range(k):
         flags, advice, terms = [], [], []
@@ -136,7 +136,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
                            "of the documents: a signature or one person's habits, not a subject; add its terms "
                            "(suggested_stop_words.txt) with --stop-words, or --drop-flagged"))
             terms += [w for w in own if w not in terms]
-        elif (found := _one_source(levels, W, t, X, top[t], display_terms, len(words[t]))) is not None:
+        elif (found := _one_source(levels, totals, t, X, top[t], display_terms, len(words[t]))) is not None:
             (name, share, base), own = found
             flags.append("few_authors")
             advice.append(("few_authors", f"{share:.0%} of its weight is in {name} ({base:.0%} of the documents), "
@@ -185,36 +185,99 @@ def _is_code(term, n, n_capitals):
                 or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
 
 
+@dataclass(frozen=True)
+class Groups:
+    """Each document's group as a code into ``names`` (in order of first appearance)."""
+
+    names: tuple
+    codes: np.ndarray
+
+    def labels(self):
+        return [self.names[c] for c in self.codes]
+
+
 def sources(ids):
-    """The documents' sources at two levels, (top, container): a path id's first part and its
-    folder (``site/docs/a.html``: ``site`` and ``site/docs``; ``box.mbox/3``, a message of an
-    mbox: ``box.mbox`` twice; a file at the top: the input itself, ``.``), a URL id's host at
-    both levels."""
-    top, container = [], []
-    for doc_id in map(str, ids):
+    """The documents' sources at two levels, (top, container), as :class:`Groups`: a path
+    id's first part and its folder (``site/docs/a.html``: ``site`` and ``site/docs``;
+    ``box.mbox/3``, a message of an mbox: ``box.mbox`` twice; a file at the top: the input
+    itself, ``.``), a URL id's host at both levels. The ids are read once, in order (they may
+    be on disk: docweights.Strings); n codes are held, not n strings."""
+    names = ({}, {})
+    codes = (np.empty(len(ids), dtype=np.int32), np.empty(len(ids), dtype=np.int32))
+    for i, doc_id in enumerate(map(str, ids)):
+        if "/" not in doc_id:  # a file at the top, or a row of a table: the input itself
+            codes[0][i] = names[0].setdefault(".", len(names[0]))
+            codes[1][i] = names[1].setdefault(".", len(names[1]))
+            continue
         url = _URL_ID.match(doc_id)
-        parts = [url.group(1).lower()] if url else doc_id.split("/")[:-1] or ["."]
-        top.append(parts[0])
-        container.append("/".join(parts))
-    return top, container
+        parts = [url.group(1).lower()] if url else doc_id.split("/")[:-1]
+        for level, name in enumerate((parts[0], "/".join(parts))):
+            codes[level][i] = names[level].setdefault(name, len(names[level]))
+    return tuple(Groups(tuple(n), c) for n, c in zip(names, codes))
 
 
-def _one_source(levels, W, t, X, top, display_terms, n_words):
+@dataclass(frozen=True)
+class _Weighed:
+    """A level's sources of two documents or more (a source of one is never flagged), at
+    most MAX_SOURCES of the largest: their names, document counts, each document's index
+    into them (-1: none) and the topics' weight in each, (sources, k)."""
+
+    groups: Groups
+    names: tuple
+    documents: np.ndarray
+    index: np.ndarray
+    weight: np.ndarray
+
+
+MAX_SOURCES = 100_000
+
+
+def _weighed(levels, W):
+    """Each level of :func:`sources` with the topics' weight per source: one pass over W
+    (which may be on disk) for both levels."""
+    out = []
+    for groups in levels:
+        if len(groups.names) < MIN_SOURCES:  # too few sources for the flag to mean anything
+            continue
+        counts = np.bincount(groups.codes, minlength=len(groups.names))
+        kept = np.flatnonzero(counts >= 2)
+        if len(kept) > MAX_SOURCES:
+            kept = np.sort(kept[np.argsort(-counts[kept], kind="stable")[:MAX_SOURCES]])
+        index = np.full(len(groups.names), -1, dtype=np.int64)
+        index[kept] = np.arange(len(kept))
+        out.append(_Weighed(groups, tuple(groups.names[i] for i in kept), counts[kept],
+                            index[groups.codes], np.zeros((len(kept), W.shape[1]))))
+    blocks = W.blocks() if hasattr(W, "blocks") else [(0, W)]
+    for start, block in blocks:
+        for level in out:
+            mine = level.index[start:start + block.shape[0]]
+            has = mine >= 0
+            for t in range(block.shape[1]):
+                level.weight[:, t] += np.bincount(mine[has], weights=block[has, t],
+                                                  minlength=len(level.names))
+    return tuple(out)
+
+
+def _one_source(levels, totals, t, X, top, display_terms, n_words):
     """((source, share of the weight, share of the documents), its boilerplate top terms) when
     one source at either level carries the topic and 3 of its top terms are in 80% of that
-    source's documents and mostly there; else None."""
-    for groups in levels:
-        who = _one_author(groups, range(len(groups)), W, t, minimum=MIN_SOURCES)
-        if who is None:
+    source's documents and mostly there; else None. ``totals``: the topics' weights."""
+    for level in levels:
+        n = len(level.groups.codes)
+        if not len(level.names) or totals[t] <= 0:
             continue
-        mine = np.array([g == who[0] for g in groups])
+        best = int(np.argmax(level.weight[:, t]))  # the first of equals, as by first appearance
+        share, base = level.weight[best, t] / totals[t], level.documents[best] / n
+        if share < AUTHOR_SHARE or share < AUTHOR_LIFT * base:
+            continue
+        mine = level.index == best
         present = X[:, top] > 0
         in_mine = np.asarray(present[mine].sum(axis=0)).ravel()
         everywhere = np.asarray(present.sum(axis=0)).ravel()
         own = [display_terms[j] for j, a, b in zip(top, in_mine, everywhere)
                if b and a >= 0.5 * b and a >= SOURCE_COVERAGE * mine.sum()]
         if n_words and len(own) >= AUTHOR_TERMS * n_words:
-            return (f"source {who[0]!r}", *who[1:]), own
+            return (f"source {level.names[best]!r}", float(share), float(base)), own
     return None
 
 
