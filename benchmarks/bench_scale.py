@@ -103,7 +103,6 @@ class Clock:
 
 def run_topicnmf(corpus, k, system, scratch, max_memory="1GB", dtype="auto"):
     from topicnmf import pipeline
-    from topicnmf.corpus import ReadOptions
     from topicnmf.report import render, write_files
     from topicnmf.vectorize import VectorizeOptions
 
@@ -111,7 +110,7 @@ def run_topicnmf(corpus, k, system, scratch, max_memory="1GB", dtype="auto"):
     start = time.perf_counter()
     done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
                         max_memory=max_memory if system == "disk" else "1TB",
-                        read=ReadOptions(max_file_mb=100_000), workers=2 if system == "workers" else None,
+                        workers=2 if system == "workers" else None,
                         vectorize=VectorizeOptions(dtype=dtype))
     t = done.result.timings
     report = time.perf_counter()
@@ -139,11 +138,10 @@ def run_sklearn_same(corpus, k, dtype):
     from sklearn.decomposition import NMF
 
     from topicnmf import pipeline
-    from topicnmf.corpus import ReadOptions
     from topicnmf.vectorize import VectorizeOptions
 
     start = time.perf_counter()
-    config = pipeline.configure(read=ReadOptions(max_file_mb=100_000), vectorize=VectorizeOptions(dtype=dtype))
+    config = pipeline.configure(vectorize=VectorizeOptions(dtype=dtype))
     corpus = pipeline.read(corpus, config)
     read = time.perf_counter()
     dtm = pipeline.prepare(corpus, config).dtm

@@ -7,10 +7,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "topicnmf"
 # upstream first; a module may import only modules of earlier layers (and its own package)
 LAYERS = [
-    {"errors", "progress"},
+    {"errors", "progress", "compiled"},
     {"partitions", "docweights"},
     {"period_rows"},
-    {"mail"},
+    {"mail", "unique_ids"},
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},

@@ -176,14 +176,23 @@ def test_a_bad_byte_after_a_megabyte_is_read_as_a_whole_file_read_would(tmp_path
 
 
 def test_iter_documents_yields_before_the_file_is_read_to_its_end(tmp_path):
+    """Documents come a batch of ids at a time (ID_BATCH, checked for repeats together),
+    long before the end of the file."""
+    from topicnmf.corpus import ID_BATCH
+
     path = tmp_path / "docs.jsonl"
-    path.write_text('{"id": "a", "text": "one"}\n{"id": "a", "text": "two"}\n{"text": oops}\n')
+    n = 3 * ID_BATCH
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "a", "text": "two"}\n'
+                    + "".join(f'{{"id": "d{i}", "text": "more"}}\n' for i in range(n))
+                    + '{"text": oops}\n')
     log = ReadLog()
     docs = iter_documents(path, log=log)
     assert [next(docs).id, next(docs).id] == ["a", "a#2"]  # ids made unique as they pass
-    assert log.renamed == [("a", "a#2")] and log.n_documents == 2
-    with pytest.raises(CorpusError, match="line 3 is not valid JSON"):
-        next(docs)
+    assert log.renamed == [("a", "a#2")] and log.n_documents == ID_BATCH
+    with pytest.raises(CorpusError, match=f"line {n + 3} is not valid JSON"):
+        for _ in docs:
+            pass
+    assert log.n_documents == n  # every batch before the bad line
 
 
 def test_iter_documents_checks_the_path_and_options_when_called(tmp_path):

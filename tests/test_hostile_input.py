@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,11 +138,26 @@ def test_a_gzip_bomb_stops_at_max_file_mb(tmp_path, capsys):
     assert re.search(r"bomb.jsonl.gz: larger than (--max-file-mb|max_file_mb) \(1 MB\) once decompressed", err)
 
 
-def test_max_file_mb_applies_to_tables(tmp_path):
+def test_max_file_mb_applies_to_each_line_of_a_table_not_to_its_size(tmp_path):
+    """A table is a container of documents, read as a stream: one of 794k package summaries
+    is 53 MB and was refused at the default 50 MB. Its size is not limited (plain or .gz at a
+    text's compression ratio), a line longer than max_file_mb is (it would be held whole)."""
     path = tmp_path / "big.csv"
     path.write_text("text\n" + "words and more words\n" * 60_000, encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"big.csv: larger than max_file_mb \(1 MB\); raise max_file_mb"):
-        read_corpus(path, max_file_mb=1)
+    assert len(read_corpus(path, max_file_mb=1)) == 60_000
+    rng = np.random.default_rng(0)
+    words = np.array("river mountain forest bird fish tree lake snow rock flower".split())
+    packed = tmp_path / "big.jsonl.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as f:
+        for i in range(20_000):
+            f.write(json.dumps({"id": f"d{i}", "text": " ".join(rng.choice(words, 12))}) + "\n")
+    assert packed.stat().st_size < 2**20 < len(gzip.decompress(packed.read_bytes()))  # over 1 MB once read
+    assert len(read_corpus(packed, max_file_mb=1)) == 20_000
+    long = tmp_path / "long.csv"
+    long.write_text("text\nfine\n" + "word " * 300_000 + "\nfine\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"long.csv: a line longer than max_file_mb \(1 MB\); raise max_file_mb "
+                                          r"to read it \(after line \d+\)"):
+        read_corpus(long, max_file_mb=1)
 
 
 @pytest.mark.parametrize("mb", [float("inf"), float("nan"), 1e308, -1, 0])

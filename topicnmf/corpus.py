@@ -7,6 +7,7 @@ The format readers and the decoding live in :mod:`topicnmf.readers`.
 """
 
 import os
+from itertools import islice
 from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
@@ -17,6 +18,7 @@ from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, links_outsi
 from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
 from .readers.walk import sorted_walk
+from .unique_ids import BATCH as ID_BATCH, SeenIds
 
 DEFAULT_EXTENSIONS = (".txt", ".md", ".rst", ".text", ".markdown", ".org", ".tex", ".asc", *DOCUMENT_SUFFIXES,
                       *MBOX_SUFFIXES)
@@ -60,8 +62,8 @@ class ReadOptions:
         File suffixes read from a folder, case-insensitive; 'txt', 'TXT' and '.txt' all
         mean '.txt', and a string is split at commas ('txt,md').
     max_file_mb : float, default=50
-        Files larger than this are skipped (and reported); a table (CSV/JSONL, decompressed
-        for .gz) larger than this is an error.
+        Files larger than this are skipped (reported); in a table (streamed: any size) a line
+        longer than this is an error, as is a .gz one past it at 100x its size (a bomb).
     include_hidden : bool, default=False
         Also read hidden files and folders (names starting with '.', such as .git).
     strict : bool, default=False
@@ -161,22 +163,20 @@ class ReadLog:
     hidden: int = 0
     outputs: int = 0
     repaired: int = 0
-    _seen: dict = field(default_factory=dict, repr=False)
+    _seen: SeenIds = field(default_factory=SeenIds, repr=False)  # (compact: unique_ids.py)
 
     def add(self, doc):
         """The document, renamed if its id was seen before; counted."""
-        count = self._seen.get(doc.id, 0)
-        self._seen[doc.id] = count + 1
-        if count:
-            new_id = f"{doc.id}#{count + 1}"
-            while new_id in self._seen:
-                count += 1
-                new_id = f"{doc.id}#{count + 1}"
-            self._seen[new_id] = 1
-            self.renamed.append((doc.id, new_id))
-            doc = Document(id=new_id, text=doc.text, label=doc.label, date=doc.date)
-        self.n_documents += 1
-        return doc
+        return self.add_all([doc])[0]
+
+    def add_all(self, docs):
+        """:meth:`add` of each document in order, the new ids checked many at a time."""
+        out = list(docs)
+        for i, new_id in self._seen.renamed([d.id for d in out]):
+            self.renamed.append((out[i].id, new_id))
+            out[i] = replace(out[i], id=new_id)
+        self.n_documents += len(out)
+        return out
 
     def stats(self):
         return CorpusStats(self.source, self.n_documents, tuple(self.skipped), tuple(self.decoded),
@@ -326,8 +326,9 @@ def _documents(path, options, log):
     mbox = not path.is_dir() and path.name.lower().endswith(MBOX_SUFFIXES)  # its messages, 'box.mbox/1' ...
     source = (_folder_documents(path.parent if mbox else path, options, log, only=mbox and path.name)
               if folder or mbox else _table_documents(path, options, log))
-    for doc in source:
-        yield log.add(_safe(doc, log))
+    source = (_safe(doc, log) for doc in source)
+    while batch := list(islice(source, ID_BATCH)):  # (ids checked ID_BATCH at a time)
+        yield from log.add_all(batch)
     unusable = [s for s in log.skipped if s.reason != NOT_READ]
     if options.strict and unusable:
         first = "; ".join(f"{s.source}: {s.reason}" for s in unusable[:3])

@@ -176,7 +176,7 @@ INPUT = ("input", (
     Option(("--date-column",), "read.date_column", "CSV/JSONL column with a date", metavar="NAME",
            default_text="'date' if present"),
     Option(("--extensions",), "read.extensions", "file suffixes read from a folder", metavar="LIST"),
-    Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this",
+    Option(("--max-file-mb",), "read.max_file_mb", "skip files larger than this (a table's lines)",
            parse=_positive_float, metavar="MB"),
     Option(("--folder-labels",), "read.folder_labels",
            "label each document with its top-level subfolder (a label column in doc_topics.csv; "

@@ -8,25 +8,10 @@ instead of holding the others at a barrier. A sweep reads a factor once per pass
 use and cached on disk.
 """
 
-import os
-
 import numpy as np
 from numba import njit
-from numba.core import config as numba_config
 
-
-def cache_dir():
-    """Where the compiled kernels are kept: numba's own setting (``NUMBA_CACHE_DIR``) when
-    the user made one, else a per-user cache folder. Never beside the installed sources:
-    numba's default there, ``site-packages/topicnmf/nmf/__pycache__``, outlives a
-    ``pip uninstall`` and the empty ``topicnmf`` folder left then hides a later editable
-    install (``cannot import name '__version__' from 'topicnmf' (unknown location)``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "topicnmf", "numba")
-
-
-if not numba_config.CACHE_DIR:  # read by numba when each cached kernel below is defined
-    numba_config.CACHE_DIR = cache_dir()
+from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before the kernels below)
 
 ROW_BLOCK = 8  # rows swept together, so each row of G is loaded once per block
 

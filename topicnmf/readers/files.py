@@ -12,6 +12,7 @@ from .decode import decode_bytes
 
 # What a damaged or truncated .gz raises while it is read.
 READ_ERRORS = (OSError, EOFError, zlib.error)
+BOMB_RATIO = 100  # decompressed over compressed size past which a .gz table is refused
 
 
 def read_text_file(path, max_bytes):
@@ -56,10 +57,19 @@ def links_outside(path, root_real):
 
 
 class _Limited(io.RawIOBase):
-    """A byte stream that raises CorpusError once more than ``limit`` bytes came out of it."""
+    """A byte stream that raises CorpusError once more than ``limit`` bytes came out of it.
 
-    def __init__(self, raw, limit, path):
+    ``per_line``: the limit is on each line instead (a table is a container of documents,
+    streamed: its size is not the problem, one line that would be held whole is), and a
+    ``.gz`` file may give at most BOMB_RATIO times its compressed size past the limit
+    (text compresses 3-10x; a gzip bomb, thousands of times)."""
+
+    def __init__(self, raw, limit, path, per_line=False):
         self._raw, self._limit, self._path, self._count = raw, limit, path, 0
+        self._per_line, self._line = per_line, 0
+        self._total = None
+        if per_line and limit is not None and _is_gz(path):
+            self._total = max(limit, BOMB_RATIO * os.path.getsize(path))
 
     def readable(self):
         return True
@@ -71,7 +81,20 @@ class _Limited(io.RawIOBase):
             what = "cannot read: damaged compressed data" if _is_gz(self._path) else "cannot read"
             raise CorpusError(f"{self._path}: {what} ({exc}).") from None
         self._count += n
-        if self._limit is not None and self._count > self._limit:
+        if self._limit is None:
+            return n
+        if self._per_line:
+            end = memoryview(buffer)[:n].tobytes().rfind(b"\n")
+            self._line = n - end - 1 if end >= 0 else self._line + n
+            if self._line > self._limit:
+                raise CorpusError(f"{self._path}: a line longer than max_file_mb ({self._limit / 2**20:g} MB); "
+                                  "raise max_file_mb to read it.")
+            if self._total is not None and self._count > self._total:
+                raise CorpusError(
+                    f"{self._path}: larger than max_file_mb ({self._limit / 2**20:g} MB) once decompressed, "
+                    f"and over {BOMB_RATIO} times its compressed size (a gzip bomb?); raise max_file_mb to "
+                    "read it.")
+        elif self._count > self._limit:
             raise CorpusError(
                 f"{self._path}: larger than max_file_mb ({self._limit / 2**20:g} MB)"
                 f"{' once decompressed' if _is_gz(self._path) else ''}; raise max_file_mb to read it.")
@@ -83,17 +106,18 @@ class _Limited(io.RawIOBase):
 
 
 def _is_gz(path):
-    return path.name.lower().endswith(".gz")
+    return str(path).lower().endswith(".gz")
 
 
-def open_limited(path, max_bytes):
+def open_limited(path, max_bytes, per_line=False):
     """The file's bytes as a buffered stream (gzip-decompressed on the fly for a .gz file)
-    that raises CorpusError past ``max_bytes`` (None: no limit) or on damaged data."""
+    that raises CorpusError past ``max_bytes`` (None: no limit; ``per_line``: of each line,
+    see :class:`_Limited`) or on damaged data."""
     try:
         raw = gzip.open(path, "rb") if _is_gz(path) else open(path, "rb")
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc}).") from None
-    return io.BufferedReader(_Limited(raw, max_bytes, path))
+    return io.BufferedReader(_Limited(raw, max_bytes, path, per_line))
 
 
 def read_limited(path, max_bytes):

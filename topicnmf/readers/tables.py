@@ -64,7 +64,7 @@ def _table_lines(path, newline, max_bytes):
     errors = "strict" if encoding == "utf-8" else "replace"  # as decode_bytes
     n_lines = 0
     try:
-        with open_limited(path, max_bytes) as raw:
+        with open_limited(path, max_bytes, per_line=True) as raw:
             raw.read(skip)
             for line in io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline):
                 n_lines += 1
@@ -84,7 +84,7 @@ def _stream_encoding(path, max_bytes):
     """
     lines = [0]  # line breaks read so far, for an error's place
     try:
-        with open_limited(path, max_bytes) as raw:
+        with open_limited(path, max_bytes, per_line=True) as raw:
             return _choose_stream(path, raw, lines)
     except CorpusError as exc:
         if str(exc).endswith("not a text table."):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from ..nmf import _kernels  # noqa: F401 (sets numba's cache folder before the kernels below)
+from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before the kernels below)
 
 WIDTH = 13  # the longest %.6g text: '-1.23457e-300'
 _TIE = 1e-8
