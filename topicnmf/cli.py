@@ -18,7 +18,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, cli_time, cluster, pipeline, refine, scoring
 from .config import RunConfig
-from .errors import TopicNMFError, terminated
+from .errors import TopicNMFError, forget_interrupts, interrupt
 from .model import load_model
 from .options import add_options, config_toml, given, in_flags, read_config_file
 from .progress import Bars, stage
@@ -191,7 +191,9 @@ def main(argv=None):
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
     main_thread = threading.current_thread() is threading.main_thread()
-    saved_term = signal.signal(signal.SIGTERM, terminated) if main_thread else None
+    forget_interrupts()
+    saved_handlers = ({s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+                      if main_thread else {})
     try:
         status = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe is met here, not at exit
@@ -210,8 +212,9 @@ def main(argv=None):
                   "folder is as it was).", file=sys.stderr)
         return 143 if getattr(exc, "signum", signal.SIGINT) == signal.SIGTERM else 130
     finally:
-        if saved_term is not None:
-            signal.signal(signal.SIGTERM, saved_term)
+        for signum, saved_handler in saved_handlers.items():
+            signal.signal(signum, saved_handler)
+        forget_interrupts()
         log.handlers[:], level, log.propagate = saved
         log.setLevel(level)
 

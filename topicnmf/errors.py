@@ -40,9 +40,28 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def terminated(signum, frame):
-    """The command line's SIGTERM handler: stop as Ctrl-C does (cleanup runs, one line)."""
+_RECEIVED = []  # the signals interrupt() was called for, while the command line runs
+
+
+def interrupt(signum, frame):
+    """The command line's SIGINT and SIGTERM handler: stop as Ctrl-C does (cleanup runs, one
+    line). The signal is also kept: raised while Python runs a ``__del__`` (a regex pattern
+    freed while the language is detected), the exception is printed and dropped, and the
+    run would go on to write its reports; :func:`check_interrupted`, called between stages
+    and before any file is written, raises it again."""
+    _RECEIVED.append(signum)
     raise Interrupted(signum=signum)
+
+
+def check_interrupted():
+    """Raise :class:`Interrupted` for a signal :func:`interrupt` received and Python dropped."""
+    if _RECEIVED:
+        raise Interrupted(signum=_RECEIVED[-1])
+
+
+def forget_interrupts():
+    """The command line's run is over (or starts): no signal received is pending."""
+    _RECEIVED.clear()
 
 
 class ClusterError(TopicNMFError):

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from tqdm import tqdm
 
+from .errors import check_interrupted
+
 UNITS = {"read": "doc", "tokenize": "doc", "sweep": "k", "fit": "it", "write": "file"}
 
 
@@ -45,12 +47,15 @@ class Silent:
 
 @contextmanager
 def stage(progress, name, total=None):
-    """``progress`` told that stage ``name`` runs for the duration of the block."""
+    """``progress`` told that stage ``name`` runs for the duration of the block; a Ctrl-C
+    that Python dropped (see :func:`~.errors.interrupt`) stops the run at either end."""
+    check_interrupted()
     progress.start(name, total)
     try:
         yield progress
     finally:
         progress.finish()
+    check_interrupted()
 
 
 class Bars:

@@ -22,7 +22,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import Interrupted, TopicNMFError, terminated
+from ..errors import Interrupted, TopicNMFError, check_interrupted, interrupt
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "topicnmf.manifest/1"
@@ -176,7 +176,7 @@ def signals_deferred():
         for s, handler in saved.items():
             signal.signal(s, handler)
     for s in dict.fromkeys(pending):
-        if (s == signal.SIGINT and saved[s] is signal.default_int_handler) or saved[s] is terminated:
+        if (s == signal.SIGINT and saved[s] is signal.default_int_handler) or saved[s] is interrupt:
             raise Interrupted(written=True, signum=s)
         signal.raise_signal(s)
 
@@ -184,6 +184,7 @@ def signals_deferred():
 def switch(out, staging, names, stale):
     """Replace ``out``'s ``names`` with ``staging``'s and remove its ``stale`` names, all or
     nothing. ``names`` end with the manifest, which goes out first and comes in last."""
+    check_interrupted()  # a Ctrl-C Python dropped (raised in a __del__): nothing moves
     _check_kinds(out, [*names, *stale])
     backup = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + "old-", dir=out))
     moved_out, moved_in = [], []
