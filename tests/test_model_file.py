@@ -348,6 +348,8 @@ def test_parameters_nested_past_what_a_record_needs(folder, depth):
     ("display_terms", list(range(N_TERMS)), r"'display_terms' must be a list of strings; got a list holding int"),
     ("display_terms", ["a"] * (N_TERMS - 1), r"588 display_terms for 589 terms"),
     ("parameters", [1, 2], r"'parameters' must be an object; got a list"),
+    ("parameters", {"n_documents": "300"}, r"'parameters.n_documents' must be a number >= 0; got '300'"),
+    ("parameters", {"n_documents": -1}, r"'parameters.n_documents' must be a number >= 0; got -1"),
     ("terms", ["term0"] * N_TERMS, r"'terms' holds 'term0' more than once"),
     ("terms", [], r"'terms' is empty"),
     ("terms", "term0", r"'terms' must be a list of strings; got str"),

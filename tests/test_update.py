@@ -42,7 +42,10 @@ def test_update_keeps_numbers_grows_the_vocabulary_and_says_how_far_topics_moved
     assert ((moved.similarity > 0.3) & (moved.similarity < 1)).all()
     doc_topics = pd.read_csv(tmp_path / "up" / "doc_topics.csv")
     assert len(doc_topics) == data["n_documents"]
-    assert "| topic | label | similarity" in (tmp_path / "up" / "update.md").read_text()
+    assert "| topic | label | label before | similarity" in (tmp_path / "up" / "update.md").read_text()
+    # update.csv's label is the updated model's (as topics.csv and `show` name the topic)
+    labels = json.loads((tmp_path / "up" / "model" / "model.json").read_text(encoding="utf-8"))["labels"]
+    assert list(moved.label) == labels and list(moved.old_label) == list(before.labels)
     # the updated model scores documents like any other
     assert main(["transform", str(tmp_path / "up"), str(new), "-q", "--out", str(tmp_path / "t")]) == 0
 
@@ -87,6 +90,15 @@ def test_updates_chain_and_the_old_weight_grows(tmp_path):
                      for n in ("u1", "u2"))
     assert second["old_weight"] == first["old_weight"] + first["n_documents"]
     assert second["n_terms_added"] == 0  # the first update already took the new terms
+    # the Python call README shows weighs the old model as the command does (the documents it
+    # stands for, recorded in the model), not as the size of the new batch
+    from topicnmf.corpus import read_corpus
+    from topicnmf.model import load_model
+    from topicnmf.update import update_model
+
+    for folder, data in (("run", first), ("u1", second)):
+        done = update_model(load_model(tmp_path / folder), read_corpus(new))
+        assert done.old_weight == data["old_weight"] != len(list(new.rglob("*.txt")))
 
 
 @pytest.mark.slow

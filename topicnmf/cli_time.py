@@ -83,15 +83,18 @@ def cmd_update(args):
     model = load_model(args.model)
     corpus = read_corpus(args.input, RunConfig.from_settings(given(args, "update")).read)
     log.info("%s", corpus.summary())
-    weight = args.old_weight if args.old_weight is not None else _fitted_documents(args.model)
+    weight = args.old_weight
+    if weight is None and "n_documents" not in model.parameters:  # a model saved before it kept the count
+        weight = _fitted_documents(args.model)
     done = update_model(model, corpus, old_weight=weight)
     written = write_files(update_files(done, args.model, args.input), args.out,
                           model=done.model, command="update")
     args.written = True
     log.info("wrote %s", ", ".join(str(p) for p in written))
     for m in done.moved:
-        print(f"topic {m['topic']}: similarity {m['similarity']:.3f} to before ({m['label']})"
-              + (f"; in: {', '.join(m['entered'])}" if m["entered"] else ""))
+        print(f"topic {m['topic']}: {m['label']} (was {m['old_label']}): similarity {m['similarity']:.3f} "
+              "to before" + (f"; in: {', '.join(m['entered'])}" if m["entered"] else "")
+              + (f"; out: {', '.join(m['left'])}" if m["left"] else ""))
     return 0
 
 

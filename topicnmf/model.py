@@ -247,6 +247,9 @@ def _parameters(path, d):
         raise _damaged(path, f"'parameters' must be an object; got {_kind(d)}")
     if _nested_deeper(d, MAX_NESTING):
         raise _damaged(path, f"'parameters' nested more than {MAX_NESTING} levels deep")
+    n = d.get("n_documents", 0)  # the documents the model stands for (update's old weight)
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or not 0 <= n < float("inf"):
+        raise _damaged(path, f"'parameters.n_documents' must be a number >= 0; got {n!r}")
     nmf = d.get("nmf", {})
     _options(path, "parameters.nmf", nmf, lambda n: SolverOptions(
         beta_loss=n.get("beta_loss", "frobenius"), solver=n.get("solver")))

@@ -377,6 +377,6 @@ def model_from(result):
         labels=tuple(result.topics.prevalence["label"]),
         preprocess=result.preprocessing,
         vectorize=result.dtm.options,
-        parameters=result.parameters,
+        parameters=result.parameters | {"n_documents": result.dtm.shape[0]},  # (update's old weight)
         match_floor=result.match_floor,
     )

@@ -41,10 +41,10 @@ TAKEN_OVER = 0.5  # an old topic's cosine to its updated self under which it is 
 class Update:
     """A model with new documents folded in.
 
-    model : SavedModel, the updated model (topics in the old order, old labels)
+    model : SavedModel, the updated model (topics in the old order, labelled by their new top terms)
     topics : TopicModel of the new documents under the updated topics
-    moved : list of dict per topic: topic, label, similarity (cosine to its old self),
-        entered, left (top terms)
+    moved : list of dict per topic: topic, label (new), old_label, similarity (cosine to its
+        old self), entered, left (top terms)
     n_documents, n_terms_added, old_weight : int, int, float
     """
 
@@ -61,10 +61,15 @@ def update_model(model, corpus, *, old_weight=None, top_terms=TOP_TERMS, max_rou
     """Fold the documents of ``corpus`` into ``model`` (a SavedModel); see the module's text.
 
     old_weight : float, optional
-        How many new documents the old model counts as (default: as many as ``corpus`` has).
+        How many new documents the old model counts as. Default: the documents it stands for
+        (fitted on, plus those an update folded in: ``model.parameters['n_documents']``), as
+        ``topicnmf update`` does; for a model saved before it recorded them, as many as
+        ``corpus`` has.
     """
     n = len(corpus)
-    old_weight = float(n if old_weight is None else old_weight)
+    if old_weight is None:
+        old_weight = model.parameters.get("n_documents", n)
+    old_weight = float(old_weight)
     if not old_weight >= 0 or not np.isfinite(old_weight):
         raise ParameterError(f"old_weight must be a number >= 0; got {old_weight!r}.")
     analyzed = analyze(corpus.texts, Analyzer(model.preprocess))
@@ -103,12 +108,12 @@ def update_model(model, corpus, *, old_weight=None, top_terms=TOP_TERMS, max_rou
     _, H_unit = balance(np.ones((1, k)), H_fit)
     topics = build_topics(W_fit, H_fit, doc_ids=corpus.ids, display_terms=display,
                           top_terms=top_terms, metadata=corpus.metadata(), order=np.arange(k))
-    moved = _moved(H_old, H_unit, display, model.labels, top_terms)
+    labels = tuple(", ".join(_top(H_unit[t], display, 3)) for t in range(k))
+    moved = _moved(H_old, H_unit, display, labels, model.labels, top_terms)
     _warn_taken_over(moved, use, old_weight, n)
-    parameters = dict(model.parameters) | {"update": {
+    parameters = dict(model.parameters) | {"n_documents": old_weight + n, "update": {
         "n_documents": n, "n_terms_added": added, "old_weight": old_weight,
         "rounds": rounds}}
-    labels = tuple(", ".join(_top(H_unit[t], display, 3)) for t in range(k))
     new_model = replace(model, H=H_unit, idf=np.asarray(idf), terms=tuple(terms),
                         display_terms=tuple(display), labels=labels, parameters=parameters)
     return Update(new_model, topics, moved, n, added, old_weight)
@@ -148,14 +153,15 @@ def _warn_taken_over(moved, use, old_weight, n):
                     "them" if len(gone) > 1 else "it", old_weight)
 
 
-def _moved(H_old, H_new, display, labels, n):
-    """Per topic its cosine to its old self and the top terms that entered and left."""
+def _moved(H_old, H_new, display, labels, old_labels, n):
+    """Per topic its label (the updated model's) and its old one, its cosine to its old self
+    and the top terms that entered and left."""
     out = []
     for t in range(H_old.shape[0]):
         norms = np.linalg.norm(H_old[t]) * np.linalg.norm(H_new[t])
         cosine = float(H_old[t] @ H_new[t] / norms) if norms > 0 else 0.0
         before, after = _top(H_old[t], display, n), _top(H_new[t], display, n)
-        out.append({"topic": t + 1, "label": labels[t], "similarity": cosine,
+        out.append({"topic": t + 1, "label": labels[t], "old_label": old_labels[t], "similarity": cosine,
                     "entered": [x for x in after if x not in before],
                     "left": [x for x in before if x not in after]})
     return out

@@ -22,10 +22,11 @@ def update_markdown(data):
              f"{data['n_documents']} documents of {md_escape(data['input'])} folded into "
              f"{md_escape(data['model'])} (the old model counted as {data['old_weight']:g} "
              f"documents); {data['n_terms_added']} new terms, {data['n_terms']} in all.", "",
-             "| topic | label | similarity to its old self | terms in | terms out |",
-             "| --- | --- | --- | --- | --- |"]
+             "| topic | label | label before | similarity to its old self | terms in | terms out |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for t in data["topics"]:
-        lines.append(f"| {t['topic']} | {md_escape(t['label'])} | {t['similarity']:.3f} | "
+        lines.append(f"| {t['topic']} | {md_escape(t['label'])} | {md_escape(t['old_label'])} | "
+                     f"{t['similarity']:.3f} | "
                      f"{md_escape(', '.join(t['entered']))} | {md_escape(', '.join(t['left']))} |")
     return "\n".join(lines) + "\n"
 
@@ -35,7 +36,7 @@ def update_files(update, model_source, input_source):
     data = update_data(update, model_source, input_source)
     table = pd.DataFrame([{**t, "entered": "; ".join(t["entered"]), "left": "; ".join(t["left"])}
                           for t in data["topics"]],
-                         columns=["topic", "label", "similarity", "entered", "left"])
+                         columns=["topic", "label", "old_label", "similarity", "entered", "left"])
     return {"update.csv": to_csv(table),
             "update.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
             "update.md": update_markdown(data),
