@@ -187,6 +187,23 @@ def test_other_commands_never_replace_a_run_and_an_empty_out_is_refused(tmp_path
     assert "the output folder is an empty name" in capsys.readouterr().err
 
 
+def test_a_refined_or_updated_model_is_never_replaced_by_another_command(tmp_path, capsys):
+    """transform, sweep or compare into a folder written by update or refine removed its
+    model (perhaps the only copy of a refined one) with one informational line."""
+    run, updated, refined = tmp_path / "run", tmp_path / "updated", tmp_path / "refined"
+    assert main(["run", str(BUNDLED), "-k", "4", "--out", str(run), "-q", "--formats", "csv"]) == 0
+    assert main(["update", str(run), str(BUNDLED / "baking"), "--out", str(updated), "-q"]) == 0
+    assert main(["refine", str(run), str(BUNDLED), "--drop", "4", "--out", str(refined), "-q"]) == 0
+    for folder, wrote in ((updated, "update"), (refined, "refine")):
+        model = (folder / "model" / "model.json").read_bytes()
+        for command in (["transform", str(run), str(BUNDLED / "baking")], ["sweep", str(BUNDLED), "-k", "3:4"],
+                        ["compare", str(run), str(folder)], ["run", str(BUNDLED), "-k", "3"]):
+            assert main([*command, "--out", str(folder)] + ["-q"] * (command[0] != "compare")) == 1
+            assert f"holds the report of 'topicnmf {wrote}' (with its model)" in capsys.readouterr().err
+        assert (folder / "model" / "model.json").read_bytes() == model
+    assert main(["update", str(run), str(BUNDLED / "sailing"), "--out", str(updated), "-q"]) == 0  # its own: fine
+
+
 def test_an_unwritable_output_folder_is_one_line(runs, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")

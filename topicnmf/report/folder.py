@@ -92,16 +92,19 @@ def _manifest(out):
 
 
 def check_target(out_dir, command):
-    """Before any work: ``out_dir`` can take ``command``'s output (not a file; not the folder
-    of a ``run``, with its model, for another command). Nothing is created."""
+    """Before any work: ``out_dir`` can take ``command``'s output (not a file; not a folder
+    with a saved model, written by ``run``, ``update`` or ``refine``, for another command:
+    the model, perhaps the only copy of a refined one, would go). Nothing is created."""
     if str(out_dir) == "":
         raise TopicNMFError("the output folder is an empty name; name a folder (--out DIR).")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         _fail(out, "exists and is not a folder; choose another output folder")
-    if out.is_dir() and command != "run" and _manifest(out)[0] == "run":
-        raise TopicNMFError(f"{out}: holds the report of 'topicnmf run' (with its model); write the "
-                            f"output of '{command}' into another folder.")
+    if out.is_dir():
+        wrote, names = _manifest(out)
+        if wrote != command and (wrote == "run" or "model" in (names or ())):
+            raise TopicNMFError(f"{out}: holds the report of 'topicnmf {wrote}' (with its model); write "
+                                f"the output of '{command}' into another folder.")
 
 
 def check_ours(out, names):
