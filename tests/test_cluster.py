@@ -28,7 +28,7 @@ from topicnmf.model import load_model
 from topicnmf.nmf import factorize, factorize_partitioned
 from topicnmf.passes import vectorize_in_passes
 
-from conftest import BUNDLED
+from conftest import BUNDLED, shared_corpus
 
 distributed = pytest.importorskip("distributed")
 START_TIMEOUT = 60  # seconds for the scheduler and workers to come up
@@ -296,3 +296,28 @@ def test_anchored_topics_are_refused_on_a_cluster(tmp_path):
     with pytest.raises(ParameterError, match="anchored topics are fitted in this process"):
         pipeline.configure(anchors=str(anchors), workers=2)
 
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_workers_vectorize_is_one_line(tmp_path):
+    """Ctrl-C while `--workers 2` tokenize and count on the workers: exit 130 and the one
+    line, without the pages of Dask tracebacks (workers closed mid-task) that followed it."""
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    process = subprocess.Popen([sys.executable, "-m", "topicnmf", "run", str(shared_corpus("bbc-news.jsonl.gz")),
+                                "--topics", "8", "--workers", "2", "--out", str(out)],
+                               env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    lines = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not any(line.startswith("topicnmf: language:") for line in lines):
+            lines.append(process.stderr.readline())
+        process.send_signal(signal.SIGINT)  # the workers are tokenizing
+        rest = process.communicate(timeout=120)[1]
+    finally:
+        process.kill()
+    assert process.returncode == 130, lines + [rest]
+    assert rest.strip().splitlines()[-1:] == ["topicnmf: interrupted; nothing was written (a previous report in "
+                                              "the output folder is as it was)."], rest
+    assert "Traceback" not in rest and "Error" not in rest, rest
+    assert not (out / "topics.csv").exists()

@@ -205,6 +205,8 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except KeyboardInterrupt as exc:
+        for name in ("asyncio", "distributed"):  # a Dask cluster cut short: its pending tasks'
+            logging.getLogger(name).setLevel(logging.CRITICAL)  # tracebacks, printed at exit
         if getattr(exc, "written", False) or getattr(args, "written", False):
             print(f"topicnmf: interrupted after the output was written to {args.out}.", file=sys.stderr)
         else:

@@ -16,6 +16,9 @@ worker is left, the run stops with a one-line error (before any report is writte
 """
 
 import logging
+import signal
+import os
+import warnings
 import time
 from contextlib import contextmanager
 
@@ -116,7 +119,11 @@ def session(workers=None, scheduler=None, client=None):
         log.info("starting a local Dask cluster of %d worker processes", workers)
         with local_cluster(workers) as cluster, \
                 dask.Client(cluster, direct_to_workers=True) as client:
-            yield Session(client)
+            try:
+                yield Session(client)
+            except KeyboardInterrupt:
+                _cut_short(cluster)
+                raise
         return
     try:
         client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT, direct_to_workers=True)
@@ -127,6 +134,21 @@ def session(workers=None, scheduler=None, client=None):
         yield Session(client)
 
 
+def _cut_short(cluster):
+    """Ctrl-C: the worker processes are killed before the cluster closes (closed while a task
+    runs, each printed a page of tracebacks after the run's one line), and the scheduler's
+    complaints about them are not shown."""
+    for name in ("distributed", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(nanny, "process", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def local_cluster(workers):
     """A LocalCluster of ``workers`` processes of one thread each, whose memory allocator
     keeps freed memory for reuse (WORKER_MALLOC)."""
@@ -134,7 +156,10 @@ def local_cluster(workers):
 
     dask_distributed = distributed()
     with dask.config.set({f"distributed.nanny.pre-spawn-environ.{name}": value
-                          for name, value in WORKER_MALLOC.items()}):
+                          for name, value in WORKER_MALLOC.items()}), warnings.catch_warnings():
+        # no dashboard; the scheduler's HTTP server (health checks) still takes a port, and
+        # says so when another cluster holds 8787, which a user who started none cannot place
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         return dask_distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
                                              silence_logs=logging.ERROR)

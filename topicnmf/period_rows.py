@@ -27,7 +27,8 @@ def period_rows(X, W, period_index, n_periods, budget=None):
         Each document's period, -1 for an undated one.
     n_periods : int
     budget : int, optional
-        Bytes of X_p and W_p gathered per pass over blocks on disk (ignored in memory).
+        Bytes of X_p and W_p gathered per pass over blocks on disk (blocks held in memory,
+        or on Dask workers, are read in one pass).
     """
     period_index = np.asarray(period_index)
     if X.shape[0] != len(period_index):
@@ -41,7 +42,12 @@ def period_rows(X, W, period_index, n_periods, budget=None):
         return
     if not isinstance(X, Partitions):
         X = Partitions(n_cols=X.shape[1], offsets=(0, X.shape[0]), blocks=(sp.csr_matrix(X),))
-    for group in _groups(_sizes(X, W, period_index, n_periods), budget):
+    if X.paths is None or budget is None:  # blocks held in memory (or on Dask workers): one pass
+        dated = period_index[period_index >= 0]
+        budget, size = None, np.bincount(dated, minlength=n_periods).astype(float)
+    else:
+        size = _sizes(X, W, period_index, n_periods)
+    for group in _groups(size, budget):
         yield from _gathered(X, W, period_index, group)
 
 
@@ -59,8 +65,6 @@ def _sizes(X, W, period_index, n_periods):
 
 
 def _indptr(X, i):
-    if X.blocks is not None:
-        return X.blocks[i].indptr
     with np.load(X.paths[i]) as npz:  # scipy's save_npz format: one member per array
         return npz["indptr"]
 
