@@ -111,3 +111,28 @@ def test_refine_does_not_overwrite_the_run_it_refines(fitted, capsys):
     assert "holds the report of 'topicnmf run'" in capsys.readouterr().err
     with pytest.raises(ParameterError, match="the edits leave no topic"):
         refine(load_model(fitted), BUNDLED, Edits(drop=(1, 2, 3, 4, 5, 6)))
+
+
+def test_refine_on_another_corpus_says_so_and_gains_no_zero_weight_terms(fitted, tmp_path, capsys):
+    """An English model refined with French texts succeeded silently, and its 'terms gained'
+    listed zero-weight words in alphabetical order (aaron, abc, ability...)."""
+    french = tmp_path / "fr"
+    french.mkdir()
+    for i, text in enumerate([
+            "Le pain se fait avec de la farine, de l'eau et du sel; la pâte lève toute la nuit.",
+            "Le voilier remonte au vent; le barreur choisit son cap et règle les voiles avec soin.",
+            "La comète passe près du soleil; les astronomes mesurent sa queue et son orbite.",
+            "Les semis de tomates demandent une terre légère, du soleil et un arrosage régulier."] * 3):
+        (french / f"{i}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "refined"
+    assert main(["refine", str(fitted), str(french), "--drop", "6", "--out", str(out)]) == 0
+    assert "refine expects the corpus the model was fitted on" in capsys.readouterr().err
+    data = json.loads((out / "refine.json").read_text(encoding="utf-8"))
+    topics = {}
+    for line in (out / "topics.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        topic, _, term, weight = line.rsplit(",", 3)
+        topics.setdefault(topic, set()).add(term)
+    for topic, gained in data["moved"]["terms_gained"].items():
+        assert set(gained) <= topics.get(topic, set()), (topic, gained)  # each with weight, listed
+    assert main(["refine", str(fitted), str(BUNDLED), "--drop", "6", "--out", str(tmp_path / "own")]) == 0
+    assert "refine expects" not in capsys.readouterr().err

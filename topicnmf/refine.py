@@ -149,7 +149,9 @@ def refine(model, source, edits, *, read=None, progress=None):
     H_old = np.ascontiguousarray(model.H[:, keep], dtype=np.float64)
     W_old = factorize(dtm.X, k, options=config.nmf, H=H_old, update_H=False).W
     W0, H0, origin = apply(W_old, H_old, edits)
-    prepared = pipeline.Prepared(model.preprocess, analyzer, dtm, coverage(analyzed, terms))
+    covered = coverage(analyzed, terms)
+    _check_input(covered, model.match_floor.coverage, corpus.source)
+    prepared = pipeline.Prepared(model.preprocess, analyzer, dtm, covered)
     result = pipeline.refit(corpus, prepared, H0.shape[0], config, (W0, H0), progress,
                             hold=_held(H0, origin, config.nmf))
     result = _relabel(result, origin, model.labels, model, edits.rename or {})
@@ -239,6 +241,18 @@ def _relabel(result, origin, old_labels, model, rename):
     return replace(result, topics=replace(topics, prevalence=prevalence))
 
 
+def _check_input(covered, floor, source):
+    """Say so when most documents of ``source`` are covered by the model's vocabulary less
+    than 99% of the documents it was fitted on (``floor``): refining a model on another
+    corpus (another language) succeeded silently, and its topics lost their terms."""
+    below = float(np.mean(covered < floor)) if floor > 0 and len(covered) else 0.0
+    if below > 0.5:
+        log.warning("%s: %.0f%% of the documents have fewer of their words in the model's vocabulary "
+                    "than 99%% of those it was fitted on (median %.0f%%, against at least %.0f%%): "
+                    "refine expects the corpus the model was fitted on", source, 100 * below,
+                    100 * float(np.median(covered)), 100 * floor)
+
+
 def _moved(W_old, H_old, topics, origin, display):
     """Documents re-assigned and terms gained/lost, in the new topic numbering."""
     k_new = topics.n_topics
@@ -255,8 +269,9 @@ def _moved(W_old, H_old, topics, origin, display):
         for o in by_topic[t]:
             old |= set(top_old[o - 1].tolist())
         new = set(top_new[t - 1].tolist())
-        gained[t] = tuple(display[j] for j in top_new[t - 1] if j in new - old)
-        lost[t] = tuple(display[j] for j in sorted(old - new))
+        # (a topic of few weighted terms: its zero-weight "top" terms are none gained)
+        gained[t] = tuple(display[j] for j in top_new[t - 1] if j in new - old and topics.H[t - 1, j] > 0)
+        lost[t] = tuple(display[j] for j in sorted(old - new) if any(H_old[o - 1, j] > 0 for o in by_topic[t]))
     return Moved(origin=by_topic, reassigned=int((~stayed).sum()), n_documents=int(both.sum()),
                  gained=gained, lost=lost)
 
