@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from topicnmf import pipeline
@@ -173,3 +174,31 @@ def test_a_saved_model_keeps_its_language_and_a_tampered_one_is_refused():
     saved["language_choice"]["languages"] = ["klingon"]
     with pytest.raises(ParameterError, match="got 'klingon'"):
         Preprocessing.from_dict(saved)
+
+
+def test_a_model_cuts_chinese_as_it_was_fitted(monkeypatch, tmp_path, capsys):
+    """A model fitted with jieba, used where jieba is missing, scored its own documents as
+    character bigrams: none matched, with only the generic install hint. It is now a one-line
+    error naming the extra; a bigram model is scored with bigrams even where jieba is."""
+    pytest.importorskip("jieba")
+    from topicnmf.cli import main
+
+    texts, _ = sample("zh")
+    folder = tmp_path / "zh"
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    assert main(["run", str(folder), "--topics", "3", "--out", str(tmp_path / "words"), "-q"]) == 0
+    saved = json.loads((tmp_path / "words" / "model" / "model.json").read_text(encoding="utf-8"))
+    assert saved["preprocess"]["language_choice"]["segmenter"] == "jieba"
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "jieba", None)  # the cjk extra missing
+        assert main(["transform", str(tmp_path / "words"), str(folder), "--out", str(tmp_path / "t1"), "-q"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "cut into words by jieba" in err and "topicnmf[cjk]" in err
+        assert main(["run", str(folder), "--topics", "3", "--out", str(tmp_path / "pairs"), "-q"]) == 0
+    saved = json.loads((tmp_path / "pairs" / "model" / "model.json").read_text(encoding="utf-8"))
+    assert saved["preprocess"]["language_choice"]["segmenter"] == "bigrams"
+    assert main(["transform", str(tmp_path / "pairs"), str(folder), "--out", str(tmp_path / "t2"), "-q"]) == 0
+    scored = pd.read_csv(tmp_path / "t2" / "doc_topics.csv")
+    assert scored.dominant_topic.notna().all()  # its own documents all matched (jieba is installed)

@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import stopwordsiso
@@ -91,6 +91,10 @@ class LanguageChoice:
         Share of the sampled documents detected in each language, commonest first.
     sampled : int
         Documents that voted (long enough, and with stop words of some language).
+    segmenter : {'', 'jieba', 'bigrams'}
+        How Chinese text is cut into terms, fixed when the language is chosen (jieba when
+        installed): a saved model's terms are only matched when new texts are cut the same
+        way. '' without Chinese (and in models saved before it was recorded).
     """
 
     language: str = DEFAULT
@@ -98,11 +102,14 @@ class LanguageChoice:
     how: str = "default"
     shares: tuple = ()
     sampled: int = 0
+    segmenter: str = ""
 
     def __post_init__(self):
         names = (self.language, *self.languages)
-        if "auto" in names or self.how not in ("set", "detected", "default") or not self.languages:
-            raise ParameterError(f"not a language choice: {self.language!r}, {self.languages!r}, {self.how!r}.")
+        if "auto" in names or self.how not in ("set", "detected", "default") or not self.languages \
+                or self.segmenter not in ("", "jieba", "bigrams"):
+            raise ParameterError(f"not a language choice: {self.language!r}, {self.languages!r}, {self.how!r}, "
+                                 f"{self.segmenter!r}.")
         for name in names:
             language_name(name)
 
@@ -126,11 +133,25 @@ class LanguageChoice:
 
     def to_dict(self):
         return {"language": self.language, "languages": list(self.languages), "how": self.how,
-                "shares": {name: round(share, 4) for name, share in self.shares}, "sampled": self.sampled}
+                "shares": {name: round(share, 4) for name, share in self.shares}, "sampled": self.sampled} \
+            | ({"segmenter": self.segmenter} if self.segmenter else {})
 
     @classmethod
     def from_dict(cls, d):
-        return cls(d["language"], tuple(d["languages"]), d["how"], tuple(dict(d["shares"]).items()), int(d["sampled"]))
+        return cls(d["language"], tuple(d["languages"]), d["how"], tuple(dict(d["shares"]).items()), int(d["sampled"]),
+                   d.get("segmenter", ""))
+
+
+def with_segmenter(choice):
+    """``choice`` with how its Chinese will be cut: jieba when it can be imported, else
+    character bigrams ('' without Chinese)."""
+    if "chinese" not in choice.languages:
+        return choice
+    try:
+        import jieba  # noqa: F401 (the cjk extra; its dictionary loads on the first cut)
+    except ImportError:
+        return replace(choice, segmenter="bigrams")
+    return replace(choice, segmenter="jieba")
 
 
 class DocumentTokens(list):
@@ -160,7 +181,7 @@ def choose_language(texts, setting="auto"):
     'auto' the languages detected in a sample of the texts."""
     setting = language_name(setting)
     if setting != "auto":
-        return LanguageChoice(setting, (setting,), "set")
+        return with_segmenter(LanguageChoice(setting, (setting,), "set"))
     texts = texts if isinstance(texts, (list, tuple)) else list(texts)
     step = max(1, len(texts) // SAMPLE)
     votes = Counter(filter(None, (detect_document(t) for t in texts[::step][:SAMPLE])))
@@ -171,7 +192,7 @@ def choose_language(texts, setting="auto"):
     shares = tuple((name, count / n) for name, count in ranked)
     present = tuple(name for name, count in ranked if count >= 2 and count / n >= MIXED_SHARE)
     present = present or (ranked[0][0],)
-    return LanguageChoice(present[0], present, "detected", shares, n)
+    return with_segmenter(LanguageChoice(present[0], present, "detected", shares, n))
 
 
 def detect_document(text):

@@ -260,7 +260,7 @@ class Analyzer:
                 if name != "english":
                     self.stop_words = self.stop_words | language_stop_words(name)
         self._findall = _Tokenizer(TOKEN_PATTERN).findall()  # NLTK's compiled pattern, called directly
-        self._split = cjk_splitter(language.languages)
+        self._split = cjk_splitter(language.languages, language.segmenter)
         self._elisions = [ELISIONS[name] for name in language.languages if name in ELISIONS]
         stems = options.stem and language.language not in CJK | {"korean"}
         self._stemmer = SnowballStemmer(language.language) if stems else None

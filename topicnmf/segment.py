@@ -17,6 +17,8 @@ that also end many nouns (이, 가, 도, ...) are cut only after two syllables o
 import logging
 import re
 
+from .errors import ParameterError
+
 log = logging.getLogger(__name__)
 
 _HAN = "\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -52,12 +54,18 @@ def korean(token):
     return [word]
 
 
-def cjk_splitter(languages):
+def cjk_splitter(languages, segmenter=""):
     """A function token -> list of tokens for a corpus in ``languages``, or None when none of
-    them is Chinese, Japanese or Korean (then tokens are left as they are)."""
+    them is Chinese, Japanese or Korean (then tokens are left as they are). ``segmenter``:
+    how Chinese is cut ('jieba', 'bigrams'; '': jieba when installed), as the model being
+    used was fitted: its terms are matched only when texts are cut the same way."""
     if not {"chinese", "japanese", "korean"} & set(languages):
         return None
-    chinese = _jieba() if "chinese" in languages else None
+    chinese = None
+    if "chinese" in languages and segmenter != "bigrams":
+        chinese = _jieba(required=segmenter == "jieba")
+    elif "chinese" in languages and not _installed():
+        _say_bigrams()
     chinese = chinese or bigrams
     hangul = "korean" in languages
 
@@ -99,13 +107,30 @@ def japanese(run):
     return out
 
 
-def _jieba():
-    """jieba's word cutter, or None (with a warning naming the extra) when not installed."""
+def _installed():
+    try:
+        import jieba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _say_bigrams():
+    log.warning("Chinese text is cut into character bigrams: for words, install jieba "
+                "(pip install 'topicnmf[cjk]')")
+
+
+def _jieba(required=False):
+    """jieba's word cutter, or None (with a warning naming the extra) when not installed;
+    ``required`` (a model whose Chinese terms jieba cut): a ParameterError then."""
     try:
         import jieba
     except ImportError:
-        log.warning("Chinese text is cut into character bigrams: for words, install jieba "
-                    "(pip install 'topicnmf[cjk]')")
+        if required:
+            raise ParameterError("this model's Chinese terms were cut into words by jieba, which is not "
+                                 "installed here (character bigrams would match none of them): "
+                                 "pip install 'topicnmf[cjk]'") from None
+        _say_bigrams()
         return None
     jieba.setLogLevel(logging.WARNING)  # it announces loading its dictionary on stderr
 
