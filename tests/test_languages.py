@@ -202,3 +202,27 @@ def test_a_model_cuts_chinese_as_it_was_fitted(monkeypatch, tmp_path, capsys):
     assert main(["transform", str(tmp_path / "pairs"), str(folder), "--out", str(tmp_path / "t2"), "-q"]) == 0
     scored = pd.read_csv(tmp_path / "t2" / "doc_topics.csv")
     assert scored.dominant_topic.notna().all()  # its own documents all matched (jieba is installed)
+
+
+@pytest.mark.parametrize("code, language", [("de", "german"), ("fr", "french"), ("es", "spanish")])
+def test_phrase_labels_use_the_detected_languages_stop_words(code, language):
+    """German phrase labels began or ended with 'ein', 'und' ('ein schwarzes loch'): only the
+    English stop words were given to the phrase finder."""
+    from topicnmf.languages import stop_words
+
+    texts, labels = sample(code, per_subject=20)
+    result = fit(texts, labels, phrase_labels=True)
+    function_words = stop_words(language)
+    phrases = [p for ps in result.topics.prevalence["phrases"] for p in ps]
+    assert phrases  # (phrases were found at all)
+    for phrase in phrases:
+        words = phrase.split()
+        assert words[0] not in function_words and words[-1] not in function_words, phrase
+
+
+def test_chinese_topics_keep_their_term_labels_with_phrase_labels():
+    texts, labels = sample("zh")
+    plain = fit(texts, labels).topics.prevalence["label"].tolist()
+    result = fit(texts, labels, phrase_labels=True)
+    assert result.topics.prevalence["label"].tolist() == plain  # no whole clauses as labels
+    assert all(p == [] for p in result.topics.prevalence["phrases"])

@@ -17,6 +17,7 @@ england"), made from the corpus itself.
 Offline; no language model.
 """
 
+import logging
 import math
 import re
 from collections import Counter
@@ -27,6 +28,10 @@ from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
 from nltk.probability import FreqDist
 from sklearn.feature_extraction.text import CountVectorizer
+
+from .languages import CJK
+
+log = logging.getLogger("topicnmf")
 
 # a word of letters not touching digits ("bn" of "$1.13bn" is no word)
 WORD = re.compile(r"(?<![\w'\u2019])[^\W\d_]+(?:['\u2019][^\W\d_]+)*(?![\w'\u2019])")
@@ -128,10 +133,17 @@ def _ngrams(tokens):
     return [" ".join(tokens[i:i + n]) for n in (2, 3) for i in range(len(tokens) - n + 1)]
 
 
-def with_phrases(topics, texts, stop_words):
+def with_phrases(topics, texts, stop_words, languages=("english",)):
     """``topics`` (a TopicModel, documents in ``doc_topics`` order = ``texts`` order) with a
     ``phrases`` column in ``prevalence`` and each topic labelled by its best phrase (its top
-    terms' label kept when it has none)."""
+    terms' label kept when it has none). ``stop_words``: the corpus's, in its ``languages``
+    (German labels began and ended with 'ein', 'und' when only English ones were given).
+    Chinese and Japanese, written without spaces, get no phrases (a whole clause is one
+    'word' here): their topics keep their top terms' labels, said in the log."""
+    if CJK & set(languages):
+        log.info("--phrase-labels: %s text has no spaces between words to find phrases by; the topics "
+                 "keep their top terms' labels", "/".join(sorted(CJK & set(languages))))
+        return replace(topics, prevalence=topics.prevalence.assign(phrases=[[] for _ in range(topics.n_topics)]))
     W = topics.W  # each document's topic shares, as in doc_topics (rows summing to 1)
     totals = W.sum(axis=1, keepdims=True)
     shares = np.divide(W, totals, out=np.zeros_like(W), where=totals > 0)

@@ -256,7 +256,9 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                           demote=demotion(junk, dtm.of_columns(top), nmf.W, nmf.H, top, dtm.display_terms),
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
-        topics = with_phrases(topics, corpus.texts, config.preprocess.stop_words | DEFAULT_STOP_WORDS)
+        language = prepared.analyzer.language  # (the detected language's stop words too)
+        topics = with_phrases(topics, corpus.texts, prepared.analyzer.stop_words | DEFAULT_STOP_WORDS,
+                              language.languages)
     topics = _anchors.named(topics, anchors)
     groups = topic_groups(topics.H, topics.prevalence["share"], dtm.display_terms, config.groups)
     # the texts of the representative documents and of those a report lists, fetched back by
