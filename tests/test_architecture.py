@@ -30,6 +30,7 @@ LAYERS = [
     {"result"},
     {"pipeline"},
     {"options"},
+    {"config_file"},
     {"refine", "cli_time"},
     {"cli"},
     {"__main__"},

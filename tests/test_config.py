@@ -11,7 +11,8 @@ from topicnmf.config import RunConfig
 from topicnmf.corpus import ReadOptions, from_texts, read_corpus
 from topicnmf.errors import ParameterError
 from topicnmf.nmf import SolverOptions
-from topicnmf.options import COMMANDS, config_toml, options_of, read_config_file
+from topicnmf.config_file import config_toml, read_config_file
+from topicnmf.options import COMMANDS, options_of
 from topicnmf.vectorize import VectorizeOptions
 
 from conftest import BUNDLED
@@ -135,3 +136,25 @@ def test_a_bad_config_file_gives_one_line_naming_it(tmp_path, capsys, content, m
     err = capsys.readouterr().err
     assert message in err and str(config) in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_runs_config_file_serves_sweep_and_a_flag_wins_over_a_bad_file_value(tmp_path, capsys):
+    """`sweep --config run/config.toml --topics 3:6` failed on the file's `topics = 5` (the
+    flag did not win) and then on run-only keys; `--min-df 2` did not win over `min-df = nan`."""
+    from topicnmf.cli import main
+    from conftest import BUNDLED
+
+    run = tmp_path / "run"
+    assert main(["run", str(BUNDLED), "--topics", "5", "--min-df", "3", "--out", str(run), "-q"]) == 0
+    assert main(["sweep", str(BUNDLED), "--config", str(run / "config.toml"), "--topics", "3:4",
+                 "--out", str(tmp_path / "sweep")]) == 0
+    err = capsys.readouterr().err
+    assert "settings of other commands left out for sweep: " in err and "representative" in err
+    swept = json.loads((tmp_path / "sweep" / "sweep.json").read_text(encoding="utf-8"))
+    assert swept["parameters"]["vectorize"]["min_df"] == 3  # the file's preprocessing
+    assert [row["k"] for row in swept["scores"]] == [3, 4]  # the flag's range
+    bad = tmp_path / "bad.toml"
+    bad.write_text("min-df = nan\ntopics = 4\n", encoding="utf-8")
+    assert main(["run", str(BUNDLED), "--config", str(bad), "--min-df", "2", "--out", str(tmp_path / "r2"), "-q"]) == 0
+    assert main(["run", str(BUNDLED), "--config", str(bad), "--out", str(tmp_path / "r3"), "-q"]) == 1
+    assert "min-df" in capsys.readouterr().err

@@ -20,7 +20,8 @@ from . import __version__, cli_time, cluster, pipeline, refine, scoring
 from .config import RunConfig
 from .errors import TopicNMFError, forget_interrupts, interrupt
 from .model import load_model
-from .options import add_options, config_toml, given, in_flags, read_config_file
+from .config_file import config_toml, read_config_file
+from .options import add_options, given, in_flags
 from .progress import Bars, stage
 from .report import render, write_files
 from .report.folder import check_target
@@ -105,8 +106,9 @@ class _PrintableFormatter(logging.Formatter):
 
 def configure(args):
     """The RunConfig of the command line: flag > config file > default."""
-    settings = read_config_file(args.config, args.command) if getattr(args, "config", None) else {}
-    return RunConfig.from_settings(settings | given(args, args.command))
+    flags = given(args, args.command)
+    settings = read_config_file(args.config, args.command, flags) if getattr(args, "config", None) else {}
+    return RunConfig.from_settings(settings | flags)
 
 
 def _wrote(written):
