@@ -226,3 +226,15 @@ def test_chinese_topics_keep_their_term_labels_with_phrase_labels():
     result = fit(texts, labels, phrase_labels=True)
     assert result.topics.prevalence["label"].tolist() == plain  # no whole clauses as labels
     assert all(p == [] for p in result.topics.prevalence["phrases"])
+
+
+def test_the_command_line_takes_a_languages_iso_code_as_the_api_does(tmp_path, capsys):
+    from topicnmf.cli import main
+
+    from conftest import BUNDLED
+
+    assert main(["run", str(BUNDLED), "--language", "de", "--topics", "3", "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert 'language = "german"' in (tmp_path / "o" / "config.toml").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(BUNDLED), "--language", "xx", "--out", str(tmp_path / "x")])
+    assert stop.value.code == 2 and "(or its ISO 639-1 code), got 'xx'" in capsys.readouterr().err

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from .config import RunConfig, parse_range
 from .errors import ParameterError
 from .resources import parse_size
-from .languages import LANGUAGES
+from .languages import LANGUAGES, language_name
 from .report.writer import ALL_FORMATS, FORMATS
+
+
+def _language(text):
+    """A language name or its ISO 639-1 code ('de'), as the Python API takes it."""
+    try:
+        return language_name(text)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(f"expected auto or one of {', '.join(LANGUAGES)} (or its "
+                                         f"ISO 639-1 code), got {text!r}") from None
 
 
 def _number(text):
@@ -193,7 +202,8 @@ PREPROCESSING = ("preprocessing", (
     Option(("--language",), "preprocess.language",
            "the corpus's language: its stop words, its Snowball stemmer, Chinese/Japanese cut into "
            "words: auto (detected from stop-word hit rates; a mixed corpus gets each language's "
-           f"stop words) or one of {', '.join(LANGUAGES)}", choices=("auto", *LANGUAGES), metavar="NAME"),
+           f"stop words) or one of {', '.join(LANGUAGES)} (or its ISO 639-1 code: de, fr, zh...)",
+           parse=_language, metavar="NAME"),
     Option(("--stem",), "preprocess.stem", "Snowball stemming in the corpus's language; topics still "
            "show whole words", kind="toggle"),
     Option(("--ngrams",), "preprocess.ngram_max", "longest n-gram used as a term, 1 to 5",
