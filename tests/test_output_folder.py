@@ -119,7 +119,7 @@ def test_a_folder_where_a_report_goes_stops_the_run_before_anything_moves(runs, 
     assert (out / "report.html" / "mine.txt").read_text(encoding="utf-8") == "keep"
 
 
-def test_a_users_own_file_named_like_a_report_is_never_replaced(runs, tmp_path, capsys):
+def test_a_users_own_file_named_like_a_report_is_never_replaced(runs, tmp_path, capsys, monkeypatch):
     """A report.md topicnmf did not write (no manifest in the folder, or one that does not
     list it) stops the run in one line and stays; a run killed mid-switch (its staging
     folder left, no manifest) is still replaced by the next run."""
@@ -128,9 +128,13 @@ def test_a_users_own_file_named_like_a_report_is_never_replaced(runs, tmp_path, 
     out.mkdir()
     (out / "report.md").write_text("my notes", encoding="utf-8")
     (out / "mine.txt").write_text("keep", encoding="utf-8")
+    fitted = []
+    monkeypatch.setattr(pipeline, "run", lambda *a, **k: fitted.append(1))
     assert main(["run", str(BUNDLED), "-k", "3", "--out", str(out), "-q"]) == 1
     err = capsys.readouterr().err
     assert "report.md is not a topicnmf output (no manifest.json there" in err and len(err.splitlines()) == 1
+    assert not fitted  # said before the work, not after the fit
+    monkeypatch.undo()
     assert (out / "report.md").read_text(encoding="utf-8") == "my notes"
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "report.md"]
     csv_only = tmp_path / "csv"  # a run that wrote no report.md, then the user's own

@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -24,7 +25,8 @@ from .config_file import config_toml, read_config_file
 from .options import add_options, given, in_flags
 from .progress import Bars, stage
 from .report import render, write_files
-from .report.folder import check_target
+from .report.writer import FORMAT_FILES
+from .report.folder import check_ours, check_target
 from .report.sweep_report import sweep_files
 
 log = logging.getLogger("topicnmf")
@@ -117,6 +119,8 @@ def _wrote(written):
 
 def cmd_run(args):
     config = configure(args)
+    if Path(args.out).is_dir():  # a user's own file where a report goes: said now, not after the fit
+        check_ours(Path(args.out), ["config.toml", "model", *(f for fmt in config.formats for f in FORMAT_FILES[fmt])])
     bars = Bars(enabled=not args.quiet)
     with logging_redirect_tqdm(loggers=[log]):
         done = pipeline.run(args.input, config, progress=bars)

@@ -29,6 +29,9 @@ from .timeline_report import timeline_files
 log = logging.getLogger("topicnmf")
 FORMATS = ("csv", "json", "md", "html")  # the default reports
 ALL_FORMATS = (*FORMATS, "parquet")  # parquet: doc_topics.parquet
+# the files each format always gives (some runs add more: timeline, alignment, stop words)
+FORMAT_FILES = {"csv": ("topics.csv", "doc_topics.csv"), "json": ("topics.json",), "md": ("report.md",),
+                "html": ("report.html",), "parquet": ("doc_topics.parquet",)}
 
 
 def render(result, formats=FORMATS):
