@@ -2,6 +2,7 @@
 replies, signatures) written to a temporary folder and run through the CLI."""
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -209,3 +210,25 @@ def test_line_counts_in_bounded_memory_find_the_same_lines():
     assert "footer 0" in whole and "late banner" not in whole
     assert max(sizes) < 1500 and sizes[-1] < 1500  # 8,000 unique lines went through
     assert all(lines <= set(footers) | {"late banner"} for lines in asked)
+
+
+@pytest.mark.parametrize("budget", [[], ["--max-memory", "20KB"]], ids=["in memory", "out of core"])
+def test_copies_of_one_article_are_not_its_boilerplate(tmp_path, budget):
+    """Forty exact copies of one syndicated article among the guides: each of its lines was
+    in 20% of the documents, so all were dropped as boilerplate and the copies left empty.
+    A copy is counted once; a footer on many different documents is still boilerplate."""
+    folder = tmp_path / "news"
+    shutil.copytree(BUNDLED, folder / "guides")
+    article = ("Harbour board approves new ferry terminal\n"
+               "The harbour board voted on Tuesday to build a ferry terminal at the old pier.\n"
+               "Construction of the terminal and its car park starts in the spring.\n")
+    (folder / "wire").mkdir()
+    for i in range(40):  # 40 of 166 documents: each of its lines in 24% of them
+        (folder / "wire" / f"copy{i:02d}.txt").write_text(article, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--topics", "7", "--out", str(out), "-q", "--dtype", "float64", *budget]) == 0
+    report = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+    assert not report["corpus"].get("boilerplate_lines")
+    doc_topics = pd.read_csv(out / "doc_topics.csv")
+    assert doc_topics[doc_topics.doc_id.str.startswith("wire/")].dominant_topic.notna().all()
+    assert {"ferry", "terminal", "harbour"} & set(pd.read_csv(out / "topics.csv").term)

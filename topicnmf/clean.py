@@ -20,6 +20,7 @@ import re
 from collections import Counter
 
 from .mail import assemble, looks_like_mail, message_parts
+from .unique_ids import SeenIds
 
 MODES = ("auto", "always", "never")
 
@@ -75,13 +76,17 @@ def repeated_lines(texts, min_share, min_documents=10):
 
 def count_lines(texts, counts):
     """Add to ``counts`` (a Counter) each trimmed line of ``texts`` once per text, for texts of
-    more than one line; returns the number of texts (so a corpus can be counted chunk by chunk)."""
-    n_texts = 0
+    more than one line; returns the number of texts. An exact copy of an earlier text is not
+    counted again (nor in the number): thirty copies of one syndicated article among fifty
+    others made every line of it 'boilerplate', and left the copies empty."""
+    n_texts, seen = 0, SeenIds()
     for text in texts:
-        n_texts += 1
         lines = {line.strip() for line in text.splitlines()} - {""}
         if len(lines) > 1:  # a one-line document (a tweet, a survey answer) is all content
+            if seen.bump(text):
+                continue
             counts.update(lines)
+        n_texts += 1
     return n_texts
 
 
@@ -101,6 +106,7 @@ class LineCounts:
         self.width = width or max(1, int(round(100 / min_share))) if min_share else 1
         self.counts = {}  # line -> [texts counted since kept, most it can have missed before]
         self.n_texts = 0
+        self.copies, self._seen = 0, SeenIds()  # exact copies of an earlier text: not counted
 
     def add(self, texts):
         """Count the lines of ``texts`` (as :func:`count_lines`); returns how many texts."""
@@ -110,7 +116,9 @@ class LineCounts:
             if not self.min_share:
                 continue
             lines = {line.strip() for line in text.splitlines()} - {""}
-            if len(lines) > 1:
+            if len(lines) > 1 and self._seen.bump(text):
+                self.copies += 1
+            elif len(lines) > 1:
                 missed = (self.n_texts - 1) // self.width
                 for line in lines:
                     entry = self.counts.get(line)
@@ -126,7 +134,7 @@ class LineCounts:
     def repeated(self, min_documents=10, recount=None):
         """The lines in at least ``min_share`` of the texts and in ``min_documents``; those
         whose count is in doubt are counted exactly by ``recount(lines)`` ({line: texts})."""
-        needed = max(min_documents, self.min_share * self.n_texts)
+        needed = max(min_documents, self.min_share * (self.n_texts - self.copies))
         sure = {line for line, (n, _) in self.counts.items() if n >= needed}
         doubt = {line for line, (n, missed) in self.counts.items() if n < needed <= n + missed}
         if doubt:
@@ -135,11 +143,12 @@ class LineCounts:
 
 
 def count_these_lines(texts, wanted):
-    """{line: texts of more than one line holding it} for the trimmed lines in ``wanted``."""
-    counts = Counter()
+    """{line: texts of more than one line holding it} for the trimmed lines in ``wanted``
+    (an exact copy of an earlier text not counted again)."""
+    counts, seen = Counter(), SeenIds()
     for text in texts:
         lines = {line.strip() for line in text.splitlines()} - {""}
-        if len(lines) > 1:
+        if len(lines) > 1 and not seen.bump(text):
             counts.update(lines & wanted)
     return counts
 
