@@ -345,3 +345,19 @@ def test_a_run_killed_midway_leaves_the_previous_report_intact(saved, sig):
         assert proc.returncode == 130, err
         assert "interrupted; nothing was written" in err and "Traceback" not in err
         assert not list(saved.glob(".topicnmf-*"))
+
+
+def test_empty_topics_are_listed_last_and_are_no_ones_near_duplicate(tmp_path, capsys):
+    code, out = run_folder(tmp_path, [sample_text(0)] * 6, "-k", "3", "--min-df", "1", "--max-df", "1.0")
+    assert code == 0, capsys.readouterr().err
+    topics = json.loads((out / "topics.json").read_text(encoding="utf-8"))["topics"]
+    assert [t["terms"] == [] for t in topics] == [False, True, True]
+    assert all("near_duplicate" not in t["quality"]["flags"] for t in topics[1:])
+
+
+def test_topics_auto_offers_at_most_one_topic_per_two_documents(tmp_path, capsys):
+    texts = [sample_text(i) for i in range(0, len(GOOD), max(1, len(GOOD) // 5))][:5]
+    code, out = run_folder(tmp_path, texts, "--topics", "auto", "--min-df", "1")
+    assert code == 0, capsys.readouterr().err
+    swept = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert [row["k"] for row in swept["scores"]] == [2]  # 5 documents: not one topic each

@@ -65,11 +65,15 @@ def auto_range(n_documents):
 
 def parse_range(text, name="topic_range", upper=None):
     """'5:40' or '5:40:5' -> range(5, 41) or range(5, 41, 5) (inclusive), capped at ``upper``;
-    'auto' -> :func:`auto_range` of ``upper`` documents (3:12 when None).
+    'auto' -> :func:`auto_range` of ``upper`` documents (3:12 when None), at most one topic
+    per two documents (on 5 documents it offered, and chose, one topic per document).
     A range, not a list: '3:1000000000000' costs nothing."""
     if text == "auto":
         low, high, step = auto_range(upper or 0)
-        return range(low, (high if upper is None else min(high, upper)) + 1, step)
+        if upper is not None:
+            high = min(high, max(2, upper // 2))
+            low = min(low, high)
+        return range(low, high + 1, step)
     try:
         parts = [int(p) for p in str(text).split(":")]
     except ValueError:

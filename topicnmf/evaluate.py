@@ -252,6 +252,8 @@ def topic_quality(X, W, H, top, display_terms):
     mass = umass(X, top, B)
     J = overlap(top)
     np.fill_diagonal(J, 0.0)
+    empty = ~np.asarray(H.max(axis=1) > 0).ravel() if len(top) else np.zeros(0, dtype=bool)
+    J[empty, :] = J[:, empty] = 0.0  # an empty topic's 'top terms' are arbitrary: no twin of any
     df = np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)
     # common: in more documents than the topics' own top terms usually are. In long documents
     # (State of the Union) a subject's words are in half the speeches; 0.4 alone flagged every

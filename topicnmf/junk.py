@@ -149,13 +149,15 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
 
 
 def demotion(junk, X, W, H, top, display_terms):
-    """Per component (factorization order) how far down it is listed: 2 with a junk flag
-    (``junk``: :func:`assess`'s), 1 with one of ``topic_quality``'s flags, 0 with none.
-    Topics are listed by this level, then by prevalence, so topic 1 carries no flag while
-    any topic carries none. X: the matrix whose ``top`` columns (k, n_top) are read; W an
-    array or a DocWeights (on disk, out of core: read in passes, the same levels)."""
+    """Per component (factorization order) how far down it is listed: 3 when empty (no
+    term), 2 with a junk flag (``junk``: :func:`assess`'s), 1 with one of
+    ``topic_quality``'s flags, 0 with none. Topics are listed by this level, then by
+    prevalence, so topic 1 carries no flag while any topic carries none. X: the matrix whose
+    ``top`` columns (k, n_top) are read; W an array or a DocWeights (on disk, out of core:
+    read in passes, the same levels)."""
     quality = topic_quality(X, *balance(W, H), top, display_terms)
-    return [2 if j.flags else 1 if q.flags else 0 for j, q in zip(junk, quality)]
+    empty = ~np.asarray(H.max(axis=1) > 0).ravel()
+    return [3 if e else 2 if j.flags else 1 if q.flags else 0 for e, j, q in zip(empty, junk, quality)]
 
 
 def _contexts(texts, wanted):

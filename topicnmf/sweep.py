@@ -114,7 +114,8 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
     scores, k, reason = score(fits)
     last = fits[-1]
     for _ in range(EXTENSIONS if config.n_topics == "auto" else 0):
-        more = [x for x in range(last + step, last + step * (EXTEND + 1), step) if x <= min(n, m)]
+        more = [x for x in range(last + step, last + step * (EXTEND + 1), step)
+                if x <= min(max(2, n // 2), m)]  # (at most a topic per two documents, as 'auto')
         if k != int(scores["k"].max()) or not more:
             break
         log.info("k=%d, the top of the range, is the best so far: trying %s too",
@@ -127,7 +128,7 @@ def score_counts(dtm, ks, config=RunConfig(), *, labels=None, sample=0.8, progre
         reason += (f" The counts tried, {fits[0]}:{fits[-1]}:{step}, are the default range for {n:,} "
                    f"documents (from sqrt(n / {DOCUMENTS_PER_TOPIC_SQUARED}): a larger corpus is read at finer topics; "
                    "set topic_range for others).")
-    if k == last and last + step <= min(n, m):
+    if k == last and last + step <= min(max(2, n // 2), m):
         reason += (f" k={k} is the largest count tried: a larger one may be better; try "
                    f"topic_range {k}:{2 * k}, past it.")
     scores["recommended"] = scores["k"] == k
