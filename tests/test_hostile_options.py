@@ -149,3 +149,17 @@ def test_a_float_document_count_is_whole_or_refused(flag, value, ok, tmp_path, c
     assert (code == 0) == ok and "Traceback" not in err
     if not ok:
         assert err.count("\n") == 1 and flag in err and "whole number" in err
+
+
+def test_a_missing_coherence_reference_is_named_before_reading(tmp_path, capsys, monkeypatch):
+    from topicnmf import pipeline
+    from topicnmf.cli import main
+
+    from conftest import BUNDLED
+
+    read = []
+    monkeypatch.setattr(pipeline, "read", lambda *a, **k: read.append(1))
+    assert main(["run", str(BUNDLED), "--coherence-reference", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("topicnmf: error: --coherence-reference: ") and "no such file or folder" in err
+    assert not read

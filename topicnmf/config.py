@@ -182,6 +182,9 @@ class RunConfig:
         parse_range(self.topic_range)
         if self.align_to is not None:  # checked before any document is read
             _saved_model(self.align_to)
+        if self.coherence_reference is not None and not Path(str(self.coherence_reference)).exists():
+            raise ParameterError(f"`coherence_reference`: {visible_id(str(self.coherence_reference))}: no such "
+                                 "file or folder; check the path.")
         for name in ("sweep_runs", "restarts", "top_terms", "n_representative"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.drop_flagged, bool):
