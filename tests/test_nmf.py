@@ -162,7 +162,7 @@ def test_fixed_H_solve_keeps_H_and_lowers_the_loss(solver, beta_loss, engine):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_fast_kernels_agree_with_the_reference(dtype):
-    from topicnmf.nmf import _kernels, _updates
+    from topicnmf.nmf import _kernels, _sweeps, _updates
 
     rng = np.random.default_rng(5)
     X = random_sparse(n=300, m=120, density=0.05, dtype=dtype)
@@ -172,13 +172,20 @@ def test_fast_kernels_agree_with_the_reference(dtype):
     _kernels.csr_dot(X.indptr, X.indices, X.data, B, out, 150, 300)
     np.testing.assert_allclose(out, X @ B, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
-    A = rng.random((300, 7)).astype(dtype)
-    P = (X @ B) * 3
-    G = B.T @ B
-    fast, slow = A.copy(), A.copy()
-    _kernels.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), 0, 300)
-    _updates.hals(slow, P, G, 0.01, 0.1)
-    np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+    # the sweeps run 64 rows side by side: ranges that end inside a block (padded) and k
+    # not a multiple of the transposes' 8 x 8 tiles
+    for k in (7, 21):
+        B = rng.random((120, k)).astype(dtype)
+        A = rng.random((300, k)).astype(dtype)
+        P = ((X @ B) * 3).astype(dtype)
+        G = (B.T @ B).astype(dtype)
+        fast, slow = A.copy(), A.copy()
+        step = sum(_sweeps.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), r0, r1)
+                   for r0, r1 in [(0, 64), (64, 100), (100, 300)])
+        _updates.hals(slow, P, G, 0.01, 0.1)
+        rtol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(fast, slow, rtol=rtol, atol=1e-6)
+        assert step == pytest.approx(float(((slow - A.astype(np.float64)) ** 2).sum()), rel=rtol)
 
 
 @pytest.mark.parametrize("engine", [e for e in ENGINE_NAMES if e != "reference"])
