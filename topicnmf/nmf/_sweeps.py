@@ -24,7 +24,8 @@ Each kernel works on a range of rows r0..r1 and releases the GIL (see ``_fast``)
 import numpy as np
 from numba import njit
 
-from ._kernels import _add_row_product  # (also sets numba's cache folder)
+from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before the kernels below)
+from ._kernels import _add_row_product
 
 ROWS = 64  # rows swept side by side: a multiple of the widest vector (16 float32)
 TILE = 8  # the transposes move 8 x 8 tiles (contiguous 8-wide stores: 1.4x the plain loop)
