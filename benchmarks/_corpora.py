@@ -20,6 +20,24 @@ def load(name):
     return [r["text"] for r in rows], [r.get("label") for r in rows]
 
 
+def pypi_texts(path, limit):
+    """The first ``limit`` nonempty summaries of a package list (a TSV with a ``summary``
+    column, e.g. /work/.library/env/packages/pypi.tsv; never committed)."""
+    import csv
+
+    if not path or not Path(path).exists():
+        sys.exit("the pypi case needs a package list: --pypi-tsv PATH or TOPICNMF_PYPI_TSV")
+    csv.field_size_limit(2**30)
+    texts = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row.get("summary"):
+                texts.append(row["summary"])
+                if len(texts) == limit:
+                    break
+    return texts
+
+
 def topicnmf_reference(texts, stem=False):
     """(X, term -> column) of topicnmf's own tokens with nothing removed (no stop
     words, numbers kept, every term); NPMI reads only which documents hold each term."""

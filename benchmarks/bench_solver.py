@@ -1,8 +1,10 @@
 """topicnmf's NMF against scikit-learn's, side by side in one run.
 
 Builds the TF-IDF matrices of the Debian package descriptions and the BBC news corpus
-from ../shared/corpora (TfidfVectorizer(min_df=5, max_df=0.5, stop_words='english',
-sublinear_tf=True)). For each (matrix, k):
+from ../shared/corpora, and with a ``pypi:K`` case the first 200,000 summaries of a package
+list (--pypi-tsv; short documents, where the HALS sweeps outweigh the sparse products)
+(TfidfVectorizer(min_df=5, max_df=0.5, stop_words='english', sublinear_tf=True)). For each
+(matrix, k):
 
 1. Solver, same init: scikit-learn's own 'nndsvda' initial W, H (seed 0) are handed to
    topicnmf.NMF and to sklearn.decomposition.NMF ('cd' and 'mu') as init='custom'; every
@@ -23,9 +25,12 @@ sublinear_tf=True)). For each (matrix, k):
     python benchmarks/bench_solver.py                 # all cases, 3 repetitions
     python benchmarks/bench_solver.py --cases bbc:10 --repeat 5
     python benchmarks/bench_solver.py --per-iteration --cases debian:20 debian:100
+    python benchmarks/bench_solver.py --per-iteration --cases pypi:50 \
+        --pypi-tsv /work/.library/env/packages/pypi.tsv       # --pypi-rows 50000: quicker
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -38,14 +43,14 @@ from sklearn.decomposition._nmf import _initialize_nmf
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from _corpora import load
+from _corpora import load, pypi_texts
 from topicnmf import NMF
 
 DEFAULT_CASES = ["debian:20", "debian:100", "bbc:10"]
 
 
-def tfidf(name):
-    texts, _ = load(name)
+def tfidf(name, pypi_tsv=None, pypi_rows=200_000):
+    texts = pypi_texts(pypi_tsv, pypi_rows) if name == "pypi" else load(name)[0]
     vectorizer = TfidfVectorizer(min_df=5, max_df=0.5, stop_words="english", sublinear_tf=True)
     return vectorizer.fit_transform(texts).tocsr()
 
@@ -117,12 +122,20 @@ def main(argv=None):
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory fits")
     parser.add_argument("--per-iteration", action="store_true",
                         help="time one iteration against the bandwidth floor (see above)")
+    parser.add_argument("--pypi-tsv", default=os.environ.get("TOPICNMF_PYPI_TSV"),
+                        help="package list with a 'summary' column, for the pypi:K cases")
+    parser.add_argument("--pypi-rows", type=int, default=200_000,
+                        help="how many summaries the pypi:K cases take (default 200000)")
     args = parser.parse_args(argv)
+
+    def matrix(name):
+        return tfidf(name, args.pypi_tsv, args.pypi_rows)
+
     if args.per_iteration:
         from _per_iteration import per_iteration_tables
 
         print(per_iteration_tables([(c.split(":")[0], int(c.split(":")[1])) for c in args.cases],
-                                   tfidf, args.repeat))
+                                   matrix, args.repeat))
         return
 
     NMF(2, init="random", max_iter=2).fit(np.random.default_rng(0).random((40, 30)))  # load kernels
@@ -132,7 +145,7 @@ def main(argv=None):
         name, k = case.split(":")
         k = int(k)
         if name not in matrices:
-            matrices[name] = tfidf(name)
+            matrices[name] = matrix(name)
         X = matrices[name]
         norm = np.sqrt(X.multiply(X).sum())
         n, m = X.shape

@@ -140,9 +140,10 @@ def test_a_bad_dtype_is_one_line_naming_it(tmp_path, capsys):
 
 
 def test_a_float32_row_product_of_many_nonzeros_is_summed_in_float64():
-    """The fused HALS update of a float32 factor sums each row of X B in float64: a term in
-    300,000 documents (a row of X^T with that many nonzeros) gives the update and the cross
-    term of float64, rounded, not a float32 running sum (off by ~1e-5 there)."""
+    """The fused HALS update of a float32 factor sums each row of X B in float64 (16
+    nonzeros at a time in float32, the chunks in float64): a term in 300,000 documents (a
+    row of X^T with that many nonzeros) gives the update and the cross term of float64,
+    rounded, not a float32 running sum (off by ~1e-5 there)."""
     import scipy.sparse as sp
 
     from topicnmf.nmf._engine import make_engine

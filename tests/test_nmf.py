@@ -162,7 +162,7 @@ def test_fixed_H_solve_keeps_H_and_lowers_the_loss(solver, beta_loss, engine):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_fast_kernels_agree_with_the_reference(dtype):
-    from topicnmf.nmf import _kernels, _updates
+    from topicnmf.nmf import _kernels, _sweeps, _updates
 
     rng = np.random.default_rng(5)
     X = random_sparse(n=300, m=120, density=0.05, dtype=dtype)
@@ -172,13 +172,45 @@ def test_fast_kernels_agree_with_the_reference(dtype):
     _kernels.csr_dot(X.indptr, X.indices, X.data, B, out, 150, 300)
     np.testing.assert_allclose(out, X @ B, rtol=1e-5 if dtype == np.float32 else 1e-12)
 
-    A = rng.random((300, 7)).astype(dtype)
-    P = (X @ B) * 3
-    G = B.T @ B
-    fast, slow = A.copy(), A.copy()
-    _kernels.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), 0, 300)
-    _updates.hals(slow, P, G, 0.01, 0.1)
-    np.testing.assert_allclose(fast, slow, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+    # the sweeps run 64 rows side by side: ranges that end inside a block (padded) and k
+    # not a multiple of the transposes' 8 x 8 tiles
+    for k in (7, 21):
+        B = rng.random((120, k)).astype(dtype)
+        A = rng.random((300, k)).astype(dtype)
+        P = ((X @ B) * 3).astype(dtype)
+        G = (B.T @ B).astype(dtype)
+        fast, slow = A.copy(), A.copy()
+        step = sum(_sweeps.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), r0, r1)
+                   for r0, r1 in [(0, 64), (64, 100), (100, 300)])
+        _updates.hals(slow, P, G, 0.01, 0.1)
+        rtol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(fast, slow, rtol=rtol, atol=1e-6)
+        assert step == pytest.approx(float(((slow - A.astype(np.float64)) ** 2).sum()), rel=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_fused_update_sweeps_blocks_of_rows_side_by_side(dtype):
+    # rows 0..299 in ranges that cut the 64-row blocks, k = 21 (8 x 8 tiles and a rest):
+    # the update, its extrapolation and the cross term <A_out, X B> of the reference
+    from topicnmf.nmf import _sweeps, _updates
+
+    rng = np.random.default_rng(6)
+    X = random_sparse(n=300, m=120, density=0.05, dtype=dtype)
+    B = rng.random((120, 21)).astype(dtype)
+    G = (B.T.astype(np.float64) @ B).astype(dtype)
+    A_in = rng.random((300, 21)).astype(dtype)
+    A_out = np.empty_like(A_in)
+    t = np.dtype(dtype).type
+    cross = sum(_sweeps.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out, t(0.01),
+                                        t(0.1), 1, t(0.01), t(0.3), r0, r1)
+                for r0, r1 in [(0, 70), (70, 128), (128, 300)])
+    P = X.astype(np.float64) @ B.astype(np.float64)
+    expected = A_in.astype(np.float64)
+    _updates.hals(expected, P, G.astype(np.float64), 0.01, 0.1)
+    expected = np.maximum(expected + 0.3 * (expected - A_in), 0)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(A_out, expected, rtol=rtol, atol=1e-6)
+    assert cross == pytest.approx(float((A_out.astype(np.float64) * P).sum()), rel=rtol)
 
 
 @pytest.mark.parametrize("engine", [e for e in ENGINE_NAMES if e != "reference"])

@@ -21,7 +21,7 @@ from ._reference import NumpyEngine, gram64, like
 FUSED_H_MAX_BYTES = 4 * 2**20  # see FastEngine.fused_transpose
 TASKS_PER_THREAD = 4  # row ranges per thread: what a preempted thread leaves, others take
 MIN_TASK_WORK = 2e5  # multiply-adds: below that, a range is not worth a thread hand-off
-ALIGN = 8  # ranges start at multiples of the kernels' row block
+ALIGN = 64  # ranges start at multiples of the sweeps' row block (``_sweeps.ROWS``)
 GRAM32_ROWS = 512  # a float32 Gram matrix: products in float32 over this many rows at a time
 
 
@@ -79,9 +79,10 @@ class FastEngine(NumpyEngine):
     name = "fast"
 
     def __init__(self, threads=None):
-        from . import _kernels  # compiling (or loading) the kernels is slow: only when used
+        from . import _kernels, _sweeps  # compiling (or loading) kernels is slow: only when used
 
         self._k = _kernels
+        self._s = _sweeps
         self._threads = threads or n_threads()  # (one: when something else runs blocks in parallel)
 
     def _share(self, task, count):
@@ -194,10 +195,10 @@ class FastEngine(NumpyEngine):
         return out
 
     def hals(self, A, P, G, l1, l2):
-        return self._sweep(self._k.hals_sweep, A, P, G, l1, l2)
+        return self._sweep(self._s.hals_sweep, A, P, G, l1, l2)
 
     def hals_descent(self, A, P, G, l1, l2):
-        return self._sweep(self._k.hals_descent, A, P, G, l1, l2)
+        return self._sweep(self._s.hals_descent, A, P, G, l1, l2)
 
     def _sweep(self, kernel, A, P, G, l1, l2):
         t = A.dtype.type
@@ -212,7 +213,7 @@ class FastEngine(NumpyEngine):
         n, k = A_in.shape
         work = (X.nnz + n * k * max_sweeps) * k
         return float(sum(self._over_rows(
-            self._k.hals_rows_fused, n, work, X.indptr, X.indices, X.data, B, G, A_in, A_out,
+            self._s.hals_rows_fused, n, work, X.indptr, X.indices, X.data, B, G, A_in, A_out,
             t(l1), t(l2), max_sweeps, t(delta * delta), t(beta))))
 
     def extrapolate(self, out, new, old, beta):
