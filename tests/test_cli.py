@@ -303,8 +303,6 @@ def test_library_messages_name_the_command_lines_flags():
 
 def test_options_that_do_nothing_together_are_said(tmp_path, capsys):
     out = str(tmp_path / "o")
-    assert main(["run", str(BUNDLED), "--topics", "3", "--ensemble-refine", "--out", out, "-q"]) == 1
-    assert "--ensemble-refine refits an ensemble's consensus; give --ensemble N too" in capsys.readouterr().err
     assert main(["run", str(BUNDLED), "--topics", "3", "--topic-range", "3:6", "--out", out, "-q",
                  "--formats", "csv"]) == 0
     assert "--topic-range 3:6 is swept only when --topics is 'auto'; 3 topics are fitted" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from topicnmf.config import RunConfig
 from topicnmf.ensemble import (MEMBER_TOL, cut_rows, factorize_ensemble, member_options,
                                stacked_topics)
 from topicnmf.errors import ParameterError
+from topicnmf.evaluate import match_topics, top_term_indices
 
 from conftest import BUNDLED
 
@@ -107,15 +108,14 @@ def test_ensemble_and_restarts_are_one_or_the_other(capsys):
 
 
 @pytest.mark.slow
-def test_ensemble_on_real_package_descriptions_is_as_steady_and_coherent_and_repeatable():
-    """On 5,000 Debian descriptions at k=20 the ensemble of 40 (the recommended N) is as
-    steady and as coherent as the default fit, and the same for the same seed.
+def test_ensemble_on_real_package_descriptions_is_steadier_and_as_coherent_and_repeatable():
+    """On 5,000 Debian descriptions at k=20 the ensemble of 40 (the recommended N), refined
+    on all documents from its consensus, is steadier than the default fit, as coherent, as
+    close to the labels, and the same for the same seed.
 
     bench_quality.py --docs 5000 (its own NPMI reference): default fit / ensemble, subsample
-    stability 0.743 / 0.749, NPMI 0.319 / 0.322, NMI 0.371 / 0.357. The gain needs the full
-    57,343 descriptions (0.790 -> 0.916, README "Ensemble NMF"), too slow for a test: at 5,000
-    the members fit 2,500 documents each and lose the small topics, so NMI is 0.014 lower,
-    which the last bound allows and no more."""
+    stability 0.743 / 0.785, NPMI 0.319 / 0.328, NMI 0.371 / 0.373. The consensus alone (no
+    refit, ``--no-ensemble-refine``) measured 0.749, 0.322 and 0.357: these bounds fail on it."""
     from topicnmf import evaluate, pipeline
     from topicnmf.corpus import from_texts
     from topicnmf.ensemble import RECOMMENDED
@@ -139,17 +139,38 @@ def test_ensemble_on_real_package_descriptions_is_as_steady_and_coherent_and_rep
         scores[members] = (stability.term_mean, float(evaluate.npmi(X, top).mean()),
                            result.evaluation.labels.nmi, result.topics.H)
     (single, npmi_1, nmi_1, _), (ensemble, npmi_e, nmi_e, H) = scores[0], scores[RECOMMENDED]
-    assert ensemble >= single - 0.01, (single, ensemble)
-    assert npmi_e >= npmi_1 - 0.005 and nmi_e >= nmi_1 - 0.025, (npmi_1, npmi_e, nmi_1, nmi_e)
+    assert ensemble >= single + 0.02, (single, ensemble)
+    assert npmi_e >= npmi_1 and nmi_e >= nmi_1 - 0.002, (npmi_1, npmi_e, nmi_1, nmi_e)
     again = pipeline.fit(corpus, n_topics=20, ensemble=RECOMMENDED).topics.H
     assert np.array_equal(again, H)  # the same seed, the same topics
 
 
-def test_ensemble_refine_is_a_switch(tmp_path):
+def test_ensemble_refine_is_on_unless_switched_off(tmp_path):
     with pytest.raises(ParameterError, match="^ensemble_refine must be true or false; got 'yes'.$"):
         RunConfig(ensemble=3, ensemble_refine="yes")
-    out = tmp_path / "refined"
-    assert main(["run", str(BUNDLED), "-k", "6", "--ensemble", "3", "--ensemble-refine", "--out",
-                 str(out), "-q", "--formats", "json"]) == 0
-    data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
-    assert data["parameters"]["nmf"]["ensemble_refine"] is True and len(data["topics"]) == 6
+    assert RunConfig(ensemble=3).ensemble_refine is True
+    recorded = {}
+    for flag in ("--ensemble-refine", "--no-ensemble-refine"):
+        out = tmp_path / flag
+        assert main(["run", str(BUNDLED), "-k", "6", "--ensemble", "3", flag, "--out", str(out), "-q",
+                     "--formats", "json"]) == 0
+        data = json.loads((out / "topics.json").read_text(encoding="utf-8"))
+        assert len(data["topics"]) == 6
+        recorded[flag] = data["parameters"]["nmf"]["ensemble_refine"], data["evaluation"]["relative_error"]
+    (on, refined), (off, consensus) = recorded["--ensemble-refine"], recorded["--no-ensemble-refine"]
+    assert on is True and off is False
+    assert refined < consensus  # the refit fits all documents closer than the consensus topics held fixed
+
+
+def test_the_refit_starts_from_the_consensus_and_fits_closer():
+    rng = np.random.default_rng(5)
+    k, width = 5, 10
+    H = np.zeros((k, k * width))
+    for t in range(k):
+        H[t, t * width:(t + 1) * width] = rng.random(width) + 0.5
+    W = np.eye(k)[rng.integers(0, k, 200)] + 0.2 * rng.random((200, k))
+    X = sp.csr_matrix(W @ H + 0.3 * rng.random((200, k * width)) * (rng.random((200, k * width)) < 0.2))
+    refined, _ = factorize_ensemble(X, k, members=6, seed=0)
+    held, _ = factorize_ensemble(X, k, members=6, seed=0, refine=False)
+    assert refined.reconstruction_err < held.reconstruction_err
+    assert match_topics(top_term_indices(held.H, 5), top_term_indices(refined.H, 5)).mean > 0.8

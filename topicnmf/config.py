@@ -108,7 +108,7 @@ class RunConfig:
         Refit once without the characteristic terms of the topics flagged as junk (junk.py).
     ensemble : int, default=0
         Ensemble NMF (``topicnmf.ensemble``) of this many fits on half-size subsamples; 0: off.
-    ensemble_refine : bool, default=False
+    ensemble_refine : bool, default=True
         With ``ensemble``, refit W and H on all documents from the consensus topics.
     top_terms, n_representative : int, default=10, 5
         Terms and representative documents listed per topic.
@@ -151,7 +151,7 @@ class RunConfig:
     restarts: int = 1
     drop_flagged: bool = False
     ensemble: int = 0
-    ensemble_refine: bool = False
+    ensemble_refine: bool = True
     top_terms: int = 10
     n_representative: int = 5
     formats: tuple = FORMATS
@@ -192,9 +192,6 @@ class RunConfig:
         check_members(self.ensemble)
         if not isinstance(self.ensemble_refine, bool):
             raise ParameterError(f"ensemble_refine must be true or false; got {self.ensemble_refine!r}.")
-        if self.ensemble_refine and not self.ensemble:
-            raise ParameterError("`ensemble_refine` refits an ensemble's consensus; give `ensemble` N "
-                                 "too, or drop `ensemble_refine`.")
         if self.ensemble and self.restarts > 1:
             raise ParameterError(f"`ensemble` and `restarts` are two ways of combining fits; set one "
                                  f"(got ensemble={self.ensemble}, restarts={self.restarts}).")

@@ -254,7 +254,8 @@ FACTORIZATION = ("factorization", (
            "subsample stability of 0.9 on Debian k=20; about N/2 times the fitting time); 0: off",
            parse=_nonnegative_int, metavar="N"),
     Option(("--ensemble-refine",), "ensemble_refine", "with --ensemble, refit the document "
-           "weights and topics on all documents from the consensus topics", kind="switch"),
+           "weights and topics on all documents from the consensus topics (--no-ensemble-refine: "
+           "the consensus topics as they are)", kind="toggle"),
     Option(("--max-iter",), "nmf.max_iter", "iteration cap", parse=_positive_int, metavar="N"),
     Option(("--tol",), "nmf.tol", "stop when iterations lower the loss by at most this fraction "
            "each, on average over the last three", parse=_nonnegative_float),
