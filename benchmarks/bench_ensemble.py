@@ -14,7 +14,7 @@ Per corpus and k, for the default fit and for ``pipeline.fit(..., ensemble=N)``:
     python benchmarks/bench_ensemble.py                              # Debian k=20 and 50, N=40
     python benchmarks/bench_ensemble.py --cases bbc:5 --members 10 --runs 3
     python benchmarks/bench_ensemble.py --cases debian:20 --docs 5000  # a random 5,000
-    python benchmarks/bench_ensemble.py --cases bbc:5 --refine        # --ensemble-refine
+    python benchmarks/bench_ensemble.py --cases bbc:5 --no-refine     # --no-ensemble-refine
 """
 
 import argparse
@@ -37,15 +37,15 @@ def _ensemble(X, k, seed, *, members, options, refine):
     return factorize_ensemble(X, k, members=members, options=options, seed=seed, refine=refine)[0]
 
 
-def measure(texts, labels, k, members, runs, refine=False):
+def measure(texts, labels, k, members, runs, refine=True):
     """{system: (subsample, documents, NPMI, NMI, seconds)} for the default and the ensemble."""
     corpus = from_texts(texts, labels=labels)
     R, index = topicnmf_reference(texts)
     out = {}
-    ensemble = f"topicnmf --ensemble {members}" + (" --ensemble-refine" if refine else "")
+    ensemble = f"topicnmf --ensemble {members}" + ("" if refine else " --no-ensemble-refine")
     for name, n in (("topicnmf", 0), (ensemble, members)):
         start = time.perf_counter()
-        result = pipeline.fit(corpus, n_topics=k, ensemble=n, ensemble_refine=bool(n) and refine)
+        result = pipeline.fit(corpus, n_topics=k, ensemble=n, ensemble_refine=refine)
         seconds = time.perf_counter() - start
         X, options = result.dtm.X, result.config.nmf
         refit = None if not n else functools.partial(_ensemble, members=n, options=options,
@@ -65,7 +65,8 @@ def main(argv=None):
     parser.add_argument("--members", type=int, default=RECOMMENDED,
                         help=f"fits in the ensemble (default {RECOMMENDED})")
     parser.add_argument("--runs", type=int, default=3, help="subsample refits for stability")
-    parser.add_argument("--refine", action="store_true", help="with --ensemble-refine")
+    parser.add_argument("--no-refine", action="store_true",
+                        help="the bare consensus, without its refit (--no-ensemble-refine)")
     parser.add_argument("--docs", type=int, default=None, help="a random sample of this many documents")
     args = parser.parse_args(argv)
     print("| corpus | k | system | subsample | documents | NPMI | NMI | seconds |")
@@ -77,7 +78,7 @@ def main(argv=None):
             rows = np.sort(np.random.default_rng(0).choice(len(texts), args.docs, replace=False))
             texts, labels = [texts[i] for i in rows], [labels[i] for i in rows]
         for system, (sub, docs, npmi, nmi, seconds) in measure(texts, labels, int(k), args.members,
-                                                               args.runs, args.refine).items():
+                                                               args.runs, not args.no_refine).items():
             print(f"| {name}{'' if args.docs is None else f' ({len(texts)})'} | {k} | {system} | "
                   f"{sub:.3f} | {docs:.3f} | {npmi:.3f} | {nmi:.3f} | {seconds:.1f} |", flush=True)
 

@@ -21,7 +21,8 @@ For each corpus and k it prints, per system:
 With ``--ensemble N`` a row for ``topicnmf --ensemble N`` (ensemble NMF) follows topicnmf's:
 its subsample stability is measured the same way, each refit on a subsample being an ensemble
 of N fits on subsamples of that subsample (the method as a user runs it), matched to the
-ensemble fitted on all documents; its seeds column is not measured ("-").
+ensemble fitted on all documents; its seeds column is not measured ("-"). ``--no-refine``
+measures the ensemble without its refit from the consensus (``--no-ensemble-refine``).
 
     python benchmarks/bench_quality.py                        # BBC k=5, Debian k=20 and 50
     python benchmarks/bench_quality.py --cases bbc:5 --seeds 10 --runs 5
@@ -89,16 +90,17 @@ def run_topicnmf(texts, labels, k, seeds, runs):
     return R, top_ref, dominant, seed_agreement(seed_tops), subsample, seconds
 
 
-def run_ensemble(texts, labels, k, members, runs):
+def run_ensemble(texts, labels, k, members, runs, refine=True):
     """topicnmf --ensemble ``members``: as run_topicnmf, its subsample refits ensembles too."""
     corpus = from_texts(texts, labels=labels)
     start = time.perf_counter()
-    result = pipeline.fit(corpus, n_topics=k, ensemble=members)
+    result = pipeline.fit(corpus, n_topics=k, ensemble=members, ensemble_refine=refine)
     seconds = time.perf_counter() - start
     X, options = result.dtm.X, result.config.nmf
 
     def refit(X_sub, k, seed):  # the method itself on a subsample
-        return factorize_ensemble(X_sub, k, members=members, options=options, seed=seed)[0]
+        return factorize_ensemble(X_sub, k, members=members, options=options, seed=seed,
+                                  refine=refine)[0]
 
     subsample = subsample_stability(X, result.topics.W, result.topics.H, n_runs=runs, n_top=N_TOP,
                                     options=options, refit=refit).term_mean
@@ -155,6 +157,8 @@ def main(argv=None):
                         help="systems to run (default: all three)")
     parser.add_argument("--ensemble", type=int, default=0, metavar="N",
                         help="also topicnmf --ensemble N (ensemble NMF; default: not run)")
+    parser.add_argument("--no-refine", action="store_true",
+                        help="the ensemble without its refit from the consensus (--no-ensemble-refine)")
     parser.add_argument("--docs", type=int, default=None, metavar="N",
                         help="a random N of each corpus's documents (default: all)")
     parser.add_argument("--quick", action="store_true", help="--docs 10000 --seeds 2 (screening)")
@@ -177,8 +181,9 @@ def main(argv=None):
             "sklearn NMF": lambda: run_sklearn(texts, k, args.seeds, args.runs, "nmf"),  # noqa: B023
             "sklearn LDA": lambda: run_sklearn(texts, k, lda_seeds, lda_runs, "lda"),  # noqa: B023
         }
-        ensemble = f"topicnmf --ensemble {args.ensemble}"
-        systems[ensemble] = lambda: run_ensemble(texts, labels, k, args.ensemble, args.runs)  # noqa: B023
+        ensemble = f"topicnmf --ensemble {args.ensemble}" + (" --no-ensemble-refine" if args.no_refine else "")
+        systems[ensemble] = lambda: run_ensemble(texts, labels, k, args.ensemble, args.runs,  # noqa: B023
+                                                 refine=not args.no_refine)
         chosen = [s for label in args.systems for s in ([label, ensemble] if label == "topicnmf" else [label])]
         for label in (chosen if args.ensemble else args.systems):
             R, top, dominant, seeds, subsample, seconds = systems[label]()
