@@ -194,6 +194,38 @@ def test_blocks_held_by_the_workers_in_turn_and_both_iteration_schemes(cluster, 
     assert _dask_steps.scheme(["tcp://10.0.0.1:1", "tcp://10.0.0.2:1"], 300, 6) == "split"
 
 
+def test_the_start_on_the_workers_equals_the_start_in_process(cluster, monkeypatch):
+    """The randomized SVD and NNDSVD made on the workers' blocks: the in-process start
+    (the same sketch) to rounding, and no n_samples-row array comes back to the client
+    (only n_features x (k + 10) and smaller sums)."""
+    from topicnmf.nmf import _dask, _init, _validation as v
+    from topicnmf.nmf._factorize_partitioned import initialize
+    from topicnmf.nmf._partitioned import PartitionedEngine
+
+    back = []
+    answer = _dask._answer
+    monkeypatch.setattr(_dask, "_answer", lambda f: (lambda a: back.append(a) or a)(answer(f)))
+    X = sp.random(1600, 200, density=0.04, random_state=6, format="csr")  # blocks of 400 rows
+    for init in ("nndsvd", "nndsvda"):
+        W, H = _init.initialize(X, 8, init, v.check_random_state(0), None, v.sketch_state(0))
+        executor = _dask.DaskExecutor(cluster.client)
+        blocks = executor.matrix(pt.split(X, 4))
+        back.clear()
+        W_there, H_there = initialize(blocks, 8, init, v.check_random_state(0),
+                                      PartitionedEngine(executor), v.sketch_state(0))
+        assert _rel(W, W_there.to_numpy()) < 1e-9 and _rel(H, H_there) < 1e-9
+        sizes = [a.shape[0] for a in _arrays(back[:-2])]  # (the last: W fetched above)
+        assert sizes and max(sizes) == 200, sizes
+
+
+def _arrays(values):
+    for value in values:
+        if isinstance(value, np.ndarray):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from _arrays(value)
+
+
 @pytest.mark.parametrize("settings", [{}, {"vectorize.max_features": 150, "vectorize.min_df": 1,
                                         "vectorize.sublinear_tf": True}])
 def test_tfidf_made_on_the_workers_equals_in_memory(cluster, monkeypatch, settings):

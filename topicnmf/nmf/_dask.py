@@ -1,10 +1,11 @@
 """The Dask executor: the partitioned fit's blocks on the workers of a Dask cluster.
 
 :class:`DaskExecutor` runs the per-block operations of ``_partitioned`` on blocks that stay
-on the workers. The blocks are grouped into one shard per worker (a run of neighbouring
-blocks), held there by a Dask actor (:class:`Shard`, made as a task on that worker): X's
-blocks are loaded there from their ``.npz`` files, taken from futures already on the
-worker (X made there), or sent once from memory; W's blocks are made there and never
+on the workers. The blocks are grouped into one shard per worker, held there by a Dask
+actor (:class:`Shard`, made as a task on that worker): X's blocks are taken from futures
+already on the worker (X made there: every block that worker holds, neighbours or not),
+loaded there from their ``.npz`` files, or sent once from memory (a run of neighbouring
+blocks per worker); W's blocks are made there and never
 leave until the result is asked for. A step is one call per shard, which goes through its
 blocks in order and adds up their partial sums.
 
@@ -13,8 +14,8 @@ needing the previous one's result (an iteration on a 57k x 38k matrix takes ~45 
 task costs a round trip through the scheduler (submit, run, report, gather: ~10 ms on two
 cores, more with the tasks that split a result), an actor call goes straight to its worker
 (~2 ms; with a client made with ``direct_to_workers=True``, else through the scheduler).
-A plain HALS fit's iterations are one call per shard each (``_dask_steps``: H's rows split
-over the shards, the k x n_features sums exchanged between them); other fits (more sweeps
+A plain HALS fit's iterations are one call per shard each (``_dask_steps``: the
+k x n_features sums exchanged between the shards); other fits (more sweeps
 per update, transform) make a call per operation of the loop, with H and the shards'
 sums travelling client <-> worker.
 

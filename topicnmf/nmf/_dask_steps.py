@@ -1,36 +1,49 @@
-"""The Dask fit's iterations: one call per worker per iteration, H's rows split over the
-workers, and the sums exchanged between the workers themselves.
+"""The Dask fit's iterations: one call per worker per iteration, the k x n_features sums
+exchanged between the workers themselves.
 
 A plain HALS iteration (one sweep per update, the default) on X's row blocks needs, per
 worker, all of H (to update its rows of W) and, for the H update, X^T W summed over every
 worker's blocks: k x n_features arrays. Sent through the client (H out to every worker,
 each worker's X_b^T W_b back), that is 4 k x n_features arrays per iteration through one
-process, more than the iteration itself costs on one machine. Here the H update is split
-by terms instead: shard s owns H^T's rows ``edges[s]:edges[s + 1]`` (its slice J_s), and
-an iteration is, on every shard at once (:class:`ShardSteps`):
+process, more than the iteration itself costs on one machine. Here the workers exchange
+them directly, in one of two schemes (:func:`scheme` chooses; :class:`ShardSteps`):
 
-1. H_y = H (or extrapolated: max(0, H + beta (H - H_prev))) on its slice, and its Gram
-   part H_y[J_s]^T H_y[J_s]; the slices and parts go to every other shard (all-gather),
-   so each has all of H_y and G_y = sum_s of the parts (added in shard order);
-2. its blocks of W updated from H_y and G_y (one HALS sweep, X H_y^T fused in), with
-   P_s = sum_b X_b^T W_b and W_b^T W_b summed over its blocks;
+*all-reduce* (one exchange per iteration; two workers on one host)
+
+1. H_y = H (or extrapolated: max(0, H + beta (H - H_prev))) and G_y = H_y H_y^T, made by
+   every shard from its own copy of all of H;
+2. its rows of W updated from H_y and G_y (one HALS sweep, X H_y^T fused in), with
+   P_s = X_s^T W_s and W_s^T W_s;
+3. P_s and W_s^T W_s sent to every other shard; each adds all shards' pieces in shard
+   order, so every shard holds the same X^T W and W^T W, to the last bit;
+4. all of H updated from them (one HALS sweep: m k^2, cheap next to a round of waiting),
+   by every shard alike: the same kernels on the same sums give the same H on each (a
+   CRC-32 of every shard's H is compared at the end, ``DaskSteps.profile['same_H']``).
+
+*split* (two exchanges: many workers, or workers on several hosts)
+
+1. shard s owns H^T's rows ``edges[s]:edges[s + 1]`` (its slice J_s): H_y on its slice and
+   its Gram part, sent to every other shard (all-gather), so each has all of H_y and
+   G_y = sum_s of the parts (added in shard order);
+2. its rows of W updated as above;
 3. P_s[J_r] to shard r, for every other r (reduce-scatter), so each has X^T W on its slice,
-   P[J_s] = sum_r P_r[J_s], and W^T W = sum_r (added in shard order: the sums of the
-   in-process partitioned fit, the same numbers);
-4. its slice of H updated from P[J_s] and W^T W (one HALS sweep: rows of H^T do not
-   depend on each other), and <H[J_s], P[J_s]>, H[J_s]^T H[J_s] and the penalties'
-   parts sent to the client, which adds them up and decides (take, undo) as the loop does.
+   P[J_s] = sum_r P_r[J_s], and W^T W = sum_r (added in shard order);
+4. its slice of H updated from P[J_s] and W^T W.
 
-So per iteration each worker sends two half-slices (with 2 workers: k x n_features / 2
-each, H's as the bits of its zeros and its nonzeros, ``_wire``), the client only scalars and
-k x k arrays, and the H update runs on the workers in parallel. The exchange goes straight
-from actor to actor (a ``deposit`` run on the receiving worker's event loop, so that it
-lands while that worker's actor thread waits for it); a step waits for its peers'
-deposits, and stops when the client calls ``abort`` (a worker was lost: the client's call
-to it failed) or when a send to a peer fails.
+Either way the client gets only scalars and k x k arrays (<H, X^T W>, W^T W, H H^T and the
+penalties, per shard), adds them up and decides (take, undo) as the loop does; the H update
+runs on the workers. With two workers, all-reduce sends one P_s each way (k x n_features),
+split half a P_s and half an H_y (H as the bits of its zeros and its nonzeros, ``_wire``) in
+two rounds, each waiting for the slower worker. The exchange goes straight from actor to
+actor (a ``deposit`` run on the receiving worker's event loop, so that it lands while that
+worker's actor thread waits for it); a step waits for its peers' deposits, and stops when
+the client calls ``abort`` (a worker was lost: the client's call to it failed) or when a
+send to a peer fails.
 
-The shards must be on distinct workers (a worker runs its actors' steps one at a time);
-otherwise the executor keeps the step-by-step calls of ``_partitioned``.
+A shard's blocks of X and of W are stacked into one for the iterations (``_stacked``), and
+W goes back into the store as blocks at the end. The shards must be on distinct workers (a
+worker runs its actors' steps one at a time); otherwise the executor keeps the
+step-by-step calls of ``_partitioned``.
 """
 
 import asyncio
