@@ -29,6 +29,7 @@ The last lines give the Dask fit's time over the in-memory fit's per k (the issu
 """
 
 import argparse
+import functools
 import statistics
 import sys
 import tempfile
@@ -42,7 +43,7 @@ from topicnmf import partitions as pt
 from topicnmf import pipeline
 from topicnmf.config import RunConfig
 from topicnmf.cluster import fit_on as cluster_fit, local_cluster
-from topicnmf.nmf import factorize, factorize_partitioned
+from topicnmf.nmf import _dask_steps, factorize, factorize_partitioned
 
 DEBIAN = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "debian-packages.jsonl.gz"
 
@@ -90,6 +91,8 @@ def main(argv=None):
     parser.add_argument("--dask", action="store_true", help="in memory vs Dask only (--only Dask "
                         "--no-sklearn)")
     parser.add_argument("--quick", action="store_true", help="k=20 and one round")
+    parser.add_argument("--schemes", default="auto", help="the Dask fit's iteration schemes "
+                        "to run, comma-separated: auto (the rule's choice), all-reduce, split")
     parser.add_argument("--pypi-tsv", type=Path, default=None, help="a package list: fit its "
                         "summaries (bench_scale.make_corpus, in a scratch folder) instead of --corpus")
     parser.add_argument("--limit", type=int, default=200_000, help="with --pypi-tsv: the first N "
@@ -130,9 +133,10 @@ def main(argv=None):
                 lambda: factorize_partitioned(blocks, k, options=options, random_state=0),
             f"partitioned, {args.blocks} blocks on disk":
                 lambda: factorize_partitioned(on_disk, k, options=options, random_state=0),
-            f"Dask, {args.workers} workers": lambda: cluster_fit(client, X, k, options=options,
-                                                                 random_state=0),
         }
+        for scheme in args.schemes.split(","):
+            name = f"Dask, {args.workers} workers" + ("" if scheme == "auto" else f", {scheme}")
+            systems[name] = functools.partial(dask_fit, client, X, k, options, scheme, name)
         if args.only:
             systems = {name: fit for name, fit in systems.items()
                        if name == "in memory" or any(w in name for w in args.only.split(","))}
@@ -145,7 +149,8 @@ def main(argv=None):
             _print(rows[-1])
             if name.startswith("Dask"):
                 summary.append(f"k={k}: {name} / in memory x{statistics.median(ratios[name]):.2f} "
-                               f"(rounds: {', '.join(f'{x:.2f}' for x in ratios[name])})")
+                               f"(rounds: {', '.join(f'{x:.2f}' for x in ratios[name])}); "
+                               + where_the_time_went(PROFILES[name]))
         if not args.no_sklearn:
             sk = SkNMF(k, solver="cd", init="nndsvd", tol=1e-4, max_iter=200, random_state=0)
             seconds, W = timed({"sk": lambda: sk.fit_transform(X)}, args.repeat)["sk"]
@@ -158,6 +163,39 @@ def main(argv=None):
     cluster.close()
     scratch.cleanup()
     print("\n".join(summary))
+
+
+PROFILES = {}  # per system, its last Dask fit's profile (_dask_steps.DaskSteps.profile)
+
+
+def dask_fit(client, X, k, options, scheme, name):
+    """``cluster.fit_on`` (as --workers fits) with the iterations' scheme set; its profile
+    kept in PROFILES[name]."""
+    made = _dask_steps.DaskSteps.result
+
+    def result(self):
+        answer = made(self)
+        PROFILES[name] = self.profile
+        return answer
+
+    _dask_steps.SCHEME = None if scheme == "auto" else scheme
+    _dask_steps.DaskSteps.result = result
+    try:
+        return cluster_fit(client, X, k, options=options, random_state=0)
+    finally:
+        _dask_steps.SCHEME, _dask_steps.DaskSteps.result = None, made
+
+
+def where_the_time_went(profile):
+    """Per iteration (ms): the client's wall time of a step; per worker, its kernels and
+    its waits for the other's pieces; the calls' own cost (wall - the busiest worker)."""
+    n = max(profile["iterations"], 1)
+    def per(values):
+        return "/".join(f"{1000 * v / n:.0f}" for v in values)
+
+    return (f"{profile['scheme']}, per iteration: {1000 * profile['wall'] / n:.0f} ms wall = "
+            f"compute {per(profile['compute'])} + wait {per(profile['wait'])} (per worker) + "
+            f"calls {1000 * profile['calls'] / n:.0f} ms")
 
 
 def _rel(a, b):

@@ -107,6 +107,7 @@ def run_topicnmf(corpus, k, system, scratch, max_memory="1GB", dtype="auto"):
     from topicnmf.vectorize import VectorizeOptions
 
     clock = Clock()
+    profiles = _dask_profiles() if system == "workers" else []
     start = time.perf_counter()
     done = pipeline.run(corpus, n_topics=k, progress=clock, formats=("csv", "json", "md", "html"),
                         max_memory=max_memory if system == "disk" else "1TB",
@@ -124,7 +125,24 @@ def run_topicnmf(corpus, k, system, scratch, max_memory="1GB", dtype="auto"):
         stages["vectorize"] = t["vectorize"]
     extra = {"dtype": done.result.dtm.options.dtype, "iterations": done.result.fit.n_iter,
              "top": _top_terms(done.result.topics.H, done.result.dtm.terms)}
+    if profiles:  # the Dask fit's iterations: where their time went (_dask_steps.DaskSteps)
+        extra["dask"] = {k: v for k, v in profiles[-1].items() if k != "same_H"}
     return stages, time.perf_counter() - start, done.result.fit.relative_error, done.result.dtm.shape, extra
+
+
+def _dask_profiles():
+    """A list that gets each Dask fit's profile (``DaskSteps.profile``) of this process."""
+    from topicnmf.nmf import _dask_steps
+
+    profiles, made = [], _dask_steps.DaskSteps.result
+
+    def result(self):
+        answer = made(self)
+        profiles.append(self.profile)
+        return answer
+
+    _dask_steps.DaskSteps.result = result
+    return profiles
 
 
 def _top_terms(H, terms, n=10):
@@ -332,6 +350,13 @@ def _print_ratios(rows):
         here, there = rows["memory"], rows["workers"]
         print(f"workers vs memory: time x{there['wall'] / here['wall']:.2f}, fit "
               f"x{there['stages']['fit'] / here['stages']['fit']:.2f}")
+        if there.get("dask"):
+            p, n = there["dask"], max(there["dask"]["iterations"], 1)
+            each = ["/".join(f"{1000 * x / n:.0f}" for x in p[part]) for part in ("compute", "wait")]
+            print(f"workers' fit: {p['scheme']}, {p['iterations']} iterations of {1000 * p['wall'] / n:.0f} ms "
+                  f"(per worker: compute {each[0]} ms, waiting on the exchange {each[1]} ms; the client's "
+                  f"calls {1000 * p['calls'] / n:.0f} ms); start and setup {there['stages']['fit'] - p['wall']:.1f} s "
+                  f"(in memory: fit {here['stages']['fit']:.1f} s, {here.get('iterations')} iterations)")
     base = rows.get("sklearn-cd")
     if not base:
         return

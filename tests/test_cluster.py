@@ -160,6 +160,72 @@ def test_blocks_loaded_by_the_workers_from_their_files(cluster, tmp_path, monkey
     assert _rel(a.W, b.W) < 1e-9
 
 
+@pytest.mark.parametrize("scheme", ["all-reduce", "split"])
+def test_blocks_held_by_the_workers_in_turn_and_both_iteration_schemes(cluster, monkeypatch,
+                                                                       scheme):
+    """X's blocks made on the workers, every other block on each (as Dask may place the
+    TF-IDF tasks): one shard per worker, the iterations one call per worker in either
+    scheme, the in-process fit's iterates; all-reduced, both workers' H the same bits."""
+    from topicnmf.nmf import _dask_steps
+
+    profiles = []
+    result = _dask_steps.DaskSteps.result
+    monkeypatch.setattr(_dask_steps.DaskSteps, "result",
+                        lambda self: (result(self), profiles.append(self.profile))[0])
+    monkeypatch.setattr(_dask_steps, "SCHEME", scheme)
+    X = sp.random(700, 300, density=0.03, random_state=5, format="csr")
+    blocks, client = pt.split(X, 6), cluster.client
+    workers = sorted(client.nthreads())
+    futures = [client.scatter(blocks.block(i), workers=[workers[i % 2]]) for i in range(6)]
+    remote = cluster_passes.RemotePartitions(n_cols=300, offsets=blocks.offsets,
+                                             futures=tuple(futures))
+    for extrapolate in (False, True):
+        a = factorize(X, 6, random_state=2, extrapolate=extrapolate, alpha_H=1e-3, max_iter=60)
+        b = factorize_partitioned(remote, 6, random_state=2, extrapolate=extrapolate,
+                                  alpha_H=1e-3, max_iter=60, client=client, stack=False)
+        assert len(b.W) == 6 and [w.shape[0] for w in b.W] == list(np.diff(blocks.offsets))
+        assert a.n_iter == b.n_iter and _rel(a.W, np.vstack(b.W)) < 1e-9 and _rel(a.H, b.H) < 1e-9
+        np.testing.assert_allclose(b.loss_history, a.loss_history, rtol=1e-9)
+    assert [p["scheme"] for p in profiles] == [scheme] * 2 and all(p["same_H"] for p in profiles)
+    # the rule: all-reduce for two workers on one host, split beyond (or across hosts)
+    monkeypatch.setattr(_dask_steps, "SCHEME", None)
+    local = ["tcp://127.0.0.1:1", "tcp://127.0.0.1:2"]
+    assert _dask_steps.scheme(local, 300, 6) == "all-reduce"
+    assert _dask_steps.scheme(["tcp://10.0.0.1:1", "tcp://10.0.0.2:1"], 300, 6) == "split"
+
+
+def test_the_start_on_the_workers_equals_the_start_in_process(cluster, monkeypatch):
+    """The randomized SVD and NNDSVD made on the workers' blocks: the in-process start
+    (the same sketch) to rounding, and no n_samples-row array comes back to the client
+    (only n_features x (k + 10) and smaller sums)."""
+    from topicnmf.nmf import _dask, _init, _validation as v
+    from topicnmf.nmf._factorize_partitioned import initialize
+    from topicnmf.nmf._partitioned import PartitionedEngine
+
+    back = []
+    answer = _dask._answer
+    monkeypatch.setattr(_dask, "_answer", lambda f: (lambda a: back.append(a) or a)(answer(f)))
+    X = sp.random(1600, 200, density=0.04, random_state=6, format="csr")  # blocks of 400 rows
+    for init in ("nndsvd", "nndsvda"):
+        W, H = _init.initialize(X, 8, init, v.check_random_state(0), None, v.sketch_state(0))
+        executor = _dask.DaskExecutor(cluster.client)
+        blocks = executor.matrix(pt.split(X, 4))
+        back.clear()
+        W_there, H_there = initialize(blocks, 8, init, v.check_random_state(0),
+                                      PartitionedEngine(executor), v.sketch_state(0))
+        assert _rel(W, W_there.to_numpy()) < 1e-9 and _rel(H, H_there) < 1e-9
+        sizes = [a.shape[0] for a in _arrays(back[:-2])]  # (the last: W fetched above)
+        assert sizes and max(sizes) == 200, sizes
+
+
+def _arrays(values):
+    for value in values:
+        if isinstance(value, np.ndarray):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from _arrays(value)
+
+
 @pytest.mark.parametrize("settings", [{}, {"vectorize.max_features": 150, "vectorize.min_df": 1,
                                         "vectorize.sublinear_tf": True}])
 def test_tfidf_made_on_the_workers_equals_in_memory(cluster, monkeypatch, settings):

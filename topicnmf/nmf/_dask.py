@@ -1,10 +1,11 @@
 """The Dask executor: the partitioned fit's blocks on the workers of a Dask cluster.
 
 :class:`DaskExecutor` runs the per-block operations of ``_partitioned`` on blocks that stay
-on the workers. The blocks are grouped into one shard per worker (a run of neighbouring
-blocks), held there by a Dask actor (:class:`Shard`, made as a task on that worker): X's
-blocks are loaded there from their ``.npz`` files, taken from futures already on the
-worker (X made there), or sent once from memory; W's blocks are made there and never
+on the workers. The blocks are grouped into one shard per worker, held there by a Dask
+actor (:class:`Shard`, made as a task on that worker): X's blocks are taken from futures
+already on the worker (X made there: every block that worker holds, neighbours or not),
+loaded there from their ``.npz`` files, or sent once from memory (a run of neighbouring
+blocks per worker); W's blocks are made there and never
 leave until the result is asked for. A step is one call per shard, which goes through its
 blocks in order and adds up their partial sums.
 
@@ -13,8 +14,8 @@ needing the previous one's result (an iteration on a 57k x 38k matrix takes ~45 
 task costs a round trip through the scheduler (submit, run, report, gather: ~10 ms on two
 cores, more with the tasks that split a result), an actor call goes straight to its worker
 (~2 ms; with a client made with ``direct_to_workers=True``, else through the scheduler).
-A plain HALS fit's iterations are one call per shard each (``_dask_steps``: H's rows split
-over the shards, the k x n_features sums exchanged between them); other fits (more sweeps
+A plain HALS fit's iterations are one call per shard each (``_dask_steps``: the
+k x n_features sums exchanged between the shards); other fits (more sweeps
 per update, transform) make a call per operation of the loop, with H and the shards'
 sums travelling client <-> worker.
 
@@ -161,48 +162,46 @@ class DaskExecutor:
         if not self.workers:
             raise ParameterError("The Dask cluster has no workers; start some (dask worker "
                                  "ADDRESS) or use --workers N.")
-        self.shards = ()  # (first block, end) per shard
+        self.shards = ()  # per shard, the indices of its blocks (in row order)
         self.actors = []
         self._dropped = []
         self._keys = itertools.count()
 
     def matrix(self, partitions):
-        """X's blocks on the workers: taken where they were made (futures, one list per
-        worker: ``partitions.futures``), loaded there from their files, or sent from memory,
-        a run of neighbouring blocks per worker; checked once."""
+        """X's blocks on the workers: taken where they were made (futures: a shard per
+        worker holding some, of all the blocks it holds), loaded there from their files, or
+        sent from memory (a run of neighbouring blocks per worker); checked once."""
         self.rows = _rows(partitions)
         futures = getattr(partitions, "futures", None)
-        if futures:  # X made on the workers: a shard per run of blocks held by one worker
-            runs = self._runs(futures)
-            self.workers = [w for w, _ in runs]
-            edges = list(itertools.accumulate([0] + [len(blocks) for _, blocks in runs]))
-            self.shards = tuple(zip(edges[:-1], edges[1:]))
-            self._start([blocks for _, blocks in runs])
+        if futures:  # X made on the workers: one shard per worker, its blocks in row order
+            held = self._held(futures)
+            self.workers = [w for w, _ in held]
+            self.shards = tuple(tuple(blocks) for _, blocks in held)
+            self._start([[futures[i] for i in blocks] for _, blocks in held])
         else:
             n = len(self.rows)
             count = min(len(self.workers), n)
             edges = [i * n // count for i in range(count + 1)]
-            self.shards = tuple(zip(edges[:-1], edges[1:]))
+            self.shards = tuple(tuple(range(a, b)) for a, b in zip(edges[:-1], edges[1:]))
             self.workers = self.workers[:count]
             self._start([None] * count)
             if partitions.on_disk:
-                self._call("load", lambda s, a, b: ("X", list(partitions.paths[a:b])))
+                self._call("load", lambda s, blocks: ("X", [partitions.paths[i] for i in blocks]))
             else:
-                self._call("put", lambda s, a, b: ("X", list(partitions.blocks[a:b])))
+                self._call("put", lambda s, blocks: ("X", [partitions.blocks[i] for i in blocks]))
         return checked_matrix(self, self._parts("X"), partitions)
 
-    def _runs(self, futures):
-        """[(worker, [futures of neighbouring blocks held there])], in row order."""
+    def _held(self, futures):
+        """[(worker, [indices of the blocks it holds])], ordered by their first block. A
+        worker's blocks need not be neighbours (Dask places a task where it sees fit): they
+        are one shard all the same, so that every worker holds one (the fused iterations
+        need that) and no block moves."""
         _wait(self.client, futures)
         holders = self.client.who_has(futures)
-        runs = []
-        for f in futures:
-            worker = min(holders.get(f.key) or [None], key=str)
-            if runs and runs[-1][0] == worker:
-                runs[-1][1].append(f)
-            else:
-                runs.append((worker, [f]))
-        return runs
+        held = {}
+        for i, f in enumerate(futures):
+            held.setdefault(min(holders.get(f.key) or [None], key=str), []).append(i)
+        return sorted(held.items(), key=lambda item: item[1][0])
 
     def _start(self, blocks):
         threads = self.client.nthreads()  # a shard's kernels use its worker's threads
@@ -219,10 +218,10 @@ class DaskExecutor:
         return [Part(self, s, key) for s in range(len(self.actors))]
 
     def _call(self, method, args_of):
-        """``method`` called on every shard's actor with ``args_of(shard, first, end)``, in
+        """``method`` called on every shard's actor with ``args_of(shard, its blocks)``, in
         parallel; the answers in shard order."""
-        pending = [getattr(actor, method)(*args_of(s, a, b))
-                   for s, (actor, (a, b)) in enumerate(zip(self.actors, self.shards))]
+        pending = [getattr(actor, method)(*args_of(s, blocks))
+                   for s, (actor, blocks) in enumerate(zip(self.actors, self.shards))]
         return [_answer(f) for f in pending]
 
     def _drops(self, s):
@@ -232,14 +231,14 @@ class DaskExecutor:
     def put(self, pieces):
         """Per-block pieces made here, sent to the workers (a shard each)."""
         key = next(self._keys)
-        self._call("put", lambda s, a, b: (key, list(pieces[a:b]), self._drops(s)))
+        self._call("put", lambda s, blocks: (key, [pieces[i] for i in blocks], self._drops(s)))
         return self._parts(key)
 
     def _run(self, mode, fn, args, outputs=1):
         spec = [(True, a.parts) if isinstance(a, Blocks) else (False, a) for a in args]
         keys = [next(self._keys) for _ in range(outputs)]
 
-        def args_of(s, a, b):
+        def args_of(s, blocks):
             shard_spec = [(True, v[s].key) if is_key else (False, v) for is_key, v in spec]
             return mode, fn, shard_spec, keys, self._drops(s)
 
@@ -267,8 +266,11 @@ class DaskExecutor:
 
     def fetch(self, parts):
         """The per-block pieces, brought here (in block order)."""
-        pending = [self.actors[p.shard].fetch(p.key) for p in parts]
-        return [piece for f in pending for piece in _answer(f)]
+        pending = [(self.shards[p.shard], self.actors[p.shard].fetch(p.key)) for p in parts]
+        pieces = {}
+        for blocks, f in pending:
+            pieces.update(zip(blocks, _answer(f)))
+        return [pieces[i] for i in sorted(pieces)]
 
 
 def _add(values):
