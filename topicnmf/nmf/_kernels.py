@@ -15,11 +15,16 @@ from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before
 
 @njit(cache=True, fastmath=True, inline="always")
 def _add_row_product(out, indptr, indices, data, i, B):
-    """out += X[i] @ B for row i of a CSR X, four nonzeros at a time (one read-modify-write
-    of ``out`` per four gathered rows of B: measured 20% faster than one at a time)."""
+    """out += X[i] @ B for row i of a CSR X (:func:`_add_range_product` of its nonzeros)."""
+    _add_range_product(out, indices, data, indptr[i], indptr[i + 1], B)
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _add_range_product(out, indices, data, p, end, B):
+    """out += sum over the nonzeros p..end of data[q] B[indices[q]], four at a time (one
+    read-modify-write of ``out`` per four gathered rows of B: measured 20% faster than one
+    at a time)."""
     k = out.shape[0]
-    p = indptr[i]
-    end = indptr[i + 1]
     while p + 4 <= end:
         v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
         b0, b1, b2, b3 = B[indices[p]], B[indices[p + 1]], B[indices[p + 2]], B[indices[p + 3]]

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before the kernels below)
-from ._kernels import _add_row_product
+from ._kernels import _add_range_product, _add_row_product
 
 ROWS = 64  # rows swept side by side: a multiple of the widest vector (16 float32)
 TILE = 8  # the transposes move 8 x 8 tiles (contiguous 8-wide stores: 1.4x the plain loop)
@@ -93,21 +93,8 @@ def _row_product64(out, indptr, indices, data, i, B, t):
     k = out.shape[0]
     start, end = indptr[i], indptr[i + 1]
     for p0 in range(start, end, CHUNK):
-        p1 = min(p0 + CHUNK, end)
         t[:] = 0
-        p = p0
-        while p + 4 <= p1:
-            v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
-            b0, b1, b2, b3 = B[indices[p]], B[indices[p + 1]], B[indices[p + 2]], B[indices[p + 3]]
-            for j in range(k):
-                t[j] += v0 * b0[j] + v1 * b1[j] + v2 * b2[j] + v3 * b3[j]
-            p += 4
-        while p < p1:
-            v = data[p]
-            b = B[indices[p]]
-            for j in range(k):
-                t[j] += v * b[j]
-            p += 1
+        _add_range_product(t, indices, data, p0, min(p0 + CHUNK, end), B)
         for j in range(k):
             out[j] += t[j]
 
