@@ -309,3 +309,15 @@ def test_options_that_do_nothing_together_are_said(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", str(BUNDLED), "--topic-range", "12:3", "--out", out])
     assert exit_.value.code == 2 and "argument --topic-range: expected FROM:TO" in capsys.readouterr().err
+
+
+def test_tol_0_runs_every_iteration_without_a_convergence_warning(tmp_path, capsys):
+    """README: --tol 0 runs all --max-iter iterations; it was warned as 'stopped before
+    converging ... raise --max-iter' though that is what was asked."""
+    assert main(["run", str(BUNDLED), "--topics", "3", "--tol", "0", "--max-iter", "30",
+                 "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "NMF: 30 iterations" in err and "before converging" not in err
+    assert main(["run", str(BUNDLED), "--topics", "3", "--tol", "1e-12", "--max-iter", "5",
+                 "--out", str(tmp_path / "p")]) == 0
+    assert "before converging" in capsys.readouterr().err

@@ -241,7 +241,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                        converged=nmf.converged)
     log.info("NMF: %d iteration%s, relative error %.6f", record.n_iter, "" if record.n_iter == 1 else "s",
              record.relative_error)
-    if not record.converged:
+    if not record.converged and config.nmf.tol > 0:  # (tol 0 asks for every iteration)
         log.warning("NMF stopped at max_iter=%d before converging (each iteration still lowered "
                     "the loss by more than tol); raise max_iter for a closer fit",
                     config.nmf.max_iter)
