@@ -120,6 +120,11 @@ def test_a_link_to_a_file_outside_the_folder_is_skipped(tmp_path, capsys):
     assert "passwd.txt" not in corpus.ids and "inside.txt" in corpus.ids
     assert [(s.source, s.reason) for s in corpus.skipped] == [("passwd.txt", "link to a file outside the input folder")]
     assert "passwd.txt" in read_corpus(folder, follow_links_outside=True).ids
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")  # broken: said as such, not "outside"
+    (folder / "gone-inside.txt").symlink_to(folder / "deleted.txt")
+    assert {(s.source, s.reason) for s in read_corpus(folder, follow_links_outside=True).skipped} == {
+        ("gone.txt", "broken or looping link"),
+        ("gone-inside.txt", "broken or looping link")}
     code, err = run(["run", str(folder), "-k", "2", "--out", str(tmp_path / "out")], capsys)
     assert code == 0 and "hunter2" not in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -340,6 +341,10 @@ def test_a_run_killed_midway_leaves_the_previous_report_intact(saved, sig):
     reader.join(timeout=10)
     err = "".join(chunks)
     after = {p.relative_to(saved): p.read_bytes() for p in saved.rglob("*") if p.is_file()}
+    if sig == signal.SIGKILL:  # the run's lock file stays (its flock went with the process)
+        assert after.pop(Path(".topicnmf.lock")).decode() == str(proc.pid)
+        assert main(["run", str(BUNDLED), "-k", "6", "--out", str(saved), "-q", "--formats", "csv"]) == 0
+        assert not (saved / ".topicnmf.lock").exists()
     assert after == before, err
     if sig == signal.SIGINT:
         assert proc.returncode == 130, err

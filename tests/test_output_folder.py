@@ -281,3 +281,30 @@ def test_a_ctrl_c_python_drops_inside_a_del_still_stops_the_run(tmp_path, monkey
                                 "folder is as it was).")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert main(["show", str(out)]) == 0  # and the next command is not stopped by it
+
+
+def test_a_second_run_into_the_same_folder_is_refused_before_its_work(tmp_path, capsys):
+    """Two runs into one --out started moments apart both exited 0, the later replacing the
+    earlier (the lock covered only the switch): the command now holds the folder throughout."""
+    import subprocess
+    import time
+
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "topicnmf", "run", str(BUNDLED), "-k", "4", "--out", str(out),
+                              "-q", "--ensemble", "6"], stderr=subprocess.PIPE, text=True)
+    try:
+        lock, deadline = out / folder.LOCK, time.monotonic() + 60
+        while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never held its folder"
+            time.sleep(0.02)
+        started = time.monotonic()
+        assert main(["run", str(BUNDLED), "-k", "3", "--out", str(out), "-q"]) == 1
+        assert time.monotonic() - started < 5  # refused at once, not after a fit
+        assert f"another topicnmf (process {first.pid}) is writing this folder" in capsys.readouterr().err
+    finally:
+        assert first.wait(timeout=120) == 0, first.stderr.read()
+    assert json.loads((out / "topics.json").read_text())["parameters"]["n_topics"] == 4
+    assert not lock.exists()
+    failed = tmp_path / "never"  # a command that fails leaves no empty folder behind
+    assert main(["run", str(tmp_path / "missing"), "--out", str(failed), "-q"]) == 1
+    assert not failed.exists()

@@ -7,6 +7,7 @@ else. Exit status: 0 success, 1 a problem with the input or settings (one-line m
 """
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ from .options import add_options, given, in_flags
 from .progress import Bars, stage
 from .report import render, write_files
 from .report.writer import FORMAT_FILES
+from .report import folder
 from .report.folder import check_ours, check_target
 from .report.sweep_report import sweep_files
 
@@ -201,7 +203,9 @@ def main(argv=None):
     saved_handlers = ({s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
                       if main_thread else {})
     try:
-        status = COMMANDS[args.command](args)
+        out = getattr(args, "out", None)
+        with folder.hold(out, args.command) if out is not None else contextlib.nullcontext():
+            status = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe is met here, not at exit
         return status
     except TopicNMFError as exc:

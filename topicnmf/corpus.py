@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .clean import visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
-from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, links_outside, output_files, read_file  # noqa: F401
+from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, link_problem, output_files, read_file  # noqa: F401
 from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
 from .readers.walk import sorted_walk
@@ -380,8 +380,8 @@ def _folder_documents(root, options, log, only=None):
             if not filename.lower().endswith(options.extensions) and not is_mail_file(full):
                 log.skipped.append(Skipped(rel, NOT_READ))
                 continue
-            if not options.follow_links_outside and links_outside(full, root_real):
-                log.skipped.append(Skipped(rel, "link to a file outside the input folder"))
+            if problem := link_problem(full, root_real, options.follow_links_outside):
+                log.skipped.append(Skipped(rel, problem))
                 continue
             text, reason, encoding = read_file(full, max_bytes)
             if reason:

@@ -47,13 +47,18 @@ def read_file_bytes(path, max_bytes):
     return data, None
 
 
-def links_outside(path, root_real):
-    """True when ``path`` is a symbolic link whose target lies outside the folder ``root_real``
-    (a resolved path): such a file is not part of the input folder."""
+def link_problem(path, root_real, follow_outside=False):
+    """Why the file at ``path`` is not read as part of the folder ``root_real`` (a resolved
+    path), or None: a symbolic link whose target does not exist (or loops), or (unless
+    ``follow_outside``) whose target lies outside the folder."""
     if not os.path.islink(path):
-        return False
+        return None
     target = os.path.realpath(path)
-    return os.path.commonpath([target, root_real]) != root_real
+    if not os.path.exists(target):
+        return "broken or looping link"
+    if not follow_outside and os.path.commonpath([target, root_real]) != root_real:
+        return "link to a file outside the input folder"
+    return None
 
 
 class _Limited(io.RawIOBase):

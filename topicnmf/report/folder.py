@@ -1,5 +1,8 @@
 """The output folder: one writer at a time, and a run's files switched in as a whole.
 
+A command of the command line holds its output folder from start to end (:func:`hold`);
+a second topicnmf into it is refused before it reads anything.
+
 A run's files are first written into a staging folder inside the output folder. The
 switch then moves what is there aside (``manifest.json`` first), moves the new files in
 (``manifest.json`` last) and only then deletes the old ones. An error half-way puts
@@ -53,10 +56,39 @@ def prepare(out_dir, command="run"):
     return out
 
 
+_HELD = set()  # output folders (real paths) held by this process for a whole command (hold)
+
+
+@contextmanager
+def hold(out_dir, command):
+    """Hold ``out_dir`` from before a command's work to its end (:func:`locked`), so that a
+    second topicnmf started into the same folder is refused at once, not after its work; a
+    folder this creates and leaves empty (the command failed) is removed again."""
+    out = Path(out_dir)
+    created = not out.exists()
+    out = prepare(out, command)
+    key = os.path.realpath(out)
+    try:
+        with locked(out):
+            _HELD.add(key)
+            try:
+                yield out
+            finally:
+                _HELD.discard(key)
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when empty
+
+
 @contextmanager
 def locked(out):
     """Hold ``out`` for this process (an advisory lock on ``out/.topicnmf.lock``); another
-    topicnmf writing there gets an error naming its process id."""
+    topicnmf writing there gets an error naming its process id. Inside :func:`hold` of the
+    same folder, held already."""
+    if os.path.realpath(out) in _HELD:
+        yield
+        return
     try:
         fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
