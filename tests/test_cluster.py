@@ -387,3 +387,21 @@ def test_ctrl_c_while_the_workers_vectorize_is_one_line(tmp_path):
                                               "the output folder is as it was)."], rest
     assert "Traceback" not in rest and "Error" not in rest, rest
     assert not (out / "topics.csv").exists()
+
+
+def test_ctrl_c_in_a_local_cluster_session_leaves_dasks_loggers_as_they_were():
+    """A notebook user who interrupts a --workers-style session goes on using Python: Dask's
+    loggers, quieted while the cut-short cluster closes, are restored after."""
+    import logging
+
+    saved = {name: logging.getLogger(name).level for name in ("distributed", "asyncio")}
+    try:
+        for name in saved:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        with pytest.raises(KeyboardInterrupt):
+            with cluster_module.session(workers=1):
+                raise KeyboardInterrupt
+        assert {logging.getLogger(name).level for name in saved} == {logging.WARNING}
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)

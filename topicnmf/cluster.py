@@ -16,10 +16,10 @@ worker is left, the run stops with a one-line error (before any report is writte
 """
 
 import logging
-import signal
 import os
-import warnings
+import signal
 import time
+import warnings
 from contextlib import contextmanager
 
 from .cluster_passes import transform_on, vectorize_on
@@ -117,13 +117,18 @@ def session(workers=None, scheduler=None, client=None):
     dask = distributed()
     if workers is not None:
         log.info("starting a local Dask cluster of %d worker processes", workers)
-        with local_cluster(workers) as cluster, \
-                dask.Client(cluster, direct_to_workers=True) as client:
-            try:
-                yield Session(client)
-            except KeyboardInterrupt:
-                _cut_short(cluster)
-                raise
+        quieted = {}
+        try:
+            with local_cluster(workers) as cluster, \
+                    dask.Client(cluster, direct_to_workers=True) as client:
+                try:
+                    yield Session(client)
+                except KeyboardInterrupt:
+                    quieted = _cut_short(cluster)
+                    raise
+        finally:  # closed: Dask's loggers as they were (a notebook goes on after Ctrl-C)
+            for name, level in quieted.items():
+                logging.getLogger(name).setLevel(level)
         return
     try:
         client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT, direct_to_workers=True)
@@ -137,8 +142,10 @@ def session(workers=None, scheduler=None, client=None):
 def _cut_short(cluster):
     """Ctrl-C: the worker processes are killed before the cluster closes (closed while a task
     runs, each printed a page of tracebacks after the run's one line), and the scheduler's
-    complaints about them are not shown."""
-    for name in ("distributed", "asyncio"):
+    complaints about them are not shown while it closes. Returns the loggers' levels to
+    restore once it is closed."""
+    quieted = {name: logging.getLogger(name).level for name in ("distributed", "asyncio")}
+    for name in quieted:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     for nanny in list(getattr(cluster, "workers", {}).values()):
         pid = getattr(getattr(nanny, "process", None), "pid", None)
@@ -147,6 +154,7 @@ def _cut_short(cluster):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+    return quieted
 
 
 def local_cluster(workers):
