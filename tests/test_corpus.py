@@ -90,8 +90,11 @@ def test_jsonl_duplicate_ids_made_unique_and_bad_lines_named(tmp_path):
     assert c.renamed == (("a", "a#2"),)
     assert c.skipped[0].reason == "empty or non-text cell"
     bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": oops}\n')
-    with pytest.raises(CorpusError, match="line 2 is not valid JSON"):
+    with pytest.raises(CorpusError, match=r"line 2 is not valid JSON \(Expecting value at column 10\)\.$"):
         read_corpus(bad)
+    big = write(tmp_path / "one-line.csv", "id,text\n" + "1," + "word " * 1000)
+    with pytest.raises(CorpusError, match=r"a line longer than max_file_mb \(0\.003 MB\).*\(reading line 2\)\.$"):
+        read_corpus(big, max_file_mb=0.003)
 
 
 def test_missing_text_column_names_the_columns(tmp_path):

@@ -47,7 +47,7 @@ def whole_file_rows(path):
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                return f"line {number} is not valid JSON ({exc.msg})"
+                return f"line {number} is not valid JSON ({exc.msg} at column {exc.colno})"
             if not isinstance(row, dict):
                 return f"line {number} is not a JSON object"
             rows.append((number, row))

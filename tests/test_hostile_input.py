@@ -161,7 +161,7 @@ def test_max_file_mb_applies_to_each_line_of_a_table_not_to_its_size(tmp_path):
     long = tmp_path / "long.csv"
     long.write_text("text\nfine\n" + "word " * 300_000 + "\nfine\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"long.csv: a line longer than max_file_mb \(1 MB\); raise max_file_mb "
-                                          r"to read it \(after line \d+\)"):
+                                          r"to read it \(reading line \d+\)"):
         read_corpus(long, max_file_mb=1)
 
 
@@ -172,7 +172,7 @@ def test_max_file_mb_from_its_whole_domain(mb):
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, r"damaged compressed data .* \(after line \d+\)"),
+    (None, r"damaged compressed data .* \(reading line \d+\)"),
     ('{"text": "x", "n": ' + "9" * 5000 + "}", r"line 1 holds a number of more than 4300 digits"),
     ('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}", r"line 1 is JSON nested too deeply"),
 ])

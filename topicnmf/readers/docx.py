@@ -15,7 +15,7 @@ def docx_text(data, max_bytes=None):
     except (zipfile.BadZipFile, ValueError, OSError):
         raise DocumentSkipped("damaged DOCX") from None
     if max_bytes is not None and unzipped > max_bytes:
-        raise DocumentSkipped(f"larger than max_file_mb ({max_bytes / 2**20:g} MB) once unzipped")
+        raise DocumentSkipped(f"larger than max_file_mb ({max_bytes / 2**20:.3g} MB) once unzipped")
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

@@ -30,7 +30,7 @@ def read_text_file(path, max_bytes):
 
 def read_file_bytes(path, max_bytes):
     """(bytes, skip_reason) of one file: exactly one is set."""
-    too_big = f"larger than max_file_mb ({max_bytes / 2**20:g} MB)"
+    too_big = f"larger than max_file_mb ({max_bytes / 2**20:.3g} MB)"
     try:
         if path.is_symlink() and not path.exists():
             return None, "broken or looping link"
@@ -71,7 +71,7 @@ class _Limited(io.RawIOBase):
 
     def __init__(self, raw, limit, path, per_line=False):
         self._raw, self._limit, self._path, self._count = raw, limit, path, 0
-        self._per_line, self._line = per_line, 0
+        self._per_line, self._line, self.lines_done = per_line, 0, 0
         self._total = None
         if per_line and limit is not None and _is_gz(path):
             self._total = max(limit, BOMB_RATIO * os.path.getsize(path))
@@ -89,19 +89,21 @@ class _Limited(io.RawIOBase):
         if self._limit is None:
             return n
         if self._per_line:
-            end = memoryview(buffer)[:n].tobytes().rfind(b"\n")
+            data = memoryview(buffer)[:n].tobytes()
+            end = data.rfind(b"\n")
             self._line = n - end - 1 if end >= 0 else self._line + n
+            self.lines_done += data.count(b"\n")  # whole lines read: an error's place
             if self._line > self._limit:
-                raise CorpusError(f"{self._path}: a line longer than max_file_mb ({self._limit / 2**20:g} MB); "
+                raise CorpusError(f"{self._path}: a line longer than max_file_mb ({self._limit / 2**20:.3g} MB); "
                                   "raise max_file_mb to read it.")
             if self._total is not None and self._count > self._total:
                 raise CorpusError(
-                    f"{self._path}: larger than max_file_mb ({self._limit / 2**20:g} MB) once decompressed, "
+                    f"{self._path}: larger than max_file_mb ({self._limit / 2**20:.3g} MB) once decompressed, "
                     f"and over {BOMB_RATIO} times its compressed size (a gzip bomb?); raise max_file_mb to "
                     "read it.")
         elif self._count > self._limit:
             raise CorpusError(
-                f"{self._path}: larger than max_file_mb ({self._limit / 2**20:g} MB)"
+                f"{self._path}: larger than max_file_mb ({self._limit / 2**20:.3g} MB)"
                 f"{' once decompressed' if _is_gz(self._path) else ''}; raise max_file_mb to read it.")
         return n
 

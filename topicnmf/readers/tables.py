@@ -38,7 +38,7 @@ def jsonl_rows(path, max_bytes=None):
         try:
             row = json.loads(line.removesuffix("\n"))
         except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}: line {number} is not valid JSON ({exc.msg}).") from None
+            raise CorpusError(f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno}).") from None
         except ValueError:  # an integer past Python's digit limit
             raise CorpusError(f"{path}: line {number} holds a number of more than "
                               f"{sys.get_int_max_str_digits()} digits.") from None
@@ -62,17 +62,21 @@ def _table_lines(path, newline, max_bytes):
         return
     encoding, skip = choice
     errors = "strict" if encoding == "utf-8" else "replace"  # as decode_bytes
-    n_lines = 0
+    raw = None
     try:
         with open_limited(path, max_bytes, per_line=True) as raw:
             raw.read(skip)
-            for line in io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline):
-                n_lines += 1
-                yield line
+            yield from io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline)
     except UnicodeDecodeError:
         raise CorpusError(f"{path}: the file changed while it was read; read it again.") from None
     except CorpusError as exc:
-        raise CorpusError(f"{str(exc).rstrip('.')} (after line {n_lines}).") from None
+        raise CorpusError(f"{str(exc).rstrip('.')} ({_place(raw)}).") from None
+
+
+def _place(raw):
+    """Where in a table the error came: the line the stream ``raw`` (open_limited's) was
+    reading (its read-ahead: for damaged compressed data, the damage is there or just after)."""
+    return f"reading line {raw.raw.lines_done + 1}" if raw is not None else "opening it"
 
 
 def _stream_encoding(path, max_bytes):
@@ -82,19 +86,18 @@ def _stream_encoding(path, max_bytes):
     is first checked to the end of the file (one more pass, a chunk at a time): one bad byte
     anywhere makes decode_bytes read the whole file another way.
     """
-    lines = [0]  # line breaks read so far, for an error's place
+    raw = None
     try:
         with open_limited(path, max_bytes, per_line=True) as raw:
-            return _choose_stream(path, raw, lines)
+            return _choose_stream(path, raw)
     except CorpusError as exc:
         if str(exc).endswith("not a text table."):
             raise
-        raise CorpusError(f"{str(exc).rstrip('.')} (after line {lines[0]}).") from None
+        raise CorpusError(f"{str(exc).rstrip('.')} ({_place(raw)}).") from None
 
 
-def _choose_stream(path, raw, lines):
+def _choose_stream(path, raw):
     head = raw.read(_HEAD_BYTES)
-    lines[0] = head.count(b"\n")
     skip = 0
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         encoding = "utf-32"
@@ -117,7 +120,6 @@ def _choose_stream(path, raw, lines):
         if encoding == "utf-8":
             while chunk := raw.read(_CHUNK_BYTES):
                 decoder.decode(chunk)
-                lines[0] += chunk.count(b"\n")
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
