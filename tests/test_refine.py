@@ -65,6 +65,22 @@ def test_drop_leaves_no_document_without_a_topic_when_it_had_other_weight(fitted
     assert result.n_topics == 5 and done.moved.reassigned >= 1
 
 
+def test_a_dropped_subject_is_not_brought_back_by_turning_another_topic_into_it(fitted):
+    """Dropping baking (one of the six subjects): free, the refit turned the gardening topic
+    into baking ("from old 3: gained butter, dough, flour ...; lost compost, plant ...") and
+    gardening vanished; the other topics are now held, so every one stays its subject."""
+    model = load_model(fitted)
+    labels = [label.split(", ")[0] for label in model.labels]
+    baking = labels.index("butter") + 1
+    done = refine(model, BUNDLED, Edits(drop=(baking,)))
+    H_new = done.run.result.topics.H
+    similar = cosine_rows(H_new, model.H)
+    assert similar[:, baking - 1].max() < 0.3  # no topic became baking
+    for t, origin in done.moved.origin.items():
+        assert similar[t - 1, origin[0] - 1] > 0.95  # each kept topic is still itself
+        assert not done.moved.lost[t]
+
+
 def test_refine_command_renames_excludes_and_reports_what_moved(fitted, tmp_path, capsys):
     model = load_model(fitted)
     word = model.top_terms(1, 1)[0][0]

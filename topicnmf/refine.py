@@ -11,8 +11,9 @@ vectorized with the model's own vocabulary and IDF, W is solved for the saved H 
 
 - ``merge``: the topics' rows of H and columns of W are added into one topic, held there by a
   pull (:data:`MERGE_HOLD`, as anchors are held) so that the refit does not split it again;
-- ``drop``: the topic's row and column are removed; the refit gives its documents' weight
-  to the other topics;
+- ``drop``: the topic's row and column are removed, and the other topics are held by the
+  same pull, so that the refit gives its documents' weight to them rather than turning one
+  of them into the dropped subject;
 - ``exclude_terms``: the terms (words of a file, one per line, analyzed like the corpus)
   leave the vocabulary, X and H;
 - ``rename``: a topic's label (as anchors name theirs); renamed, anchored and merged
@@ -153,7 +154,7 @@ def refine(model, source, edits, *, read=None, progress=None):
     _check_input(covered, model.match_floor.coverage, corpus.source)
     prepared = pipeline.Prepared(model.preprocess, analyzer, dtm, covered)
     result = pipeline.refit(corpus, prepared, H0.shape[0], config, (W0, H0), progress,
-                            hold=_held(H0, origin, config.nmf))
+                            hold=_held(H0, origin, config.nmf, held_all=bool(edits.drop)))
     result = _relabel(result, origin, model.labels, model, edits.rename or {})
     moved = _moved(W_old, H_old, result.topics, origin, dtm.display_terms)
     run = pipeline.Run(result=result, model=pipeline.model_from(result))
@@ -181,20 +182,22 @@ def apply(W, H, edits):
     return np.column_stack(columns), np.vstack(rows), origin
 
 
-def _held(H, origin, options):
+def _held(H, origin, options, held_all=False):
     """The Pull that holds each merged topic at its merged start (strength MERGE_HOLD), so the
     refit cannot split it again: without it, two unlike topics merged drift apart and the
-    refit merges two others instead. None without a merge; not for the KL loss (a pull is a
-    Frobenius ridge), said on stderr."""
-    merged = [i for i, group in enumerate(origin) if len(group) > 1]
-    if not merged:
+    refit merges two others instead. With ``held_all`` (a topic dropped) every topic is held:
+    free, the refit turned another topic into the dropped subject (its documents are still
+    there) and that topic's own subject vanished. None when nothing is held; not for the KL
+    loss (a pull is a Frobenius ridge), said on stderr."""
+    held = list(range(len(origin))) if held_all else [i for i, group in enumerate(origin) if len(group) > 1]
+    if not held:
         return None
     if options.beta_loss != "frobenius":
-        log.warning("--merge with the %s loss: the merged topics are a start, not held "
-                    "(the refit may split them again)", options.beta_loss)
+        log.warning("--merge or --drop with the %s loss: the topics are a start, not held "
+                    "(the refit may split merged topics or bring a dropped one back)", options.beta_loss)
         return None
     target = np.zeros_like(H)
-    target[merged] = H[merged]
+    target[held] = H[held]
     return Pull(target, MERGE_HOLD)
 
 
