@@ -71,6 +71,9 @@ def test_html_gives_visible_text_and_title_without_markup_or_entities(tmp_path):
         assert residue not in text, residue
     terms = Analyzer()(text)
     assert "nbsp" not in terms and "anchorage" in terms and "pilots" in terms
+    from topicnmf.readers import read_file  # README's API: a str path as a Path
+
+    assert read_file(str(tmp_path / "page.html"), 2**20)[0] == text
 
 
 def test_pdf_text_layer_is_read_and_hyphenated_words_joined(tmp_path):

@@ -3,6 +3,7 @@ their readers, any other suffix as a plain text file. What cannot be read comes 
 reason to skip the file, never as an exception and never as nothing."""
 
 from importlib import import_module
+from pathlib import Path
 
 from .errors import DocumentSkipped, needs_extra
 from .files import read_file_bytes, read_text_file
@@ -22,7 +23,9 @@ _PLAIN = ("ascii", "us-ascii", "utf-8", "utf8")
 
 def read_file(path, max_bytes):
     """(text, skip_reason, encoding) of one file: exactly one of text and skip_reason is set;
-    ``encoding`` is what the text was decoded from when that is not UTF-8 (else 'utf-8')."""
+    ``encoding`` is what the text was decoded from when that is not UTF-8 (else 'utf-8').
+    ``path``: a str or a Path."""
+    path = Path(path)
     entry = READERS.get(path.suffix.lower())
     if entry is None:
         return read_text_file(path, max_bytes)
