@@ -198,10 +198,11 @@ _ANALYZER = [None, None]  # (preprocessing, its analyzer) of this worker process
 
 
 def _broadcast(client, value):
-    """``value`` copied to every worker; a cluster without workers is one line, not Dask's
-    TimeoutError from the scatter."""
+    """``value`` copied to every worker, as one Dask key (scattered bare, a dict became one
+    key per item: a model's vocabulary 15,716 keys, which hung or lost keys on a busy
+    cluster); a cluster without workers is one line, not Dask's TimeoutError."""
     try:
-        return client.scatter(value, broadcast=True, hash=False)
+        return client.scatter([value], broadcast=True, hash=False)[0]
     except TimeoutError:
         raise ClusterError(NO_WORKERS) from None
 
