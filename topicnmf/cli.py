@@ -20,7 +20,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__, cli_time, cluster, pipeline, refine, scoring
 from .config import RunConfig
-from .errors import TopicNMFError, forget_interrupts, interrupt
+from .errors import TopicNMFError, forget_interrupts, interrupt, quiet_interrupts
 from .model import load_model
 from .config_file import config_toml, read_config_file
 from .options import add_options, given, in_flags
@@ -180,7 +180,7 @@ COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "sho
             "refine": refine.command, **cli_time.COMMANDS}
 
 
-def main(argv=None):
+def main(argv=None, *, keep_interrupts=False):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:  # before any work, not after the fit: --out that is a file, or a run's folder
@@ -199,9 +199,12 @@ def main(argv=None):
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
     main_thread = threading.current_thread() is threading.main_thread()
-    forget_interrupts()
+    if not keep_interrupts:  # (__main__'s: a Ctrl-C kept while the libraries imported stops the run)
+        forget_interrupts()
     saved_handlers = ({s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
                       if main_thread else {})
+    saved_hook = sys.unraisablehook
+    sys.unraisablehook = quiet_interrupts(saved_hook)
     try:
         out = getattr(args, "out", None)
         with folder.hold(out, args.command) if out is not None else contextlib.nullcontext():
@@ -226,6 +229,7 @@ def main(argv=None):
     finally:
         for signum, saved_handler in saved_handlers.items():
             signal.signal(signum, saved_handler)
+        sys.unraisablehook = saved_hook
         forget_interrupts()
         log.handlers[:], level, log.propagate = saved
         log.setLevel(level)

@@ -59,6 +59,16 @@ def check_interrupted():
         raise Interrupted(signum=_RECEIVED[-1])
 
 
+def quiet_interrupts(hook):
+    """sys.unraisablehook while the command runs: a Ctrl-C raised inside a ``__del__`` is
+    kept by :func:`interrupt` and stops the run at its next check, so Python's
+    "Exception ignored" traceback for it is not printed; anything else goes to ``hook``."""
+    def quiet(unraisable):
+        if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            hook(unraisable)
+    return quiet
+
+
 def forget_interrupts():
     """The command line's run is over (or starts): no signal received is pending."""
     _RECEIVED.clear()
