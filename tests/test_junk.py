@@ -150,11 +150,13 @@ def test_a_code_table_topic_is_flagged_listed_last_and_dropped_on_request(tmp_pa
     assert "--drop-flagged" in (dropped / "report.md").read_text(encoding="utf-8")
 
 
-def test_drop_flagged_without_flags_changes_nothing(tmp_path):
+def test_drop_flagged_without_flags_changes_nothing_and_says_so(tmp_path, capsys):
     plain, dropped = tmp_path / "plain", tmp_path / "dropped"
     assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(plain), "-q"]) == 0
-    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(dropped), "-q", "--drop-flagged"]) == 0
+    capsys.readouterr()
+    assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(dropped), "--drop-flagged"]) == 0
     assert topics_of(plain)["topics"] == topics_of(dropped)["topics"] and "dropped_terms" not in topics_of(dropped)
+    assert "--drop-flagged: no topic is flagged with junk terms; nothing dropped" in capsys.readouterr().err
 
 
 def test_drop_flagged_is_checked():

@@ -174,6 +174,8 @@ def _run(corpus, config, callback, reference, progress, prepared=None, client=No
         config = replace(config, preprocess=replace(config.preprocess, stop_words=config.preprocess.stop_words | words))
         result = replace(_fit(corpus, prepare(corpus, config, progress, on), n_topics, config, callback, reference,
                               progress, client=client), dropped=dropped)
+    elif config.drop_flagged:
+        log.info("--drop-flagged: no topic is flagged with junk terms; nothing dropped, no refit")
     result = timeline.with_timeline(dates, align.with_alignment(config.align_to, result), config.time)
     result = timeline.with_dates(dates, result)  # dates from paths or mail headers into doc_topics
     return Run(result=result, model=model_from(result), sweep=swept)
