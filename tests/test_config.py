@@ -158,3 +158,16 @@ def test_a_runs_config_file_serves_sweep_and_a_flag_wins_over_a_bad_file_value(t
     assert main(["run", str(BUNDLED), "--config", str(bad), "--min-df", "2", "--out", str(tmp_path / "r2"), "-q"]) == 0
     assert main(["run", str(BUNDLED), "--config", str(bad), "--out", str(tmp_path / "r3"), "-q"]) == 1
     assert "min-df" in capsys.readouterr().err
+
+
+def test_config_toml_records_the_dtype_the_run_chose(tmp_path):
+    """--dtype auto depends on the memory free when the run ran (out of core is float32): the
+    written config.toml names the one chosen, so a rerun elsewhere takes the same."""
+    from topicnmf.cli import main
+
+    small, tight = tmp_path / "small", tmp_path / "tight"
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(small), "-q", "--formats", "csv"]) == 0
+    assert main(["run", str(BUNDLED), "-k", "3", "--out", str(tight), "-q", "--formats", "csv",
+                 "--max-memory", "100KB"]) == 0
+    assert 'dtype = "float64"' in (small / "config.toml").read_text()
+    assert 'dtype = "float32"' in (tight / "config.toml").read_text()

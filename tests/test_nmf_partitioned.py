@@ -3,6 +3,7 @@ relative), same iterations, same loss history, from the same start and from its 
 made on the blocks, in memory and on disk, on both engines."""
 
 import gc
+import os
 
 import numpy as np
 import pytest
@@ -88,13 +89,15 @@ def test_float32_blocks_stay_float32():
         factorize_partitioned(pt.in_memory([X[:100], X[100:].astype(np.float64)]), 5)
 
 
-def test_same_custom_start_gives_the_same_fit_from_blocks_on_disk(tmp_path):
+def test_same_custom_start_gives_the_same_fit_from_blocks_on_disk(tmp_path, monkeypatch):
     X = matrix(n=300, seed=4)
     rng = np.random.default_rng(0)
     W0, H0 = rng.random((300, 8)), rng.random((8, 150))
     a = factorize(X, 8, init="custom", W=W0, H=H0)
     on_disk = pt.to_disk(pt.split(X, 6), tmp_path / "blocks")
     b = factorize_partitioned(on_disk, 8, init="custom", W=W0, H=H0)
+    monkeypatch.chdir(tmp_path)  # a relative folder is kept as an absolute one (Dask workers
+    assert all(os.path.isabs(p) for p in pt.to_disk(pt.split(X, 2), "rel").paths)  # have their own)
     same_fit(a, b)
     # the start given per block, the result kept per block (rows of each partition)
     edges = on_disk.offsets

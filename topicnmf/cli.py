@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -119,6 +120,14 @@ def _wrote(written):
     log.info("wrote %s", ", ".join(str(p) for p in written))
 
 
+def _dtype_chosen(config, result):
+    """``config`` with ``--dtype auto`` replaced by the dtype the run chose (it depends on the
+    memory free when it ran), so a rerun with the written config.toml reproduces it."""
+    chosen = result.dtm.options.dtype
+    return config if config.vectorize.dtype == chosen else replace(
+        config, vectorize=replace(config.vectorize, dtype=chosen))
+
+
 def cmd_run(args):
     config = configure(args)
     if Path(args.out).is_dir():  # a user's own file where a report goes: said now, not after the fit
@@ -127,7 +136,7 @@ def cmd_run(args):
     with logging_redirect_tqdm(loggers=[log]):
         done = pipeline.run(args.input, config, progress=bars)
         with stage(bars, "write", len(config.formats) + 2) as bar:
-            files = {"config.toml": config_toml(config)}
+            files = {"config.toml": config_toml(_dtype_chosen(config, done.result))}
             for fmt in config.formats:  # one format at a time: doc_topics.csv takes a while
                 files |= render(done.result, (fmt,))
                 bar.advance()

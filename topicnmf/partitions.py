@@ -83,7 +83,10 @@ def split(X, n_blocks):
 
 
 def to_disk(blocks, folder):
-    """Write CSR blocks as ``folder/block-00000.npz``... and return Partitions reading them back."""
+    """Write CSR blocks as ``folder/block-00000.npz``... and return Partitions reading them back
+    (by absolute paths: Dask workers, reading them in their own working folders, lost a
+    relative one)."""
+    folder = os.path.abspath(folder)
     os.makedirs(folder, exist_ok=True)
     paths, rows, n_cols = [], [], None
     for i, block in enumerate(blocks):
