@@ -261,6 +261,19 @@ def test_transform_on_the_cluster_equals_transform_here(cluster, here, tmp_path)
     np.testing.assert_array_equal(x.coverage, y.coverage)
 
 
+def test_a_vocabulary_goes_to_the_workers_as_one_value(cluster):
+    """transform scattered the model's vocabulary (a dict) bare: one Dask key per term (15,721
+    tasks on the scheduler for 15,716 terms), which hung or lost keys on a busy cluster."""
+    from distributed import Future
+
+    before = cluster.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+    sent = cluster_passes._broadcast(cluster.client, {f"w{i}": i for i in range(1000)})
+    assert isinstance(sent, Future)
+    assert cluster.client.submit(len, sent).result() == 1000
+    during = cluster.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+    assert during - before <= 3
+
+
 def test_workers_start_a_local_cluster(here, tmp_path):
     out = tmp_path / "w"
     assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",
@@ -406,15 +419,3 @@ def test_ctrl_c_in_a_local_cluster_session_leaves_dasks_loggers_as_they_were():
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
 
-
-def test_a_vocabulary_goes_to_the_workers_as_one_value(cluster):
-    """transform scattered the model's vocabulary (a dict) bare: one Dask key per term (15,721
-    tasks on the scheduler for 15,716 terms), which hung or lost keys on a busy cluster."""
-    from distributed import Future
-
-    before = cluster.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
-    sent = cluster_passes._broadcast(cluster.client, {f"w{i}": i for i in range(1000)})
-    assert isinstance(sent, Future)
-    assert cluster.client.submit(len, sent).result() == 1000
-    during = cluster.client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
-    assert during - before <= 3

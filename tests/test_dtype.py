@@ -85,7 +85,7 @@ def test_auto_chooses_float32_from_a_number_of_documents(monkeypatch, tmp_path):
         recorded = json.loads((tmp_path / side / "topics.json").read_text())["parameters"]["vectorize"]
         assert recorded.get("dtype", "float64") == dtype and ("dtype" in recorded) == (dtype == "float32")
         assert load_model(tmp_path / side).vectorize.dtype == dtype
-        assert 'dtype = "auto"' in (tmp_path / side / "config.toml").read_text()
+        assert f'dtype = "{dtype}"' in (tmp_path / side / "config.toml").read_text()  # as chosen
     assert VectorizeOptions().resolve(5).dtype == "float64"
     assert VectorizeOptions().resolve(5, out_of_core=True).dtype == "float32"
     assert VectorizeOptions(dtype="float64").resolve(10**7, out_of_core=True).dtype == "float64"
