@@ -148,7 +148,7 @@ def main(argv=None):
                 _, _, free, _ = recorded_fit(X, k, W0, H0, 0.0, 0.0)
                 time.sleep(0.5)
                 t_now, r_now, _, _ = recorded_fit(X, k, W0, H0, 1e-9, _common.GRADIENT_TOL)
-                err = lambda loss: math.sqrt(max(2.0 * loss, 0.0)) / norm  # noqa: E731
+                err = lambda loss, norm=norm: math.sqrt(max(2.0 * loss, 0.0)) / norm  # noqa: E731
                 passed = next((i + 1 for i, (loss, _) in enumerate(free)
                                if err(loss) <= e_sk * (1 + 1e-6)), None)
                 e_now = r_now.reconstruction_err / norm
