@@ -158,7 +158,7 @@ def test_a_float32_row_product_of_many_nonzeros_is_summed_in_float64():
     for dtype in (np.float64, np.float32):
         A_in = np.full((2, k), 0.1, dtype=dtype)
         A_out = np.empty_like(A_in)
-        cross = engine.hals_rows(Xt.astype(dtype), B.astype(dtype), G, A_in, A_out, 0.0, 0.0, 1, 0.1, 0.0)
+        cross, _ = engine.hals_rows(Xt.astype(dtype), B.astype(dtype), G, A_in, A_out, 0.0, 0.0, 1, 0.1, 0.0)
         out[np.dtype(dtype).name] = A_out.astype(np.float64), cross
     np.testing.assert_allclose(out["float32"][0], out["float64"][0], rtol=2e-6)
     assert out["float32"][1] == pytest.approx(out["float64"][1], rel=1e-6)

@@ -180,12 +180,13 @@ def test_fast_kernels_agree_with_the_reference(dtype):
         P = ((X @ B) * 3).astype(dtype)
         G = (B.T @ B).astype(dtype)
         fast, slow = A.copy(), A.copy()
-        step = sum(_sweeps.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), r0, r1)
-                   for r0, r1 in [(0, 64), (64, 100), (100, 300)])
-        _updates.hals(slow, P, G, 0.01, 0.1)
+        step, violation = np.sum([_sweeps.hals_sweep(fast, P, G, dtype(0.01), dtype(0.1), r0, r1)
+                                  for r0, r1 in [(0, 64), (64, 100), (100, 300)]], axis=0)
+        expected = _updates.hals(slow, P, G, 0.01, 0.1)
         rtol = 1e-4 if dtype == np.float32 else 1e-10
         np.testing.assert_allclose(fast, slow, rtol=rtol, atol=1e-6)
         assert step == pytest.approx(float(((slow - A.astype(np.float64)) ** 2).sum()), rel=rtol)
+        assert violation == pytest.approx(expected, rel=rtol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -201,16 +202,18 @@ def test_the_fused_update_sweeps_blocks_of_rows_side_by_side(dtype):
     A_in = rng.random((300, 21)).astype(dtype)
     A_out = np.empty_like(A_in)
     t = np.dtype(dtype).type
-    cross = sum(_sweeps.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out, t(0.01),
-                                        t(0.1), 1, t(0.01), t(0.3), r0, r1)
-                for r0, r1 in [(0, 70), (70, 128), (128, 300)])
+    cross, violation = np.sum([
+        _sweeps.hals_rows_fused(X.indptr, X.indices, X.data, B, G, A_in, A_out, t(0.01), t(0.1),
+                                1, t(0.01), t(0.3), r0, r1)
+        for r0, r1 in [(0, 70), (70, 128), (128, 300)]], axis=0)
     P = X.astype(np.float64) @ B.astype(np.float64)
     expected = A_in.astype(np.float64)
-    _updates.hals(expected, P, G.astype(np.float64), 0.01, 0.1)
+    expected_violation = _updates.hals(expected, P, G.astype(np.float64), 0.01, 0.1)
     expected = np.maximum(expected + 0.3 * (expected - A_in), 0)
     rtol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(A_out, expected, rtol=rtol, atol=1e-6)
     assert cross == pytest.approx(float((A_out.astype(np.float64) * P).sum()), rel=rtol)
+    assert violation == pytest.approx(expected_violation, rel=rtol)
 
 
 @pytest.mark.parametrize("engine", [e for e in ENGINE_NAMES if e != "reference"])

@@ -110,6 +110,7 @@ def test_updates_match_the_numpy_rules(name, dtype):
         rule(theirs, P, G, 0.01, 0.1)
         np.testing.assert_allclose(mine, theirs, rtol=100 * tol(dtype), atol=1e-6)
         if method == "hals":
+            step = step[0]  # (the squared step; its violation: see the test below)
             assert step == pytest.approx(float(((theirs - W.astype(np.float64)) ** 2).sum()),
                                          rel=1e-3 if dtype == np.float32 else 1e-8)
     s = Ht.sum(axis=0)
@@ -148,13 +149,33 @@ def test_hals_rows_is_sweeps_then_extrapolation(name, sparse, beta):
     X = eng.as_matrix(X)
     G = Ht.T @ Ht
     A_out = np.empty_like(A_in)
-    cross = eng.hals_rows(X, Ht, G, A_in, A_out, 0.0, 0.0, 1, 0.1, beta)
+    cross, violation = eng.hals_rows(X, Ht, G, A_in, A_out, 0.0, 0.0, 1, 0.1, beta)
     P = dense(X) @ Ht
     expected = A_in.copy()
-    _updates.hals(expected, P, G, 0.0, 0.0)
+    expected_violation = _updates.hals(expected, P, G, 0.0, 0.0)
     expected = np.maximum(expected + beta * (expected - A_in), 0)
     np.testing.assert_allclose(A_out, expected, rtol=1e-9, atol=1e-12)
     assert cross == pytest.approx(float((A_out * P).sum()), rel=1e-10)
+    assert violation == pytest.approx(expected_violation, rel=1e-10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_the_sweeps_violation_is_scikit_learns(name, dtype):
+    # scikit-learn's 'cd' stops on this measure: the sum of |projected gradient| of each
+    # coordinate just before its update, with the penalties in the gradient
+    from sklearn.decomposition._nmf import _update_coordinate_descent
+
+    eng = make_engine(name)
+    X, W, Ht = problem(dtype)
+    W[W < np.median(W)] = 0  # coordinates at the bound: only a negative gradient counts
+    theirs = W.astype(np.float64)
+    expected = _update_coordinate_descent(dense(X).astype(np.float64), theirs,
+                                          Ht.astype(np.float64), 0.01, 0.1, False, None)
+    P = (X @ Ht).astype(dtype)
+    _, violation = eng.hals(W, P, Ht.T.astype(np.float64) @ Ht, 0.01, 0.1)
+    assert violation == pytest.approx(expected, rel=1e-4 if dtype == np.float32 else 1e-10)
+    np.testing.assert_allclose(W, theirs, rtol=100 * tol(dtype), atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)

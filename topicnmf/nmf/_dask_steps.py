@@ -195,6 +195,11 @@ class ShardSteps:
             return 0.0, G_W, None, penalty
         return eng.vdot(H, P), G_W, G_H, penalty + self.penalty.on_H(eng, H)
 
+    def _violation(self, of_W, of_H):
+        """This shard's share of the step's violation: its rows of W's, and H's by its
+        rows (split) or by shard 0 (all-reduced: every shard made the same H sweep)."""
+        return of_W + (of_H if self.split or not self.index else 0.0)
+
     def start(self):
         """The objective's parts at the start."""
         eng = self._engine()
@@ -222,14 +227,15 @@ class ShardSteps:
             # W <- one HALS sweep from W given H_y (X H_y^T fused), extrapolated with beta,
             # into an earlier W's array (no new pages per step)
             W_new, self.spare = (self.spare if self.spare is not None else np.empty_like(W)), None
-            eng.hals_rows(X, Hy, G_y, W, W_new, pen.l1_W, pen.l2_W, 1, INNER_DELTA, beta)
+            _, of_W = eng.hals_rows(X, Hy, G_y, W, W_new, pen.l1_W, pen.l2_W, 1, INNER_DELTA,
+                                    beta)
             del Hy
             P, G_W = self._reduce(("P", it), eng.tdot(X, W_new), eng.gram(W_new))
             H_new = self.H.copy()  # H^T's rows <- one HALS sweep given X^T W and W^T W
-            eng.hals(H_new, P, G_W, pen.l1_H, pen.l2_H)
+            _, of_H = eng.hals(H_new, P, G_W, pen.l1_H, pen.l2_H)
             G_new = eng.gram(H_new)
             self.new = (W_key, W_new, H_new, G_new)
-            return self._parts(eng, H_new, P, G_W, G_new, W_new)
+            return (*self._parts(eng, H_new, P, G_W, G_new, W_new), self._violation(of_W, of_H))
 
     @contextmanager
     def _timed(self):
@@ -354,12 +360,15 @@ class DaskSteps:
 
     @staticmethod
     def _combine(answers):
-        """The shards' parts added up in shard order (a None Gram part: none given)."""
-        cross, G_W, G, penalties = answers[0]
-        for c, _, g, p in answers[1:]:
+        """The shards' parts added up in shard order (a None Gram part: none given); a
+        step's answers end with the shards' violations, added up too."""
+        cross, G_W, G, penalties = answers[0][:4]
+        for c, _, g, p in (a[:4] for a in answers[1:]):
             cross, penalties = cross + c, penalties + p
             G = g if G is None else G if g is None else G + g
-        return cross, G_W, G, penalties
+        if len(answers[0]) == 4:
+            return cross, G_W, G, penalties
+        return cross, G_W, G, penalties, sum(a[4] for a in answers)
 
     def _all(self, method, args_of):
         """``method`` on every shard's actor at once; the answers in shard order. A call

@@ -73,6 +73,11 @@ def row_ranges(n, work, threads):
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
+def _pairs(results):
+    """The row ranges' (a, b) pairs added up, in row order: (sum a, sum b) as floats."""
+    return tuple(float(sum(values)) for values in zip(*results))
+
+
 class FastEngine(NumpyEngine):
     """numba kernels, parallel over rows."""
 
@@ -195,15 +200,15 @@ class FastEngine(NumpyEngine):
         return out
 
     def hals(self, A, P, G, l1, l2):
-        return self._sweep(self._s.hals_sweep, A, P, G, l1, l2)
+        return _pairs(self._sweep(self._s.hals_sweep, A, P, G, l1, l2))
 
     def hals_descent(self, A, P, G, l1, l2):
-        return self._sweep(self._s.hals_descent, A, P, G, l1, l2)
+        return float(sum(self._sweep(self._s.hals_descent, A, P, G, l1, l2)))
 
     def _sweep(self, kernel, A, P, G, l1, l2):
         t = A.dtype.type
         n, k = A.shape
-        return float(sum(self._over_rows(kernel, n, n * k * k, A, P, like(G, A), t(l1), t(l2))))
+        return self._over_rows(kernel, n, n * k * k, A, P, like(G, A), t(l1), t(l2))
 
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not sp.issparse(X):  # the product first, then the kernel sweeps
@@ -212,9 +217,9 @@ class FastEngine(NumpyEngine):
         G = like(G, A_in)
         n, k = A_in.shape
         work = (X.nnz + n * k * max_sweeps) * k
-        return float(sum(self._over_rows(
+        return _pairs(self._over_rows(
             self._s.hals_rows_fused, n, work, X.indptr, X.indices, X.data, B, G, A_in, A_out,
-            t(l1), t(l2), max_sweeps, t(delta * delta), t(beta))))
+            t(l1), t(l2), max_sweeps, t(delta * delta), t(beta)))
 
     def extrapolate(self, out, new, old, beta):
         n, k = new.shape

@@ -24,7 +24,8 @@ import time
 import numpy as np
 
 from . import _updates
-from ._common import Extrapolation, NMFResult, _check_finite, _record, _stalled
+from . import _common
+from ._common import Extrapolation, NMFResult, Violation, _check_finite, _record, _stalled
 from ._init import least_squares_start
 
 INNER_DELTA = 0.1  # stop inner sweeps once one moves less than this times the first
@@ -44,12 +45,15 @@ def inner_sweeps(nnz, n_rows, n_other, k, alpha=0.5):
 def fit_frobenius(engine, X, W, H, *, solver, tol, max_iter, penalty, update_H=True,
                   callback=None, max_inner=1, extrapolate=None, pull=None):
     """Iterate ``solver`` (a ``_solvers.Solver``) from (W, H) until the objective stops
-    decreasing.
+    decreasing or, with HALS, the projected gradient is small.
 
     Stops when the iterations lower the objective by ``tol`` or less, relative to it:
     (f_prev - f) / f_prev <= tol, averaged over the last three iterations (an undone step
     counting as no decrease); when extrapolating, that first switches the extrapolation
-    off, and the fit stops once plain iterations stall too.
+    off, and the fit stops once plain iterations stall too. With HALS it also stops once
+    an iteration's violation (the sum of |projected gradient| over the coordinate updates,
+    scikit-learn's measure) is at most ``_common.GRADIENT_TOL`` times the first
+    iteration's (:class:`~._common.Violation`). ``tol`` 0 switches both rules off.
     One iteration updates W (with X H^T computed once) and then H (with X^T W computed
     once). With HALS (``solver.rows``) each update makes up to ``max_inner`` sweeps (None:
     chosen from the cost of the products; 1: plain HALS, the same iterates as
@@ -100,16 +104,19 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
     losses = [loss]
     ex = Extrapolation() if extrapolate else None
     since = 0  # the stopping rule reads losses[since:] (from the start of the polish)
+    gradient = Violation(_common.GRADIENT_TOL if tol > 0 else 0.0)
     start = time.perf_counter()
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         beta = ex.step(n_iter) if ex is not None else 0.0
-        new_half, new_loss = objective(*steps.step(beta))
+        *parts, violation = steps.step(beta)
+        new_half, new_loss = objective(*parts)
         _check_finite(new_loss, solver.name, n_iter)
         previous = losses[-1]
         if not beta or new_loss <= previous:  # the step is taken
             steps.take()
+            gradient.taken(violation)
             error_half, loss = new_half, new_loss
             if beta:
                 ex.accepted()
@@ -121,9 +128,11 @@ def _fit_both(eng, X, W, H, *, solver, tol, max_iter, penalty, callback, max_inn
         _record(losses, loss, solver=solver.name, n_iter=n_iter, start=start, callback=callback)
         # checked after every iteration: an undone step counts as no decrease, so a fit
         # whose extrapolated steps are all undone (float32 at its minimum) still stops
-        if _stalled(losses[since:], tol, rounding):
-            if ex is not None and ex.polish():  # finish with plain HALS iterations
-                since = len(losses) - 1
+        # (the gradient rule ends the fit at once, extrapolating or not: see ``Violation``)
+        small = gradient.small()
+        if small or _stalled(losses[since:], tol, rounding):
+            if ex is not None and not small and ex.polish():
+                since = len(losses) - 1  # finish with plain HALS iterations
                 continue
             converged = True
             break
@@ -139,7 +148,9 @@ class Steps:
     and the step made last until it is taken or undone.
 
     ``start()`` and ``step(beta)`` return the objective's parts at the current point and
-    at the new one: (<H^T, X^T W>, W^T W, H H^T, the penalties)."""
+    at the new one: (<H^T, X^T W>, W^T W, H H^T, the penalties); ``step`` adds the step's
+    violation (the W and H sweeps', see ``_updates.hals``; None for rules other than
+    HALS)."""
 
     @staticmethod
     def of(eng, X, W, H, *, solver, penalty, max_inner, pull):
@@ -186,17 +197,20 @@ class Steps:
                 self.penalties(self.W, self.Ht))
 
     def update_W(self, A_in, A_out, B, G, beta):
+        """A_out <- the update of A_in = W given B = H^T; returns its violation (HALS; None
+        for the other rules)."""
         eng, pen = self.eng, self.pen
         if self.solver.rows:
             # A_out <- HALS sweeps from A_in for min ||X - A B^T||, X B fused in; extrapolated
-            eng.hals_rows(self.X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, self.inner_W,
-                          INNER_DELTA, beta)
-        else:  # (the multiplicative and ALS updates extrapolate H only)
-            eng.copy_into(A_out, A_in)
-            self.rule(A_out, eng.dot(self.X, B), G, pen.l1_W, pen.l2_W)
+            return eng.hals_rows(self.X, B, G, A_in, A_out, pen.l1_W, pen.l2_W, self.inner_W,
+                                 INNER_DELTA, beta)[1]
+        eng.copy_into(A_out, A_in)  # (the multiplicative and ALS updates extrapolate H only)
+        self.rule(A_out, eng.dot(self.X, B), G, pen.l1_W, pen.l2_W)
+        return None
 
     def update_H(self, A_in, A_out, B, G):
-        """A_out <- the update of A_in = H^T given B = W; returns <A_out, X^T W>."""
+        """A_out <- the update of A_in = H^T given B = W; returns <A_out, X^T W> and the
+        update's violation (None for rules other than HALS)."""
         eng, pen = self.eng, self.pen
         if self.Xt is not None:
             return eng.hals_rows(self.Xt, B, G, A_in, A_out, pen.l1_H, pen.l2_H, self.inner_H,
@@ -204,9 +218,9 @@ class Steps:
         P = eng.tdot(self.X, B)  # X^T W
         eng.copy_into(A_out, A_in)
         Pp, Gp = (P, G) if self.pull is None else self.pull.products(P, G)  # + the ridge
-        _updates.repeat_sweeps(self.rule, A_out, Pp, Gp, pen.l1_H, pen.l2_H, self.inner_H,
-                               INNER_DELTA)
-        return eng.vdot(A_out, P)
+        violation = _updates.repeat_sweeps(self.rule, A_out, Pp, Gp, pen.l1_H, pen.l2_H,
+                                           self.inner_H, INNER_DELTA)
+        return eng.vdot(A_out, P), violation
 
     def step(self, beta):
         eng = self.eng
@@ -216,13 +230,14 @@ class Steps:
             G_y = eng.gram(Hy)
         else:
             Hy, G_y = self.Ht, self.G_H
-        self.update_W(self.W, self.W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
+        of_W = self.update_W(self.W, self.W_new, Hy, G_y, beta)  # W_y = max(0, W' + beta (W' - W))
         G_W = eng.gram(self.W_new)  # W^T W
         Ht_new = self.H_spare  # H_y is no longer needed
-        cross = self.update_H(self.Ht, Ht_new, self.W_new, G_W)
+        cross, of_H = self.update_H(self.Ht, Ht_new, self.W_new, G_W)
         G_new = eng.gram(Ht_new)
         self.new = (Ht_new, G_new)
-        return cross, G_W, G_new, self.penalties(self.W_new, Ht_new)
+        violation = None if of_W is None or of_H is None else of_W + of_H
+        return cross, G_W, G_new, self.penalties(self.W_new, Ht_new), violation
 
     def take(self):
         self.W, self.W_new = self.W_new, self.W

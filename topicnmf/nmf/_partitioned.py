@@ -78,21 +78,21 @@ def _clip(eng, A, floor):
 
 
 def _update(eng, rule, A, P, G, l1, l2):
-    """A copy of A updated by the engine's ``rule``; and what the rule returned (0.0 for
-    none)."""
+    """A copy of A updated by the engine's ``rule``; and what the rule returned, as a
+    tuple (a number: one; none: (0.0,))."""
     A = A.copy()
     result = getattr(eng, rule)(A, P, G, l1, l2)
-    return A, (0.0 if result is None else result,)
+    return A, (0.0,) if result is None else result if isinstance(result, tuple) else (result,)
 
 
 def _hals_rows(eng, X, B, G, A_in, l1, l2, max_sweeps, delta, beta):
-    """The block's A_out and (<A_out, X B>, A_out^T A_out, X^T A_out): the loop asks for
-    the Gram matrix and X^T W of the new W next, so they are made while X's block is at
-    hand (loaded once per iteration, one task per block)."""
+    """The block's A_out and (<A_out, X B>, its violation, A_out^T A_out, X^T A_out): the
+    loop asks for the Gram matrix and X^T W of the new W next, so they are made while X's
+    block is at hand (loaded once per iteration, one task per block)."""
     X = _matrix(X)
     A_out = np.empty_like(A_in)
-    cross = eng.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-    return A_out, (cross, eng.gram(A_out), eng.tdot(X, A_out))
+    cross, violation = eng.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
+    return A_out, (cross, violation, eng.gram(A_out), eng.tdot(X, A_out))
 
 
 def _qr(eng, Y):
@@ -184,8 +184,8 @@ class PartitionedEngine:
 
     # -- updates, in place on the buffer --
     def _rule(self, rule, A, P, G, l1, l2):
-        A.parts, (result,) = self.executor.map_sum(_update, rule, A, P, G, l1, l2)
-        return result
+        A.parts, result = self.executor.map_sum(_update, rule, A, P, G, l1, l2)
+        return result[0] if len(result) == 1 else result
 
     def hals(self, A, P, G, l1, l2):
         if not isinstance(A, Blocks):
@@ -210,10 +210,10 @@ class PartitionedEngine:
     def hals_rows(self, X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta):
         if not isinstance(X, Blocks):
             return self.inner.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-        A_out.parts, (cross, gram, XtA) = self.executor.map_sum(
+        A_out.parts, (cross, violation, gram, XtA) = self.executor.map_sum(
             _hals_rows, X, B, G, A_in, l1, l2, max_sweeps, delta, beta)
         self._products = (A_out.parts, (gram, XtA))
-        return cross
+        return cross, violation
 
     def clip(self, A, floor):
         if not isinstance(A, Blocks):

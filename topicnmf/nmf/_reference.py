@@ -96,10 +96,10 @@ class NumpyEngine:
         P = self.dot(X, B)
         G = like(G, A_in)
         A_out[...] = A_in
-        _updates.repeat_sweeps(self.hals, A_out, P, G, l1, l2, max_sweeps, delta)
+        violation = _updates.repeat_sweeps(self.hals, A_out, P, G, l1, l2, max_sweeps, delta)
         if beta:
             self.extrapolate(A_out, A_out, A_in, beta)
-        return dot64(A_out, P)
+        return dot64(A_out, P), violation
 
     def hals_descent(self, A, P, G, l1, l2):
         before = _updates.partial_objective(A, P, G, l1, l2)
@@ -166,8 +166,8 @@ class ReferenceEngine(NumpyEngine):
 
     def hals(self, A, P, G, l1, l2):
         old = A.copy()
-        _updates.hals(A, P, like(G, A), l1, l2)
-        return float(((A - old) ** 2).sum())
+        violation = _updates.hals(A, P, like(G, A), l1, l2)
+        return float(((A - old) ** 2).sum()), violation
 
     def extrapolate(self, out, new, old, beta):
         np.maximum(new + beta * (new - old), 0, out=out)

@@ -126,10 +126,14 @@ def _sweep_t(AT, PT, G, s, l1, l2):
     """One HALS sweep over the columns of a transposed block: AT (k, ROWS) the rows of A,
     PT (k, ROWS) theirs of X B, s (ROWS,) scratch. The sums run in A's dtype (``zero``
     is typed from l1, which the engine passes in that dtype). Padding rows (A = P = 0)
-    stay zero. Returns sum (A_new - A_old)^2 over the block, in float64."""
+    stay zero. Returns sum (A_new - A_old)^2 over the block and the violation, both in
+    float64: sum |projected gradient| of each coordinate just before its update, as
+    scikit-learn's 'cd' measures it (the gradient is denom a - b, the numerator's own
+    terms; projected: min(0, gradient) where a = 0)."""
     k = AT.shape[0]
     zero = l1 - l1
     step = 0.0
+    violation = 0.0
     for j in range(k):
         g = G[j]
         denom = g[j] + l2
@@ -139,12 +143,17 @@ def _sweep_t(AT, PT, G, s, l1, l2):
         a, p, gj = AT[j], PT[j], g[j]
         for r in range(ROWS):
             old = a[r]
-            new = (p[r] - l1 - s[r] + old * gj) / denom
+            b = p[r] - l1 - s[r] + old * gj
+            grad = denom * old - b
+            if old <= zero and grad > zero:
+                grad = zero
+            violation += abs(np.float64(grad))
+            new = b / denom
             if new < zero:
                 new = zero
             a[r] = new
             step += np.float64(new - old) * np.float64(new - old)
-    return step
+    return step, violation
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -181,6 +190,7 @@ def _sweep_rows(A, P, G, l1, l2, r0, r1, descent):
     PT = np.empty((k, ROWS), dtype=A.dtype)
     s = np.empty(ROWS, dtype=A.dtype)
     total = 0.0
+    violation = 0.0
     for i0 in range(r0, r1, ROWS):
         nr = min(ROWS, r1 - i0)
         _rows_in(A, i0, nr, AT)
@@ -188,22 +198,25 @@ def _sweep_rows(A, P, G, l1, l2, r0, r1, descent):
         if descent:
             total += _sweep_t_descent(AT, PT, G, s, l1, l2)
         else:
-            total += _sweep_t(AT, PT, G, s, l1, l2)
+            step, v = _sweep_t(AT, PT, G, s, l1, l2)
+            total += step
+            violation += v
         _rows_out(AT, A, i0, nr)
-    return total
+    return total, violation
 
 
 @njit(nogil=True, cache=True, fastmath=True)
 def hals_sweep(A, P, G, l1, l2, r0, r1):
     """One HALS sweep over rows r0..r1 of A given P = X B and G = B^T B (in place).
-    Returns sum (A_new - A_old)^2 over those rows."""
+    Returns sum (A_new - A_old)^2 over those rows and their violation (see
+    :func:`_sweep_t`)."""
     return _sweep_rows(A, P, G, l1, l2, r0, r1, False)
 
 
 @njit(nogil=True, cache=True, fastmath=True)
 def hals_descent(A, P, G, l1, l2, r0, r1):
     """:func:`hals_sweep`, returning the decrease of the objective it made."""
-    return _sweep_rows(A, P, G, l1, l2, r0, r1, True)
+    return _sweep_rows(A, P, G, l1, l2, r0, r1, True)[0]
 
 
 @njit(nogil=True, cache=True, fastmath=True)
@@ -220,7 +233,7 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
     last iterations' progress). Each block makes up to ``max_sweeps`` sweeps, stopping
     once a sweep moves it by at most ``delta2`` times the first sweep's squared step
     (Gillis & Glineur 2012). Returns those rows' share of <A_out, X B> (the cross term of
-    the loss), in float64.
+    the loss) and of the first sweep's violation (see :func:`_sweep_t`), in float64.
     """
     k = A_in.shape[1]
     zero = l1 - l1
@@ -230,15 +243,17 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
     PT = np.empty((k, ROWS), dtype=A_in.dtype)
     s = np.empty(ROWS, dtype=A_in.dtype)
     cross = 0.0
+    violation = 0.0
     for i0 in range(r0, r1, ROWS):
         nr = min(ROWS, r1 - i0)
         for r in range(nr):  # S = X[i0:i0 + nr] @ B
             _row_product64(S[r], indptr, indices, data, i0 + r, B, t)
         _rows_in(S, 0, nr, PT)
         _rows_in(A_in, i0, nr, AT)
-        first = _sweep_t(AT, PT, G, s, l1, l2)
+        first, v = _sweep_t(AT, PT, G, s, l1, l2)
+        violation += v
         for _ in range(max_sweeps - 1):
-            if _sweep_t(AT, PT, G, s, l1, l2) <= delta2 * first:
+            if _sweep_t(AT, PT, G, s, l1, l2)[0] <= delta2 * first:
                 break
         _rows_out(AT, A_out, i0, nr)
         if beta != 0.0:
@@ -249,4 +264,4 @@ def hals_rows_fused(indptr, indices, data, B, G, A_in, A_out, l1, l2, max_sweeps
         for r in range(nr):
             for j in range(k):
                 cross += np.float64(A_out[i0 + r, j]) * S[r, j]
-    return cross
+    return cross, violation

@@ -9,8 +9,8 @@ given only the two products it needs, ``P = X B`` (rows, k) and the Gram matrix
 So one function updates both factors, and X never appears here: the sparse products are
 computed by the caller.
 
-All rules update ``A`` in place (``hals`` returns nothing either; the engines measure its
-step). ``kl_multiplicative`` is the Kullback-Leibler rule, which needs other products (see
+All rules update ``A`` in place (``hals`` returns its violation, scikit-learn's measure of
+how far A is from optimal; the engines also measure its step). ``kl_multiplicative`` is the Kullback-Leibler rule, which needs other products (see
 ``_kl``).
 """
 
@@ -24,15 +24,24 @@ def hals(A, P, G, l1, l2):
     A[:, j] <- max(0, (P[:, j] - sum_{l != j} A[:, l] G[l, j] - l1) / (G[j, j] + l2))
 
     Cichocki & Phan (2009); the same update order as scikit-learn's 'cd' solver.
+
+    Returns the violation, as scikit-learn's 'cd' measures it: the sum of |projected
+    gradient| of each coordinate just before its update (the gradient A G - P + l1 + l2 A
+    of the objective above, set to min(0, gradient) where the coordinate is 0), in float64.
     """
     k = A.shape[1]
+    violation = 0.0
     for j in range(k):
         denom = G[j, j] + l2
         if denom <= 0:  # the matching row of B is all zero: column j does not matter
             continue
         # A @ G[:, j] includes the l == j term, added back with A[:, j] * G[j, j].
         numer = P[:, j] - A @ G[:, j] + A[:, j] * G[j, j] - l1
+        grad = denom * A[:, j] - numer
+        violation += float(np.abs(np.where(A[:, j] > 0, grad, np.minimum(grad, 0)),
+                                  dtype=np.float64).sum(dtype=np.float64))
         A[:, j] = np.maximum(numer / denom, 0)
+    return violation
 
 
 def multiplicative(A, P, G, l1, l2):
@@ -85,9 +94,14 @@ def partial_objective(A, P, G, l1, l2):
 
 def repeat_sweeps(sweep, A, P, G, l1, l2, max_sweeps, delta):
     """Up to ``max_sweeps`` sweeps ``sweep(A, P, G, l1, l2)`` (each returning its squared
-    step), stopping once one moves A by at most ``delta``^2 times the first's squared step
-    (Gillis & Glineur 2012: the products P and G are reused while that buys progress)."""
+    step and its violation, or None: a rule that makes one update), stopping once one moves
+    A by at most ``delta``^2 times the first's squared step (Gillis & Glineur 2012: the
+    products P and G are reused while that buys progress). Returns the first sweep's
+    violation (None for a rule without one)."""
     first = sweep(A, P, G, l1, l2)
+    if first is None:
+        return None
     for _ in range(max_sweeps - 1):
-        if sweep(A, P, G, l1, l2) <= delta * delta * first:
+        if sweep(A, P, G, l1, l2)[0] <= delta * delta * first[0]:
             break
+    return first[1]
