@@ -227,13 +227,12 @@ class Corpus:
 
     def texts_of(self, ids):
         """The texts of the documents with these ids, in the order given."""
-        by_id = {d.id: d.text for d in self.documents}
-        texts = []
+        wanted = set(ids)  # (a dict of a few texts, not of every document's)
+        by_id = {d.id: d.text for d in self.documents if d.id in wanted}
         for doc_id in ids:
             if doc_id not in by_id:
                 raise CorpusError(f"{self.source}: no document with id {doc_id!r}.")
-            texts.append(by_id[doc_id])
-        return texts
+        return [by_id[doc_id] for doc_id in ids]
 
     def summary(self):
         """One line: how many documents were read and what was skipped, by reason."""
