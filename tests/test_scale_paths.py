@@ -50,3 +50,71 @@ def test_texts_of_fetches_by_id_in_the_order_asked():
     assert corpus.texts_of(["c", "a", "c"]) == ["gamma text", "alpha text", "gamma text"]
     with pytest.raises(CorpusError, match="no document with id 'zz'"):
         corpus.texts_of(["a", "zz"])
+
+
+ODD_CSV = {
+    "ragged.csv": 'id,text,label\n1,alpha beta,x,extra,more\n2\n3,gamma\n,delta, \n\n\n4,"multi\nline",lab\n',
+    "duplicate_columns.csv": "text,id,text\na,1,b\nc,2\n  ,3,\n",
+    "controls.csv": "id,text,date\n\x1b[31mred,text one,2020\nok\u202e,t\u00ebxt two,\n3,\u2028odd\u0085,\n  ,x, \n",
+    "quotes.csv": 'text,id\n"abc"def,1\nab"c,2\n"x""y",3\n',
+    "repeated_ids.csv": "text,id\na,1\nb,1\nc,1#2\nd,1\n",
+}
+
+
+def _dictreader_records(path, options):
+    """table_records as it was: csv.DictReader's dict per row (readers.csv_rows)."""
+    from topicnmf.readers import csv_rows
+
+    def cell(row, column):
+        value = row.get(column)
+        return None if value is None or not value.strip() else value
+
+    for number, row in csv_rows(path, ","):
+        text = row.get(options.text_column)
+        if not isinstance(text, str) or not text.strip():
+            yield number, None
+            continue
+        yield number, {"id": cell(row, options.id_column or "id") or f"row-{number}", "text": text,
+                       "label": cell(row, options.label_column or "label"),
+                       "date": cell(row, options.date_column or "date")}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_CSV))
+def test_csv_records_are_the_dictreader_rows(tmp_path, name):
+    from topicnmf.corpus import ReadOptions
+    from topicnmf.readers import table_records
+
+    path = tmp_path / name
+    path.write_text(ODD_CSV[name], encoding="utf-8", newline="")
+    for options in (ReadOptions(), ReadOptions(id_column="text", label_column="id")):
+        assert list(table_records(path, options)) == list(_dictreader_records(path, options))
+
+
+def test_csv_read_makes_documents_as_one_at_a_time(tmp_path):
+    """The batch check (nothing to escape) and the per-document _safe give the same corpus."""
+    from topicnmf.corpus import Document, ReadLog, _safe, read_corpus
+
+    path = tmp_path / "mixed.csv"
+    rows = [f"p{i},plain text {i}" for i in range(1500)] + ["bad\u202eid,text with a \u2028 break", "p1,again"]
+    path.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    corpus = read_corpus(path)
+    log = ReadLog()
+    expected = log.add_all([_safe(Document(r.split(",")[0], r.split(",")[1]), log) for r in rows])
+    assert corpus.documents == tuple(expected)
+    assert corpus.documents[1500].id == "bad\\u202eid" and corpus.renamed == (("p1", "p1#2"),)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "holds no rows"), ("text\n", "holds no rows"), ("\ntext\nx\n", "no column 'text'; columns are \\[\\]"),
+    ("text,id\n ,1\n,2\n", "every row has an empty 'text' cell"), ('text,id\n"open,1\n', "malformed CSV"),
+])
+def test_csv_errors_as_before(tmp_path, content, message):
+    from topicnmf.corpus import read_corpus
+
+    path = tmp_path / "t.csv"
+    path.write_text(content, encoding="utf-8")
+    if "malformed" in message:  # (the csv module reads an unterminated quote to the end of the file)
+        assert read_corpus(path).documents[0].text == "open,1\n"
+        return
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(path)

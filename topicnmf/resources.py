@@ -1,8 +1,9 @@
 """Memory guardrail: refuse a factorization that would not fit, instead of being killed."""
 
+import gc
 import os
-
 import re
+from contextlib import contextmanager
 
 from .errors import ParameterError, TopicNMFError
 
@@ -144,3 +145,17 @@ def human_size(n_bytes):
         if abs(n_bytes) < 1024 or unit == "GiB":
             return f"{n_bytes:.0f} B" if unit == "B" else f"{n_bytes:.1f} {unit}"
         n_bytes /= 1024
+
+
+@contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector paused for the block (and as it was after it):
+    reading a corpus makes no reference cycles, and each full collection walked every
+    document read so far (3 of the 7 s of reading 794k package summaries)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
