@@ -69,5 +69,5 @@ def doc_topics_csv(doc_topics):
     """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document); for
     a DocTopicTable (out of core) a StreamedFile writing it a block of rows at a time."""
     if isinstance(doc_topics, DocTopicTable):
-        return streamed.doc_topics_csv_file(doc_topics, to_csv, lambda f: _has_carriage_return(_safe(f)))
+        return streamed.doc_topics_csv_file(doc_topics, to_csv, _has_carriage_return)  # (_safe adds none)
     return to_csv(doc_topics)
