@@ -118,3 +118,42 @@ def test_csv_errors_as_before(tmp_path, content, message):
         return
     with pytest.raises(CorpusError, match=message):
         read_corpus(path)
+
+
+def _odd_table(n, k, dtype, ids=None, metadata=None):
+    from topicnmf.topics import DocTopicTable
+
+    rng = np.random.default_rng(n + k)
+    W = rng.random((n, k)) ** 8  # small weights too (written by Python: 1e-5 ...)
+    W[::7] = 0  # documents with no weight: no dominant topic, zeros
+    W[3::11, 1:] = 0  # a single topic: a weight of exactly 1
+    W[5, 0] = 1e-300
+    ids = ids if ids is not None else [f"doc {i}" for i in range(n)]
+    return DocTopicTable(ids, W.astype(dtype), metadata)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ids", [None, ["=cmd", "+1", "a,b", 'say "hi"', "line\nbreak", "caf\u00e9", "-x", "@y",
+                                        "\tz", "ok"]])
+def test_doc_topics_csv_lines_equal_the_dataframe_writer(tmp_path, dtype, ids):
+    from topicnmf import topics
+    from topicnmf.report import streamed
+    from topicnmf.report.tables import _has_carriage_return, doc_topics_csv, to_csv
+
+    n = 10 if ids else 120_000  # (more than one block of rows)
+    table = _odd_table(n, 7, dtype, ids)
+    doc_topics_csv(table).write_to(tmp_path / "fast.csv")
+    streamed.doc_topics_csv_file(table, to_csv, _has_carriage_return).write_to(tmp_path / "frames.csv")
+    fast = (tmp_path / "fast.csv").read_bytes()
+    assert fast == (tmp_path / "frames.csv").read_bytes()
+    if ids:  # and the in-memory table's text
+        assert fast.decode("utf-8") == to_csv(topics.doc_topic_table(ids, table.W))
+
+
+def test_doc_topics_csv_with_a_nul_or_metadata_takes_the_dataframe_way(tmp_path):
+    from topicnmf.report.tables import doc_topics_csv, to_csv
+
+    for table in (_odd_table(6, 3, np.float64, ["a", "b\x00c", "d", "e", "f", "g"]),
+                  _odd_table(6, 3, np.float64, metadata={"label": list("xyzxyz")})):
+        doc_topics_csv(table).write_to(tmp_path / "t.csv")
+        assert (tmp_path / "t.csv").read_text(encoding="utf-8") == to_csv(table.frame())

@@ -390,6 +390,14 @@ class DocTopicTable:
         table.columns = self.columns if name in self.metadata else self.columns.append(pd.Index([name]))
         return table
 
+    def parts(self):
+        """(ids, normalized weights, dominant topics (0: none)) of each block of W, in order:
+        the table's columns without metadata, as :meth:`frames` holds them."""
+        for i, (start, block) in enumerate(self._blocks()):
+            stop = start + block.shape[0]
+            ids = self.doc_ids.block(i) if isinstance(self.doc_ids, Strings) else list(self.doc_ids[start:stop])
+            yield ids, normalized_weights(block), self.dominant[start:stop]
+
     def frames(self):
         """The table as DataFrames of consecutive rows, one per block of W."""
         ids = self.doc_ids

@@ -128,6 +128,12 @@ def _assemble(data, starts, ends, out):
 def _rows_text(pieces):
     """The table's lines from per-group pieces: a float group's bytes (rows ending in newlines)
     or a text column's cells; None when a text cell holds a NUL (joined in Python then)."""
+    lines = rows_bytes(pieces)
+    return None if lines is None else lines.decode("utf-8")
+
+
+def rows_bytes(pieces):
+    """:func:`_rows_text` as UTF-8 bytes (what a file gets: no str made and encoded again)."""
     buffers, starts, ends, offset = [], [], [], 0
     for piece in pieces:
         if isinstance(piece, list):
@@ -147,7 +153,7 @@ def _rows_text(pieces):
     data = np.concatenate(buffers)
     out = np.empty(data.size + len(starts[0]) * len(pieces), dtype=np.uint8)
     size = _assemble(data, np.vstack(starts), np.vstack(ends), out)
-    return out[:size].tobytes().decode("utf-8")
+    return out[:size].tobytes()
 
 
 def _quoted(value):
