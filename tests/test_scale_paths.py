@@ -157,3 +157,36 @@ def test_doc_topics_csv_with_a_nul_or_metadata_takes_the_dataframe_way(tmp_path)
                   _odd_table(6, 3, np.float64, metadata={"label": list("xyzxyz")})):
         doc_topics_csv(table).write_to(tmp_path / "t.csv")
         assert (tmp_path / "t.csv").read_text(encoding="utf-8") == to_csv(table.frame())
+
+
+def test_top_term_indices_equal_a_stable_sort_of_every_term():
+    from topicnmf.evaluate import top_term_indices
+
+    rng = np.random.default_rng(3)
+    H = rng.random((6, 500)) * (rng.random((6, 500)) > 0.7)  # mostly zeros: ties among them
+    H[2] = 0
+    H[3, 10] = np.nan  # (never after a fit; still the same answer)
+    for n in (0, 1, 10, 499, 500, 600):
+        np.testing.assert_array_equal(top_term_indices(H, n), np.argsort(-H, axis=1, kind="stable")[:, :n])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("From: a@b.org\nSubject: hello\n\nbody", True), ("\u2003\u2028Subject: hi\nFrom: x\n\nbody", True),
+    ("From someone Mon Jan 1\nSubject: x\n\nbody", True), ("\x1cX-Face: abc\nFrom: z\n\nbody", True),
+    (" " * 6000 + "From: a\nSubject: b\n\nc", False), ("Re: not a header", False), ("A small example package", False),
+])
+def test_looks_like_mail_after_its_quick_first_check(text, expected):
+    from topicnmf.mail.message import looks_like_mail
+
+    assert looks_like_mail(text) is expected
+
+
+def test_tally_of_texts_left_alone_counts_as_before():
+    from topicnmf.mail.message import Removed
+    from topicnmf.mail.summary import Tally
+
+    quick, plain = Tally("auto"), Tally("auto")
+    for text, is_message in (("one text", False), ("two texts here", True), ("", False)):
+        assert quick.text_of(text, is_message, None) == text
+        plain.add(is_message, Removed(len(text)))
+    assert quick == plain and quick.summary() == plain.summary()

@@ -230,7 +230,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
 
     term_rows = []
     for t in range(k):
-        ranked = np.argsort(-H[t], kind="stable")[:n_top]
+        ranked = top_rows(H[t], n_top)
         ranked = ranked[H[t, ranked] > 0]
         for rank, j in enumerate(ranked, start=1):
             term_rows.append((t + 1, rank, display[j], float(H[t, j])))
