@@ -190,3 +190,24 @@ def test_tally_of_texts_left_alone_counts_as_before():
         assert quick.text_of(text, is_message, None) == text
         plain.add(is_message, Removed(len(text)))
     assert quick == plain and quick.summary() == plain.summary()
+
+
+@pytest.mark.parametrize("k", [2, 3, 17, 40])
+def test_intertopic_map_in_threads_equals_one_call_per_topic(k):
+    from scipy.spatial.distance import jensenshannon
+
+    from topicnmf.report import visuals
+
+    rng = np.random.default_rng(k)
+    H = rng.random((k, 400)) * (rng.random((k, 400)) > 0.6)
+    H[k // 2] = 0  # an empty topic: uniform, far from all
+    p_wt = visuals.topic_term_distributions(H)
+    safe = p_wt.copy()
+    safe[safe.sum(axis=1) == 0] = 1.0 / p_wt.shape[1]
+    D = np.zeros((k, k))
+    for a in range(k - 1):
+        D[a, a + 1:] = np.nan_to_num(jensenshannon(safe[a][None, :], safe[a + 1:], base=2, axis=1))
+    D = D + D.T
+    coords, distances = visuals.intertopic_map(p_wt)
+    np.testing.assert_array_equal(distances, D)  # bit for bit
+    np.testing.assert_array_equal(coords, visuals.principal_coordinates(D))
