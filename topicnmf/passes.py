@@ -15,6 +15,7 @@ import os
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from numbers import Integral
 
 import numpy as np
@@ -148,8 +149,12 @@ class _Counts:
         self.chunks, self.n_documents = [], 0
 
     def add(self, terms, counts, surfaces):
-        ids = np.fromiter((self.index.setdefault(t, len(self.index)) for t in terms),
-                          dtype=np.int64, count=len(terms))
+        # each term's id, a new one (in the chunk's order) for those not seen before: the ids
+        # setdefault term by term gives (a chunk's terms are distinct), looked up in C
+        ids = np.fromiter(map(self.index.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+        new = np.flatnonzero(ids < 0)
+        ids[new] = np.arange(len(self.index), len(self.index) + new.size)
+        self.index.update(zip(map(terms.__getitem__, new.tolist()), ids[new].tolist()))
         if len(self.index) > self.df.size:
             grow = max(len(self.index), 2 * self.df.size) - self.df.size
             self.df = np.concatenate([self.df, np.zeros(grow, dtype=np.int64)])
