@@ -12,15 +12,17 @@ import io
 
 import pandas as pd
 
-from ..docweights import Strings
+from ..docweights import DocWeights, Strings
 from . import parquet
 
 
 class StreamedFile:
-    """A file made by ``write(path)``, called once the file's place is known."""
+    """A file made by ``write(path)``, called once the file's place is known; ``beside``:
+    whether it may be written while other files are (a W in memory: no more memory than its
+    blocks' text; out of core, W's blocks on disk are read by one writer at a time)."""
 
-    def __init__(self, write):
-        self.write = write
+    def __init__(self, write, beside=False):
+        self.write, self.beside = write, beside
 
     def write_to(self, path):
         self.write(path)
@@ -43,7 +45,7 @@ def doc_topics_csv_file(table, to_csv, has_carriage_return, lines=None):
                 text = to_csv(frame, quoting=quoting)
                 f.write(text if i == 0 else text.split("\n", 1)[1])
 
-    return StreamedFile(write)
+    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))
 
 
 def _write_lines(table, path, lines):
@@ -101,4 +103,4 @@ def doc_topics_parquet_file(table):
             if writer is not None:
                 writer.close()
 
-    return StreamedFile(write)
+    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))

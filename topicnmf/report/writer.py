@@ -88,11 +88,14 @@ def write_files(files, out_dir, model=None, *, command="run"):
                 with ThreadPoolExecutor(2) as pool:  # the large files beside the rest (their
                     # formatting and compression leave the GIL: both cores at 794k documents)
                     large = [pool.submit(text.write_to, staging / name) for name, text in files.items()
-                             if isinstance(text, streamed.StreamedFile)]  # block by block
+                             if isinstance(text, streamed.StreamedFile) and text.beside]  # block by block
                     for name, text in files.items():
-                        if isinstance(text, bytes):
+                        if isinstance(text, streamed.StreamedFile):
+                            if not text.beside:  # out of core: one at a time
+                                text.write_to(staging / name)
+                        elif isinstance(text, bytes):
                             (staging / name).write_bytes(text)
-                        elif not isinstance(text, streamed.StreamedFile):
+                        else:
                             (staging / name).write_text(text, encoding="utf-8", newline="")
                     if model is not None:
                         save_model(model, staging / "model")
