@@ -91,15 +91,19 @@ class PartitionedTerms:
 def analyze_chunk(analyzer, texts):
     """One chunk analyzed: (its distinct terms in order of appearance, a CSR matrix of term
     counts (documents, distinct terms), {stem: Counter of surface forms} when stemming)."""
-    index, ids, indptr = {}, [], [0]
+    flat, indptr = [], [0]
     surfaces = defaultdict(Counter)
+    plain = not analyzer.options.stem and analyzer.options.ngram_max == 1  # the terms are the tokens
     for text in texts:
         tokens = analyzer.tokens(text)
         if analyzer.options.stem:
             for token, stem in zip(tokens, analyzer.stems(tokens) or tokens):
                 surfaces[stem][token] += 1
-        ids.extend(index.setdefault(term, len(index)) for term in analyzer.terms_from_tokens(tokens))
-        indptr.append(len(ids))
+        flat.extend(tokens if plain else analyzer.terms_from_tokens(tokens))
+        indptr.append(len(flat))
+    # terms numbered in order of first appearance (dicts keep it), looked up in C
+    index = dict(zip(dict.fromkeys(flat), range(len(flat))))
+    ids = list(map(index.__getitem__, flat))
     counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64),
                             np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index)))
     counts.sum_duplicates()
