@@ -211,3 +211,25 @@ def test_intertopic_map_in_threads_equals_one_call_per_topic(k):
     coords, distances = visuals.intertopic_map(p_wt)
     np.testing.assert_array_equal(distances, D)  # bit for bit
     np.testing.assert_array_equal(coords, visuals.principal_coordinates(D))
+
+
+def test_reading_a_table_pauses_the_gc_and_restores_it(tmp_path, monkeypatch):
+    import gc
+
+    from topicnmf import corpus as corpus_module
+
+    seen = []
+    made = corpus_module.iter_documents
+
+    def iter_documents(*args, **kwargs):
+        seen.append(gc.isenabled())
+        yield from made(*args, **kwargs)
+
+    monkeypatch.setattr(corpus_module, "iter_documents", iter_documents)
+    (tmp_path / "t.csv").write_text("text\nalpha beta\ngamma delta\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("alpha beta", encoding="utf-8")
+    assert gc.isenabled()
+    corpus_module.read_corpus(tmp_path / "t.csv")
+    corpus_module.read_corpus(tmp_path / "docs")  # a folder's parsers (PDF, DOCX) may make cycles
+    assert seen == [False, True] and gc.isenabled()

@@ -270,7 +270,7 @@ def read_corpus(path, options=None, *, on_document=None, **settings):
     file's order. Raises :class:`CorpusError` when nothing usable is found.
     """
     log, docs = ReadLog(), []
-    with paused_gc():  # (no cycles among the documents: a collection would only walk them all)
+    with paused_gc(Path(path).name.lower().endswith(TABLE_SUFFIXES)):  # (a table's rows make no cycles)
         for doc in iter_documents(path, options, log=log, **settings):
             docs.append(doc)
             if on_document is not None:

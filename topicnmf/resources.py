@@ -148,12 +148,14 @@ def human_size(n_bytes):
 
 
 @contextmanager
-def paused_gc():
-    """Python's cyclic garbage collector paused for the block (and as it was after it):
-    reading a corpus makes no reference cycles, and each full collection walked every
-    document read so far (3 of the 7 s of reading 794k package summaries)."""
+def paused_gc(pause=True):
+    """Python's cyclic garbage collector paused for the block when ``pause`` (and as it was
+    after it): reading a table's rows makes no reference cycles, and each full collection
+    walked every document read so far (3 of the 7 s of reading 794k package summaries).
+    Not for parsers that do make cycles (PDF, DOCX, HTML files in a folder)."""
     enabled = gc.isenabled()
-    gc.disable()
+    if pause:
+        gc.disable()
     try:
         yield
     finally:
