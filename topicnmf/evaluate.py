@@ -13,14 +13,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
-from .docweights import column_top
+from .docweights import column_top, top_rows
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
 
 
 def top_term_indices(H, n_top=10):
     """(n_topics, n_top) column indices of each topic's highest weights, best first."""
-    n_top = min(n_top, H.shape[1])
-    return np.argsort(-H, axis=1, kind="stable")[:, :n_top]
+    n_top = min(n_top, H.shape[1])  # (a partition per row, not a sort of every term: 0.6 s at 87,890 terms)
+    return np.array([top_rows(h, n_top) for h in np.asarray(H)], dtype=np.int64).reshape(H.shape[0], n_top)
 
 
 def _presence(X):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .docweights import column_top
+from .docweights import column_top, top_rows
 from .evaluate import topic_quality
 from .mail import ATTRIBUTION, author, header_end
 from .topics import balance
@@ -95,7 +95,7 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     """
     k = H.shape[0]
     words = [[display_terms[j] for j in top[t] if H[t, j] > 0] for t in range(k)]
-    wide = [[display_terms[j] for j in np.argsort(-H[t], kind="stable")[:CHARACTERISTIC_TERMS] if H[t, j] > 0]
+    wide = [[display_terms[j] for j in top_rows(H[t], CHARACTERISTIC_TERMS) if H[t, j] > 0]
             for t in range(k)]
     tops = column_top(W, DOCUMENTS_SCANNED)  # (W may be on disk: docweights.DocWeights)
     candidates = np.unique(np.concatenate(tops)) if k else np.zeros(0, dtype=np.int64)

@@ -15,6 +15,7 @@ import os
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from numbers import Integral
 
 import numpy as np
@@ -90,15 +91,19 @@ class PartitionedTerms:
 def analyze_chunk(analyzer, texts):
     """One chunk analyzed: (its distinct terms in order of appearance, a CSR matrix of term
     counts (documents, distinct terms), {stem: Counter of surface forms} when stemming)."""
-    index, ids, indptr = {}, [], [0]
+    flat, indptr = [], [0]
     surfaces = defaultdict(Counter)
+    plain = not analyzer.options.stem and analyzer.options.ngram_max == 1  # the terms are the tokens
     for text in texts:
         tokens = analyzer.tokens(text)
         if analyzer.options.stem:
             for token, stem in zip(tokens, analyzer.stems(tokens) or tokens):
                 surfaces[stem][token] += 1
-        ids.extend(index.setdefault(term, len(index)) for term in analyzer.terms_from_tokens(tokens))
-        indptr.append(len(ids))
+        flat.extend(tokens if plain else analyzer.terms_from_tokens(tokens))
+        indptr.append(len(flat))
+    # terms numbered in order of first appearance (dicts keep it), looked up in C
+    index = dict(zip(dict.fromkeys(flat), range(len(flat))))
+    ids = list(map(index.__getitem__, flat))
     counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64),
                             np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index)))
     counts.sum_duplicates()
@@ -148,8 +153,12 @@ class _Counts:
         self.chunks, self.n_documents = [], 0
 
     def add(self, terms, counts, surfaces):
-        ids = np.fromiter((self.index.setdefault(t, len(self.index)) for t in terms),
-                          dtype=np.int64, count=len(terms))
+        # each term's id, a new one (in the chunk's order) for those not seen before: the ids
+        # setdefault term by term gives (a chunk's terms are distinct), looked up in C
+        ids = np.fromiter(map(self.index.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+        new = np.flatnonzero(ids < 0)
+        ids[new] = np.arange(len(self.index), len(self.index) + new.size)
+        self.index.update(zip(map(terms.__getitem__, new.tolist()), ids[new].tolist()))
         if len(self.index) > self.df.size:
             grow = max(len(self.index), 2 * self.df.size) - self.df.size
             self.df = np.concatenate([self.df, np.zeros(grow, dtype=np.int64)])

@@ -1,8 +1,9 @@
 """Memory guardrail: refuse a factorization that would not fit, instead of being killed."""
 
+import gc
 import os
-
 import re
+from contextlib import contextmanager
 
 from .errors import ParameterError, TopicNMFError
 
@@ -144,3 +145,19 @@ def human_size(n_bytes):
         if abs(n_bytes) < 1024 or unit == "GiB":
             return f"{n_bytes:.0f} B" if unit == "B" else f"{n_bytes:.1f} {unit}"
         n_bytes /= 1024
+
+
+@contextmanager
+def paused_gc(pause=True):
+    """Python's cyclic garbage collector paused for the block when ``pause`` (and as it was
+    after it): reading a table's rows makes no reference cycles, and each full collection
+    walked every document read so far (3 of the 7 s of reading 794k package summaries).
+    Not for parsers that do make cycles (PDF, DOCX, HTML files in a folder)."""
+    enabled = gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

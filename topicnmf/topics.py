@@ -230,7 +230,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
 
     term_rows = []
     for t in range(k):
-        ranked = np.argsort(-H[t], kind="stable")[:n_top]
+        ranked = top_rows(H[t], n_top)
         ranked = ranked[H[t, ranked] > 0]
         for rank, j in enumerate(ranked, start=1):
             term_rows.append((t + 1, rank, display[j], float(H[t, j])))
@@ -389,6 +389,14 @@ class DocTopicTable:
         table.metadata = {**self.metadata, name: values}
         table.columns = self.columns if name in self.metadata else self.columns.append(pd.Index([name]))
         return table
+
+    def parts(self):
+        """(ids, normalized weights, dominant topics (0: none)) of each block of W, in order:
+        the table's columns without metadata, as :meth:`frames` holds them."""
+        for i, (start, block) in enumerate(self._blocks()):
+            stop = start + block.shape[0]
+            ids = self.doc_ids.block(i) if isinstance(self.doc_ids, Strings) else list(self.doc_ids[start:stop])
+            yield ids, normalized_weights(block), self.dominant[start:stop]
 
     def frames(self):
         """The table as DataFrames of consecutive rows, one per block of W."""

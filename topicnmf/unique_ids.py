@@ -12,6 +12,9 @@ string, with its count. Two different ids would be taken for one only if both ha
 the passes of one run need.
 """
 
+from itertools import repeat
+from operator import add
+
 import numpy as np
 from numba import njit
 
@@ -103,7 +106,7 @@ class SeenIds:
         others are added on the way, many per compiled call."""
         key = np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids))
         key[key == 0] = 1
-        tag = np.fromiter((hash(i + "\x00") for i in ids), dtype=np.int64, count=len(ids))
+        tag = np.fromiter(map(hash, map(add, ids, repeat("\x00"))), dtype=np.int64, count=len(ids))
         i = 0
         while i < len(ids):
             self._grow(len(ids) - i)

@@ -110,8 +110,15 @@ def header_end(lines):
     return i, [tuple(f) for f in fields_]
 
 
+# What a text that starts with a header block starts with (a field name and its colon, or an
+# mbox ``From ``): one match rules out most texts (a package summary) before any slicing.
+_MAYBE_HEADER = re.compile(r"\s*(?:[A-Za-z][\x21-\x39\x3b-\x7e]*:|From )")
+
+
 def looks_like_mail(text):
     """True when the text starts with a mail or news header block."""
+    if not _MAYBE_HEADER.match(text):  # (\s is what str.lstrip strips)
+        return False
     head = text[:HEADER_SNIFF].lstrip()
     if not head or not (_FIELD.match(head) or head.startswith("From ")):
         return False

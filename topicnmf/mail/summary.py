@@ -68,9 +68,12 @@ class Tally:
     def text_of(self, text, is_message, parts, signatures=frozenset()):
         """``text`` without the apparatus its ``parts`` (None: not cleaned) found, nor the
         ``signatures``; what went is counted."""
-        removed = Removed(len(text))
-        if parts is not None:
-            text, removed = assemble(parts, signatures)
+        if parts is None:  # left as it is: add(is_message, Removed(len(text))), without making one
+            self.documents += 1
+            self.characters += len(text)
+            self.messages += is_message
+            return text
+        text, removed = assemble(parts, signatures)
         self.add(is_message, removed)
         return text
 

@@ -25,7 +25,7 @@ _POW10 = np.array([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9])
 _SPECIAL = (",", '"', "\n", "\r")
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # (the writer formats doc_topics.csv beside doc_topics.parquet)
 def _cells(block, cells):
     """Write each value of ``block`` (rows, columns) into ``cells`` (rows, columns, WIDTH),
     zero-padded, where it is a value in [1e-4, 1) away from a rounding tie, or 0; NaN stays
@@ -69,7 +69,7 @@ def _cells(block, cells):
     return left
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _join(cells, out):
     """The cells' texts, comma-separated, each row ending in a newline, into ``out``;
     returns the number of bytes written."""
@@ -109,7 +109,7 @@ def float_block(block):
     return _float_bytes(block).tobytes().decode("ascii").split("\n")[:-1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _assemble(data, starts, ends, out):
     """Row i of the table: piece (g, i) of each group g, ``data[starts[g, i]:ends[g, i]]``,
     comma-separated, ending in a newline; returns the bytes written into ``out``."""
@@ -128,6 +128,12 @@ def _assemble(data, starts, ends, out):
 def _rows_text(pieces):
     """The table's lines from per-group pieces: a float group's bytes (rows ending in newlines)
     or a text column's cells; None when a text cell holds a NUL (joined in Python then)."""
+    lines = rows_bytes(pieces)
+    return None if lines is None else lines.decode("utf-8")
+
+
+def rows_bytes(pieces):
+    """:func:`_rows_text` as UTF-8 bytes (what a file gets: no str made and encoded again)."""
     buffers, starts, ends, offset = [], [], [], 0
     for piece in pieces:
         if isinstance(piece, list):
@@ -147,7 +153,7 @@ def _rows_text(pieces):
     data = np.concatenate(buffers)
     out = np.empty(data.size + len(starts[0]) * len(pieces), dtype=np.uint8)
     size = _assemble(data, np.vstack(starts), np.vstack(ends), out)
-    return out[:size].tobytes().decode("utf-8")
+    return out[:size].tobytes()
 
 
 def _quoted(value):

@@ -8,36 +8,59 @@ table nor its text is ever whole in memory. The bytes are those of the in-memory
 """
 
 import csv
+import io
 
 import pandas as pd
 
-from ..docweights import Strings
+from ..docweights import DocWeights, Strings
 from . import parquet
 
 
 class StreamedFile:
-    """A file made by ``write(path)``, called once the file's place is known."""
+    """A file made by ``write(path)``, called once the file's place is known; ``beside``:
+    whether it may be written while other files are (a W in memory: no more memory than its
+    blocks' text; out of core, W's blocks on disk are read by one writer at a time)."""
 
-    def __init__(self, write):
-        self.write = write
+    def __init__(self, write, beside=False):
+        self.write, self.beside = write, beside
 
     def write_to(self, path):
         self.write(path)
 
 
-def doc_topics_csv_file(table, to_csv, has_carriage_return):
+def doc_topics_csv_file(table, to_csv, has_carriage_return, lines=None):
     """doc_topics.csv of a DocTopicTable: each block's rows as ``to_csv`` writes a table
-    (the header once), all with the quoting the whole table would get."""
+    (the header once), all with the quoting the whole table would get; with ``lines`` (a
+    function of a block's ids, weights and dominant topics giving the same bytes, or None)
+    where the table has no metadata and needs minimal quoting."""
 
     def write(path):
         quoting = (csv.QUOTE_NONNUMERIC if any(has_carriage_return(f) for f in _text_only(table))
                    else csv.QUOTE_MINIMAL)
+        if lines is not None and quoting == csv.QUOTE_MINIMAL and not table.metadata and \
+                _write_lines(table, path, lines):
+            return
         with open(path, "w", encoding="utf-8", newline="") as f:
             for i, frame in enumerate(table.frames()):
                 text = to_csv(frame, quoting=quoting)
                 f.write(text if i == 0 else text.split("\n", 1)[1])
 
-    return StreamedFile(write)
+    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))
+
+
+def _write_lines(table, path, lines):
+    """The header, then each block's ``lines``; False (the file to be made again the
+    DataFrame's way) when a block's lines are None."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(list(table.columns))
+    with open(path, "wb") as f:
+        f.write(header.getvalue().encode("utf-8"))
+        for ids, weights, dominant in table.parts():
+            text = lines(ids, weights, dominant)
+            if text is None:
+                return False
+            f.write(text)
+    return True
 
 
 def frames_csv_file(frames, to_csv):
@@ -80,4 +103,4 @@ def doc_topics_parquet_file(table):
             if writer is not None:
                 writer.close()
 
-    return StreamedFile(write)
+    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))

@@ -9,6 +9,7 @@ in ``\\n`` (a reader then sees two rows), makes the whole file quote its text ce
 
 import csv
 
+import numpy as np
 import pandas as pd
 
 from ..topics import DocTopicTable
@@ -65,9 +66,25 @@ def doc_topics_csv_chunks(frames):
     return streamed.frames_csv_file(frames, to_csv)
 
 
+def doc_topic_lines(ids, weights, dominant):
+    """The lines of doc_topics.csv for a block of rows without metadata, as bytes: as
+    :func:`to_csv` (minimal quoting) writes :func:`~topicnmf.topics.doc_topic_table`'s
+    DataFrame, without making it (its columns, the Int64 column's cells formatted one by one
+    in Python, and the text made then encoded again were half of writing 794k rows). ``ids``
+    strings, ``weights`` (rows, k) each row summing to 1 (or 0), ``dominant`` 1-based (0:
+    none). None when an id holds a NUL or is not a string (the DataFrame's way then)."""
+    if not all(isinstance(v, str) for v in ids):
+        return None
+    ids = fastcsv._quoted_all(["'" + v if v.startswith(FORMULA_START) else v for v in ids])
+    labels = np.array([""] + [str(t) for t in range(1, weights.shape[1] + 1)], dtype=object)
+    return fastcsv.rows_bytes([ids, labels[dominant].tolist(),
+                               fastcsv._float_bytes(np.asarray(weights, dtype=np.float64))])
+
+
 def doc_topics_csv(doc_topics):
     """doc_id, dominant_topic, topic_1 ... topic_k (weights summing to 1 per document); for
     a DocTopicTable (out of core) a StreamedFile writing it a block of rows at a time."""
     if isinstance(doc_topics, DocTopicTable):
-        return streamed.doc_topics_csv_file(doc_topics, to_csv, lambda f: _has_carriage_return(_safe(f)))
+        return streamed.doc_topics_csv_file(doc_topics, to_csv, _has_carriage_return,  # (_safe adds none)
+                                            lines=doc_topic_lines)
     return to_csv(doc_topics)

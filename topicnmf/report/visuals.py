@@ -13,6 +13,8 @@
 Shapes: X (n_documents, n_terms), W (n_documents, n_topics), H (n_topics, n_terms).
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..topics import top_rows
@@ -20,6 +22,7 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
 LAMBDAS = np.round(np.linspace(0.0, 1.0, 11), 1)  # the slider's steps
+JS_ROWS = 16  # topics per Jensen-Shannon call: 2 threads' temporaries stay under one call of k rows
 MAX_LABELS = 30  # labels listed in the topic-by-label table; the rest are summed in one row
 
 
@@ -97,8 +100,13 @@ def intertopic_map(p_wt):
     safe = p_wt.copy()
     safe[safe.sum(axis=1) == 0] = 1.0 / p_wt.shape[1]  # an empty topic: uniform, far from all
     D = np.zeros((k, k))
-    for a in range(k - 1):  # topic a against every later topic at once (k calls, not k^2 / 2)
-        D[a, a + 1:] = np.nan_to_num(jensenshannon(safe[a][None, :], safe[a + 1:], base=2, axis=1))
+
+    def rows(a, b):  # topic a against up to JS_ROWS later topics at once (not one call per pair)
+        D[a, b:b + JS_ROWS] = np.nan_to_num(jensenshannon(safe[a][None, :], safe[b:b + JS_ROWS], base=2, axis=1))
+
+    pairs = [(a, b) for a in range(k - 1) for b in range(a + 1, k, JS_ROWS)]
+    with ThreadPoolExecutor(2) as pool:  # (numpy leaves the GIL: both cores; each row's distance
+        list(pool.map(rows, *zip(*pairs)))  # is computed alone, the same bits in any batch)
     D = D + D.T
     return principal_coordinates(D), D
 

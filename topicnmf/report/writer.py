@@ -13,6 +13,7 @@ never replaced by another command's output.
 
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import TopicNMFError
 from ..junk import stop_word_file
@@ -84,15 +85,22 @@ def write_files(files, out_dir, model=None, *, command="run"):
         staging = folder.staging_folder(out)
         try:
             try:
-                for name, text in files.items():
-                    if isinstance(text, streamed.StreamedFile):  # out of core: block by block
-                        text.write_to(staging / name)
-                    elif isinstance(text, bytes):
-                        (staging / name).write_bytes(text)
-                    else:
-                        (staging / name).write_text(text, encoding="utf-8", newline="")
-                if model is not None:
-                    save_model(model, staging / "model")
+                with ThreadPoolExecutor(2) as pool:  # the large files beside the rest (their
+                    # formatting and compression leave the GIL: both cores at 794k documents)
+                    large = [pool.submit(text.write_to, staging / name) for name, text in files.items()
+                             if isinstance(text, streamed.StreamedFile) and text.beside]  # block by block
+                    for name, text in files.items():
+                        if isinstance(text, streamed.StreamedFile):
+                            if not text.beside:  # out of core: one at a time
+                                text.write_to(staging / name)
+                        elif isinstance(text, bytes):
+                            (staging / name).write_bytes(text)
+                        else:
+                            (staging / name).write_text(text, encoding="utf-8", newline="")
+                    if model is not None:
+                        save_model(model, staging / "model")
+                    for done in large:
+                        done.result()
             except OSError as exc:
                 raise TopicNMFError(f"{out}: cannot write the reports ({exc.strerror or exc}).") from None
             folder.switch(out, staging, names + [folder.MANIFEST], stale)
