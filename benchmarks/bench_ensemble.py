@@ -15,11 +15,24 @@ Per corpus and k, for the default fit and for ``pipeline.fit(..., ensemble=N)``:
     python benchmarks/bench_ensemble.py --cases bbc:5 --members 10 --runs 3
     python benchmarks/bench_ensemble.py --cases debian:20 --docs 5000  # a random 5,000
     python benchmarks/bench_ensemble.py --cases bbc:5 --no-refine     # --no-ensemble-refine
+    python benchmarks/bench_ensemble.py --cases debian:50 --noise      # what varies (below)
+
+``--noise`` splits the subsample stability into its two sources, for the default fit and the
+ensemble, on the same 80% subsamples:
+
+- ceiling: each subsample refitted to convergence from the full fit's own start (the default
+  fit's W and H; the ensemble's consensus topics, before its refit): what a method that fits
+  the data, as both do, loses to the documents left out alone, however steady its start;
+- seeds: the full fit against the same method on all documents with another seed (the
+  default fit: seed 1 of its randomized-SVD start; the ensemble: seed N, so that no member is
+  shared), matched the same way: what the method loses to its own randomness, sample aside;
+- apart: topics matched below 0.5 in that comparison (topics found by one and not the other).
 """
 
 import argparse
 import functools
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,6 +40,8 @@ from _corpora import load, topicnmf_reference
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
 from topicnmf.ensemble import RECOMMENDED, factorize_ensemble
+from topicnmf.evaluate import match_topics, top_term_indices
+from topicnmf.nmf import factorize
 from topicnmf.stability import subsample_stability
 
 N_TOP = 10
@@ -59,6 +74,32 @@ def measure(texts, labels, k, members, runs, refine=True):
     return out
 
 
+def noise(X, k, members, options, runs):
+    """{system: (subsample, ceiling, seeds, apart)} for the default fit and the ensemble of X."""
+    out = {}
+    for name, n in (("topicnmf", 0), (f"topicnmf --ensemble {members}", members)):
+        if n:  # the consensus topics (and W solved with them), then the refit = the ensemble
+            start = factorize_ensemble(X, k, members=n, options=options, seed=0, refine=False)[0]
+            method = functools.partial(_ensemble, members=n, options=options, refine=True)
+        else:
+            start = factorize(X, k, options=options, random_state=0)
+            method = lambda X_sub, k, seed: factorize(X_sub, k, options=options, random_state=seed)  # noqa: E731
+        refit = replace(options, init="custom")
+        full = factorize(X, k, options=refit, W=start.W, H=start.H) if n else start
+        measured = subsample_stability(X, full.W, full.H, n_runs=runs, n_top=N_TOP, options=options,
+                                       refit=method)
+        ceiling = subsample_stability(  # the subsample's W solved with the start's H, then refitted
+            X, full.W, full.H, n_runs=runs, n_top=N_TOP, options=options,
+            refit=lambda X_sub, k, seed: factorize(
+                X_sub, k, options=refit, H=start.H,
+                W=factorize(X_sub, k, options=options, H=start.H, update_H=False).W))
+        other = method(X, k, n or 1)
+        seeds = match_topics(top_term_indices(full.H, N_TOP), top_term_indices(other.H, N_TOP))
+        out[name] = (measured.term_mean, ceiling.term_mean, seeds.mean,
+                     int((seeds.agreement < 0.5).sum()))
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", nargs="+", default=["debian:20", "debian:50"], metavar="CORPUS:K")
@@ -68,15 +109,29 @@ def main(argv=None):
     parser.add_argument("--no-refine", action="store_true",
                         help="the bare consensus, without its refit (--no-ensemble-refine)")
     parser.add_argument("--docs", type=int, default=None, help="a random sample of this many documents")
+    parser.add_argument("--noise", action="store_true",
+                        help="split the stability into its sources (ceiling, seeds; module docstring)")
     args = parser.parse_args(argv)
-    print("| corpus | k | system | subsample | documents | NPMI | NMI | seconds |")
-    print("|---|---|---|---|---|---|---|---|")
+    if args.noise:
+        print("| corpus | k | system | subsample | ceiling | seeds | apart |")
+        print("|---|---|---|---|---|---|---|")
+    else:
+        print("| corpus | k | system | subsample | documents | NPMI | NMI | seconds |")
+        print("|---|---|---|---|---|---|---|---|")
     for case in args.cases:
         name, k = case.split(":")
         texts, labels = load(name)
         if args.docs is not None and args.docs < len(texts):
             rows = np.sort(np.random.default_rng(0).choice(len(texts), args.docs, replace=False))
             texts, labels = [texts[i] for i in rows], [labels[i] for i in rows]
+        label = f"{name}{'' if args.docs is None else f' ({len(texts)})'}"
+        if args.noise:
+            result = pipeline.fit(from_texts(texts, labels=labels), n_topics=int(k))
+            for system, (sub, ceiling, seeds, apart) in noise(result.dtm.X, int(k), args.members,
+                                                              result.config.nmf, args.runs).items():
+                print(f"| {label} | {k} | {system} | {sub:.3f} | {ceiling:.3f} | {seeds:.3f} | {apart} |",
+                      flush=True)
+            continue
         for system, (sub, docs, npmi, nmi, seconds) in measure(texts, labels, int(k), args.members,
                                                                args.runs, not args.no_refine).items():
             print(f"| {name}{'' if args.docs is None else f' ({len(texts)})'} | {k} | {system} | "
