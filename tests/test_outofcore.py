@@ -74,6 +74,7 @@ def test_out_of_core_topics_are_read_from_W_on_disk(tmp_path, monkeypatch):
     assert isinstance(disk.topics.doc_topics, DocTopicTable)
     # the partitioned fit sums X^T W over blocks: the same iterates up to that rounding
     pd.testing.assert_frame_equal(disk.topics.doc_topics.frame(), memory.topics.doc_topics, rtol=1e-9)
+    pd.testing.assert_frame_equal(disk.topics.doc_topics.head(7), memory.topics.doc_topics.head(7), rtol=1e-9)
     for name in ("representative", "prevalence", "terms", "documents"):
         pd.testing.assert_frame_equal(getattr(disk.topics, name), getattr(memory.topics, name), rtol=1e-9)
     np.testing.assert_allclose(disk.topics.W[:, :], memory.topics.W, rtol=1e-9, atol=1e-12)

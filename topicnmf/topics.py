@@ -410,3 +410,10 @@ class DocTopicTable:
     def frame(self):
         """The whole table (for small corpora and tests)."""
         return pd.concat(list(self.frames()), ignore_index=True)
+
+    def head(self, n=5):
+        """The first ``n`` rows as a DataFrame, as pandas' ``head`` (a notebook's first look)."""
+        first, frames = [], self.frames()
+        while sum(map(len, first)) < max(n, 1) and (frame := next(frames, None)) is not None:
+            first.append(frame)  # only the blocks needed are read
+        return pd.concat(first, ignore_index=True).head(n)
