@@ -128,6 +128,7 @@ class Violation:
         return bool(self.fraction and self.last is not None
                     and self.last <= self.fraction * self.first)
 
+
 def _check_finite(loss, solver, n_iter):
     if not np.isfinite(loss):
         raise ConvergenceError(
