@@ -4,7 +4,7 @@ message's :class:`~topicnmf.mail.message.Removed` into a :class:`MailCleaning`."
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .message import RULES, Removed, assemble
+from .message import RULES, assemble
 
 
 @dataclass(frozen=True)
