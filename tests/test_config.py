@@ -171,3 +171,7 @@ def test_config_toml_records_the_dtype_the_run_chose(tmp_path):
                  "--max-memory", "100KB"]) == 0
     assert 'dtype = "float64"' in (small / "config.toml").read_text()
     assert 'dtype = "float32"' in (tight / "config.toml").read_text()
+
+
+def test_a_format_named_twice_is_written_once():
+    assert RunConfig(formats=("csv", "json", "csv")).formats == ("csv", "json")

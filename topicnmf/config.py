@@ -211,7 +211,7 @@ class RunConfig:
         if self.anchors is not None and (self.workers or self.scheduler):
             raise ParameterError("anchored topics are fitted in this process; drop `workers`/"
                                  "`scheduler` or the `anchors`.")
-        formats = (self.formats,) if isinstance(self.formats, str) else tuple(self.formats)
+        formats = (self.formats,) if isinstance(self.formats, str) else tuple(dict.fromkeys(self.formats))
         unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:
             raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
