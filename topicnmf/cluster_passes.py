@@ -71,8 +71,7 @@ def vectorize_on(client, texts, analyzer, options):
     IDF and matrix of :func:`topicnmf.vectorize.vectorize`."""
     chunks = _placed(client, texts)
     prep = _broadcast(client, preprocessing_of(analyzer))
-    counted = [client.submit(_count, prep, texts[a:b], workers=w and [w], allow_other_workers=True,
-                             pure=False) for (a, b), w in chunks]
+    counted = [client.submit(_count, prep, texts[a:b], **placed_on(w), pure=False) for (a, b), w in chunks]
     summaries = _gather(client, [client.submit(_summary, c, pure=False) for c in counted])
     n = len(texts)
     index, df, tf, surfaces = {}, np.zeros(0, dtype=np.int64), np.zeros(0), defaultdict(Counter)
@@ -122,8 +121,7 @@ def transform_on(client, texts, model, options, fit=None):
     vocabulary = _broadcast(client, {t: i for i, t in enumerate(model.terms)})
     idf = _broadcast(client, np.asarray(model.idf, dtype=np.float64))
     made = [client.submit(_model_tfidf, prep, texts[a:b], vocabulary, idf,
-                          model.vectorize, workers=w and [w], allow_other_workers=True,
-                          pure=False) for (a, b), w in chunks]
+                          model.vectorize, **placed_on(w), pure=False) for (a, b), w in chunks]
     X, info = _kept(client, made, len(model.terms), sources=[prep, vocabulary, idf])
     k = model.H.shape[0]
     if info["nnz"] == 0:
@@ -195,6 +193,12 @@ def _gather(client, futures):
 # -- on the workers --
 
 _ANALYZER = [None, None]  # (preprocessing, its analyzer) of this worker process
+
+
+def placed_on(worker):
+    """``client.submit``'s placement: on ``worker`` where it is, anywhere else allowed; with
+    no worker known (None), anywhere (Dask refuses allow_other_workers without workers)."""
+    return {} if worker is None else {"workers": [worker], "allow_other_workers": True}
 
 
 def _broadcast(client, value):

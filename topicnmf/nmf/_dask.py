@@ -205,9 +205,10 @@ class DaskExecutor:
 
     def _start(self, blocks):
         threads = self.client.nthreads()  # a shard's kernels use its worker's threads
-        made = [self.client.submit(Shard, self.engine, b, threads.get(w, TASK_THREADS),
-                                   workers=None if w is None else [w],
-                                   allow_other_workers=True, actor=True, pure=False)
+        # (a worker None: no holder known for its blocks; Dask refuses allow_other_workers
+        # without workers, which failed the fit now and then)
+        made = [self.client.submit(Shard, self.engine, b, threads.get(w, TASK_THREADS), actor=True, pure=False,
+                                   **({} if w is None else {"workers": [w], "allow_other_workers": True}))
                 for w, b in zip(self.workers, blocks)]
         _wait(self.client, made)
         self.actors = [f.result() for f in made]
