@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import ClusterError
 from .nmf import factorize_partitioned
-from .partitions import Partitions
+from .partitions import Partitions, placed_on
 from .passes import CHUNK_DOCUMENTS, PartitionedTerms, _display, _tfidf_block, _vocabulary, analyze_chunk
 from .preprocess import Analyzer, Preprocessing
 from .topics import fit_strength
@@ -193,12 +193,6 @@ def _gather(client, futures):
 # -- on the workers --
 
 _ANALYZER = [None, None]  # (preprocessing, its analyzer) of this worker process
-
-
-def placed_on(worker):
-    """``client.submit``'s placement: on ``worker`` where it is, anywhere else allowed; with
-    no worker known (None), anywhere (Dask refuses allow_other_workers without workers)."""
-    return {} if worker is None else {"workers": [worker], "allow_other_workers": True}
 
 
 def _broadcast(client, value):

@@ -119,3 +119,10 @@ def _n_cols(blocks):
     if len(widths) != 1:
         raise ParameterError(f"blocks have different numbers of columns: {sorted(widths)}.")
     return widths.pop()
+
+
+def placed_on(worker):
+    """``client.submit``'s placement: on ``worker`` where it is, anywhere else allowed; with
+    no worker known (None: who_has named no holder), anywhere (Dask refuses
+    allow_other_workers without workers, which failed a fit now and then)."""
+    return {} if worker is None else {"workers": [worker], "allow_other_workers": True}

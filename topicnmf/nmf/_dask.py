@@ -35,7 +35,7 @@ import time
 from distributed import wait
 
 from ..errors import ClusterError, ParameterError
-from ..partitions import load_block
+from ..partitions import load_block, placed_on
 from ._blocks import Blocks, _inner, _rows, checked_matrix
 from ._dask_steps import DaskSteps, ShardSteps
 
@@ -205,10 +205,8 @@ class DaskExecutor:
 
     def _start(self, blocks):
         threads = self.client.nthreads()  # a shard's kernels use its worker's threads
-        # (a worker None: no holder known for its blocks; Dask refuses allow_other_workers
-        # without workers, which failed the fit now and then)
         made = [self.client.submit(Shard, self.engine, b, threads.get(w, TASK_THREADS), actor=True, pure=False,
-                                   **({} if w is None else {"workers": [w], "allow_other_workers": True}))
+                                   **placed_on(w))
                 for w, b in zip(self.workers, blocks)]
         _wait(self.client, made)
         self.actors = [f.result() for f in made]
