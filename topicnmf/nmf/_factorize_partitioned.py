@@ -170,7 +170,7 @@ def _part_squares(eng, U):
 def _nndsvd_rows(eng, U, start, init, avg):
     A = start.factor(U, "W")
     if init == "nndsvda":
-        A[A == 0] = avg
+        np.putmask(A, A == 0, avg)
     return A
 
 

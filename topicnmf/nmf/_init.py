@@ -38,14 +38,24 @@ def _orthonormalize(Y, engine):
     matrix products on the tall Y), falling back to Householder QR when Y is too
     ill-conditioned for it."""
     try:
-        R = scipy.linalg.cholesky(engine.gram(Y), lower=False, check_finite=False)
+        G = engine.gram(Y)
+        R = scipy.linalg.cholesky(G, lower=False, check_finite=False)
         R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
         Q = engine.matmul(Y, R_inv.astype(Y.dtype, copy=False))
-        if engine.all_finite(Q):
+        if _bounded(G, R_inv, Q.dtype) or engine.all_finite(Q):
             return Q
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
         pass
     return engine.qr(Y)
+
+
+def _bounded(G, R_inv, dtype):
+    """Whether Y R_inv is finite for certain, from Y^T Y = G: every entry (and partial
+    sum) of it is at most ||Y||_F ||R_inv||_F in size (Cauchy-Schwarz), which spares a
+    pass over the tall product (794k x 60: 40 ms) in all but ill-conditioned cases."""
+    if not (np.isfinite(G).all() and np.isfinite(R_inv).all()):
+        return False
+    return bool(np.sqrt(max(np.trace(G), 0.0)) * np.linalg.norm(R_inv) < 0.25 * np.finfo(dtype).max)
 
 
 def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None, rows=None):
@@ -127,7 +137,7 @@ def initialize(X, n_components, init, rng, engine=None, sketch=None):
     norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))
                for j in range(k)]
     start = NNDSVD.of(S, norms_U, norms_V)
-    W = fill_zeros(start.factor(U, "W", Ut), init, avg, rng)
+    W = fill_zeros(start.factor(U, "W"), init, avg, rng)
     H = fill_zeros(start.factor(Vt.T, "H").T, init, avg, rng)  # (zeros drawn in H's row order)
     return W.astype(dtype, copy=False), np.asfortranarray(H, dtype=dtype)
 
@@ -161,29 +171,37 @@ class NNDSVD:
             lam.append(np.sqrt(S[j] * (mp if keep else mn)))
         return cls(S, tuple(positive), tuple(lam), tuple(norm_U), tuple(norm_V))
 
-    def factor(self, U, side, Ut=None):
+    def factor(self, U, side):
         """Rows of W from rows of U (rows, k); of H^T from rows of Vt.T: column j is
         lam_j * (the kept part of column j) / its norm; column 0, the leading singular
         pair of a nonnegative matrix, taken nonnegative. Entries below 1e-6 become 0.
-        ``side``: 'W' or 'H'. ``Ut``: U.T C-contiguous, if the caller has it. Made a
-        column at a time as contiguous rows of A^T (float64), then A (rows, k) C-ordered."""
+        ``side``: 'W' or 'H'. Made in U's dtype, all columns at once, each entry by the
+        same operations as one column at a time (794k x 50 float32: 0.2 s against 2 s for
+        the float64 columns and their transposed copy)."""
         norm = self.norm_U if side == "W" else self.norm_V
-        Ut = np.ascontiguousarray(U.T) if Ut is None else Ut
-        At = np.empty(Ut.shape, dtype=np.float64)
-        At[0] = np.sqrt(self.S[0]) * np.abs(Ut[0])
-        for j in range(1, Ut.shape[0]):
-            part = np.maximum(Ut[j], 0) if self.positive[j] else np.maximum(-Ut[j], 0)
-            At[j] = self.lam[j] * (part / norm[j])
-        A = np.ascontiguousarray(At.T)
-        A[A < 1e-6] = 0
+        dtype = U.dtype
+        signs = np.array([1] + [1 if p else -1 for p in self.positive[1:]], dtype=dtype)
+        A = U * signs  # (exact: a sign flip) the kept part of each column, below made >= 0
+        A[:, 0] = np.abs(U[:, 0])
+        np.maximum(A, 0, out=A)
+        A /= np.array([1] + list(norm[1:]), dtype=dtype)  # (column 0: / 1, exact)
+        A *= np.array([np.sqrt(self.S[0])] + list(self.lam[1:]), dtype=dtype)
+        np.putmask(A, A < _below(dtype, 1e-6), 0)
         return A
+
+
+def _below(dtype, bound):
+    """The threshold t in ``dtype`` with (a < t) == (float64(a) < bound) for every a of
+    ``dtype`` (a float32 comparison with 1e-6 itself would keep float32(1e-6) < 1e-6)."""
+    t = dtype.type(bound)
+    return np.nextafter(t, dtype.type(np.inf)) if t < bound else t
 
 
 def fill_zeros(A, init, avg, rng):
     """NNDSVD's zeros in A filled: with the mean of X ('nndsvda'), with small random values
     ('nndsvdar', drawn in A's row-major order), or kept ('nndsvd'). In place; returns A."""
     if init == "nndsvda":
-        A[A == 0] = avg
+        np.putmask(A, A == 0, avg)
     elif init == "nndsvdar":
         zeros = A == 0
         A[zeros] = np.abs(avg * rng.standard_normal(zeros.sum()) / 100)

@@ -97,7 +97,7 @@ def doc_topics_parquet_file(table):
             for frame in table.frames():
                 chunk = parquet.arrow_table(frame)
                 if writer is None:
-                    writer = pq.ParquetWriter(path, chunk.schema, compression="zstd")
+                    writer = pq.ParquetWriter(path, chunk.schema, **parquet.writer_options(chunk))
                 writer.write_table(chunk)
         finally:
             if writer is not None:
