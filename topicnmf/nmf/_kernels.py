@@ -8,9 +8,48 @@ instead of holding the others at a barrier. Compiled on first use and cached on 
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before the kernels below)
+
+AHEAD = 16  # nonzeros: the rows they gather are asked for this far ahead (see prefetch_row)
+LINE = 64  # bytes in a cache line
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the CPU to bring the cache line holding ``array.flat[index]`` in (LLVM's
+    llvm.prefetch: a hint for reading, kept in every cache level); no effect on values."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", [byte_ptr], ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]))
+        address = builder.bitcast(builder.gep(data, [args[1]]), byte_ptr)
+        builder.call(fn, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+@njit(cache=True, inline="always")
+def prefetch_row(B, i):
+    """Prefetch row i of a C-contiguous 2-D B, every cache line of it.
+
+    The sparse products gather (or scatter into) one row of a dense factor per nonzero, at
+    random: at 794k documents each such row is a miss to memory, and the loops waited on
+    one or two at a time. Asking for the rows AHEAD nonzeros in advance keeps many in
+    flight (794k x 87,890 package summaries, k=50 float32, one thread: X^T W gathered 250
+    -> 130 ms, X H^T 100-125 -> 74 ms). A prefetch is a hint: values are unchanged."""
+    k = B.shape[1]
+    step = max(1, LINE // B.itemsize)
+    start = i * k
+    for j in range(0, k, step):
+        _prefetch(B, start + j)
+    _prefetch(B, start + k - 1)
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -25,13 +64,18 @@ def _add_range_product(out, indices, data, p, end, B):
     read-modify-write of ``out`` per four gathered rows of B: measured 20% faster than one
     at a time)."""
     k = out.shape[0]
+    nnz = indices.shape[0]
     while p + 4 <= end:
+        for q in range(p + AHEAD, min(p + AHEAD + 4, nnz)):
+            prefetch_row(B, indices[q])
         v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
         b0, b1, b2, b3 = B[indices[p]], B[indices[p + 1]], B[indices[p + 2]], B[indices[p + 3]]
         for j in range(k):
             out[j] += v0 * b0[j] + v1 * b1[j] + v2 * b2[j] + v3 * b3[j]
         p += 4
     while p < end:
+        if p + AHEAD < nnz:
+            prefetch_row(B, indices[p + AHEAD])
         v = data[p]
         b = B[indices[p]]
         for j in range(k):
@@ -68,10 +112,13 @@ def csr_tdot(indptr, indices, data, A, acc, r0, r1):
     """acc = X[r0:r1]^T A[r0:r1] for CSR X, scattering the rows of A (read once, in order)
     into acc (n_cols, k), which is zeroed first."""
     k = A.shape[1]
+    nnz = indices.shape[0]
     acc[:] = 0.0
     for i in range(r0, r1):
         a = A[i]
         for p in range(indptr[i], indptr[i + 1]):
+            if p + AHEAD < nnz:
+                prefetch_row(acc, indices[p + AHEAD])
             v = data[p]
             o = acc[indices[p]]
             for j in range(k):
@@ -98,10 +145,13 @@ def kl_ratio(indptr, indices, data, W, Ht, eps, ratio, r0, r1):
     Returns the sum over those nonzeros of x log(x / wh) - x, in float64.
     """
     k = W.shape[1]
+    nnz = indices.shape[0]
     acc = 0.0
     for i in range(r0, r1):
         w = W[i]
         for p in range(indptr[i], indptr[i + 1]):
+            if p + AHEAD < nnz:
+                prefetch_row(Ht, indices[p + AHEAD])
             h = Ht[indices[p]]
             wh = 0.0
             for j in range(k):
