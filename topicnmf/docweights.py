@@ -80,7 +80,7 @@ class DocWeights:
         """Block ``i`` read into memory (not mapped: reading W leaves no pages behind)."""
         block = np.load(self.paths[i])
         for step, value in self._steps:  # as topics.balance and W[:, order] on W held whole
-            block = block * value if step == "scale" else block[:, value]
+            block = block * value if step == "scale" else np.take(block, value, axis=1)
         return block
 
     def blocks(self):

@@ -223,7 +223,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
     """
     W, H = balance(W, H)
     order = prevalence_order(W, demote) if order is None else np.asarray(order)
-    W, H = (W.view(order=order) if isinstance(W, DocWeights) else W[:, order]), H[order]
+    W, H = (W.view(order=order) if isinstance(W, DocWeights) else np.take(W, order, axis=1)), H[order]
     k = H.shape[0]
     display = np.asarray(display_terms, dtype=object)
     n_top = min(top_terms, H.shape[1])
