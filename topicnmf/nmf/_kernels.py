@@ -16,6 +16,7 @@ from ..compiled import cache_dir  # noqa: F401 (sets numba's cache folder before
 
 AHEAD = 16  # nonzeros: the rows they gather are asked for this far ahead (see prefetch_row)
 LINE = 64  # bytes in a cache line
+PREFETCH_BYTES = 32 * 2**20  # ... when the array gathered from is this large (see prefetch_row)
 
 
 @intrinsic
@@ -43,7 +44,10 @@ def prefetch_row(B, i):
     random: at 794k documents each such row is a miss to memory, and the loops waited on
     one or two at a time. Asking for the rows AHEAD nonzeros in advance keeps many in
     flight (794k x 87,890 package summaries, k=50 float32, one thread: X^T W gathered 250
-    -> 130 ms, X H^T 100-125 -> 74 ms). A prefetch is a hint: values are unchanged."""
+    -> 130 ms). A prefetch is a hint: values are unchanged. Only for arrays of
+    PREFETCH_BYTES or more: where B stays in cache the prefetches are pure cost (100k x
+    6,324 synthetic, B 1 MB, one thread: X H^T 19 -> 28 ms at k=20) and at 794k summaries
+    H^T (18 MB, L3) gained nothing."""
     k = B.shape[1]
     step = max(1, LINE // B.itemsize)
     start = i * k
@@ -64,18 +68,13 @@ def _add_range_product(out, indices, data, p, end, B):
     read-modify-write of ``out`` per four gathered rows of B: measured 20% faster than one
     at a time)."""
     k = out.shape[0]
-    nnz = indices.shape[0]
     while p + 4 <= end:
-        for q in range(p + AHEAD, min(p + AHEAD + 4, nnz)):
-            prefetch_row(B, indices[q])
         v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
         b0, b1, b2, b3 = B[indices[p]], B[indices[p + 1]], B[indices[p + 2]], B[indices[p + 3]]
         for j in range(k):
             out[j] += v0 * b0[j] + v1 * b1[j] + v2 * b2[j] + v3 * b3[j]
         p += 4
     while p < end:
-        if p + AHEAD < nnz:
-            prefetch_row(B, indices[p + AHEAD])
         v = data[p]
         b = B[indices[p]]
         for j in range(k):
@@ -112,13 +111,22 @@ def csr_tdot(indptr, indices, data, A, acc, r0, r1):
     """acc = X[r0:r1]^T A[r0:r1] for CSR X, scattering the rows of A (read once, in order)
     into acc (n_cols, k), which is zeroed first."""
     k = A.shape[1]
-    nnz = indices.shape[0]
     acc[:] = 0.0
+    if acc.nbytes >= PREFETCH_BYTES:  # (decided once: the plain loop below stays as it was)
+        nnz = indices.shape[0]
+        for i in range(r0, r1):
+            a = A[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                if p + AHEAD < nnz:
+                    prefetch_row(acc, indices[p + AHEAD])
+                v = data[p]
+                o = acc[indices[p]]
+                for j in range(k):
+                    o[j] += v * a[j]
+        return
     for i in range(r0, r1):
         a = A[i]
         for p in range(indptr[i], indptr[i + 1]):
-            if p + AHEAD < nnz:
-                prefetch_row(acc, indices[p + AHEAD])
             v = data[p]
             o = acc[indices[p]]
             for j in range(k):
@@ -145,13 +153,10 @@ def kl_ratio(indptr, indices, data, W, Ht, eps, ratio, r0, r1):
     Returns the sum over those nonzeros of x log(x / wh) - x, in float64.
     """
     k = W.shape[1]
-    nnz = indices.shape[0]
     acc = 0.0
     for i in range(r0, r1):
         w = W[i]
         for p in range(indptr[i], indptr[i + 1]):
-            if p + AHEAD < nnz:
-                prefetch_row(Ht, indices[p + AHEAD])
             h = Ht[indices[p]]
             wh = 0.0
             for j in range(k):
