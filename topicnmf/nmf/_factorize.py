@@ -31,9 +31,12 @@ def check_input(X, owner="NMF"):
         data = X
     if X.ndim != 2:
         raise ParameterError(f"{owner} expects a 2-D matrix X; got {X.ndim} dimension(s).")
-    if not np.all(np.isfinite(data)):
+    from . import _kernels  # (numba: loaded on first use, as the fast engine's kernels)
+
+    finite, low = _kernels.finite_minimum(data)
+    if not finite:
         raise ParameterError(f"{owner}: X contains NaN or infinity; clean the input first.")
-    if data.size and data.min() < 0:
+    if data.size and low < 0:
         raise ParameterError(f"Negative values in data passed to {owner} (input X); NMF needs X >= 0.")
     return X
 
