@@ -25,64 +25,79 @@ _POW10 = np.array([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9])
 _SPECIAL = (",", '"', "\n", "\r")
 
 
-@njit(cache=True, nogil=True)  # (the writer formats doc_topics.csv beside doc_topics.parquet)
-def _cells(block, cells):
-    """Write each value of ``block`` (rows, columns) into ``cells`` (rows, columns, WIDTH),
-    zero-padded, where it is a value in [1e-4, 1) away from a rounding tie, or 0; NaN stays
-    empty. Returns the mask of the values left for Python to format."""
+@njit(cache=True, nogil=True, inline="always")
+def _plan(v):
+    """How ``%.6g`` of v is written here: (-1, 0, 0) for Python to format it (outside
+    [1e-4, 1), or within _TIE of a rounding tie, or rounding up to the next power of ten);
+    (0, 0, 0) for 0; (1, 0, 0) for NaN (an empty cell); else (2, n, e): ``0.``, -1 - e
+    zeros, then the six digits of n with trailing zeros cut."""
+    if v == 0.0:
+        return 0, 0, 0
+    if v != v:
+        return 1, 0, 0
+    if not (1e-4 <= v < 1.0):
+        return -1, 0, 0
+    e = -1 if v >= 0.1 else (-2 if v >= 0.01 else (-3 if v >= 0.001 else -4))
+    scaled = v * _POW10[5 - e]  # six digits before the point: [1e5, 1e6)
+    whole = np.floor(scaled)
+    if scaled < 1e5 or scaled >= 1e6 or abs(scaled - whole - 0.5) <= _TIE:
+        return -1, 0, 0
+    n = int(whole) + (1 if scaled - whole > 0.5 else 0)
+    if n >= 1000000:
+        return -1, 0, 0
+    return 2, n, e
+
+
+@njit(cache=True, nogil=True)
+def _left(block):
+    """The mask of ``block``'s values that Python formats (see :func:`_plan`)."""
     rows, columns = block.shape
     left = np.zeros((rows, columns), dtype=np.bool_)
     for i in range(rows):
         for j in range(columns):
-            v = block[i, j]
-            if v == 0.0:
-                cells[i, j, 0] = 48
-                continue
-            if v != v:
-                continue
-            if not (1e-4 <= v < 1.0):
-                left[i, j] = True
-                continue
-            e = -1 if v >= 0.1 else (-2 if v >= 0.01 else (-3 if v >= 0.001 else -4))
-            scaled = v * _POW10[5 - e]  # six digits before the point: [1e5, 1e6)
-            whole = np.floor(scaled)
-            if scaled < 1e5 or scaled >= 1e6 or abs(scaled - whole - 0.5) <= _TIE:
-                left[i, j] = True
-                continue
-            n = int(whole) + (1 if scaled - whole > 0.5 else 0)
-            if n >= 1000000:  # rounds up to the next power of ten
-                left[i, j] = True
-                continue
-            cells[i, j, 0] = 48
-            cells[i, j, 1] = 46
-            pos = 2
-            for _ in range(-1 - e):
-                cells[i, j, pos] = 48
-                pos += 1
-            n_digits = 6
-            while n % 10 == 0:
-                n //= 10
-                n_digits -= 1
-            for d in range(n_digits - 1, -1, -1):
-                cells[i, j, pos + d] = 48 + n % 10
-                n //= 10
+            left[i, j] = _plan(block[i, j])[0] < 0
     return left
 
 
-@njit(cache=True, nogil=True)
-def _join(cells, out):
-    """The cells' texts, comma-separated, each row ending in a newline, into ``out``;
-    returns the number of bytes written."""
-    rows, columns, width = cells.shape
+@njit(cache=True, nogil=True)  # (the writer formats doc_topics.csv beside doc_topics.parquet)
+def _write(block, left, texts, out):
+    """The rows of ``block`` as ``%.6g`` texts, comma-separated, each row ending in a
+    newline, written into ``out`` in one pass; the values ``left`` marks are taken, in row
+    order, from ``texts`` (one zero-padded row of WIDTH bytes each, formatted by Python).
+    Returns the number of bytes written."""
+    rows, columns = block.shape
     pos = 0
+    t = 0
     for i in range(rows):
         for j in range(columns):
-            for b in range(width):
-                c = cells[i, j, b]
-                if c == 0:
-                    break
-                out[pos] = c
-                pos += 1
+            if left[i, j]:
+                for b in range(WIDTH):
+                    c = texts[t, b]
+                    if c == 0:
+                        break
+                    out[pos] = c
+                    pos += 1
+                t += 1
+            else:
+                kind, n, e = _plan(block[i, j])
+                if kind == 0:
+                    out[pos] = 48
+                    pos += 1
+                elif kind == 2:
+                    out[pos] = 48
+                    out[pos + 1] = 46
+                    pos += 2
+                    for _ in range(-1 - e):
+                        out[pos] = 48
+                        pos += 1
+                    n_digits = 6
+                    while n % 10 == 0:
+                        n //= 10
+                        n_digits -= 1
+                    for d in range(n_digits - 1, -1, -1):
+                        out[pos + d] = 48 + n % 10
+                        n //= 10
+                    pos += n_digits
             out[pos] = 44 if j < columns - 1 else 10
             pos += 1
     return pos
@@ -90,15 +105,19 @@ def _join(cells, out):
 
 def _float_bytes(block):
     """The rows of a (rows, columns) float array as ``%.6g`` texts joined by commas, each
-    row ending in a newline, as one uint8 array; NaN as an empty cell, as pandas writes it."""
+    row ending in a newline, as one uint8 array; NaN as an empty cell, as pandas writes it.
+    Written in one compiled pass (no per-cell buffer scanned again: 794k x 50 weights about
+    twice as fast), the rare values it does not format given to it by Python."""
     block = np.ascontiguousarray(block, dtype=np.float64)
     rows, columns = block.shape
-    cells = np.zeros((rows, columns, WIDTH), dtype=np.uint8)
-    for i, j in zip(*np.nonzero(_cells(block, cells))):  # rare: formatted by Python
-        text = ("%.6g" % block[i, j]).encode("ascii")
-        cells[i, j, :len(text)] = np.frombuffer(text, dtype=np.uint8)
+    left = _left(block)
+    values = block[left]
+    texts = np.zeros((values.size, WIDTH), dtype=np.uint8)
+    for t, value in enumerate(values.tolist()):  # rare: formatted by Python
+        text = ("%.6g" % value).encode("ascii")
+        texts[t, :len(text)] = np.frombuffer(text, dtype=np.uint8)
     out = np.empty(rows * columns * WIDTH + rows, dtype=np.uint8)
-    return out[:_join(cells, out)]
+    return out[:_write(block, left, texts, out)]
 
 
 def float_block(block):
