@@ -13,16 +13,13 @@
 Shapes: X (n_documents, n_terms), W (n_documents, n_topics), H (n_topics, n_terms).
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from ..topics import top_rows
+from .divergence import js_distances
 import pandas as pd
-from scipy.spatial.distance import jensenshannon
 
 LAMBDAS = np.round(np.linspace(0.0, 1.0, 11), 1)  # the slider's steps
-JS_ROWS = 16  # topics per Jensen-Shannon call: 2 threads' temporaries stay under one call of k rows
 MAX_LABELS = 30  # labels listed in the topic-by-label table; the rest are summed in one row
 
 
@@ -99,15 +96,7 @@ def intertopic_map(p_wt):
         return np.zeros((k, 2)), np.zeros((k, k))
     safe = p_wt.copy()
     safe[safe.sum(axis=1) == 0] = 1.0 / p_wt.shape[1]  # an empty topic: uniform, far from all
-    D = np.zeros((k, k))
-
-    def rows(a, b):  # topic a against up to JS_ROWS later topics at once (not one call per pair)
-        D[a, b:b + JS_ROWS] = np.nan_to_num(jensenshannon(safe[a][None, :], safe[b:b + JS_ROWS], base=2, axis=1))
-
-    pairs = [(a, b) for a in range(k - 1) for b in range(a + 1, k, JS_ROWS)]
-    with ThreadPoolExecutor(2) as pool:  # (numpy leaves the GIL: both cores; each row's distance
-        list(pool.map(rows, *zip(*pairs)))  # is computed alone, the same bits in any batch)
-    D = D + D.T
+    D = np.nan_to_num(js_distances(safe))
     return principal_coordinates(D), D
 
 
