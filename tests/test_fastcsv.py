@@ -21,7 +21,12 @@ def _hard_values(rng):
                     [np.nextafter(p, 1) for p in (1e-4, 1e-3, 0.01, 0.1)])
     fixed = np.array([0.0, 1.0, 1e-4, 0.1, 0.09999995, 0.0999999951, 0.9999995, 0.99999949,
                       2.5e-5, -0.5, np.nan, 123456.5, 1e300, 0.123456789, 5e-324])
-    values = np.concatenate([rng.random(20000), spread, ties, near, fixed])
+    # the exponent notation (1e-99 to 1e-4): every exponent, ties and round-ups there too
+    tiny = 10 ** rng.uniform(-101, -3.5, 20000)
+    tiny_ties = np.array([float(f"{d}e-{e}") for d in ("1", "1.5", "2.25", "9.99999", "9.999995",
+                                                        "1.000005", "1.234565", "3.5") for e in range(4, 101)])
+    tiny_near = np.array([np.nextafter(float(f"1e-{e}"), side) for e in range(4, 101) for side in (0, 1)])
+    values = np.concatenate([rng.random(20000), spread, ties, near, fixed, tiny, tiny_ties, tiny_near])
     return values[: values.size // 4 * 4]
 
 
