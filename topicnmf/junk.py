@@ -102,9 +102,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     weights = W[candidates]
     at = {int(d): i for i, d in enumerate(candidates)}
     scanned = sorted({int(d) for t in range(k) for d in tops[t] if weights[at[int(d)], t] > 0})
-    scanned_texts = texts.take(scanned) if hasattr(texts, "take") else [texts[d] for d in scanned]
+    authors, scanned_texts = _authors_and_texts(texts, scanned)
     meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
-    authors = [author(text) for text in texts]
     known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
     levels = _weighed(sources(ids), W) if ids is not None and X is not None else ()  # (may be none)
     totals = W.sum(axis=0) if levels else None
@@ -196,6 +195,18 @@ class Groups:
 
     def labels(self):
         return [self.names[c] for c in self.codes]
+
+
+def _authors_and_texts(texts, rows):
+    """(every text's author, the texts of ``rows`` in that order) from one pass over
+    ``texts``: read in passes, each pass parses the whole input again (7.9M documents: one
+    pass less of the topics stage's three)."""
+    wanted, picked, authors = set(rows), {}, []
+    for row, text in enumerate(texts):
+        authors.append(author(text))
+        if row in wanted:
+            picked[row] = text
+    return authors, [picked[row] for row in rows]
 
 
 def sources(ids):
