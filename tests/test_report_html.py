@@ -77,6 +77,29 @@ def test_principal_coordinates_recover_planar_distances():
     assert np.allclose(np.linalg.norm(coords[:, None] - coords[None], axis=2), D)
 
 
+@pytest.mark.parametrize("k", [3, 12, 50])
+def test_map_never_hides_a_topic_inside_another_circle(k):
+    # topics far apart in directions the two axes do not show land on one spot (a stranger's
+    # crawl: sport, film and business stacked); their circles are moved apart, in the box
+    rng = np.random.default_rng(k)
+    coords = rng.random((k, 2))
+    coords[k // 2:] = coords[0]  # half of them on one point
+    size, radius = 360, min(36, 0.28 * 360 / np.sqrt(k))
+    circles, _ = visuals.layout_map(coords, rng.random(k), size=size, max_radius=radius)
+    xy = np.array([[c["x"], c["y"]] for c in circles])
+    r = np.array([c["r"] for c in circles])
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    assert all(d[a, b] >= max(r[a], r[b]) - 0.2 for a in range(k) for b in range(a + 1, k))
+    assert ((xy - r[:, None] >= -0.1) & (xy + r[:, None] <= size + 0.1)).all()
+
+
+def test_map_says_how_much_of_the_distances_it_shows():
+    planar = np.array([[0, 0], [3, 0], [0, 4], [3, 4], [1, 2.0]])
+    assert np.isclose(visuals.shown_share(np.linalg.norm(planar[:, None] - planar[None], axis=2)), 1.0)
+    simplex = 1.0 - np.eye(6)  # six equidistant topics: two axes show 2 of 5 dimensions
+    assert np.isclose(visuals.shown_share(simplex), 0.4)
+
+
 def test_map_distances_are_jensen_shannon(result):
     p_wt = visuals.topic_term_distributions(result.topics.H)
     _, D = visuals.intertopic_map(p_wt)

@@ -75,7 +75,7 @@ def _map(result, shares):
     size = 360
     radius = min(0.1 * size, 0.28 * size / np.sqrt(max(len(shares), 1)))
     circles, _ = visuals.layout_map(coords, shares, size=size, max_radius=radius)
-    return {"size": size, "circles": circles}
+    return {"size": size, "circles": circles, "shown": visuals.shown_share(distances)}
 
 
 def _similarity(H):

@@ -127,9 +127,51 @@ def label_table(dominant, labels, n_topics, max_labels=MAX_LABELS):
     return table
 
 
+def shown_share(D, n_components=2):
+    """The share of the distances' variation that the map's ``n_components`` principal
+    coordinates show: their eigenvalues over the sum of the positive ones (1.0 when the
+    distances fit in that many dimensions)."""
+    k = D.shape[0]
+    if k < 3:
+        return 1.0
+    J = np.eye(k) - np.ones((k, k)) / k
+    values = np.linalg.eigvalsh(-0.5 * J @ (D ** 2) @ J)
+    positive = values[values > 0]
+    return float(np.sort(positive)[::-1][:n_components].sum() / positive.sum()) if positive.size else 1.0
+
+
+def separated(cx, cy, radii, size, rounds=200):
+    """Centres moved apart, as little as they need, until none lies inside another circle
+    (where its number would be hidden): two topics far apart in the directions the map does
+    not show can land on one spot. Each round pushes every such pair apart along the line
+    between them, half the shortfall each (centres that coincide: a fixed direction per
+    pair), then keeps each circle in the size x size box; centres clear of every other
+    circle stay where they are."""
+    cx, cy = np.array(cx, dtype=float), np.array(cy, dtype=float)
+    radii = np.asarray(radii, dtype=float)
+    k = radii.size
+    need = np.maximum.outer(radii, radii) + 1.0
+    upper = np.triu(np.ones((k, k), dtype=bool), 1)
+    angle = 2.4 * np.add.outer(np.arange(k), 7 * np.arange(k))
+    for _ in range(rounds):
+        dx, dy = np.subtract.outer(cx, cx).T, np.subtract.outer(cy, cy).T  # (a, b): b - a
+        d = np.hypot(dx, dy)
+        close = upper & (d < need)
+        if not close.any():
+            break
+        same = d < 1e-9
+        ux = np.where(same, np.cos(angle), dx / np.where(same, 1.0, d))
+        uy = np.where(same, np.sin(angle), dy / np.where(same, 1.0, d))
+        push = np.where(close, (need - d) / 2, 0.0)
+        cx = np.clip(cx + (ux * push).sum(axis=0) - (ux * push).sum(axis=1), radii, size - radii)
+        cy = np.clip(cy + (uy * push).sum(axis=0) - (uy * push).sum(axis=1), radii, size - radii)
+    return cx, cy
+
+
 def layout_map(coords, shares, *, size=360, pad=14, max_radius=None):
     """Circles for the map: centres in a size x size box (both axes on one scale, so
-    distances read true) and radii with area proportional to prevalence."""
+    distances read true) and radii with area proportional to prevalence; centres that
+    would hide one another's number moved apart (see :func:`separated`)."""
     k = len(shares)
     max_radius = max_radius or max(14.0, min(60.0, size / (1.6 + 0.35 * k)))
     shares = np.asarray(shares, dtype=float)
@@ -138,7 +180,6 @@ def layout_map(coords, shares, *, size=360, pad=14, max_radius=None):
     span = float(np.abs(coords).max()) if coords.size else 0.0
     inner = size / 2 - pad - radii.max() if k else 0
     scale = inner / span if span > 0 else 0.0
-    cx = size / 2 + coords[:, 0] * scale
-    cy = size / 2 - coords[:, 1] * scale
+    cx, cy = separated(size / 2 + coords[:, 0] * scale, size / 2 - coords[:, 1] * scale, radii, size)
     return [{"topic": t + 1, "x": round(float(cx[t]), 1), "y": round(float(cy[t]), 1),
              "r": round(float(radii[t]), 1)} for t in range(k)], scale
