@@ -305,3 +305,28 @@ def test_no_traceback_in_a_subprocess(tmp_path):
                  ["run", str(bomb), "--max-file-mb", "1", "--out", str(tmp_path / "o2")]):
         p = subprocess.run([sys.executable, "-m", "topicnmf.cli", *args], capture_output=True, text=True)
         assert "Traceback" not in p.stderr and p.returncode in (0, 1), p.stderr
+
+
+def test_out_of_memory_is_one_line_and_leaves_no_output(tmp_path, capsys, monkeypatch):
+    # under `ulimit -v` the run can meet a MemoryError anywhere: one line, status 1, no folder
+    from topicnmf import cli, pipeline
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "run", exhausted)
+    monkeypatch.setattr(cli, "RAN_OUT_OF_MEMORY", False)
+    out = tmp_path / "out"
+    assert main(["run", "corpora/field-guides", "--topics", "3", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("topicnmf: error: out of memory") and "--max-memory" in err[0]
+    assert not out.exists() and cli.RAN_OUT_OF_MEMORY
+
+
+def test_a_small_file_is_read_without_a_buffer_of_the_size_limit(tmp_path):
+    from topicnmf.readers.files import read_file_bytes
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"boats and sails")
+    assert read_file_bytes(path, 2**40) == (b"boats and sails", None)  # (a 1 TB buffer would fail)
+    assert read_file_bytes(path, 5) == (None, "larger than max_file_mb (4.77e-06 MB)")

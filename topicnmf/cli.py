@@ -189,6 +189,21 @@ COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "transform": cmd_transform, "sho
             "refine": refine.command, **cli_time.COMMANDS}
 
 
+RAN_OUT_OF_MEMORY = False  # set when a command met a MemoryError (see __main__)
+
+
+def out_of_memory():
+    """The one-line message of a MemoryError: what limit the process met and what to do."""
+    import resource
+
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    where = (f"the address-space limit (ulimit -v) of {limit / 2**20:.0f} MB"
+             if limit not in (resource.RLIM_INFINITY, -1) else "the memory available")
+    return (f"out of memory: the run needed more than {where} allows (Python with numpy, "
+            "scipy, scikit-learn and numba takes about 800 MB of address space before any "
+            "data); raise the limit, or lower --max-memory so that the run goes out of core.")
+
+
 def main(argv=None, *, keep_interrupts=False):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -222,6 +237,11 @@ def main(argv=None, *, keep_interrupts=False):
         return status
     except TopicNMFError as exc:
         print(f"topicnmf: error: {printable(in_flags(str(exc), args.command))}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"topicnmf: error: {out_of_memory()}", file=sys.stderr)
+        global RAN_OUT_OF_MEMORY
+        RAN_OUT_OF_MEMORY = True  # (read by __main__: no interpreter clean-up can run now)
         return 1
     except BrokenPipeError:  # `topicnmf show MODEL | head`: the reader left; so do we
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

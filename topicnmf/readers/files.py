@@ -36,10 +36,13 @@ def read_file_bytes(path, max_bytes):
             return None, "broken or looping link"
         if not path.is_file():
             return None, "not a regular file"
-        if path.stat().st_size > max_bytes:
+        size = path.stat().st_size
+        if size > max_bytes:
             return None, too_big
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)  # the file may have grown since stat()
+        with open(path, "rb") as f:  # (a buffer of the file's size, not of max_bytes)
+            data = f.read(size + 1)
+            if len(data) > size:  # the file grew since stat(): read on, up to the limit
+                data += f.read(max_bytes + 1 - len(data))
     except OSError as exc:
         return None, f"unreadable ({exc.strerror or type(exc).__name__})"
     if len(data) > max_bytes:
