@@ -61,8 +61,7 @@ def _command(sub, name, help, description, *, out=None, model=False, input=True,
                             "options given on the command line win; a run writes its own as "
                             "config.toml")
     add_options(p, name)
-    if input:
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress or informational log on stderr (warnings and errors still show)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or informational log on stderr (warnings and errors still show)")
     return p
 
 

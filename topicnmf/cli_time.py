@@ -39,7 +39,7 @@ def add_commands(sub):
                    help="least cosine similarity of a match, 0 to 1 (default: %(default)s)")
     p.add_argument("--top-terms", type=int, default=10, metavar="N",
                    help="top terms compared for terms in and out (default: %(default)s)")
-
+    p.add_argument("-q", "--quiet", action="store_true", help="no log on stderr")
 
     p = sub.add_parser(
         "update", help="fold new documents into a saved model, topic numbers kept",
