@@ -81,7 +81,11 @@ def count_lines(texts, counts):
     others made every line of it 'boilerplate', and left the copies empty."""
     n_texts, seen = 0, SeenIds()
     for text in texts:
-        lines = {line.strip() for line in text.splitlines()} - {""}
+        lines = text.splitlines()
+        if len(lines) < 2:  # (794k one-line summaries: no set made for each, 0.9 -> 0.3 s)
+            n_texts += 1
+            continue
+        lines = {line.strip() for line in lines} - {""}
         if len(lines) > 1:  # a one-line document (a tweet, a survey answer) is all content
             if seen.bump(text):
                 continue
