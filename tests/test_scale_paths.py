@@ -235,3 +235,23 @@ def test_reading_a_table_pauses_the_gc_and_restores_it(tmp_path, monkeypatch):
     corpus_module.read_corpus(tmp_path / "t.csv")
     corpus_module.read_corpus(tmp_path / "docs")  # a folder's parsers (PDF, DOCX) may make cycles
     assert seen == [False, True] and gc.isenabled()
+
+
+@pytest.mark.parametrize("w_dtype, h_dtype", [(np.float32, np.float32), (np.float64, np.float64),
+                                              (np.float32, np.float64)])
+def test_balanced_weights_in_topic_order_are_numpys_bit_for_bit(w_dtype, h_dtype):
+    # build_topics balances W and puts its columns in topic order in one pass: the same
+    # array (and dtype: a float32 fit's stays float32) as (W * scale)[:, order]
+    from topicnmf.docweights import scaled_column_sums, scaled_in_order
+
+    rng = np.random.default_rng(3)
+    W = (rng.random((5000, 12)) * 10 ** rng.uniform(-6, 1, (5000, 12))).astype(w_dtype)
+    W[W < 0.01] = 0
+    norms = np.linalg.norm(rng.random((12, 40)).astype(h_dtype), axis=1)
+    scale = np.where(norms > 0, norms, 1.0)
+    order = rng.permutation(12)
+    balanced = W * scale
+    out = scaled_in_order(W, scale, order)
+    assert out.dtype == balanced.dtype and np.array_equal(out, balanced[:, order])
+    sums = scaled_column_sums(W, scale)  # (summed in float64 whatever the dtype)
+    assert np.array_equal(sums, balanced.astype(np.float64).sum(axis=0))

@@ -278,3 +278,39 @@ class Strings:
 
     def __getitem__(self, row):
         return self.take([row])[0]
+
+
+def scaled_in_order(W, scale, order):
+    """``(W * scale)[:, order]`` in one pass and one array (794k x 50: one array made instead
+    of two, each paid for again in page faults: 0.9 -> 0.3 s), the same bits: each entry is
+    W[i, j] * scale[j] in numpy's type for the pair (float32 for a float32 fit's W and H)."""
+    scale = np.asarray(scale)
+    out = np.empty((W.shape[0], len(order)), dtype=np.result_type(W.dtype, scale.dtype))
+    _scaled_in_order(np.ascontiguousarray(W), scale, np.asarray(order, dtype=np.int64), out)
+    return out
+
+
+def scaled_column_sums(W, scale):
+    """``(W * scale).sum(axis=0, dtype=np.float64)`` without making W * scale: each product
+    in numpy's type for the pair, added up in float64 one row after another, as numpy sums
+    a row-major array over its rows (the same bits). Summed in float32, 794k rows were off
+    by 3e-4 of a topic's share."""
+    scale = np.asarray(scale)
+    sums = np.zeros(W.shape[1])
+    _scaled_sums(np.ascontiguousarray(W), scale, sums)
+    return sums
+
+
+@njit(cache=True, nogil=True)
+def _scaled_in_order(W, scale, order, out):
+    for i in range(W.shape[0]):
+        for t in range(order.shape[0]):
+            j = order[t]
+            out[i, t] = W[i, j] * scale[j]
+
+
+@njit(cache=True, nogil=True)
+def _scaled_sums(W, scale, sums):
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            sums[j] += W[i, j] * scale[j]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .docweights import DocWeights, Strings, column_top, top_rows  # noqa: F401 (topics.top_rows)
+from .docweights import DocWeights, Strings, column_top, scaled_column_sums, scaled_in_order, top_rows  # noqa: F401
 from .partitions import Partitions
 
 SNIPPET_CHARS = 200
@@ -160,18 +160,16 @@ def balance(W, H):
     (benchmarks/bench_defaults.py): NMI of dominant topic vs labels, BBC k=5 0.858 -> 0.862,
     Debian k=20 0.282 -> 0.332, k=50 0.300 -> 0.347. An all-zero row of H stays zero.
     """
-    norms = np.linalg.norm(H, axis=1)
-    scale = np.where(norms > 0, norms, 1.0)
+    scale = np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)
     return (W.view(scale=scale) if isinstance(W, DocWeights) else W * scale), H / scale[:, None]
 
 
-def prevalence_order(W, demote=None):
-    """Components sorted by their share of the total weight, largest first (stable); those
-    ``demote`` marks True (or with a higher level: flagged topics) after the others."""
-    order = np.argsort(-W.sum(axis=0), kind="stable")
-    if demote is None:
-        return order
-    return order[np.argsort(np.asarray(demote, dtype=int)[order], kind="stable")]
+def prevalence_order(sums, demote=None):
+    """Components sorted by their share of the total weight (``sums``: W's column sums),
+    largest first (stable); those ``demote`` marks True (or with a higher level: flagged
+    topics) after the others."""
+    order = np.argsort(-np.asarray(sums), kind="stable")
+    return order if demote is None else order[np.argsort(np.asarray(demote, dtype=int)[order], kind="stable")]
 
 
 def normalized_weights(W):
@@ -221,9 +219,12 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         ``order[t]`` the component shown as topic t + 1 (default: by prevalence, ``demote``
         last).
     """
-    W, H = balance(W, H)
-    order = prevalence_order(W, demote) if order is None else np.asarray(order)
-    W, H = (W.view(order=order) if isinstance(W, DocWeights) else np.take(W, order, axis=1)), H[order]
+    scale = np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)  # balance(W, H), then
+    on_disk = isinstance(W, DocWeights)  # ordered: W's blocks as they are read; else one array made
+    sums = W.view(scale=scale).sum(axis=0) if on_disk else scaled_column_sums(W, scale)
+    order = prevalence_order(sums, demote) if order is None else np.asarray(order)
+    W = W.view(scale=scale).view(order=order) if on_disk else scaled_in_order(W, scale, order)
+    H = (H / scale[:, None])[order]
     k = H.shape[0]
     display = np.asarray(display_terms, dtype=object)
     n_top = min(top_terms, H.shape[1])
@@ -244,7 +245,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         doc_topics = doc_topic_table(doc_ids, W, metadata)
         total = W.sum()
         counts = doc_topics["dominant_topic"].value_counts()
-    sums = W.sum(axis=0) if not isinstance(W, DocWeights) else doc_topics.column_sums
+    sums = W.sum(axis=0, dtype=np.float64) if not isinstance(W, DocWeights) else doc_topics.column_sums
     prevalence = pd.DataFrame({
         "topic": np.arange(1, k + 1),
         "label": [", ".join(terms.loc[terms.topic == t + 1, "term"].head(3)) for t in range(k)],
@@ -355,7 +356,7 @@ class DocTopicTable:
             if isinstance(W, DocWeights):
                 sums = np.add.reduce(np.concatenate([sums[None], block]), axis=0)  # rows in order
         self.dominant = np.concatenate(codes).astype(np.int32) if codes else np.zeros(0, np.int32)
-        self.column_sums = sums if isinstance(W, DocWeights) else W.sum(axis=0)
+        self.column_sums = sums if isinstance(W, DocWeights) else W.sum(axis=0, dtype=np.float64)
 
     def _blocks(self):
         """(first row, block of W): W's own blocks on disk, or TABLE_ROWS rows of W in memory."""
