@@ -16,7 +16,7 @@ from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, link_problem, output_files, read_file  # noqa: F401
 from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
-from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
+from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
 from .unique_ids import BATCH as ID_BATCH, SeenIds
@@ -390,10 +390,10 @@ def _folder_documents(root, options, log, only=None):
                 log.decoded.append((rel, encoding))
             label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
             if is_mbox(text):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
-                messages = [Document(id=f"{rel}/{n}", text=t, label=label) for n, t in mbox_messages(full)]
-                messages = messages if len(messages) > 1 else [Document(id=rel, text=text, label=label)]
+                messages, unread = mbox_documents(full, rel, max_bytes)
+                log.skipped += [Skipped(name, why) for name, why in unread]
                 n_docs += len(messages)
-                yield from messages
+                yield from (Document(id=name, text=t, label=label) for name, t in messages)
                 continue
             n_docs += 1
             yield Document(id=rel, text=text, label=label)

@@ -27,12 +27,15 @@ corpus is parsed once while its signatures are learned and applied.
 """
 
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import re
 from collections import Counter
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from .markup import html_lines
 
 RULES = ("header", "mime", "forwarded", "pgp", "blob", "signature", "attribution", "quote",
          "learned_signature")
@@ -152,7 +155,7 @@ def message_parts(text):
     removed = Counter()
     lines = text.splitlines()
     end, fields_ = header_end(lines)
-    subject = next((_RE_PREFIX.sub("", v).strip() for n, v in fields_ if n == "subject"), "")
+    subject = next((_RE_PREFIX.sub("", _decoded(v)).strip() for n, v in fields_ if n == "subject"), "")
     removed["header"] = _chars(lines[:end]) - len(subject)
     body = lines[end:]
     if _is_mime(dict(fields_)):
@@ -190,30 +193,18 @@ def _chars(lines):
 def _is_mime(headers):
     ctype = headers.get("content-type", "").lower()
     encoding = headers.get("content-transfer-encoding", "").lower()
-    return ctype.startswith(("multipart/", "text/html")) or encoding in ("base64", "quoted-printable")
+    return (ctype.startswith(("multipart/", "text/html")) or encoding in ("base64", "quoted-printable")
+            or "iso-2022-" in ctype)  # 7-bit text in a stateful charset: decoded by its parts
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _html_text(html):
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
+def _decoded(value):
+    """A header value with its RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return value
 
 
 def _mime_text(header_lines, body):
@@ -234,7 +225,7 @@ def _mime_text(header_lines, body):
         except LookupError:
             text = payload.decode("utf-8", errors="replace")
         (html if part.get_content_subtype() == "html" else plain).append(text)
-    texts = plain or [_html_text(h) for h in html]
+    texts = plain or [html_lines(h) for h in html]
     lines = "\n\n".join(texts).splitlines()
     return lines, max(_chars(body) - _chars(lines), 0)
 

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, P
 from bs4 import XMLParsedAsHTMLWarning
 from bs4.dammit import EncodingDetector
 
+from ..mail.markup import BLOCKS, INVISIBLE
 from .decode import decode_bytes
 from .errors import DocumentSkipped
 
@@ -22,13 +23,6 @@ try:
 except ImportError:  # BeautifulSoup falls back on Python's parser
     PARSER = "html.parser"
 
-# Elements whose content is never shown as text on the page.
-INVISIBLE = frozenset(("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
-             "object", "embed", "head", "nav", "select", "button"))
-# Elements that start a new line when shown.
-BLOCKS = frozenset(("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-          "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-          "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul"))
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # An entity left in the text by a page that escaped its markup twice ("&amp;nbsp;").
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")

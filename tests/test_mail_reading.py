@@ -1,0 +1,106 @@
+"""Every way a mail reaches topicnmf is read as an .eml file is: an mbox's messages, a mail
+file without a suffix, a text file holding a mail, a news spool's post, a Maildir's message,
+an Apple Mail .emlx file. Headers are decoded (RFC 2047, 8-bit), bodies by their charsets
+(ISO-2022-JP's 7-bit escapes too), HTML-only bodies a line per block, so that the cleaning
+finds the signature, the quoted original and the list footer in each alike."""
+
+from email.message import EmailMessage
+
+from topicnmf.clean import clean_email
+from topicnmf.corpus import read_corpus
+
+HTML = ("<html><head><style>p {margin: 0}</style></head><body>"
+        "<p>The harbour reopened on Monday.</p><div>Fishing boats left at dawn.</div>"
+        "<table><tr><td>Harbour</td><td>reopened</td></tr></table>"
+        "<p>--</p><p>Ann Smith<br>Harbour Office</p>"
+        "<p>-----Original Message-----</p><p>From: Bob Jones [mailto:bob@example.org]</p>"
+        "<p>Sent: Monday, March 7, 2005</p><p>Is the harbour open again?</p></body></html>")
+PLAIN = ("The harbour reopened on Monday.\nFishing boats left at dawn.\nHarbour\nreopened\n-- \n"
+         "Ann Smith\nHarbour Office\n")
+
+
+def message(html=True, subject="Harbour news", number=0):
+    m = EmailMessage()
+    m["From"] = "Ann Smith <ann@example.org>"
+    m["To"] = "harbour-list@lists.example.org"
+    m["Subject"] = subject
+    m["Date"] = f"Mon, {7 + number} Mar 2005 10:00:00 +0000"
+    m["Message-ID"] = f"<{number}@example.org>"
+    if html:
+        m.set_content(HTML, subtype="html", cte="quoted-printable")
+    else:
+        m.set_content(PLAIN)
+    return m.as_bytes()
+
+
+def mbox(*messages):
+    return b"".join(b"From ann@example.org Mon Mar  7 10:00:00 2005\n" + m + b"\n" for m in messages)
+
+
+def cleaned_texts(folder):
+    corpus = read_corpus(folder)
+    return dict(zip(corpus.ids, (clean_email(t) for t in corpus.texts)))
+
+
+def test_an_html_only_mail_is_cleaned_alike_on_every_path(tmp_path):
+    (tmp_path / "spool" / "sci.harbour").mkdir(parents=True)
+    (tmp_path / "maildir" / "cur").mkdir(parents=True)
+    (tmp_path / "one.eml").write_bytes(message())
+    (tmp_path / "box.mbox").write_bytes(mbox(message(), message(number=1)))
+    (tmp_path / "single.mbox").write_bytes(mbox(message()))
+    (tmp_path / "mail-file").write_bytes(message())
+    (tmp_path / "saved.txt").write_bytes(message())
+    (tmp_path / "spool" / "sci.harbour" / "61234").write_bytes(b"Path: news.example!not-for-mail\n" + message())
+    (tmp_path / "maildir" / "cur" / "1104537600.M0P1.host:2,S").write_bytes(message())
+    emlx = message()
+    (tmp_path / "apple.emlx").write_bytes(b"%d\n" % len(emlx) + emlx + b'<?xml version="1.0"?>\n<plist/>\n')
+    texts = cleaned_texts(tmp_path)
+    assert sorted(texts) == ["apple.emlx", "box.mbox/1", "box.mbox/2", "mail-file",
+                             "maildir/cur/1104537600.M0P1.host:2,S", "one.eml", "saved.txt", "single.mbox",
+                             "spool/sci.harbour/61234"]
+    expected = "Harbour news\n\nThe harbour reopened on Monday.\nFishing boats left at dawn.\nHarbour\nreopened"
+    assert texts == dict.fromkeys(texts, expected)  # signature, quoted original, style: gone; cells apart
+
+
+def test_encoded_headers_and_charsets_are_decoded_on_every_path(tmp_path):
+    german = message(html=False, subject="Größere Übungen für die Mannschaft")  # RFC 2047 by the policy
+    assert b"=?utf-8?" in german
+    russian = EmailMessage()
+    russian["From"] = "ivan@example.ru"
+    russian["Subject"] = "=?koi8-r?q?=F0=D2=C9=D7=C5=D4?="
+    russian.set_content("Команда выиграла матч.", charset="koi8-r", cte="base64")
+    japanese = (b"From: taro@example.jp\nSubject: =?iso-2022-jp?b?GyRCRTdKOCVLJWUhPCU5GyhC?=\n"
+                b"MIME-Version: 1.0\nContent-Type: text/plain; charset=\"iso-2022-jp\"\n"
+                b"Content-Transfer-Encoding: 7bit\n\n"
+                + "天文学者は大きな望遠鏡で遠い銀河を観測しました。\n".encode("iso-2022-jp"))
+    (tmp_path / "box.mbox").write_bytes(mbox(german, russian.as_bytes(), japanese))
+    (tmp_path / "german").write_bytes(german)
+    (tmp_path / "german.txt").write_bytes(german)
+    texts = cleaned_texts(tmp_path)
+    assert texts["box.mbox/1"].startswith("Größere Übungen für die Mannschaft\n")
+    assert texts["german"] == texts["german.txt"] == texts["box.mbox/1"]
+    assert texts["box.mbox/2"] == "Привет\n\nКоманда выиграла матч."
+    assert texts["box.mbox/3"] == "天文ニュース\n\n天文学者は大きな望遠鏡で遠い銀河を観測しました。"
+
+
+def test_a_mime_message_held_as_text_is_decoded_by_the_cleaning_too():
+    """A message in a table cell reaches the cleaning as text: its subject's encoded words
+    and its HTML part's blocks are decoded there."""
+    text = ("From: a@example.org\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\nContent-Type: text/html\n\n"
+            "<p>The harbour reopened.</p><p>--</p><p>Ann Smith</p>")
+    assert clean_email(text) == "Grüße\nThe harbour reopened."
+
+
+def test_an_unescaped_from_line_in_a_body_does_not_split_the_message(tmp_path):
+    """Only a 'From ' line followed by a header block starts a message (mboxrd practice): a
+    body line "From the harbour office ..." stays in its message, nothing is lost."""
+    body = "Boats left at dawn.\n\nFrom the harbour office we heard that\nthe quay is open.\n\nFrom here on.\n"
+    messages = [f"From ann@example.org Mon Mar  7 10:0{i}:00 2005\nFrom: ann@example.org\nSubject: Note {i}\n"
+                f"Date: Mon, 7 Mar 2005 10:0{i}:00 +0000\n\n{body}\n>From the quay, tides.\n\n" for i in range(3)]
+    (tmp_path / "box.mbox").write_text("".join(messages), encoding="utf-8")
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == ["box.mbox/1", "box.mbox/2", "box.mbox/3"]
+    for i, text in enumerate(corpus.texts):
+        assert clean_email(text).splitlines() == [f"Note {i}", "", "Boats left at dawn.", "",
+                                                  "From the harbour office we heard that", "the quay is open.",
+                                                  "", "From here on.", "", "From the quay, tides."]
