@@ -55,6 +55,9 @@ _UU_BEGIN = re.compile(r"^begin(-base64)? [0-7]{3,4} \S")
 _UU_LINE = re.compile(r"^M[\x20-\x60]{60}\s*$")
 _BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]{40,}={0,2}\s*$")
 _SIG_DELIMITER = re.compile(r"^(--\s?|-{3,}\s*|_{3,}\s*)$")
+# What a mailing list's footer says (Mailman, Google Groups, LISTSERV, Sympa): not the author's.
+_LIST_FOOTER = re.compile(r"mailing list|/listinfo/|mailman|unsubscribe|you received this message because"
+                          r"|subscribed to the", re.IGNORECASE)
 SIGNATURE_LINES = 15  # a delimiter further from the end than this is not a signature's
 
 _VERB = r"(writes|wrote|said|says|schrieb|a écrit|escribió)"
@@ -296,13 +299,17 @@ def _find(body, start, pattern):
 
 
 def _cut_signature(body, removed):
+    """Without the signature after the last delimiter near the end; when what was cut is a
+    mailing list's footer (Mailman's ``___`` + "... mailing list" + its address), the
+    author's signature before it too."""
     last = len(body)
     while last and not body[last - 1].strip():
         last -= 1
     for i in range(last - 1, max(last - SIGNATURE_LINES, 0) - 1, -1):
         if _SIG_DELIMITER.match(body[i]):
             removed["signature"] += _chars(body[i:])
-            return body[:i]
+            footer = _LIST_FOOTER.search("\n".join(body[i + 1:last]))
+            return _cut_signature(body[:i], removed) if footer else body[:i]
     return body
 
 
