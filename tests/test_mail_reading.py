@@ -104,3 +104,32 @@ def test_an_unescaped_from_line_in_a_body_does_not_split_the_message(tmp_path):
         assert clean_email(text).splitlines() == [f"Note {i}", "", "Boats left at dawn.", "",
                                                   "From the harbour office we heard that", "the quay is open.",
                                                   "", "From here on.", "", "From the quay, tides."]
+
+
+def test_phrase_labels_come_from_the_cleaned_mail(tmp_path):
+    """--phrase-labels finds its phrases in the text the topics are fitted on: no header
+    ('sun jan'), no signature ('morgan pilot'), no quoted original, even where each of them
+    goes with one topic."""
+    from topicnmf import pipeline
+
+    subjects = {"tides": ("spring tides and neap tides follow the moon; the tide tables show high water",
+                          "Sun", "Morgan Pilot<br>Quayside Chandlery", "anchor chain windlass locker"),
+                "sails": ("the mainsail and the jib need new canvas; the rigging holds the mast",
+                          "Wed", "Robin Keel<br>Harbour Master", "mooring buoy ferry timetable")}
+    folder = tmp_path / "list"
+    folder.mkdir()
+    for i in range(16):  # (under 20 documents: words of most of them may start or end a phrase)
+        subject = list(subjects)[i % 2]
+        text, day, signature, quoted = subjects[subject]
+        m = EmailMessage()
+        m["From"] = f"{signature.split('<')[0]} <p{i % 2}@example.org>"
+        m["Subject"] = f"Re: {subject} question {i}"
+        m["Date"] = f"{day}, {i % 28 + 1} Jan 2005 10:00:00 +0000"
+        m.set_content(f"<p>{text}. {text}.</p><p>-- </p><p>{signature}</p>"
+                      f"<p>On Sat, 1 Jan 2005, Lee Fisher wrote:</p><blockquote><p>&gt; {quoted}</p>"
+                      f"<p>&gt; {quoted}</p></blockquote>", subtype="html")
+        (folder / f"{i:02d}.eml").write_bytes(m.as_bytes())
+    result = pipeline.fit(str(folder), n_topics=2, phrase_labels=True)
+    phrases = {p for t in result.topics.prevalence["phrases"] for p in t}
+    residue = {"sun", "wed", "jan", "morgan", "pilot", "quayside", "robin", "keel", "anchor", "mooring", "lee"}
+    assert phrases and not {w for p in phrases for w in p.split()} & residue, phrases
