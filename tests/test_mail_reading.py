@@ -133,3 +133,24 @@ def test_phrase_labels_come_from_the_cleaned_mail(tmp_path):
     phrases = {p for t in result.topics.prevalence["phrases"] for p in t}
     residue = {"sun", "wed", "jan", "morgan", "pilot", "quayside", "robin", "keel", "anchor", "mooring", "lee"}
     assert phrases and not {w for p in phrases for w in p.split()} & residue, phrases
+
+
+def test_a_forward_as_an_attached_message_loses_each_ones_signature_and_footer(tmp_path):
+    """A forward sent as a message/rfc822 part: the outer note's signature and the list's
+    footer go, and so does the attached message's own signature; its text stays."""
+    footer = ("_______________________________________________\nharbour-list mailing list\n"
+              "https://lists.example.org/mailman/listinfo/harbour-list\n")
+    attached = EmailMessage()
+    attached["From"] = "Lee Fisher <lee@example.org>"
+    attached["Subject"] = "Harbour reopened"
+    attached.set_content("The harbour reopened on Monday.\nFishing boats left at dawn.\n-- \nLee Fisher\nPort Desk\n")
+    outer = EmailMessage()
+    outer["From"] = "Bob Jensen <bob@example.org>"
+    outer["Subject"] = "Fwd: Harbour reopened"
+    outer.set_content(f"FYI, see the attached message.\n\n--\nBob Jensen\nSenior Analyst\n\n{footer}")
+    outer.add_attachment(attached)
+    (tmp_path / "fwd.eml").write_bytes(outer.as_bytes())
+    (tmp_path / "box.mbox").write_bytes(mbox(outer.as_bytes()))
+    texts = cleaned_texts(tmp_path)
+    assert texts["fwd.eml"] == texts["box.mbox"] == ("Harbour reopened\n\nFYI, see the attached message.\n\n"
+                                                     "The harbour reopened on Monday.\nFishing boats left at dawn.")

@@ -4,6 +4,7 @@ reports (:mod:`.summary`)."""
 
 from .message import (
     ATTRIBUTION,
+    PART_BREAK,
     RULES,
     Parts,
     Removed,
@@ -17,5 +18,5 @@ from .message import (
 from .signatures import learn_signatures, signatures_of
 from .summary import MailCleaning, Tally
 
-__all__ = ["ATTRIBUTION", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
+__all__ = ["ATTRIBUTION", "PART_BREAK", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
            "clean_message", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]

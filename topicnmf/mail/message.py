@@ -58,6 +58,8 @@ _SIG_DELIMITER = re.compile(r"^(--\s?|-{3,}\s*|_{3,}\s*)$")
 # What a mailing list's footer says (Mailman, Google Groups, LISTSERV, Sympa): not the author's.
 _LIST_FOOTER = re.compile(r"mailing list|/listinfo/|mailman|unsubscribe|you received this message because"
                           r"|subscribed to the", re.IGNORECASE)
+# The line between a message's text and that of a message attached to it (see readers/eml.py).
+PART_BREAK = "-------- Attached message --------"
 SIGNATURE_LINES = 15  # a delimiter further from the end than this is not a signature's
 
 _VERB = r"(writes|wrote|said|says|schrieb|a écrit|escribió)"
@@ -166,7 +168,7 @@ def message_parts(text):
         removed["mime"] = cut
     body = _cut_forwarded(body, removed)
     body = _drop_blocks(body, removed)
-    body = _cut_signature(body, removed)
+    body = _each_part(body, lambda part: _cut_signature(part, removed), removed)
     body = _drop_quotes(body, removed)
     return Parts(subject, tuple(body), tuple((r, n) for r, n in removed.items() if n > 0), len(text))
 
@@ -296,6 +298,25 @@ def _find(body, start, pattern):
         if pattern.match(body[j]):
             return j
     return len(body) - 1
+
+
+def _each_part(body, cut, removed):
+    """``cut`` applied to each message's part of ``body`` (a message, then the messages
+    attached to it, between ``PART_BREAK`` lines, counted as ``mime``), joined by a blank line."""
+    if PART_BREAK not in body:
+        return cut(body)
+    removed["mime"] += body.count(PART_BREAK) * (len(PART_BREAK) + 1)
+    out, part = [], []
+    for line in body + [PART_BREAK]:
+        if line != PART_BREAK:
+            part.append(line)
+            continue
+        kept = cut(part)
+        while kept and not kept[-1].strip():
+            kept.pop()
+        out += ([""] if out and kept else []) + kept
+        part = []
+    return out
 
 
 def _cut_signature(body, removed):

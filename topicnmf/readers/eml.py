@@ -7,7 +7,9 @@ The headers are decoded (RFC 2047 words such as ``=?utf-8?b?...?=``, raw 8-bit v
 unfolded onto one line; the MIME fields that described the body's encoding are left out, since
 the body is decoded. The text is the text/plain parts that are not attachments, each decoded
 by its declared charset (ISO-2022-JP too) or, without one, as any text file; a message with
-none gives its text/html parts as text, one line per block element. Written as a mail with
+none gives its text/html parts as text, one line per block element. A message attached to
+it (a forward as a message/rfc822 part) follows, after a ``PART_BREAK`` line,
+so that the cleaning finds the signature and list footer of each. Written as a mail with
 headers, the result goes through the e-mail cleaning (topicnmf.clean), which keeps the subject
 and drops the headers, quotes and signature."""
 
@@ -17,6 +19,7 @@ import email.header
 import email.policy
 import re
 
+from ..mail import PART_BREAK
 from ..mail.markup import html_lines
 from .decode import decode_bytes
 from .errors import DocumentSkipped
@@ -59,19 +62,32 @@ def _message_text(message):
         value = header_value(raw)
         if value:
             heads.append(f"{name}: {value}")
-    plain, markup = [], []
-    for part in message.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        kind = part.get_content_type()
-        if kind == "text/plain":
-            plain.append(_content(part))
-        elif kind == "text/html":
-            markup.append(_html(_content(part)))
-    body = "\n\n".join(t.strip("\n") for t in (plain or markup) if t.strip())
+    body = f"\n{PART_BREAK}\n".join(t for t in _texts(message) if t.strip())
     if not body.strip() and not heads:
         raise DocumentSkipped("not an e-mail message (no headers, no text)")
     return "\n".join(heads) + "\n\n" + body + "\n"
+
+
+def _texts(message):
+    """The text of ``message``, then that of each message attached to it (a forward sent as a
+    message/rfc822 part), each its own: the cleaning finds each one's signature."""
+    texts, messages = [], [message]
+    while messages:
+        plain, markup, stack = [], [], [messages.pop(0)]
+        while stack:
+            part = stack.pop()
+            if part.get_content_type() == "message/rfc822" and part.is_multipart():
+                messages += part.get_payload()  # an attached message: read after this one
+            elif part.is_multipart():
+                stack += reversed(part.get_payload())
+            elif part.get_content_disposition() == "attachment":
+                continue
+            elif part.get_content_type() == "text/plain":
+                plain.append(_content(part))
+            elif part.get_content_type() == "text/html":
+                markup.append(_html(_content(part)))
+        texts.append("\n\n".join(t.strip("\n") for t in (plain or markup) if t.strip()))
+    return texts
 
 
 def header_value(raw):
