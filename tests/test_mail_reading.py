@@ -154,3 +154,12 @@ def test_a_forward_as_an_attached_message_loses_each_ones_signature_and_footer(t
     texts = cleaned_texts(tmp_path)
     assert texts["fwd.eml"] == texts["box.mbox"] == ("Harbour reopened\n\nFYI, see the attached message.\n\n"
                                                      "The harbour reopened on Monday.\nFishing boats left at dawn.")
+
+
+def test_encoded_words_among_raw_8bit_text_and_split_characters():
+    from topicnmf.readers.eml import message_text
+
+    raw = ("From: Zoë <z@example.org>\nSubject: Grüße aus Köln\n =?utf-8?q?cr=C3=A8me?= =?utf-8?b?YnLDuw==?="
+           "=?utf-8?b?bMOp?=\nX-Note: =?x-unknown?q?abc?= kept\n\nCafé au lait.\n").encode("latin-1")
+    head = message_text(raw).split("\n\n")[0].splitlines()
+    assert head == ["From: Zoë <z@example.org>", "Subject: Grüße aus Köln crèmebrûlé", "X-Note: =?x-unknown?q?abc?= kept"]

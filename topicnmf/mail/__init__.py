@@ -11,6 +11,7 @@ from .message import (
     assemble,
     author,
     clean_message,
+    decode_words,
     header_end,
     looks_like_mail,
     message_parts,
@@ -19,4 +20,4 @@ from .signatures import learn_signatures, signatures_of
 from .summary import MailCleaning, Tally
 
 __all__ = ["ATTRIBUTION", "PART_BREAK", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
-           "clean_message", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]
+           "clean_message", "decode_words", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]

@@ -160,7 +160,7 @@ def message_parts(text):
     removed = Counter()
     lines = text.splitlines()
     end, fields_ = header_end(lines)
-    subject = next((_RE_PREFIX.sub("", _decoded(v)).strip() for n, v in fields_ if n == "subject"), "")
+    subject = next((_RE_PREFIX.sub("", decode_words(v)).strip() for n, v in fields_ if n == "subject"), "")
     removed["header"] = _chars(lines[:end]) - len(subject)
     body = lines[end:]
     if _is_mime(dict(fields_)):
@@ -202,14 +202,21 @@ def _is_mime(headers):
             or "iso-2022-" in ctype)  # 7-bit text in a stateful charset: decoded by its parts
 
 
-def _decoded(value):
-    """A header value with its RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded."""
-    if "=?" not in value:
-        return value
+_ENCODED_WORDS = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(?:[ \t]*=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)*")
+
+
+def decode_words(value):
+    """A header value with its RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded, each run
+    of adjacent ones together (a character may be split between two); one in an unknown
+    charset, or damaged, is left as it is."""
+    return _ENCODED_WORDS.sub(_decode_run, value) if "=?" in value else value
+
+
+def _decode_run(match):
     try:
-        return str(email.header.make_header(email.header.decode_header(value)))
+        return str(email.header.make_header(email.header.decode_header(match.group())))
     except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
-        return value
+        return match.group()
 
 
 def _mime_text(header_lines, body):

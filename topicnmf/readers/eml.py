@@ -14,19 +14,16 @@ headers, the result goes through the e-mail cleaning (topicnmf.clean), which kee
 and drops the headers, quotes and signature."""
 
 import email
-import email.errors
-import email.header
 import email.policy
 import re
 
-from ..mail import PART_BREAK
+from ..mail import PART_BREAK, decode_words
 from ..mail.markup import html_lines
 from .decode import decode_bytes
 from .errors import DocumentSkipped
 
 # Header fields that describe the raw body's encoding: wrong once the body is decoded.
 MIME_FIELDS = ("content-", "mime-version")
-_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _EMLX_COUNT = re.compile(rb"\s*(\d+)[ \t]*\r?\n")
 
 
@@ -95,13 +92,7 @@ def header_value(raw):
     first), RFC 2047 encoded words decoded by their charsets (left as they are when unknown)."""
     if any("\udc80" <= c <= "\udcff" for c in raw):  # 8-bit bytes, kept by the parser as surrogates
         raw = decode_bytes(raw.encode("ascii", "surrogateescape"))[0] or ""
-    value = " ".join(raw.split())
-    if "=?" in value and _ENCODED_WORD.search(value):
-        try:
-            value = str(email.header.make_header(email.header.decode_header(value)))
-        except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
-            pass
-    return " ".join(value.split())
+    return " ".join(decode_words(" ".join(raw.split())).split())
 
 
 def _content(part):
