@@ -163,3 +163,25 @@ def test_encoded_words_among_raw_8bit_text_and_split_characters():
            "=?utf-8?b?bMOp?=\nX-Note: =?x-unknown?q?abc?= kept\n\nCafé au lait.\n").encode("latin-1")
     head = message_text(raw).split("\n\n")[0].splitlines()
     assert head == ["From: Zoë <z@example.org>", "Subject: Grüße aus Köln crèmebrûlé", "X-Note: =?x-unknown?q?abc?= kept"]
+
+
+def test_quoted_messages_of_html_replies_are_quoted_lines(tmp_path):
+    """Apple Mail's and Thunderbird's <blockquote type="cite">, Gmail's gmail_quote: the
+    quoted original goes as a plain-text reply's '>' lines go; hidden preheaders are not text."""
+    original = "<p>Swiss drugmaker Novartis bought Hexal.</p><p>Its shares rose one percent.</p>"
+    replies = {
+        "apple": f'<div>Thanks Pat, the harbour reopened.</div><div><br><blockquote type="cite"><div>On Sat, '
+                 f'25 Jun 2005, Pat Doe &lt;pat@example.com&gt; wrote:</div><br><div>{original}</div></blockquote></div>',
+        "gmail": f'<div dir="ltr">Thanks Pat, the harbour reopened.</div><div class="gmail_quote"><div class='
+                 f'"gmail_attr">On Sat, 25 Jun 2005 Pat Doe &lt;pat@example.com&gt; wrote:<br></div><blockquote '
+                 f'class="gmail_quote" style="margin:0 0 0 .8ex">{original}</blockquote></div>',
+        "preheader": '<div style="display:none">Open for a surprise</div><div>Thanks Pat, the harbour reopened.</div>'}
+    boxes = []
+    for name, html in replies.items():
+        m = EmailMessage()
+        m["From"], m["Subject"] = "sam@example.org", "Re: news"
+        m.set_content(html, subtype="html")
+        boxes.append(m.as_bytes())
+    (tmp_path / "box.mbox").write_bytes(mbox(*boxes))
+    texts = cleaned_texts(tmp_path)
+    assert set(texts.values()) == {"news\n\nThanks Pat, the harbour reopened."}

@@ -7,7 +7,8 @@ The headers are decoded (RFC 2047 words such as ``=?utf-8?b?...?=``, raw 8-bit v
 unfolded onto one line; the MIME fields that described the body's encoding are left out, since
 the body is decoded. The text is the text/plain parts that are not attachments, each decoded
 by its declared charset (ISO-2022-JP too) or, without one, as any text file; a message with
-none gives its text/html parts as text, one line per block element. A message attached to
+none gives its text/html parts as text, one line per block element, a quoted message's
+lines quoted with ``> `` (:func:`~topicnmf.mail.markup.html_lines`, Python's own parser). A message attached to
 it (a forward as a message/rfc822 part) follows, after a ``PART_BREAK`` line,
 so that the cleaning finds the signature and list footer of each. Written as a mail with
 headers, the result goes through the e-mail cleaning (topicnmf.clean), which keeps the subject
@@ -82,7 +83,7 @@ def _texts(message):
             elif part.get_content_type() == "text/plain":
                 plain.append(_content(part))
             elif part.get_content_type() == "text/html":
-                markup.append(_html(_content(part)))
+                markup.append(html_lines(_content(part)))
         texts.append("\n\n".join(t.strip("\n") for t in (plain or markup) if t.strip()))
     return texts
 
@@ -107,12 +108,3 @@ def _content(part):
             pass
     text, _ = decode_bytes(payload)
     return text or ""
-
-
-def _html(markup):
-    """An HTML part's visible text, a line per block: with BeautifulSoup when installed."""
-    try:
-        from .html import html_text
-    except ImportError:  # the `documents` extra is not installed: Python's own parser
-        return html_lines(markup)
-    return html_text(markup)[0]
