@@ -47,6 +47,15 @@ def is_mail_file(path, sniff=4096):
     return looks_like_mail(head) or is_mbox(head)
 
 
+def is_mbox_file(path, sniff=4096):
+    """True when the file at ``path`` starts like an mbox (see :func:`is_mbox`)."""
+    try:
+        with open(path, "rb") as f:
+            return is_mbox(f.read(sniff).decode("utf-8", errors="replace"))
+    except OSError:
+        return False  # read_file reports why it cannot be read
+
+
 def is_mbox(text):
     """True when ``text`` starts like an mbox: a ``From `` line, then a header field."""
     return _FROM_LINE.match(text.lstrip("\r\n").replace("\r\n", "\n")[:2000]) is not None
