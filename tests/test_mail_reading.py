@@ -185,3 +185,12 @@ def test_quoted_messages_of_html_replies_are_quoted_lines(tmp_path):
     (tmp_path / "box.mbox").write_bytes(mbox(*boxes))
     texts = cleaned_texts(tmp_path)
     assert set(texts.values()) == {"news\n\nThanks Pat, the harbour reopened."}
+
+
+def test_a_mail_in_a_text_file_with_a_bom_blank_lines_or_utf16_is_read_as_a_mail(tmp_path):
+    mail = message(html=False, subject="Größere Übungen")
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + mail)
+    (tmp_path / "blank.txt").write_bytes(b"\n\n" + mail)
+    (tmp_path / "wide.txt").write_bytes(mail.decode("ascii").encode("utf-16"))
+    texts = cleaned_texts(tmp_path)
+    assert len(set(texts.values())) == 1 and texts["bom.txt"].startswith("Größere Übungen\n\nThe harbour")

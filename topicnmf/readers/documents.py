@@ -2,6 +2,7 @@
 their readers, any other suffix as a plain text file. What cannot be read comes back as a
 reason to skip the file, never as an exception and never as nothing."""
 
+import codecs
 from importlib import import_module
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def _text_file(data):
         return text, reason, encoding
     if encoding and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         data = text.encode("utf-8")  # (a parser of mail reads 8-bit bytes, not wide ones)
+    data = data.removeprefix(codecs.BOM_UTF8).lstrip()  # the header block first, as a parser wants it
     try:
         return message_text(data), None, encoding
     except DocumentSkipped as exc:
