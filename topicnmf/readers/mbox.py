@@ -50,6 +50,8 @@ def is_mail_file(path, sniff=4096):
 def is_mbox_file(path, sniff=4096):
     """True when the file at ``path`` starts like an mbox (see :func:`is_mbox`)."""
     try:
+        if not path.is_file():  # never open a FIFO: it would wait for a writer
+            return False
         with open(path, "rb") as f:
             return is_mbox(f.read(sniff).decode("utf-8", errors="replace"))
     except OSError:
