@@ -47,7 +47,9 @@ _STRONG_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path
 _RE_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 HEADER_SNIFF = 5000  # characters in which a header block must end
 
-_ORIGINAL = re.compile(r"^\s*(-{2,}\s*(original message|forwarded message|forwarded by)\b.*"
+_ORIGINAL = re.compile(r"^\s*(-{2,}\s*(original message|forwarded message|forwarded by|ursprüngliche nachricht"
+                       r"|weitergeleitete nachricht|message d'origine|message transféré|mensaje original"
+                       r"|mensaje reenviado|messaggio originale|messaggio inoltrato)\b.*"
                        r"|begin forwarded message:)\s*$", re.IGNORECASE)
 _PGP_BEGIN = re.compile(r"^-----BEGIN PGP (SIGNATURE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK|MESSAGE)-----\s*$")
 _PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\s*$")
@@ -243,7 +245,7 @@ def _mime_text(header_lines, body):
 
 
 _QUOTED_HEADER = re.compile(r"^\s*\**(from|von|de)\s*:\**\s+\S", re.IGNORECASE)
-_QUOTED_HEADER_NEXT = re.compile(r"^\s*\**(sent|date|gesendet|envoyé|enviado|to)\s*:", re.IGNORECASE)
+_QUOTED_HEADER_NEXT = re.compile(r"^\s*\**(sent|date|gesendet|envoyé|enviado( el)?|inviato|to)\s*:", re.IGNORECASE)
 
 
 def _cut_forwarded(body, removed):
