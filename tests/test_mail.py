@@ -274,3 +274,25 @@ def test_signatures_learned_in_bounded_memory_are_those_learned_whole():
     assert streamed.signatures((who, parts.body) for who, parts in messages) == whole
     assert ("Ann Half",) in whole and ("Bo Most", "Most Ltd", "most.example") in whole
     assert len(streamed.summaries["most@example.org"]) == 60  # what is kept per author
+
+
+@pytest.mark.parametrize("footer", [
+    "_______________________________________________\nharbour-list mailing list\nharbour-list@lists.example.org\n"
+    "https://lists.example.org/mailman/listinfo/harbour-list\n",
+    "-- \nYou received this message because you are subscribed to the Google Groups \"harbour\" group.\n"
+    "To unsubscribe from this group, send email to harbour+unsubscribe@googlegroups.com.\n"])
+def test_a_signature_above_a_mailing_list_footer_goes_with_it(footer):
+    post = f"From: a@b.example\nSubject: s\n\nHello,\n\n{BODY}\n\n--\nAnn Smith\nHarbour Office\n\n{footer}"
+    assert cleaned(post).splitlines() == ["s", "", "Hello,", "", BODY]
+    mine = f"From: a@b.example\nSubject: s\n\n{BODY}\n\n--\nAnn Smith\n---\nHarbour Office\n"
+    assert cleaned(mine).splitlines() == ["s", "", BODY, "", "--", "Ann Smith"]  # no footer: one cut
+
+
+@pytest.mark.parametrize("original", [
+    "-----Ursprüngliche Nachricht-----\nVon: Pat Doe\nGesendet: Montag, 7. März 2005 10:00\nAn: Sam\n",
+    "---------- Weitergeleitete Nachricht ---------\nVon: Pat Doe <pat@example.com>\nDatum: Mo., 7. März 2005\n",
+    "De: Pat Doe [mailto:pat@example.com]\nEnviado el: lunes, 7 de marzo de 2005 10:00\nPara: Sam\nAsunto: Mareas\n",
+    "-------- Message transféré --------\nSujet : Marées\nDate : Mon, 7 Mar 2005 10:00:00 +0000\nDe : Pat Doe\n"])
+def test_replies_and_forwards_of_other_locales_lose_the_original_and_its_separator(original):
+    post = f"From: a@b.example\nSubject: s\n\n{BODY}\n\n{original}\nThe quoted original text.\n"
+    assert cleaned(post).splitlines() == ["s", "", BODY]

@@ -16,7 +16,7 @@ from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, link_problem, output_files, read_file  # noqa: F401
 from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
-from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox, mbox_messages
+from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox_file, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
 from .unique_ids import BATCH as ID_BATCH, SeenIds
@@ -382,19 +382,19 @@ def _folder_documents(root, options, log, only=None):
             if problem := link_problem(full, root_real, options.follow_links_outside):
                 log.skipped.append(Skipped(rel, problem))
                 continue
+            label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
+            if is_mbox_file(full):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
+                messages, unread = mbox_documents(full, rel, max_bytes)
+                log.skipped += [Skipped(name, why) for name, why in unread]
+                n_docs += len(messages)
+                yield from (Document(id=name, text=t, label=label) for name, t in messages)
+                continue
             text, reason, encoding = read_file(full, max_bytes)
             if reason:
                 log.skipped.append(Skipped(rel, reason))
                 continue
             if encoding != "utf-8":
                 log.decoded.append((rel, encoding))
-            label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
-            if is_mbox(text):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
-                messages = [Document(id=f"{rel}/{n}", text=t, label=label) for n, t in mbox_messages(full)]
-                messages = messages if len(messages) > 1 else [Document(id=rel, text=text, label=label)]
-                n_docs += len(messages)
-                yield from messages
-                continue
             n_docs += 1
             yield Document(id=rel, text=text, label=label)
     if not n_docs:

@@ -95,7 +95,8 @@ def candidates(token_lists, stop_words, *, min_documents=None, min_llr=MIN_LLR):
 
 def topic_phrases(texts, shares, stop_words, per_topic=PER_TOPIC):
     """Per topic (a column of ``shares``, documents x topics, each row a document's topic
-    shares) its ``per_topic`` most representative phrases, best first."""
+    shares) its ``per_topic`` most representative phrases, best first. ``texts``: any
+    iterable, read once (the texts as cleaned for the fit)."""
     token_lists = [words(t) for t in texts]
     phrases = candidates(token_lists, stop_words)
     k = shares.shape[1]
@@ -107,7 +108,7 @@ def topic_phrases(texts, shares, stop_words, per_topic=PER_TOPIC):
     F = np.asarray(C.sum(axis=0)).ravel().astype(float)
     f = np.asarray((C.T @ shares).T)  # topics x phrases
     score = f * (f / np.maximum(F, 1e-12)) ** 2
-    score[:, in_docs < least_documents(len(texts))] = 0  # within a document a phrase may repeat; across documents it must
+    score[:, in_docs < least_documents(len(token_lists))] = 0  # within a document a phrase may repeat; across documents it must
     score[f < f.max(axis=0)] = 0  # a phrase labels the topic that uses it most, no other
     out = []
     for t in range(k):

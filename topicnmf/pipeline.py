@@ -259,7 +259,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         language = prepared.analyzer.language  # (the detected language's stop words too)
-        topics = with_phrases(topics, corpus.texts, prepared.analyzer.stop_words | DEFAULT_STOP_WORDS,
+        topics = with_phrases(topics, map(prepared.analyzer.clean, corpus.texts),  # the text fitted on
+                              prepared.analyzer.stop_words | DEFAULT_STOP_WORDS,
                               language.languages)
     topics = _anchors.named(topics, anchors)
     groups = topic_groups(topics.H, topics.prevalence["share"], dtm.display_terms, config.groups)

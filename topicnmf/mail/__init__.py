@@ -4,12 +4,14 @@ reports (:mod:`.summary`)."""
 
 from .message import (
     ATTRIBUTION,
+    PART_BREAK,
     RULES,
     Parts,
     Removed,
     assemble,
     author,
     clean_message,
+    decode_words,
     header_end,
     looks_like_mail,
     message_parts,
@@ -17,5 +19,5 @@ from .message import (
 from .signatures import learn_signatures, signatures_of
 from .summary import MailCleaning, Tally
 
-__all__ = ["ATTRIBUTION", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
-           "clean_message", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]
+__all__ = ["ATTRIBUTION", "PART_BREAK", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
+           "clean_message", "decode_words", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]

@@ -27,12 +27,15 @@ corpus is parsed once while its signatures are learned and applied.
 """
 
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import re
 from collections import Counter
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from .markup import html_lines
 
 RULES = ("header", "mime", "forwarded", "pgp", "blob", "signature", "attribution", "quote",
          "learned_signature")
@@ -44,7 +47,9 @@ _STRONG_FIELDS = frozenset({"from", "subject", "newsgroups", "message-id", "path
 _RE_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 HEADER_SNIFF = 5000  # characters in which a header block must end
 
-_ORIGINAL = re.compile(r"^\s*(-{2,}\s*(original message|forwarded message|forwarded by)\b.*"
+_ORIGINAL = re.compile(r"^\s*(-{2,}\s*(original message|forwarded message|forwarded by|ursprüngliche nachricht"
+                       r"|weitergeleitete nachricht|message d'origine|message transféré|mensaje original"
+                       r"|mensaje reenviado|messaggio originale|messaggio inoltrato)\b.*"
                        r"|begin forwarded message:)\s*$", re.IGNORECASE)
 _PGP_BEGIN = re.compile(r"^-----BEGIN PGP (SIGNATURE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK|MESSAGE)-----\s*$")
 _PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\s*$")
@@ -52,6 +57,11 @@ _UU_BEGIN = re.compile(r"^begin(-base64)? [0-7]{3,4} \S")
 _UU_LINE = re.compile(r"^M[\x20-\x60]{60}\s*$")
 _BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]{40,}={0,2}\s*$")
 _SIG_DELIMITER = re.compile(r"^(--\s?|-{3,}\s*|_{3,}\s*)$")
+# What a mailing list's footer says (Mailman, Google Groups, LISTSERV, Sympa): not the author's.
+_LIST_FOOTER = re.compile(r"mailing list|/listinfo/|mailman|unsubscribe|you received this message because"
+                          r"|subscribed to the", re.IGNORECASE)
+# The line between a message's text and that of a message attached to it (see readers/eml.py).
+PART_BREAK = "-------- Attached message --------"
 SIGNATURE_LINES = 15  # a delimiter further from the end than this is not a signature's
 
 _VERB = r"(writes|wrote|said|says|schrieb|a écrit|escribió)"
@@ -152,7 +162,7 @@ def message_parts(text):
     removed = Counter()
     lines = text.splitlines()
     end, fields_ = header_end(lines)
-    subject = next((_RE_PREFIX.sub("", v).strip() for n, v in fields_ if n == "subject"), "")
+    subject = next((_RE_PREFIX.sub("", decode_words(v)).strip() for n, v in fields_ if n == "subject"), "")
     removed["header"] = _chars(lines[:end]) - len(subject)
     body = lines[end:]
     if _is_mime(dict(fields_)):
@@ -160,7 +170,7 @@ def message_parts(text):
         removed["mime"] = cut
     body = _cut_forwarded(body, removed)
     body = _drop_blocks(body, removed)
-    body = _cut_signature(body, removed)
+    body = _each_part(body, lambda part: _cut_signature(part, removed), removed)
     body = _drop_quotes(body, removed)
     return Parts(subject, tuple(body), tuple((r, n) for r, n in removed.items() if n > 0), len(text))
 
@@ -190,30 +200,25 @@ def _chars(lines):
 def _is_mime(headers):
     ctype = headers.get("content-type", "").lower()
     encoding = headers.get("content-transfer-encoding", "").lower()
-    return ctype.startswith(("multipart/", "text/html")) or encoding in ("base64", "quoted-printable")
+    return (ctype.startswith(("multipart/", "text/html")) or encoding in ("base64", "quoted-printable")
+            or "iso-2022-" in ctype)  # 7-bit text in a stateful charset: decoded by its parts
 
 
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
+_ENCODED_WORDS = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=(?:[ \t]*=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)*")
 
 
-def _html_text(html):
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
+def decode_words(value):
+    """A header value with its RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded, each run
+    of adjacent ones together (a character may be split between two); one in an unknown
+    charset, or damaged, is left as it is."""
+    return _ENCODED_WORDS.sub(_decode_run, value) if "=?" in value else value
+
+
+def _decode_run(match):
+    try:
+        return str(email.header.make_header(email.header.decode_header(match.group())))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return match.group()
 
 
 def _mime_text(header_lines, body):
@@ -234,13 +239,13 @@ def _mime_text(header_lines, body):
         except LookupError:
             text = payload.decode("utf-8", errors="replace")
         (html if part.get_content_subtype() == "html" else plain).append(text)
-    texts = plain or [_html_text(h) for h in html]
+    texts = plain or [html_lines(h) for h in html]
     lines = "\n\n".join(texts).splitlines()
     return lines, max(_chars(body) - _chars(lines), 0)
 
 
 _QUOTED_HEADER = re.compile(r"^\s*\**(from|von|de)\s*:\**\s+\S", re.IGNORECASE)
-_QUOTED_HEADER_NEXT = re.compile(r"^\s*\**(sent|date|gesendet|envoyé|enviado|to)\s*:", re.IGNORECASE)
+_QUOTED_HEADER_NEXT = re.compile(r"^\s*\**(sent|date|gesendet|envoyé|enviado( el)?|inviato|to)\s*:", re.IGNORECASE)
 
 
 def _cut_forwarded(body, removed):
@@ -304,14 +309,37 @@ def _find(body, start, pattern):
     return len(body) - 1
 
 
+def _each_part(body, cut, removed):
+    """``cut`` applied to each message's part of ``body`` (a message, then the messages
+    attached to it, between ``PART_BREAK`` lines, counted as ``mime``), joined by a blank line."""
+    if PART_BREAK not in body:
+        return cut(body)
+    removed["mime"] += body.count(PART_BREAK) * (len(PART_BREAK) + 1)
+    out, part = [], []
+    for line in body + [PART_BREAK]:
+        if line != PART_BREAK:
+            part.append(line)
+            continue
+        kept = cut(part)
+        while kept and not kept[-1].strip():
+            kept.pop()
+        out += ([""] if out and kept else []) + kept
+        part = []
+    return out
+
+
 def _cut_signature(body, removed):
+    """Without the signature after the last delimiter near the end; when what was cut is a
+    mailing list's footer (Mailman's ``___`` + "... mailing list" + its address), the
+    author's signature before it too."""
     last = len(body)
     while last and not body[last - 1].strip():
         last -= 1
     for i in range(last - 1, max(last - SIGNATURE_LINES, 0) - 1, -1):
         if _SIG_DELIMITER.match(body[i]):
             removed["signature"] += _chars(body[i:])
-            return body[:i]
+            footer = _LIST_FOOTER.search("\n".join(body[i + 1:last]))
+            return _cut_signature(body[:i], removed) if footer else body[:i]
     return body
 
 

@@ -2,11 +2,15 @@
 their readers, any other suffix as a plain text file. What cannot be read comes back as a
 reason to skip the file, never as an exception and never as nothing."""
 
+import codecs
 from importlib import import_module
 from pathlib import Path
 
+from ..mail import looks_like_mail
+from .eml import message_text
 from .errors import DocumentSkipped, needs_extra
-from .files import read_file_bytes, read_text_file
+from .files import read_file_bytes, text_of_bytes
+from .mbox import is_mbox
 
 # suffix -> (module, function, package it needs); modules are imported on first use.
 READERS = {
@@ -16,6 +20,7 @@ READERS = {
     ".pdf": ("pdf", "pdf_text", "pypdf"),
     ".docx": ("docx", "docx_text", "python-docx"),
     ".eml": ("eml", "eml_text", "beautifulsoup4"),
+    ".emlx": ("eml", "emlx_text", "beautifulsoup4"),
 }
 DOCUMENT_SUFFIXES = tuple(READERS)
 _PLAIN = ("ascii", "us-ascii", "utf-8", "utf8")
@@ -27,11 +32,11 @@ def read_file(path, max_bytes):
     ``path``: a str or a Path."""
     path = Path(path)
     entry = READERS.get(path.suffix.lower())
-    if entry is None:
-        return read_text_file(path, max_bytes)
     data, reason = read_file_bytes(path, max_bytes)
     if reason:
         return None, reason, None
+    if entry is None:
+        return _text_file(data)
     if not data.strip():
         return None, "empty", None
     module, function, package = entry
@@ -46,3 +51,19 @@ def read_file(path, max_bytes):
     if not text.strip():
         return None, "empty", None
     return text, None, "utf-8" if (encoding or "utf-8").lower() in _PLAIN else encoding
+
+
+def _text_file(data):
+    """(text, skip_reason, encoding) of a file read as text; one that holds a mail or news
+    message (it starts with a header block) is read as the message it is, by :mod:`.eml`, as
+    an .eml file would be (an mbox is left whole: the corpus splits it into its messages)."""
+    text, reason, encoding = text_of_bytes(data)
+    if text is None or not looks_like_mail(text) or is_mbox(text):
+        return text, reason, encoding
+    if encoding and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        data = text.encode("utf-8")  # (a parser of mail reads 8-bit bytes, not wide ones)
+    data = data.removeprefix(codecs.BOM_UTF8).lstrip()  # the header block first, as a parser wants it
+    try:
+        return message_text(data), None, encoding
+    except DocumentSkipped as exc:
+        return None, str(exc), None

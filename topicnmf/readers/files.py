@@ -20,6 +20,11 @@ def read_text_file(path, max_bytes):
     data, reason = read_file_bytes(path, max_bytes)
     if reason:
         return None, reason, None
+    return text_of_bytes(data)
+
+
+def text_of_bytes(data):
+    """(text, skip_reason, encoding) of a text file's bytes, as :func:`read_text_file`."""
     text, encoding = decode_bytes(data)
     if text is None:
         return None, "binary", None

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, P
 from bs4 import XMLParsedAsHTMLWarning
 from bs4.dammit import EncodingDetector
 
+from ..mail.markup import BLOCKS, INVISIBLE, hidden
 from .decode import decode_bytes
 from .errors import DocumentSkipped
 
@@ -22,19 +23,9 @@ try:
 except ImportError:  # BeautifulSoup falls back on Python's parser
     PARSER = "html.parser"
 
-# Elements whose content is never shown as text on the page.
-INVISIBLE = frozenset(("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe",
-             "object", "embed", "head", "nav", "select", "button"))
-# Elements that start a new line when shown.
-BLOCKS = frozenset(("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-          "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-          "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul"))
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # An entity left in the text by a page that escaped its markup twice ("&amp;nbsp;").
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
-# an inline style that hides the element: display:none or visibility:hidden (any spacing/case)
-_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
-                           re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -69,7 +60,7 @@ def _visible(soup):
             if blocks.pop():
                 yield "\n"
         elif isinstance(node, Tag):
-            if node.name in INVISIBLE or _hidden(node.attrs):
+            if node.name in INVISIBLE or hidden(node.attrs):
                 continue
             block = node.name in BLOCKS
             if block:
@@ -78,11 +69,3 @@ def _visible(soup):
             blocks.append(block)
         elif isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT):
             yield str(node)
-
-
-def _hidden(attrs):
-    """Whether an element's attributes hide it from a reader: ``hidden``, ``aria-hidden="true"``,
-    or an inline style of ``display: none`` / ``visibility: hidden``."""
-    style = attrs.get("style")
-    return ("hidden" in attrs or attrs.get("aria-hidden") == "true"
-            or (isinstance(style, str) and _HIDING_STYLE.search(style) is not None))
