@@ -174,3 +174,25 @@ def test_the_refit_starts_from_the_consensus_and_fits_closer():
     held, _ = factorize_ensemble(X, k, members=6, seed=0, refine=False)
     assert refined.reconstruction_err < held.reconstruction_err
     assert match_topics(top_term_indices(held.H, 5), top_term_indices(refined.H, 5)).mean > 0.8
+
+
+def test_the_variant_screening_groups_member_topics_into_exactly_k(monkeypatch):
+    """benchmarks/bench_ensemble_variants.py: member topics (with ties and an all-zero row)
+    clustered into exactly k groups, each planted topic one group, found by every member."""
+    from conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from bench_ensemble_variants import cluster, groups, merge
+
+    rng = np.random.default_rng(0)
+    planted = np.kron(np.eye(4), np.ones((1, 10)))  # 4 topics on 10 terms each
+    members = [planted + 0.05 * rng.random(planted.shape) for _ in range(3)]
+    members.append(np.vstack([planted[:3], planted[:1]]))  # a member that found topic 1 twice
+    M = sp.vstack([cut_rows(H) for H in members], format="csr")
+    found = groups(M, 4)
+    assert sorted(set(found)) == [0, 1, 2, 3]
+    assert all(len(set(found[t::4][:3])) == 1 for t in range(4))  # one group per planted topic
+    topics = cluster(members, 4, None, None, 0)
+    assert sorted(top_term_indices(topics, 1)[:, 0] // 10) == [0, 1, 2, 3]
+    H = np.vstack([planted, planted[:2] * 0.5, np.zeros((1, 40))])  # 7 rows: 2 alike, 1 empty
+    assert merge(H, 5).shape == (5, 40)
