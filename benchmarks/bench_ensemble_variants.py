@@ -42,6 +42,7 @@ from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
 from _corpora import load, topicnmf_reference
+from bench_quality import sample
 from topicnmf import evaluate, pipeline
 from topicnmf.corpus import from_texts
 from topicnmf.ensemble import SAMPLE, cut_rows, member_options
@@ -159,10 +160,7 @@ def main(argv=None):
     for case in args.cases:
         name, k = case.split(":")
         k = int(k)
-        texts, labels = load(name)
-        if args.docs and args.docs < len(texts):
-            rows = np.sort(np.random.default_rng(0).choice(len(texts), args.docs, replace=False))
-            texts, labels = [texts[i] for i in rows], [labels[i] for i in rows]
+        texts, labels = sample(*load(name), args.docs)  # (bench_quality.py's --docs sample)
         result = pipeline.fit(from_texts(texts, labels=labels), n_topics=k)
         X, options = result.dtm.X, result.config.nmf
         R, index = topicnmf_reference(texts)
