@@ -12,6 +12,7 @@ LAYERS = [
     {"partitions", "docweights"},
     {"period_rows"},
     {"mail", "unique_ids"},
+    {"stemmers"},
     {"readers", "clean", "resources", "languages", "segment"},
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf"},

@@ -78,7 +78,8 @@ def test_language_set_by_name_or_code_and_a_wrong_one_named():
     texts, _ = sample("de")
     choice = choose_language(texts, "fr")
     assert (choice.language, choice.how, choice.describe()) == ("french", "set", "french (set)")
-    with pytest.raises(ParameterError, match=r"language must be 'auto' or one of arabic, .*; got 'klingon'\."):
+    with pytest.raises(ParameterError, match=r"language must be 'auto' or one of afrikaans, arabic, .*; "
+                                             r"got 'klingon'; for a language not listed, give its stop words"):
         PreprocessOptions(language="klingon")
 
 
@@ -238,3 +239,70 @@ def test_the_command_line_takes_a_languages_iso_code_as_the_api_does(tmp_path, c
     with pytest.raises(SystemExit) as stop:
         main(["run", str(BUNDLED), "--language", "xx", "--out", str(tmp_path / "x")])
     assert stop.value.code == 2 and "(or its ISO 639-1 code), got 'xx'" in capsys.readouterr().err
+
+
+# Function words a reader would spot in the languages covered beyond the Snowball list.
+MORE_FUNCTION_WORDS = {
+    "polish": {"i", "w", "z", "na", "do", "się", "przez", "po", "je", "dla", "przy", "o"},
+    "turkish": {"ve", "bir", "bu", "çok", "her", "önce", "sonra", "kadar", "için", "ile"},
+    "greek": {"και", "το", "τα", "τη", "την", "της", "του", "στο", "στον", "για", "με", "από", "να", "πολύ"},
+    "ukrainian": {"і", "та", "на", "до", "з", "із", "у", "в", "ми", "я", "через", "по", "за", "для"},
+}
+
+
+@pytest.mark.parametrize("code, language", [("pl", "polish"), ("tr", "turkish"), ("el", "greek"),
+                                            ("uk", "ukrainian")])
+def test_languages_beyond_snowballs_are_detected_and_their_function_words_kept_out(code, language):
+    """Polish and Turkish were reported as 'english (detected in 100%...)', Greek as 'no
+    document long enough', Ukrainian as Russian; their function words filled the topics."""
+    texts, labels = sample(code, sentences=3)
+    result = fit(texts, labels)
+    choice = result.preprocessing.language
+    assert (choice.language, choice.how, choice.mixed) == (language, "detected", False)
+    assert choice.describe().startswith(f"{language} (detected in 100% of ")
+    top = {t for _, terms in result.topics.terms.groupby("topic") for t in terms.term[:10]}
+    assert not top & (stop_words(language) | MORE_FUNCTION_WORDS[language]), top
+    assert result.evaluation.labels.nmi > 0.9
+
+
+def test_their_snowball_stemmers_stem_and_a_language_without_one_says_so():
+    for code, language, word, stem in [("pl", "polish", "pociągi", "pociąg"), ("tr", "turkish", "trenler", "tren"),
+                                       ("el", "greek", "τρένα", "τρεν")]:
+        texts, _ = sample(code)
+        preprocessing = learn_boilerplate(texts, PreprocessOptions(stem=True))
+        assert preprocessing.language.language == language
+        assert Analyzer(preprocessing).stem(word) == stem, language
+    texts, _ = sample("uk")
+    preprocessing = learn_boilerplate(texts, PreprocessOptions(stem=True))
+    assert Analyzer(preprocessing).stem("потяги") == "потяги"
+    assert preprocessing.language.describe(stem=True).endswith("; no Snowball stemmer for ukrainian: words are "
+                                                                 "not stemmed")
+
+
+def test_a_language_we_have_no_stop_words_for_is_reported_as_not_recognised(tmp_path):
+    rng = random.Random(1)
+    syllables = ["ka", "lo", "mu", "ren", "tal", "vi", "zo", "qua", "shen", "dru", "fel", "nob", "yar", "ix", "pel"]
+    words = ["".join(rng.sample(syllables, 3)) for _ in range(60)] + ["vek", "doro", "ilsa"] * 5
+    texts = [" ".join(rng.choice(words) for _ in range(30)) + "." for _ in range(30)]
+    choice = choose_language(texts)
+    assert (choice.how, choice.unrecognised) == ("unknown", 30)
+    assert choice.describe() == ("not recognised: 30 of 30 sampled documents fit no language we have stop words "
+                                 "for; English stop words only, no stemming (give --language NAME, or your stop "
+                                 "words with --stop-words FILE)")
+    preprocessing = learn_boilerplate(texts, PreprocessOptions(stem=True))
+    assert Analyzer(preprocessing).stem("running") == "running"  # not the English stemmer
+    assert Preprocessing.from_dict(json.loads(json.dumps(preprocessing.to_dict()))) == preprocessing
+
+
+def test_the_command_line_takes_every_language_with_stop_words(tmp_path):
+    texts, _ = sample("pl")
+    folder = tmp_path / "teksty"
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    for given in ("polish", "pl"):
+        done = subprocess.run([sys.executable, "-m", "topicnmf", "run", str(folder), "--topics", "3", "--language",
+                               given, "--stem", "--out", str(tmp_path / given), "--formats", "json"],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert "language: polish (set)" in done.stderr

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -20,8 +19,9 @@ from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_i
 from .clean import visible_id
 from .mail import Tally, author, signatures_of
 from .errors import CorpusError, ParameterError
-from .languages import CJK, ELISIONS, DocumentTokens, LanguageChoice, choose_language, language_name
+from .languages import ELISIONS, DocumentTokens, LanguageChoice, choose_language, language_name
 from .languages import document_language, stemmable, stop_words as language_stop_words
+from .stemmers import stemmer
 from .segment import cjk_splitter
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
@@ -150,7 +150,8 @@ class Preprocessing:
 
     def to_dict(self):
         learned = {"signatures": sorted(map(list, self.signatures))} if self.signatures else {}
-        language = {} if self.language.languages == ("english",) else {"language_choice": self.language.to_dict()}
+        plain = self.language.languages == ("english",) and self.language.how != "unknown"
+        language = {} if plain else {"language_choice": self.language.to_dict()}
         return self.options.to_dict() | {"boilerplate_lines": sorted(self.boilerplate_lines)} | learned | language
 
     @classmethod
@@ -262,12 +263,12 @@ class Analyzer:
         self._findall = _Tokenizer(TOKEN_PATTERN).findall()  # NLTK's compiled pattern, called directly
         self._split = cjk_splitter(language.languages, language.segmenter)
         self._elisions = [ELISIONS[name] for name in language.languages if name in ELISIONS]
-        stems = options.stem and language.language not in CJK | {"korean"}
-        self._stemmer = SnowballStemmer(language.language) if stems else None
+        stems = options.stem and language.language in stemmable(language)
+        self._stemmer = stemmer(language.language) if stems else None
         self._kept = _PerToken(self._keep)
-        self._stems = _PerToken(self._stemmer.stem) if self._stemmer else None
+        self._stems = _PerToken(self._stemmer) if self._stemmer else None
         # a mixed corpus: each document stemmed in its own language
-        self._by_language = ({name: _PerToken(SnowballStemmer(name).stem) for name in stemmable(language)}
+        self._by_language = ({name: _PerToken(stemmer(name)) for name in stemmable(language)}
                              if options.stem and language.mixed else {})
 
     def clean(self, text):
