@@ -181,12 +181,14 @@ def with_shop(folder):
     shutil.copytree(BUNDLED, folder)
     rng = random.Random(0)
     (folder / "shop.example").mkdir()
-    foot = "Kestrelmart Ltd, registered in Quayside. Returns policy, delivery charges, cookie settings."
+    # the footer names its page, so it is no line repeated word for word (those are learned
+    # as the source's template and dropped: test_templates)
+    foot = "Kestrelmart Ltd, registered in Quayside. Returns policy, delivery charges, cookie settings. Page {}."
     for i, path in enumerate(rng.sample(sorted(folder.rglob("*.txt")), 20)):
         title, *body = path.read_text(encoding="utf-8").split("\n")
         (folder / "shop.example" / f"page{i:02d}.html").write_text(
             f"<html><head><title>{title}</title></head><body><p>{' '.join(body)}</p>"
-            f"<footer>{foot}</footer></body></html>", encoding="utf-8")
+            f"<footer>{foot.format(i + 1)}</footer></body></html>", encoding="utf-8")
 
 
 @pytest.mark.parametrize("budget", [[], ["--max-memory", "20KB"]], ids=["in memory", "out of core"])

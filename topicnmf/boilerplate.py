@@ -8,18 +8,21 @@ the authors, not their messages (:class:`~.mail.signatures.StreamedSignatures`).
 """
 
 from .clean import LineCounts, count_these_lines, email_parts
-from .languages import SAMPLE, choose_language, language_name
+from .languages import SAMPLE, choose_language, detect_document, language_name
 from .mail import Tally, author
 from .mail.signatures import StreamedSignatures
 from .preprocess import Preprocessing
+from .templates import TemplateCounts, groupings, recount as recount_templates
 
 
-def learn_boilerplate_in_chunks(chunk_passes, options):
+def learn_boilerplate_in_chunks(chunk_passes, options, ids=None):
     """:func:`~.preprocess.learn_boilerplate` over a corpus read in chunks: ``chunk_passes()``
     gives an iterable of lists of texts, one chunk at a time. It is called once for the
     signatures, the lines and the cleaning summary; again when mail authors' signatures were
     learned (the lines are then counted on the texts without them), when a line's count is
-    in doubt (counted again, exactly), and for the language's sample."""
+    in doubt (counted again, exactly), and for the language's sample. ``ids()``: the
+    documents' ids, known after a pass: each source's and language's template lines are then
+    learned too (:mod:`.templates`), in one more pass (two when a count is in doubt)."""
     mode, share = options.clean_email, options.repeated_line_share
     endings, tally, counts = StreamedSignatures(), Tally(mode), LineCounts(share)
     for cleaned in _cleaned_chunks(chunk_passes, mode, tally, endings=endings):
@@ -37,8 +40,36 @@ def learn_boilerplate_in_chunks(chunk_passes, options):
 
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     lines = counts.repeated(recount=recount) if share else frozenset()
-    return Preprocessing(options, lines, signatures, summary,
-                         _language(chunk_passes, counts.n_texts, options.language))
+    language = _language(chunk_passes, counts.n_texts, options.language)
+    if share:
+        lines |= _template_lines(lambda: _cleaned_chunks(chunk_passes, mode, Tally(mode), signatures),
+                                 ids() if ids is not None else None, language, share)
+    return Preprocessing(options, lines, signatures, summary, language)
+
+
+def _template_lines(cleaned_chunks, ids, language, share):
+    """:func:`.templates.template_lines` over the cleaned texts read in chunks."""
+    levels, by_language = groupings(ids, language)
+    if not (levels or by_language):
+        return frozenset()
+    counts, found = TemplateCounts(share, len(levels) + by_language), []
+
+    def documents(record):
+        i = 0
+        for cleaned in cleaned_chunks():
+            for text in cleaned:
+                groups = [codes[i] for codes in levels]
+                if by_language:
+                    if record:
+                        found.append(detect_document(text) or language.language)
+                    groups.append(found[i])
+                yield text, groups
+                i += 1
+
+    for text, groups in documents(record=True):
+        counts.add(text, groups)
+    doubt = counts.doubtful()
+    return counts.repeated(recount_templates(documents(record=False), doubt) if doubt else {})
 
 
 def _messages(chunk_passes, mode):

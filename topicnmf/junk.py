@@ -36,6 +36,7 @@ import numpy as np
 from .docweights import column_top, top_rows
 from .evaluate import topic_quality
 from .mail import ATTRIBUTION, author, header_end
+from .sources import Groups, sources  # noqa: F401 (sources: part of this module's API)
 from .topics import balance
 
 FLAGS = ("metadata", "codes", "few_authors")
@@ -65,7 +66,6 @@ _CONTEXTS = re.compile("|".join((
 _FIELD_LINE = re.compile(r"^(?:[A-Z][\w.]*-[\w.-]*|x-[\w.-]+|from|subject|newsgroups|path|organization|lines|"
                          r"date|references|sender|reply-to|distribution|keywords|summary|message-id|to|cc):\s",
                          re.IGNORECASE)
-_URL_ID = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#]+)", re.IGNORECASE)
 _MIXED = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])\w+$")
 _HEX = re.compile(r"^[0-9a-f]{8,}$")
 
@@ -186,17 +186,6 @@ def _is_code(term, n, n_capitals):
                 or (n and n_capitals >= CAPITALS_SHARE * n and len(term) <= 6))
 
 
-@dataclass(frozen=True)
-class Groups:
-    """Each document's group as a code into ``names`` (in order of first appearance)."""
-
-    names: tuple
-    codes: np.ndarray
-
-    def labels(self):
-        return [self.names[c] for c in self.codes]
-
-
 def _authors_and_texts(texts, rows):
     """(every text's author, the texts of ``rows`` in that order) from one pass over
     ``texts``: read in passes, each pass parses the whole input again (7.9M documents: one
@@ -207,26 +196,6 @@ def _authors_and_texts(texts, rows):
         if row in wanted:
             picked[row] = text
     return authors, [picked[row] for row in rows]
-
-
-def sources(ids):
-    """The documents' sources at two levels, (top, container), as :class:`Groups`: a path
-    id's first part and its folder (``site/docs/a.html``: ``site`` and ``site/docs``;
-    ``box.mbox/3``, a message of an mbox: ``box.mbox`` twice; a file at the top: the input
-    itself, ``.``), a URL id's host at both levels. The ids are read once, in order (they may
-    be on disk: docweights.Strings); n codes are held, not n strings."""
-    names = ({}, {})
-    codes = (np.empty(len(ids), dtype=np.int32), np.empty(len(ids), dtype=np.int32))
-    for i, doc_id in enumerate(map(str, ids)):
-        if "/" not in doc_id:  # a file at the top, or a row of a table: the input itself
-            codes[0][i] = names[0].setdefault(".", len(names[0]))
-            codes[1][i] = names[1].setdefault(".", len(names[1]))
-            continue
-        url = _URL_ID.match(doc_id)
-        parts = [url.group(1).lower()] if url else doc_id.split("/")[:-1]
-        for level, name in enumerate((parts[0], "/".join(parts))):
-            codes[level][i] = names[level].setdefault(name, len(names[level]))
-    return tuple(Groups(tuple(n), c) for n, c in zip(names, codes))
 
 
 @dataclass(frozen=True)

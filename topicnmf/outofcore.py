@@ -252,7 +252,7 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     chunk_documents = memory.chunk_documents()
     with stage(progress, "preprocess"):
         preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents),
-                                                    config.preprocess)
+                                                    config.preprocess, ids=lambda: corpus.ids)
     analyzer = Analyzer(preprocessing)
     workers = workers_for(memory.n_documents)
     with stage(progress, "vectorize"):

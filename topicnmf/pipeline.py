@@ -40,6 +40,7 @@ from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_fold
 from .partitions import Partitions
 from .passes import vectorize_texts, workers_for
 from .phrases import with_phrases
+from .repeated_advice import with_repeated_line_advice
 from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
@@ -91,11 +92,12 @@ def prepare(corpus, config=RunConfig(), progress=Silent(), on=None):
     """Learn boilerplate lines, tokenize and build the TF-IDF matrix of ``corpus`` (with ``on``
     a cluster.Session on a cluster: X's blocks made on its workers)."""
     start = time.perf_counter()
-    preprocessing = learn_boilerplate(corpus.texts, config.preprocess)
+    preprocessing = learn_boilerplate(corpus.texts, config.preprocess, ids=corpus.ids)
     log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
     if preprocessing.boilerplate_lines:
-        log.info("%d line(s) found in %.0f%% or more of the documents left out as boilerplate",
-                 len(preprocessing.boilerplate_lines), 100 * config.preprocess.repeated_line_share)
+        log.info("%d line(s) found in %.0f%% or more of the documents (or in 80%% of one source's or language's) "
+                 "left out as boilerplate", len(preprocessing.boilerplate_lines),
+                 100 * config.preprocess.repeated_line_share)
     if preprocessing.cleaning is not None:
         log.info("%s", preprocessing.cleaning.summary())
     analyzer = Analyzer(preprocessing)
@@ -274,6 +276,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
 
     start = time.perf_counter()
     quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
+    junk = with_repeated_line_advice(junk, nmf.W, lambda rows: corpus.texts_of(ids_of(topics.doc_topics, rows).tolist()),
+                                     lambda: corpus.texts, prepared.analyzer, config.preprocess.repeated_line_share)
     quality = with_junk(quality, junk, topics.order)
     timings["evaluate"] = time.perf_counter() - start
     checks = _anchors.checked(anchors, topics, dtm.X, quality, config.anchors)

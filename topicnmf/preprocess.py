@@ -22,6 +22,7 @@ from .errors import CorpusError, ParameterError
 from .languages import ELISIONS, DocumentTokens, LanguageChoice, choose_language, language_name
 from .languages import document_language, stemmable, stop_words as language_stop_words
 from .stemmers import stemmer
+from .templates import template_lines
 from .segment import cjk_splitter
 
 try:  # NLTK 3.10 compiles caller patterns through its ReDoS guard
@@ -161,11 +162,12 @@ class Preprocessing:
                    frozenset(tuple(b) for b in d.get("signatures", ())), language=language)
 
 
-def learn_boilerplate(texts, options):
+def learn_boilerplate(texts, options, ids=None):
     """:class:`Preprocessing` with what ``texts`` teach: the language (set or detected), the
     signatures mail authors repeat without a delimiter, the boilerplate lines (after e-mail
-    cleaning), and a summary of the e-mail cleaning (None when no document is mail and the mode
-    is not 'always')."""
+    cleaning; with ``ids``, also each source's and language's template lines:
+    :mod:`.templates`), and a summary of the e-mail cleaning (None when no document is mail
+    and the mode is not 'always')."""
     mode = options.clean_email
     texts = list(texts)
     language = choose_language(texts, options.language)
@@ -177,8 +179,8 @@ def learn_boilerplate(texts, options):
     del parts
     share = options.repeated_line_share
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
-    return Preprocessing(options, repeated_lines(cleaned, share) if share else frozenset(), signatures, summary,
-                         language)
+    lines = repeated_lines(cleaned, share) | template_lines(cleaned, ids, language, share) if share else frozenset()
+    return Preprocessing(options, lines, signatures, summary, language)
 
 
 MAX_STOP_WORDS_MB = 16  # a word list is small; /dev/zero or a wrong file is not read on and on
