@@ -11,6 +11,7 @@ from .eml import message_text
 from .errors import DocumentSkipped, needs_extra
 from .files import read_file_bytes, text_of_bytes
 from .mbox import is_mbox
+from .markdown import markdown_text
 
 # suffix -> (module, function, package it needs); modules are imported on first use.
 READERS = {
@@ -23,6 +24,7 @@ READERS = {
     ".emlx": ("eml", "emlx_text", "beautifulsoup4"),
 }
 DOCUMENT_SUFFIXES = tuple(READERS)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 _PLAIN = ("ascii", "us-ascii", "utf-8", "utf8")
 
 
@@ -36,7 +38,11 @@ def read_file(path, max_bytes):
     if reason:
         return None, reason, None
     if entry is None:
-        return _text_file(data)
+        text, reason, encoding = _text_file(data)
+        if text is not None and path.suffix.lower() in MARKDOWN_SUFFIXES:  # front matter and link targets out
+            text = markdown_text(text)
+            return (text, reason, encoding) if text.strip() else (None, "empty", None)
+        return text, reason, encoding
     if not data.strip():
         return None, "empty", None
     module, function, package = entry
