@@ -15,7 +15,7 @@ from pathlib import Path
 from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, link_problem, output_files, read_file  # noqa: F401
-from .readers import is_parquet, parquet_records, read_text_file, table_records  # noqa: F401
+from .readers import MARKUP_MODES, is_parquet, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox_file, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
@@ -75,6 +75,9 @@ class ReadOptions:
     follow_links_outside : bool, default=False
         Also read files through symbolic links whose target is outside the input folder;
         by default such links are skipped (and reported).
+    text_markup : {'auto', 'html', 'none'}, default='auto'
+        A table's text column read as HTML (its visible text, as .html files): 'auto' when half
+        its first 50 texts hold tags or entities (said on stderr); 'none' keeps the text as it is.
     """
 
     text_column: str = "text"
@@ -87,6 +90,7 @@ class ReadOptions:
     strict: bool = False
     folder_labels: bool = False
     follow_links_outside: bool = False
+    text_markup: str = "auto"
 
     def __post_init__(self):
         if not isinstance(self.text_column, str) or not self.text_column:
@@ -101,6 +105,8 @@ class ReadOptions:
             raise ParameterError(f"max_file_mb must be a number > 0; got {mb!r}.")
         if mb > MAX_FILE_MB_LIMIT:
             raise ParameterError(f"max_file_mb must be at most {MAX_FILE_MB_LIMIT:.0f} (1 TiB); got {mb!r}.")
+        if self.text_markup not in MARKUP_MODES:
+            raise ParameterError(f"text_markup must be one of {', '.join(MARKUP_MODES)}; got {self.text_markup!r}.")
         for name in ("include_hidden", "strict", "folder_labels", "follow_links_outside"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
@@ -135,16 +141,10 @@ class CorpusStats:
                 reasons[s.reason] = reasons.get(s.reason, 0) + 1
             detail = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
             line += f"; skipped {len(self.skipped)} ({detail})"
-        if self.decoded:
-            line += f"; {len(self.decoded)} decoded as a legacy encoding (not UTF-8)"
-        if self.renamed:
-            line += f"; {len(self.renamed)} duplicate ids made unique"
-        if self.hidden:
-            line += f"; {self.hidden} hidden file(s)/folder(s) left out"
-        if self.outputs:
-            line += f"; {self.outputs} topicnmf output folder(s) left out"
-        if self.repaired:
-            line += f"; {self.repaired} lone surrogate(s) replaced by U+FFFD"
+        for n, what in ((len(self.decoded), "decoded as a legacy encoding (not UTF-8)"),
+                        (len(self.renamed), "duplicate ids made unique"), (self.hidden, "hidden file(s)/folder(s) left out"),
+                        (self.outputs, "topicnmf output folder(s) left out"), (self.repaired, "lone surrogate(s) replaced by U+FFFD")):
+            line += f"; {n} {what}" if n else ""
         return line
 
 
@@ -413,7 +413,7 @@ def _folder_documents(root, options, log, only=None):
 def _table_documents(path, options, log):
     """A table's documents as :func:`_safe` makes them: as read when a batch has nothing to change."""
     parquet = is_parquet(path, options.extensions, options.include_hidden)
-    records = (parquet_records if parquet else table_records)(path, options)
+    records = with_visible_text((parquet_records if parquet else table_records)(path, options), options, path)
     while batch := list(islice(records, ID_BATCH)):
         log.skipped += [Skipped(n if parquet else f"line {n}", "empty or non-text cell") for n, f in batch if f is None]
         docs = [Document(f["id"], f["text"], f["label"], f["date"]) for _, f in batch if f is not None]

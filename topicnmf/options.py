@@ -169,6 +169,8 @@ MAX_MEMORY = Option(("--max-memory",), "max_memory", "memory budget; a corpus wh
                     default_text="60%% of the available memory")
 INPUT = ("input", (
     Option(("--text-column",), "read.text_column", "CSV/JSONL column holding the text", metavar="NAME"),
+    Option(("--text-markup",), "read.text_markup", "a table's text column as HTML (its visible text, as for "
+           ".html files): auto = when half its first 50 texts hold tags or entities", choices=("auto", "html", "none")),
     Option(("--id-column",), "read.id_column", "CSV/JSONL column with document ids", metavar="NAME",
            default_text="'id' if present, else the row number"),
     Option(("--label-column",), "read.label_column",
