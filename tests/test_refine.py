@@ -152,3 +152,22 @@ def test_refine_on_another_corpus_says_so_and_gains_no_zero_weight_terms(fitted,
         assert set(gained) <= topics.get(topic, set()), (topic, gained)  # each with weight, listed
     assert main(["refine", str(fitted), str(BUNDLED), "--drop", "6", "--out", str(tmp_path / "own")]) == 0
     assert "refine expects" not in capsys.readouterr().err
+
+
+def test_excluded_words_match_as_the_analyzer_sees_words_even_when_a_word_is_a_template_line(tmp_path, capsys):
+    """'Sport', a site's menu line (dropped as boilerplate), was 'not in the model's
+    vocabulary' although 'sport' was: the word went through the documents' line cleaning."""
+    folder = tmp_path / "site"
+    for i, path in enumerate(sorted(BUNDLED.rglob("*.txt"))):
+        (folder / path.parent.name).mkdir(parents=True, exist_ok=True)
+        menu = "Home\nSport\nWeather\n" if i % 2 else ""  # a menu on half the pages: boilerplate
+        sport = " Sport on the water, sport in the garden." if path.parent.name in ("sailing", "gardening") else ""
+        (folder / path.parent.name / path.name).write_text(menu + path.read_text(encoding="utf-8").rstrip() + sport,
+                                                           encoding="utf-8")
+    assert main(["run", str(folder), "--topics", "6", "--out", str(tmp_path / "run"), "-q"]) == 0
+    assert "sport" in load_model(tmp_path / "run").display_terms
+    (tmp_path / "exclude.txt").write_text("Sport\nSAILING\n", encoding="utf-8")
+    assert main(["refine", str(tmp_path / "run"), str(folder), "--exclude-terms", str(tmp_path / "exclude.txt"),
+                 "--out", str(tmp_path / "refined"), "-q"]) == 0
+    assert "not in the model's vocabulary" not in capsys.readouterr().err
+    assert not {"sport", "sailing"} & set(load_model(tmp_path / "refined").display_terms)

@@ -154,7 +154,7 @@ def resolve(spec, analyzer, terms, source="anchors"):
 def word_terms(word, analyzer, index):
     """The vocabulary terms (indices) of one anchor word: the whole phrase when the
     vocabulary has it as an n-gram, else each of its words that it has."""
-    analyzed = analyzer(word)
+    analyzed = analyzer.terms_from_tokens(analyzer.tokens(word, clean=False))  # as the corpus, not cleaned
     unigrams = [t for t in analyzed if " " not in t]
     whole = " ".join(unigrams)
     if len(unigrams) > 1 and whole in index:

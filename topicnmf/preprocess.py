@@ -295,9 +295,10 @@ class Analyzer:
             return ""
         return tok
 
-    def tokens(self, text):
-        """Surface tokens kept after filtering, in order."""
-        text = unicodedata.normalize("NFKC", self.clean(text)).lower()
+    def tokens(self, text, clean=True):
+        """Surface tokens kept after filtering, in order; ``clean=False`` for words a user
+        gives (anchors, excluded terms): a word that is also a template line ('Sport') stays."""
+        text = unicodedata.normalize("NFKC", self.clean(text) if clean else text).lower()
         tokens = self._findall(text)
         if self._split is not None:  # Chinese, Japanese, Korean: word-sized tokens
             tokens = [t for token in tokens for t in self._split(token)]
