@@ -154,6 +154,29 @@ def test_unreadable_file_is_skipped(tmp_path):
     assert [(s.source, s.reason) for s in c.skipped] == [("locked.txt", "unreadable (Permission denied)")]
 
 
+def test_an_unreadable_subfolder_is_counted_as_skipped_and_fails_under_strict(tmp_path, monkeypatch):
+    """A subfolder not shared with the user was left out silently, even under --strict."""
+    from topicnmf.readers import walk
+
+    folder = tmp_path / "in"
+    write_good(folder)
+    (folder / "secret").mkdir()
+    (folder / "secret" / "a.txt").write_text("a document no one may read", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def denied(path):
+        if str(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(walk.os, "scandir", denied)  # (root reads any folder: its permissions cannot bite)
+    c = corpus_module.read_corpus(folder)
+    assert [(s.source, s.reason) for s in c.skipped] == [("secret/", "unreadable folder (Permission denied)")]
+    assert "skipped 1 (1 unreadable folder (Permission denied))" in c.summary()
+    with pytest.raises(corpus_module.CorpusError, match=r"`strict`: 1 input\(s\) could not be used \(secret/: unreadable folder"):
+        corpus_module.read_corpus(folder, strict=True)
+
+
 # -- malformed tables ----------------------------------------------------------------------
 
 

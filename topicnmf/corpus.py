@@ -354,7 +354,7 @@ def _folder_documents(root, options, log, only=None):
     root_real = os.path.realpath(root)
     n_docs = 0
     # os.walk does not follow links to folders, so link loops cannot trap it.
-    for dirpath, dirnames, filenames, first in sorted_walk(root):  # in the order of sorted paths
+    for dirpath, dirnames, filenames, first in sorted_walk(root, lambda rel, why: log.skipped.append(Skipped(visible_id(rel), why))):
         if only:  # one file of the folder: an mbox given alone
             dirnames[:], filenames = [], [f for f in filenames if f == only]
         outputs = output_files(dirpath)

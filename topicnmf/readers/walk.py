@@ -10,21 +10,27 @@ a folder given in several triples when its subfolders fall between its files.
 The first triple of a folder holds all its subfolders and none of its files, so that a caller
 prunes ``dirnames`` in place as with ``os.walk``; the folder's files follow in later triples,
 each with empty ``dirnames``.
+
+A folder that cannot be listed (no permission, gone meanwhile) is not left out silently:
+``on_error(relative path, reason)`` is told, so that it is counted as skipped.
 """
 
 import os
 
 
-def sorted_walk(root):
+def sorted_walk(root, on_error=None):
     """(dirpath, dirnames, filenames, first) for each part of each folder; see the module."""
-    yield from _visit(str(root))
+    yield from _visit(str(root), str(root), on_error)
 
 
-def _visit(dirpath):
+def _visit(dirpath, root, on_error):
     try:
         with os.scandir(dirpath) as scan:
             entries = list(scan)
-    except OSError:
+    except OSError as exc:
+        if on_error is not None:
+            on_error(os.path.relpath(dirpath, root).replace(os.sep, "/") + "/",
+                     f"unreadable folder ({exc.strerror or exc})")
         return
     dirnames = sorted(e.name for e in entries if _is_dir(e))
     links = {e.name for e in entries if e.is_symlink()}
@@ -40,7 +46,7 @@ def _visit(dirpath):
         if pending:
             yield dirpath, [], pending, False
             pending = []
-        yield from _visit(os.path.join(dirpath, key[:-1]))
+        yield from _visit(os.path.join(dirpath, key[:-1]), root, on_error)
     if pending:
         yield dirpath, [], pending, False
 
