@@ -322,6 +322,51 @@ def test_cluster_settings_are_checked_before_reading(tmp_path, capsys, monkeypat
     assert time.perf_counter() - start < 60 and not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("address, message", [
+    ("notaurl", "scheduler 'notaurl' is not a Dask scheduler's address (missing port number in address 'notaurl')"),
+    ("http://127.0.0.1:8787/status", "(unknown address scheme 'http'"),
+])
+def test_a_malformed_scheduler_address_is_one_line(tmp_path, capsys, address, message):
+    assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), "--scheduler", address]) != 0
+    err = capsys.readouterr().err.strip()
+    assert message in err and "tcp://host:8786" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.1 400 Bad Request\r\n\r\n"], ids=["silent", "http"])
+def test_a_web_server_given_as_the_scheduler_is_one_line_not_a_hang(tmp_path, capsys, monkeypatch, reply):
+    """The dashboard's port (a web server waiting for a request) hung the run; a proxy's
+    'HTTP/1.1 400' was read as a frame length: 'Unable to allocate 3.07 EiB'."""
+    import threading
+
+    monkeypatch.setattr(cluster_module, "PROBE_TIMEOUT", 1.0)
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    start = time.perf_counter()
+    try:
+        assert main(["run", str(BUNDLED), "--out", str(tmp_path / "r"), "--scheduler",
+                     f"tcp://127.0.0.1:{server.getsockname()[1]}"]) == 1
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "is not a Dask scheduler" in err and "not the dashboard's port" in err, err
+    assert ("said nothing in 1 s" if reply is None else "answers as a web server ('HTTP/1.1 400 Bad Request')") in err
+    assert time.perf_counter() - start < 30 and not (tmp_path / "r").exists()
+
+
 def test_a_dated_corpus_on_the_cluster_gets_its_timeline(cluster, tmp_path):
     """Topics over time refit each period's terms on X: with X's blocks on the workers it is
     fetched whole (it crashed on RemotePartitions before)."""

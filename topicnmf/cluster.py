@@ -18,6 +18,7 @@ worker is left, the run stops with a one-line error (before any report is writte
 import logging
 import os
 import signal
+import socket
 import time
 import warnings
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ log = logging.getLogger("topicnmf")
 INSTALL = "pip install 'topicnmf[dask]'"
 BLOCKS_PER_THREAD = 1  # row blocks of X per worker thread (a block costs a k x n_features sum)
 CONNECT_TIMEOUT = "20s"
+PROBE_TIMEOUT = 5.0  # seconds a scheduler has to greet a new connection (it does at once)
 ATTEMPTS = 3  # a fit started again (twice at most) after a lost worker
 RETRY_PAUSE_S = 1.0  # for the scheduler to notice that the lost worker is gone
 NO_WORKERS = "The Dask cluster has no workers left to fit on; start workers and run again."
@@ -65,6 +67,15 @@ def check(workers=None, scheduler=None):
                              "not both.")
     if workers is not None or scheduler is not None:
         distributed()
+    if scheduler is not None:
+        from distributed.comm.addressing import get_address_host_port
+
+        try:
+            get_address_host_port(scheduler)
+        except ValueError as exc:  # 'missing port number', "unknown address scheme 'http'"
+            raise ParameterError(f"scheduler {scheduler!r} is not a Dask scheduler's address ({exc}); give the "
+                                 "address `dask scheduler` prints, such as tcp://host:8786 (not the dashboard's "
+                                 "http:// page).") from None
 
 
 class Session:
@@ -130,13 +141,43 @@ def session(workers=None, scheduler=None, client=None):
             for name, level in quieted.items():
                 logging.getLogger(name).setLevel(level)
         return
+    if (why := _not_a_scheduler(scheduler)) is not None:
+        raise ClusterError(f"{scheduler} is not a Dask scheduler ({why}); give the address `dask scheduler` "
+                           "prints, such as tcp://host:8786, not the dashboard's port.")
     try:
         client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT, direct_to_workers=True)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, MemoryError) as exc:  # (a reply read as a frame length)
         raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the "
                            "address and that `dask scheduler` is running.") from None
     with client:
         yield Session(client)
+
+
+def _not_a_scheduler(scheduler):
+    """Why the server at ``scheduler`` (a tcp:// address) is no Dask scheduler, or None. A
+    scheduler greets a new connection at once (its handshake); a web server (the dashboard's
+    port) waits for a request, and Dask's client then waited for ever; a proxy that answers
+    'HTTP/1.1 400' had its reply read as a frame length (a 3 EiB allocation). Nothing
+    listening: None, for the client's own error."""
+    from distributed.comm.addressing import get_address_host_port, parse_address
+
+    if parse_address(scheduler)[0] != "tcp":
+        return None
+    try:
+        sock = socket.create_connection(get_address_host_port(scheduler), timeout=PROBE_TIMEOUT)
+    except OSError:
+        return None
+    with sock:
+        try:
+            first = sock.recv(64)
+        except OSError:  # (the timeout)
+            return f"the server there said nothing in {PROBE_TIMEOUT:g} s, as a web server waiting for a request does"
+    if not first:
+        return "the server there closed the connection at once"
+    if first.startswith(b"HTTP/"):
+        status = first.splitlines()[0].decode("latin-1")
+        return f"the server there answers as a web server ({status!r})"
+    return None
 
 
 def _cut_short(cluster):
