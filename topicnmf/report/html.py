@@ -57,7 +57,8 @@ def _term_rows(result, n_show):
     display = result.dtm.display_terms
     out = []
     for t, ids in enumerate(visuals.relevance_candidates(p_wt, p_w, n_show)):
-        top = corpus_mass[ids].max() if len(ids) else 1.0
+        top = corpus_mass[ids].max() if len(ids) else 0.0
+        top = top if top > 0 else 1.0  # (terms of no fitted weight: empty bars, not NaN)
         with np.errstate(divide="ignore"):
             log_pwt, log_pw = np.log(p_wt[t, ids]), np.log(p_w[ids])
         out.append([{
