@@ -149,12 +149,16 @@ def test_korean_terms_are_words_without_their_particles():
     assert result.evaluation.labels.nmi == 1.0
 
 
-def test_the_cli_says_the_language_on_stderr_and_in_the_reports(tmp_path):
-    texts, _ = sample("de")
-    folder = tmp_path / "texte"
+def _folder(folder, texts):
+    """A folder of one .txt file per text (00.txt, 01.txt, ...)."""
     folder.mkdir()
     for i, text in enumerate(texts):
         (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_cli_says_the_language_on_stderr_and_in_the_reports(tmp_path):
+    folder = _folder(tmp_path / "texte", sample("de")[0])
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "topicnmf", "run", str(folder), "--topics", "3", "--out", str(out),
                            "--formats", "json,md"], capture_output=True, text=True, cwd=ROOT)
@@ -295,11 +299,7 @@ def test_a_language_we_have_no_stop_words_for_is_reported_as_not_recognised(tmp_
 
 
 def test_the_command_line_takes_every_language_with_stop_words(tmp_path):
-    texts, _ = sample("pl")
-    folder = tmp_path / "teksty"
-    folder.mkdir()
-    for i, text in enumerate(texts):
-        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    folder = _folder(tmp_path / "teksty", sample("pl")[0])
     for given in ("polish", "pl"):
         done = subprocess.run([sys.executable, "-m", "topicnmf", "run", str(folder), "--topics", "3", "--language",
                                given, "--stem", "--out", str(tmp_path / given), "--formats", "json"],
