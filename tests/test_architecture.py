@@ -83,3 +83,14 @@ def test_no_product_file_is_past_the_size_of_one_concept():
     sizes = {p.relative_to(PACKAGE): len(p.read_text(encoding="utf-8").splitlines())
              for p in PACKAGE.rglob("*.py")}
     assert all(n <= 420 for n in sizes.values()), {p: n for p, n in sizes.items() if n > 420}
+
+
+def test_every_module_with_cached_kernels_is_in_the_cache_digest():
+    # numba checks a cached kernel against its own file only: the cache folder is keyed by a
+    # digest of every kernel file (compiled.KERNEL_SOURCES), which must name them all
+    from topicnmf.compiled import KERNEL_SOURCES
+
+    package = Path(__file__).resolve().parent.parent / "topicnmf"
+    with_kernels = {path.relative_to(package).as_posix() for path in package.rglob("*.py")
+                    if "@njit" in path.read_text(encoding="utf-8")}
+    assert with_kernels == set(KERNEL_SOURCES)
