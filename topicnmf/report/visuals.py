@@ -76,9 +76,7 @@ def principal_coordinates(D, n_components=2):
     coords = np.zeros((k, n_components))
     if k < 2:
         return coords
-    J = np.eye(k) - np.ones((k, k)) / k
-    B = -0.5 * J @ (D ** 2) @ J  # double-centred squared distances
-    values, vectors = np.linalg.eigh(B)
+    values, vectors = np.linalg.eigh(_double_centred(D))
     top = np.argsort(-values)[:n_components]
     for axis, i in enumerate(top):
         v = vectors[:, i] * np.sqrt(max(values[i], 0.0))
@@ -86,6 +84,13 @@ def principal_coordinates(D, n_components=2):
             v = -v
         coords[:, axis] = v
     return coords
+
+
+def _double_centred(D):
+    """-1/2 J D^2 J, J the centring matrix: the Gram matrix classical MDS factorizes."""
+    k = D.shape[0]
+    J = np.eye(k) - np.ones((k, k)) / k
+    return -0.5 * J @ (D ** 2) @ J
 
 
 def intertopic_map(p_wt):
@@ -134,8 +139,7 @@ def shown_share(D, n_components=2):
     k = D.shape[0]
     if k < 3:
         return 1.0
-    J = np.eye(k) - np.ones((k, k)) / k
-    values = np.linalg.eigvalsh(-0.5 * J @ (D ** 2) @ J)
+    values = np.linalg.eigvalsh(_double_centred(D))
     positive = values[values > 0]
     return float(np.sort(positive)[::-1][:n_components].sum() / positive.sum()) if positive.size else 1.0
 
