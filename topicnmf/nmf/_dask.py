@@ -28,15 +28,15 @@ Needs the extra ``topicnmf[dask]`` (dask and distributed); imported only when a 
 given.
 """
 
+import functools
 import itertools
-import operator
 import time
 
 from distributed import wait
 
 from ..errors import ClusterError, ParameterError
 from ..partitions import load_block, placed_on
-from ._blocks import Blocks, _inner, _rows, checked_matrix
+from ._blocks import Blocks, _inner, _rows, added, checked_matrix
 from ._dask_steps import DaskSteps, ShardSteps
 
 WORKER_CHECK_S = 5  # while waiting for a shard to be made, how often to check for workers
@@ -273,12 +273,8 @@ class DaskExecutor:
 
 
 def _add(values):
-    """The sum of values (arrays, numbers or tuples of them), added in order."""
-    total = values[0]
-    for value in values[1:]:
-        total = (tuple(map(operator.add, total, value)) if isinstance(total, tuple)
-                 else total + value)
-    return total
+    """The sum of values (arrays, numbers, ColumnSums or tuples of them), added in order."""
+    return functools.reduce(added, values, None)
 
 
 def _answer(future):

@@ -61,8 +61,8 @@ class ArrayEngine(Protocol):
     def dot(self, X, B):
         """X @ B, dense (rows of X, k)."""
 
-    def tdot(self, X, A):
-        """X^T @ A, dense (columns of X, k)."""
+    def tdot(self, X, A, dtype=None):
+        """X^T @ A, dense (columns of X, k), in ``dtype`` (default: A's)."""
 
     def gram(self, A):
         """A^T A (k, k), accumulated and returned in float64 whatever A's dtype (the

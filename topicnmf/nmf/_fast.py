@@ -151,9 +151,11 @@ class FastEngine(NumpyEngine):
                         X.indptr, X.indices, X.data, B, out)
         return out
 
-    def tdot(self, X, A):
+    def tdot(self, X, A, dtype=None):
+        """X^T A, summed in float64 and given in ``dtype`` (default: A's)."""
+        dtype = A.dtype if dtype is None else np.dtype(dtype)
         if not sp.issparse(X):
-            return np.ascontiguousarray(X.T @ A)
+            return np.ascontiguousarray(X.T @ A, dtype=dtype)
         A = np.ascontiguousarray(A)
         n, k = A.shape
         m = X.shape[1]
@@ -164,7 +166,7 @@ class FastEngine(NumpyEngine):
         if parts == 1:
             out = np.empty((m, k), dtype=np.float64)
             self._k.csr_tdot(X.indptr, X.indices, X.data, A, out, 0, n)
-            return out.astype(A.dtype, copy=False)
+            return out.astype(dtype, copy=False)
         # scattered into one accumulator per part, each part a fixed set of rows (so the
         # sums, and the result, do not depend on which thread ran what), two parts per
         # thread, taken as threads free up; then added up in order, in parallel
@@ -172,7 +174,7 @@ class FastEngine(NumpyEngine):
         accs = np.empty((parts, m, k), dtype=np.float64)
         self._share(lambda p: self._k.csr_tdot(X.indptr, X.indices, X.data, A, accs[p],
                                                bounds[p], bounds[p + 1]), parts)
-        out = np.empty((m, k), dtype=A.dtype)
+        out = np.empty((m, k), dtype=dtype)
         self._over_rows(self._k.add_parts, m, m * k * parts, accs, out)
         return out
 

@@ -85,20 +85,49 @@ def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None,
     if transpose:  # the range of X^T: Q (m, size) with X ~ (X Q) Q^T
         Q = _orthonormalize(engine.tdot(X, omega if rows is None else rows(omega)), engine)
         for _ in range(n_power_iter):  # Q <- orth(X^T X Q)
-            Q = _orthonormalize(engine.tdot(X, _orthonormalize(engine.dot(X, Q), engine)), engine)
+            Q = _orthonormalize(_through(engine.tdot, X, *_basis(engine.dot(X, Q), engine)), engine)
         Q = _orthonormalize(Q, engine)
         # X ~ C Q^T with C = X Q (n, size) = Q_C R; R = Q_C^T X Q = Ur S Vr^T
-        Q_C = _orthonormalize(_orthonormalize(engine.dot(X, Q), engine), engine)
-        R = engine.tdot(X, Q_C).T @ Q
+        Y, M = _basis(engine.dot(X, Q), engine, twice=True)
+        R = _through(engine.tdot, X, Y, M).T @ Q
         Ur, S, Vrt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
-        return engine.matmul(Q_C, Ur[:, :k].astype(Q_C.dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
-    Q = _orthonormalize(engine.dot(X, omega), engine)
+        return engine.matmul(Y, (M @ Ur[:, :k]).astype(Y.dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
+    Y, M = _basis(engine.dot(X, omega), engine)
     for _ in range(n_power_iter):  # Q <- orth(X X^T Q): sharpens the leading subspace
-        Q = _orthonormalize(engine.dot(X, _orthonormalize(engine.tdot(X, Q), engine)), engine)
-    Q = _orthonormalize(Q, engine)  # twice (CholeskyQR2): orthogonal to rounding
-    B = engine.tdot(X, Q).T  # Q^T X, (size, m)
+        Y, M = _basis(engine.dot(X, _orthonormalize(_through(engine.tdot, X, Y, M), engine)), engine)
+    Y, M = _basis(Y, engine, M, twice=True)  # (CholeskyQR2: orthogonal to rounding)
+    B = _through(engine.tdot, X, Y, M).T  # Q^T X, (size, m)
     Ub, S, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
-    return (Q @ Ub)[:, :k], S[:k], Vt[:k]
+    return engine.matmul(Y, (M @ Ub[:, :k]).astype(Y.dtype)), S[:k], Vt[:k]
+
+
+def _basis(Y, engine, M=None, twice=False):
+    """(Y, M) with Q = Y M an orthonormal basis of Y's columns (of Y M's, when M is given),
+    without forming Q: M is Cholesky QR's R^-1 (Y^T Y = R^T R), kept apart in float64 and
+    applied on the small side of the products Q takes part in (:func:`_through`); ``twice``
+    orthonormalizes again from the Gram matrix of Q (CholeskyQR2). Q Householder's (and M
+    the identity) when Y is too ill-conditioned for it. A tall Q formed as Y R^-1 cost a
+    pass over the tall side and n size^2 multiplications a time, more than the sparse
+    product it came from (794k package summaries, size 60)."""
+    G = engine.gram(Y)
+    M = np.eye(Y.shape[1]) if M is None else M
+    for _ in range(2 if twice else 1):
+        G_Q = M.T @ G @ M
+        try:
+            R = scipy.linalg.cholesky(G_Q, lower=False, check_finite=False)
+            R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+            R_inv = None
+        if R_inv is None or not _bounded(G, M @ R_inv, Y.dtype):
+            Q = engine.qr(engine.matmul(Y, M.astype(Y.dtype)))
+            return Q, np.eye(Q.shape[1])
+        M = M @ R_inv
+    return Y, M
+
+
+def _through(product, X, Y, M):
+    """product(X, Q) for Q = Y M: product(X, Y) M, M applied on the small side."""
+    return (product(X, Y) @ M).astype(Y.dtype, copy=False)
 
 
 def initialize(X, n_components, init, rng, engine=None, sketch=None):

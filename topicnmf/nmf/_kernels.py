@@ -145,6 +145,18 @@ def add_parts(parts, out, r0, r1):
             out[i, j] = s
 
 
+@njit(nogil=True, cache=True)
+def add_rows(total, rows, sums):
+    """total[rows[i]] += sums[i] for each i (distinct rows): numpy's ``total[rows] += sums``
+    in one pass instead of a gather, an add and a scatter."""
+    k = sums.shape[1]
+    for i in range(rows.shape[0]):
+        t = total[rows[i]]
+        s = sums[i]
+        for j in range(k):
+            t[j] += s[j]
+
+
 @njit(nogil=True, cache=True, fastmath=True)
 def kl_ratio(indptr, indices, data, W, Ht, eps, ratio, r0, r1):
     """At X's nonzeros of rows r0..r1 only: ratio = X / (W H) and the partial KL sum.

@@ -20,7 +20,7 @@ used); ``_dask.DaskExecutor`` keeps them on Dask workers. Operations on the whol
 import numpy as np
 import scipy.linalg
 
-from ._blocks import Blocks, _inner, _matmul, _matrix
+from ._blocks import Blocks, _inner, _matmul, _matrix, column_sums
 
 
 def _dot(eng, X, B):
@@ -28,7 +28,7 @@ def _dot(eng, X, B):
 
 
 def _tdot(eng, X, A):
-    return eng.tdot(_matrix(X), A)
+    return column_sums(eng, _matrix(X), A)
 
 
 def _gram(eng, A):
@@ -92,7 +92,7 @@ def _hals_rows(eng, X, B, G, A_in, l1, l2, max_sweeps, delta, beta):
     X = _matrix(X)
     A_out = np.empty_like(A_in)
     cross, violation = eng.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-    return A_out, (cross, violation, eng.gram(A_out), eng.tdot(X, A_out))
+    return A_out, (cross, violation, eng.gram(A_out), column_sums(eng, X, A_out))
 
 
 def _qr(eng, Y):
@@ -169,7 +169,9 @@ class PartitionedEngine:
         if not isinstance(X, Blocks):
             return self.inner.tdot(X, A)
         known = self._known(A, 1)
-        return known if known is not None else self._sum(_tdot, X, A)  # sum_b X_b^T A_b
+        if known is None:  # sum_b X_b^T A_b, in float64
+            known = self._sum(_tdot, X, A).astype(A.dtype, copy=False)
+        return known
 
     def gram(self, A):
         if not isinstance(A, Blocks):
@@ -212,7 +214,7 @@ class PartitionedEngine:
             return self.inner.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
         A_out.parts, (cross, violation, gram, XtA) = self.executor.map_sum(
             _hals_rows, X, B, G, A_in, l1, l2, max_sweeps, delta, beta)
-        self._products = (A_out.parts, (gram, XtA))
+        self._products = (A_out.parts, (gram, XtA.astype(A_in.dtype, copy=False)))
         return cross, violation
 
     def clip(self, A, floor):

@@ -155,8 +155,8 @@ class ReferenceEngine(NumpyEngine):
     def dot(self, X, B):
         return np.ascontiguousarray(X @ B)
 
-    def tdot(self, X, A):
-        return np.ascontiguousarray(X.T @ A)
+    def tdot(self, X, A, dtype=None):
+        return np.ascontiguousarray(X.T @ A, dtype=dtype)
 
     def gram(self, A):
         return gram64(A)
