@@ -97,6 +97,34 @@ def test_nndsvda_start_is_scikit_learns_for_the_same_seed(bundled_tfidf, dtype, 
     assert np.abs(H - H0).max() <= tol * np.abs(H0).max()
 
 
+@pytest.mark.parametrize("shape", ["wide", "tall"])
+def test_the_householder_fallback_gives_the_same_start(bundled_tfidf, shape, monkeypatch):
+    # Cholesky QR's products are made without the tall basis (fused); where a Gram matrix
+    # is too ill-conditioned for it, the explicit Householder path takes over: the same
+    # start, so nothing a user sees depends on which ran.
+    from topicnmf.nmf import _init
+
+    X = bundled_tfidf if shape == "wide" else bundled_tfidf.T.tocsr()
+    W, H = _init.initialize(X, 10, "nndsvda", None, sketch=np.random.RandomState(3))
+
+    def ill_conditioned(*args, **kwargs):
+        raise _init._IllConditioned
+
+    monkeypatch.setattr(_init, "_r_inverse", ill_conditioned)
+    W2, H2 = _init.initialize(X, 10, "nndsvda", None, sketch=np.random.RandomState(3))
+    assert np.abs(W - W2).max() <= 1e-8 * np.abs(W).max()
+    assert np.abs(H - H2).max() <= 1e-8 * np.abs(H).max()
+
+
+def test_a_rank_deficient_matrix_still_gets_a_finite_start():
+    # Fewer distinct rows than the sketch's width: Y = X Omega is singular and its Cholesky
+    # QR fails, so the start comes from the Householder path.
+    rows = np.abs(np.random.default_rng(0).standard_normal((3, 40)))
+    X = np.vstack([rows] * 20)
+    W = factorize(X, 5, init="nndsvd", max_iter=1).W
+    assert np.isfinite(W).all() and (W >= 0).all()
+
+
 @pytest.mark.parametrize("k", [5, 10, 20])
 def test_own_defaults_end_no_worse_than_scikit_learn_cd_defaults(bundled_tfidf, k):
     norm = np.sqrt(bundled_tfidf.multiply(bundled_tfidf).sum())

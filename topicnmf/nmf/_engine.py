@@ -64,6 +64,10 @@ class ArrayEngine(Protocol):
     def tdot(self, X, A, dtype=None):
         """X^T @ A, dense (columns of X, k), in ``dtype`` (default: A's)."""
 
+    def range_products(self, X, Q):
+        """(Y^T Y in float64, X^T Y) for Y = X Q, Y itself not kept: a power iteration's
+        products (an engine holding X in blocks makes both from each block's Y_b)."""
+
     def gram(self, A):
         """A^T A (k, k), accumulated and returned in float64 whatever A's dtype (the
         objective is read from these; the updates take them in the factor's dtype). The

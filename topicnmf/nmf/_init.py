@@ -82,52 +82,87 @@ def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None,
     transpose = n < m
     omega = sketch.normal(size=(n if transpose else m, k + n_oversamples))[:, :size]
     omega = omega.astype(X.dtype)
+    try:
+        return _fused_svd(X, k, omega, n_power_iter, engine, rows, transpose)
+    except _IllConditioned:
+        return _explicit_svd(X, k, omega, n_power_iter, engine, rows, transpose)
+
+
+class _IllConditioned(Exception):
+    """A Gram matrix too ill-conditioned for Cholesky QR."""
+
+
+def _fused_svd(X, k, omega, n_power_iter, engine, rows, transpose):
+    """The randomized SVD with the tall side never formed: each orthonormalization of a
+    tall Y = X Q is Cholesky QR's Q_Y = Y R^-1, and every product with Q_Y is made from
+    ``engine.range_products(X, Q)`` (Y^T Y and X^T Y, in one pass over X, Y made and
+    dropped a block of rows at a time), R^-1 applied on the small side. A tall Q_Y formed
+    whole cost two passes over it and n size^2 multiplications a time, and out of core
+    (X on disk) a write of it: more than the sparse products themselves."""
+    dtype = X.dtype
     if transpose:  # the range of X^T: Q (m, size) with X ~ (X Q) Q^T
         Q = _orthonormalize(engine.tdot(X, omega if rows is None else rows(omega)), engine)
-        for _ in range(n_power_iter):  # Q <- orth(X^T X Q)
-            Q = _orthonormalize(_through(engine.tdot, X, *_basis(engine.dot(X, Q), engine)), engine)
+        for _ in range(n_power_iter):  # Q <- orth(X^T orth(X Q))
+            G, P = engine.range_products(X, Q)
+            Q = _orthonormalize(_times(P, _r_inverse(G, dtype), dtype), engine)
         Q = _orthonormalize(Q, engine)
         # X ~ C Q^T with C = X Q (n, size) = Q_C R; R = Q_C^T X Q = Ur S Vr^T
-        Y, M = _basis(engine.dot(X, Q), engine, twice=True)
-        R = _through(engine.tdot, X, Y, M).T @ Q
+        G, P = engine.range_products(X, Q)
+        M = _r_inverse(G, dtype, twice=True)  # Q_C = C M
+        R = _times(P, M, np.float64).T @ Q
         Ur, S, Vrt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
-        return engine.matmul(Y, (M @ Ur[:, :k]).astype(Y.dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
-    Y, M = _basis(engine.dot(X, omega), engine)
-    for _ in range(n_power_iter):  # Q <- orth(X X^T Q): sharpens the leading subspace
-        Y, M = _basis(engine.dot(X, _orthonormalize(_through(engine.tdot, X, Y, M), engine)), engine)
-    Y, M = _basis(Y, engine, M, twice=True)  # (CholeskyQR2: orthogonal to rounding)
-    B = _through(engine.tdot, X, Y, M).T  # Q^T X, (size, m)
+        return engine.dot(X, _times(Q, M @ Ur[:, :k], dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
+    Q = omega
+    G, P = engine.range_products(X, Q)
+    for _ in range(n_power_iter):  # Q_Y <- orth(X X^T Q_Y): sharpens the leading subspace
+        Q = _orthonormalize(_times(P, _r_inverse(G, dtype), dtype), engine)
+        G, P = engine.range_products(X, Q)
+    M = _r_inverse(G, dtype, twice=True)  # (CholeskyQR2: orthogonal to rounding)
+    B = _times(P, M, np.float64).T  # Q_Y^T X, (size, m)
     Ub, S, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
-    return engine.matmul(Y, (M @ Ub[:, :k]).astype(Y.dtype)), S[:k], Vt[:k]
+    return engine.dot(X, _times(Q, M @ Ub[:, :k], dtype)), S[:k], Vt[:k]
 
 
-def _basis(Y, engine, M=None, twice=False):
-    """(Y, M) with Q = Y M an orthonormal basis of Y's columns (of Y M's, when M is given),
-    without forming Q: M is Cholesky QR's R^-1 (Y^T Y = R^T R), kept apart in float64 and
-    applied on the small side of the products Q takes part in (:func:`_through`); ``twice``
-    orthonormalizes again from the Gram matrix of Q (CholeskyQR2). Q Householder's (and M
-    the identity) when Y is too ill-conditioned for it. A tall Q formed as Y R^-1 cost a
-    pass over the tall side and n size^2 multiplications a time, more than the sparse
-    product it came from (794k package summaries, size 60)."""
-    G = engine.gram(Y)
-    M = np.eye(Y.shape[1]) if M is None else M
+def _r_inverse(G, dtype, twice=False):
+    """R^-1 of Cholesky QR for the Gram matrix G = Y^T Y (Y R^-1 orthonormal), in float64;
+    ``twice``: R^-1 of the second pass too (CholeskyQR2), from Q_Y's Gram matrix
+    M^T G M. Raises _IllConditioned where Y is too ill-conditioned for it."""
+    M = np.eye(G.shape[0])
     for _ in range(2 if twice else 1):
-        G_Q = M.T @ G @ M
         try:
-            R = scipy.linalg.cholesky(G_Q, lower=False, check_finite=False)
-            R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
+            R = scipy.linalg.cholesky(M.T @ G @ M, lower=False, check_finite=False)
+            M = M @ scipy.linalg.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-            R_inv = None
-        if R_inv is None or not _bounded(G, M @ R_inv, Y.dtype):
-            Q = engine.qr(engine.matmul(Y, M.astype(Y.dtype)))
-            return Q, np.eye(Q.shape[1])
-        M = M @ R_inv
-    return Y, M
+            raise _IllConditioned from None
+        if not _bounded(G, M, dtype):
+            raise _IllConditioned
+    return M
 
 
-def _through(product, X, Y, M):
-    """product(X, Q) for Q = Y M: product(X, Y) M, M applied on the small side."""
-    return (product(X, Y) @ M).astype(Y.dtype, copy=False)
+def _times(A, M, dtype):
+    """A @ M (a small M, in float64) in ``dtype``."""
+    return (A @ M).astype(dtype, copy=False)
+
+
+def _explicit_svd(X, k, omega, n_power_iter, engine, rows, transpose):
+    """The randomized SVD with each tall Q formed (:func:`_orthonormalize`, Householder QR
+    where Cholesky QR fails): where Y is too ill-conditioned for :func:`_fused_svd`."""
+    if transpose:
+        Q = _orthonormalize(engine.tdot(X, omega if rows is None else rows(omega)), engine)
+        for _ in range(n_power_iter):
+            Q = _orthonormalize(engine.tdot(X, _orthonormalize(engine.dot(X, Q), engine)), engine)
+        Q = _orthonormalize(Q, engine)
+        Q_C = _orthonormalize(_orthonormalize(engine.dot(X, Q), engine), engine)
+        R = engine.tdot(X, Q_C).T @ Q
+        Ur, S, Vrt = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
+        return engine.matmul(Q_C, Ur[:, :k].astype(Q_C.dtype)), S[:k], (Q @ Vrt.T[:, :k]).T
+    Q = _orthonormalize(engine.dot(X, omega), engine)
+    for _ in range(n_power_iter):
+        Q = _orthonormalize(engine.dot(X, _orthonormalize(engine.tdot(X, Q), engine)), engine)
+    Q = _orthonormalize(Q, engine)
+    B = engine.tdot(X, Q).T
+    Ub, S, Vt = scipy.linalg.svd(B, full_matrices=False, check_finite=False)
+    return engine.matmul(Q, Ub[:, :k].astype(Q.dtype)), S[:k], Vt[:k]
 
 
 def initialize(X, n_components, init, rng, engine=None, sketch=None):

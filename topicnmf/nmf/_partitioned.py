@@ -31,6 +31,12 @@ def _tdot(eng, X, A):
     return column_sums(eng, _matrix(X), A)
 
 
+def _range_products(eng, X, Q):
+    X = _matrix(X)
+    Y = eng.dot(X, Q)
+    return eng.gram(Y), column_sums(eng, X, Y)
+
+
 def _gram(eng, A):
     return eng.gram(A)
 
@@ -172,6 +178,13 @@ class PartitionedEngine:
         if known is None:  # sum_b X_b^T A_b, in float64
             known = self._sum(_tdot, X, A).astype(A.dtype, copy=False)
         return known
+
+    def range_products(self, X, Q):
+        """sum_b Y_b^T Y_b and sum_b X_b^T Y_b for Y_b = X_b Q, one block at a time."""
+        if not isinstance(X, Blocks):
+            return self.inner.range_products(X, Q)
+        G, P = self._sum(_range_products, X, Q)
+        return G, P.astype(Q.dtype, copy=False)
 
     def gram(self, A):
         if not isinstance(A, Blocks):

@@ -146,6 +146,11 @@ class NumpyEngine:
     def empty_pattern(self, X):
         return sp.csr_matrix((np.empty_like(X.data), X.indices, X.indptr), shape=X.shape)
 
+    def range_products(self, X, Q):
+        """(Y^T Y, X^T Y) for Y = X Q (see ``ArrayEngine``)."""
+        Y = self.dot(X, Q)
+        return self.gram(Y), self.tdot(X, Y)
+
 
 class ReferenceEngine(NumpyEngine):
     """numpy/scipy only: slow, obvious, and the yardstick for the fast kernels."""
@@ -157,6 +162,7 @@ class ReferenceEngine(NumpyEngine):
 
     def tdot(self, X, A, dtype=None):
         return np.ascontiguousarray(X.T @ A, dtype=dtype)
+
 
     def gram(self, A):
         return gram64(A)
