@@ -91,6 +91,52 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path):
                                  "Hydration", "75 percent", "Proof", "overnight"]
 
 
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+# A draft under review, as Word writes it: tracked changes, a content control, a text box
+# drawn twice (DrawingML and its VML fallback), a field, hidden text.
+REVIEWED = [
+    '<w:p {w}><w:r><w:t xml:space="preserve">The pier reopened. </w:t></w:r>'
+    '<w:ins w:id="1" w:author="Ed"><w:r><w:t xml:space="preserve">Trawlers unloaded herring. </w:t></w:r></w:ins>'
+    '<w:del w:id="2" w:author="Ed"><w:r><w:delText>Rumours of closure spread.</w:delText></w:r></w:del></w:p>',
+    '<w:p {w}><w:pPr><w:rPr><w:ins w:id="4" w:author="Ed"/></w:rPr></w:pPr>'
+    '<w:ins w:id="5" w:author="Ed"><w:r><w:t>A whole paragraph added on the lifeboat crew.</w:t></w:r></w:ins></w:p>',
+    '<w:p {w}><w:pPr><w:rPr><w:del w:id="6" w:author="Ed"/></w:rPr></w:pPr>'
+    '<w:del w:id="7" w:author="Ed"><w:r><w:delText>A paragraph struck out about taxes.</w:delText></w:r></w:del></w:p>',
+    '<w:sdt {w}><w:sdtPr><w:alias w:val="Summary"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+    '<w:t>Content control holding the harbour summary.</w:t></w:r></w:p></w:sdtContent></w:sdt>',
+    '<w:p {w}><w:moveFrom w:id="8" w:author="Ed"><w:r><w:t>Moved sentence on lobsters.</w:t></w:r></w:moveFrom></w:p>',
+    '<w:p {w}><w:moveTo w:id="9" w:author="Ed"><w:r><w:t>Moved sentence on lobsters.</w:t></w:r></w:moveTo>'
+    '<w:fldSimple w:instr="REF bm1"><w:r><w:t> Field result on tides.</w:t></w:r></w:fldSimple>'
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>PAGEREF secret</w:instrText></w:r>'
+    '<w:r><w:rPr><w:vanish/></w:rPr><w:t>Hidden editor remark.</w:t></w:r></w:p>',
+    '<w:p {w} {mc}><w:r><w:t xml:space="preserve">See the box. </w:t></w:r><w:r><mc:AlternateContent>'
+    '<mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>Sidebar on lighthouse keepers.</w:t>'
+    '</w:r></w:p></w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r>'
+    '<w:t>Sidebar on lighthouse keepers.</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>'
+    '</mc:AlternateContent></w:r></w:p>',
+]
+
+
+def test_docx_under_review_reads_as_shown_with_changes_accepted(tmp_path):
+    """Tracked insertions, content controls, moved text, fields and text boxes are text;
+    deletions, moved-away text, field instructions and hidden text are not (python-docx's
+    Paragraph.text lost the first group: a reviewed draft lost everything its editors added)."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Harbour report")
+    body = document.element.body
+    for xml in REVIEWED:
+        body.insert(len(body) - 1, parse_xml(xml.format(w=W_NS, mc=MC_NS)))  # before sectPr
+    document.save(tmp_path / "draft.docx")
+    text = read_corpus(tmp_path).texts[0]
+    assert text.splitlines() == [
+        "Harbour report", "The pier reopened. Trawlers unloaded herring. ",
+        "A whole paragraph added on the lifeboat crew.", "Content control holding the harbour summary.",
+        "Moved sentence on lobsters. Field result on tides.", "See the box. ", "Sidebar on lighthouse keepers."]
+
+
 def eml(*, html_only=False):
     message = EmailMessage()
     message["From"] = "Ann Baker <ann@bakery.example.org>"
