@@ -267,3 +267,29 @@ def test_an_eml_nested_thousands_deep_is_skipped_with_its_reason(tmp_path):
     write(tmp_path / "ok.txt", "fine")
     assert [(s.source, s.reason) for s in read_corpus(tmp_path).skipped] == [
         ("deep.eml", "damaged EML (MIME parts nested too deeply)")]
+
+
+def test_pages_a_crawler_saved_under_their_urls_are_read_as_html(tmp_path):
+    """wget/HTTrack mirrors keep dynamic pages' URLs as names: 'article.php?id=1' (suffix
+    '.php?id=1'), 'index.html?page=2', 'story.aspx', 'news/index'. They were 'suffix not in
+    extensions' whatever --extensions said, and a .php admitted by it was read as plain text,
+    markup and scripts included. Now a page is told by its content, under any such name."""
+    page = PAGE.replace("Pilots&nbsp;board ships", "Pilots board ships PAGE")
+    site = tmp_path / "www.example.com"
+    names = ["news/article.php?id=1", "news/article.php@id=2", "index.html?page=2", "news/story.aspx",
+             "news/index", "saved.txt"]
+    for i, name in enumerate(names):
+        write(site / name, page.replace("PAGE", f"page{i}"))
+    write(site / "tools/build.php", "<?php echo 'deploy'; ?>\n")  # server code, not a page: not read
+    write(site / "news/README", "Plain notes about the mirror.\n")  # no suffix, neither mail nor page
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == sorted(f"www.example.com/{n}" for n in names)
+    for text in corpus.texts:
+        assert "Pilots board ships page" in text and text.startswith("Harbour pilots & tugboats")
+        assert not any(residue in text for residue in ("<", "tracking", "nbsp", "font-family"))
+    assert {s.source: s.reason for s in corpus.skipped} == {
+        "www.example.com/news/README": "suffix not in extensions",
+        "www.example.com/tools/build.php": "suffix not in extensions"}
+    admitted = read_corpus(tmp_path, extensions=".php")  # --extensions .php: pages as HTML all the same
+    assert "www.example.com/tools/build.php" in admitted.ids and all(
+        "<" not in t for i, t in zip(admitted.ids, admitted.texts) if "article" in i)
