@@ -384,10 +384,9 @@ def _folder_documents(root, options, log, only=None):
                 continue
             label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
             if is_mbox_file(full):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
-                messages, unread = mbox_documents(full, rel, max_bytes)
-                log.skipped += [Skipped(name, why) for name, why in unread]
-                n_docs += len(messages)
-                yield from (Document(id=name, text=t, label=label) for name, t in messages)
+                for name, text in mbox_documents(full, rel, max_bytes, lambda name, why: log.skipped.append(Skipped(name, why))):
+                    n_docs += 1  # (streamed: max_bytes limits each message)
+                    yield Document(id=name, text=text, label=label)
                 continue
             text, reason, encoding = read_file(full, max_bytes)
             if reason:
