@@ -293,3 +293,38 @@ def test_pages_a_crawler_saved_under_their_urls_are_read_as_html(tmp_path):
     admitted = read_corpus(tmp_path, extensions=".php")  # --extensions .php: pages as HTML all the same
     assert "www.example.com/tools/build.php" in admitted.ids and all(
         "<" not in t for i, t in zip(admitted.ids, admitted.texts) if "article" in i)
+
+
+ODD_PAGES = [
+    PAGE,
+    "<title>O&#39;Sullivan &amp; co\n</title><p>one<br>two<p>three<div hidden><p>gone</div><p>four &amp;amp; five",
+    "<html><body><svg><title>icon</title></svg><table><tr><td>a<td>b</table><pre>x\n  y</pre></body>",
+    "<div style='display:none'><p>gone<div>still gone</div></div><p>kept<ul><li>one<li>two</ul>&#10;after",
+    "text before any tag<script>var x = '</p>';</script><noscript>nojs</noscript> tail<p>\u00a0\u2003spaced  out ",
+    "<!-- comment --><?php echo 1 ?><!DOCTYPE html><head><title>T</title><body>b&nbsp;<b>bold</b>end</body>",
+]
+
+
+def test_a_page_is_read_as_parsed_without_building_its_tree():
+    """A 39 MB page peaked at 598 MB while read (BeautifulSoup's tree: some 15 bytes a byte of
+    HTML) and 17 s; its text is now kept as lxml parses it (the same events the tree was
+    built from), the same text on every page of a stranger's trial (1,304 files) and these,
+    in a few copies of the page's size."""
+    import tracemalloc
+
+    from topicnmf.readers.html import PARSER, _tree_text, html_text
+
+    if PARSER != "lxml":
+        pytest.skip("without lxml the page is read through BeautifulSoup's tree")
+    for page in ODD_PAGES:
+        assert html_text(page)[0] == _tree_text(page), page
+    page = "<html><head><title>Archive</title></head><body><table>" + "".join(
+        f"<tr><td>{i}</td><td><p>Harbour &amp; fleet report {i}: the trawlers left at dawn.</p></td></tr>"
+        for i in range(40_000)) + "</table></body></html>"
+    data = page.encode("utf-8")
+    tracemalloc.start()
+    text, _ = html_text(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert text.count("trawlers left at dawn") == 40_000 and text.startswith("Archive\n0\nHarbour & fleet report 0:")
+    assert peak < 5 * len(data), (peak, len(data))  # the tree took some 15 times the page
