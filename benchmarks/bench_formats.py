@@ -10,7 +10,7 @@ label agreement (NMI) and its difference to the plain-text version, and the top-
 any topic that are markup residue: terms the plain-text version's documents never contain,
 or a name of markup (nbsp, div, href, ...). Target: |NMI - NMI(text)| <= 0.01, no residue.
 
-Languages: German, French, Spanish, Chinese, Japanese, Korean, Polish, Turkish, Greek and
+Languages: German, French, Spanish, Chinese, Japanese, Korean, Thai, Polish, Turkish, Greek and
 Ukrainian samples (tests/data/languages: three subjects each; 30 documents of four sentences drawn from one subject) fitted with k=3 and
 --language auto: the detected language, the NMI, and the top-10 terms that are function words
 (in the language's stop-word list). Target: the right language, no function word.
@@ -203,7 +203,7 @@ def languages():
           "--language english (as before): NMI, function words, longest top term | top terms of topic 1 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     mixed_texts, mixed_labels = [], []
-    for code in ("de", "fr", "es", "zh", "ja", "ko", "pl", "tr", "el", "uk"):
+    for code in ("de", "fr", "es", "zh", "ja", "ko", "th", "pl", "tr", "el", "uk"):
         texts, labels = sample(code)
         if code in ("de", "fr"):
             mixed_texts += texts[::2]

@@ -38,6 +38,33 @@ def test_encodings_bom_utf16_and_legacy(tmp_path):
     assert "2 decoded as a legacy encoding (not UTF-8)" in c.summary()
 
 
+WESTERN = {  # a text, and the legacy code pages it is saved in
+    "fr": ("Le caf\u00e9 servait une cr\u00e8me br\u00fbl\u00e9e \u00e0 No\u00ebl, dit Zo\u00eb de M\u00e1laga. ",
+           ("cp1252", "mac_roman", "cp850")),
+    "de": ("\u00dcber die Br\u00fccke f\u00e4hrt ein gro\u00dfer Wagen; die Stra\u00dfe ist hei\u00df. ",
+           ("cp1252", "mac_roman", "cp850")),
+    "da": ("S\u00f8en ved \u00c5rhus er smuk; jeg spiste r\u00f8dgr\u00f8d med fl\u00f8de. ",
+           ("cp1252", "mac_roman", "cp850")),
+    "pl": ("Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144; \u0142\u00f3d\u017a p\u0142ynie "
+           "po jeziorze w \u0141odzi. ", ("cp1250",)),
+}
+
+
+def test_mac_roman_dos_and_central_european_text_is_not_misread_as_windows_1252(tmp_path):
+    """Mac Roman was read as 'latin-1 (assumed)' with control characters ('caf\\x8e') and DOS
+    850 as Windows-1252 ('caf\u201a cr\u0160me'); each code page is now told by where its
+    accented letters fall, and Windows-1252 text keeps its reading."""
+    for lang, (text, codecs) in WESTERN.items():
+        for codec in codecs:
+            write(tmp_path / f"{lang}-{codec}.txt", (text * 3).encode(codec))
+    corpus = read_corpus(tmp_path)
+    decoded = dict(corpus.decoded)
+    for doc_id, text in zip(corpus.ids, corpus.texts):
+        lang, codec = doc_id[:-4].split("-", 1)
+        assert text == WESTERN[lang][0] * 3, (doc_id, decoded[doc_id], text)
+        assert decoded[doc_id].startswith(codec.replace("_", "-") + " ("), (doc_id, decoded[doc_id])
+
+
 def test_empty_binary_and_hidden_files_are_skipped_with_reasons(tmp_path):
     write(tmp_path / "ok.txt", "some text")
     write(tmp_path / "empty.txt", "")

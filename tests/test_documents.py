@@ -91,6 +91,52 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path):
                                  "Hydration", "75 percent", "Proof", "overnight"]
 
 
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+# A draft under review, as Word writes it: tracked changes, a content control, a text box
+# drawn twice (DrawingML and its VML fallback), a field, hidden text.
+REVIEWED = [
+    '<w:p {w}><w:r><w:t xml:space="preserve">The pier reopened. </w:t></w:r>'
+    '<w:ins w:id="1" w:author="Ed"><w:r><w:t xml:space="preserve">Trawlers unloaded herring. </w:t></w:r></w:ins>'
+    '<w:del w:id="2" w:author="Ed"><w:r><w:delText>Rumours of closure spread.</w:delText></w:r></w:del></w:p>',
+    '<w:p {w}><w:pPr><w:rPr><w:ins w:id="4" w:author="Ed"/></w:rPr></w:pPr>'
+    '<w:ins w:id="5" w:author="Ed"><w:r><w:t>A whole paragraph added on the lifeboat crew.</w:t></w:r></w:ins></w:p>',
+    '<w:p {w}><w:pPr><w:rPr><w:del w:id="6" w:author="Ed"/></w:rPr></w:pPr>'
+    '<w:del w:id="7" w:author="Ed"><w:r><w:delText>A paragraph struck out about taxes.</w:delText></w:r></w:del></w:p>',
+    '<w:sdt {w}><w:sdtPr><w:alias w:val="Summary"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+    '<w:t>Content control holding the harbour summary.</w:t></w:r></w:p></w:sdtContent></w:sdt>',
+    '<w:p {w}><w:moveFrom w:id="8" w:author="Ed"><w:r><w:t>Moved sentence on lobsters.</w:t></w:r></w:moveFrom></w:p>',
+    '<w:p {w}><w:moveTo w:id="9" w:author="Ed"><w:r><w:t>Moved sentence on lobsters.</w:t></w:r></w:moveTo>'
+    '<w:fldSimple w:instr="REF bm1"><w:r><w:t> Field result on tides.</w:t></w:r></w:fldSimple>'
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>PAGEREF secret</w:instrText></w:r>'
+    '<w:r><w:rPr><w:vanish/></w:rPr><w:t>Hidden editor remark.</w:t></w:r></w:p>',
+    '<w:p {w} {mc}><w:r><w:t xml:space="preserve">See the box. </w:t></w:r><w:r><mc:AlternateContent>'
+    '<mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>Sidebar on lighthouse keepers.</w:t>'
+    '</w:r></w:p></w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r>'
+    '<w:t>Sidebar on lighthouse keepers.</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>'
+    '</mc:AlternateContent></w:r></w:p>',
+]
+
+
+def test_docx_under_review_reads_as_shown_with_changes_accepted(tmp_path):
+    """Tracked insertions, content controls, moved text, fields and text boxes are text;
+    deletions, moved-away text, field instructions and hidden text are not (python-docx's
+    Paragraph.text lost the first group: a reviewed draft lost everything its editors added)."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Harbour report")
+    body = document.element.body
+    for xml in REVIEWED:
+        body.insert(len(body) - 1, parse_xml(xml.format(w=W_NS, mc=MC_NS)))  # before sectPr
+    document.save(tmp_path / "draft.docx")
+    text = read_corpus(tmp_path).texts[0]
+    assert text.splitlines() == [
+        "Harbour report", "The pier reopened. Trawlers unloaded herring. ",
+        "A whole paragraph added on the lifeboat crew.", "Content control holding the harbour summary.",
+        "Moved sentence on lobsters. Field result on tides.", "See the box. ", "Sidebar on lighthouse keepers."]
+
+
 def eml(*, html_only=False):
     message = EmailMessage()
     message["From"] = "Ann Baker <ann@bakery.example.org>"
@@ -221,3 +267,64 @@ def test_an_eml_nested_thousands_deep_is_skipped_with_its_reason(tmp_path):
     write(tmp_path / "ok.txt", "fine")
     assert [(s.source, s.reason) for s in read_corpus(tmp_path).skipped] == [
         ("deep.eml", "damaged EML (MIME parts nested too deeply)")]
+
+
+def test_pages_a_crawler_saved_under_their_urls_are_read_as_html(tmp_path):
+    """wget/HTTrack mirrors keep dynamic pages' URLs as names: 'article.php?id=1' (suffix
+    '.php?id=1'), 'index.html?page=2', 'story.aspx', 'news/index'. They were 'suffix not in
+    extensions' whatever --extensions said, and a .php admitted by it was read as plain text,
+    markup and scripts included. Now a page is told by its content, under any such name."""
+    page = PAGE.replace("Pilots&nbsp;board ships", "Pilots board ships PAGE")
+    site = tmp_path / "www.example.com"
+    names = ["news/article.php?id=1", "news/article.php@id=2", "index.html?page=2", "news/story.aspx",
+             "news/index", "saved.txt"]
+    for i, name in enumerate(names):
+        write(site / name, page.replace("PAGE", f"page{i}"))
+    write(site / "tools/build.php", "<?php echo 'deploy'; ?>\n")  # server code, not a page: not read
+    write(site / "news/README", "Plain notes about the mirror.\n")  # no suffix, neither mail nor page
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == sorted(f"www.example.com/{n}" for n in names)
+    for text in corpus.texts:
+        assert "Pilots board ships page" in text and text.startswith("Harbour pilots & tugboats")
+        assert not any(residue in text for residue in ("<", "tracking", "nbsp", "font-family"))
+    assert {s.source: s.reason for s in corpus.skipped} == {
+        "www.example.com/news/README": "suffix not in extensions",
+        "www.example.com/tools/build.php": "suffix not in extensions"}
+    admitted = read_corpus(tmp_path, extensions=".php")  # --extensions .php: pages as HTML all the same
+    assert "www.example.com/tools/build.php" in admitted.ids and all(
+        "<" not in t for i, t in zip(admitted.ids, admitted.texts) if "article" in i)
+
+
+ODD_PAGES = [
+    PAGE,
+    "<title>O&#39;Sullivan &amp; co\n</title><p>one<br>two<p>three<div hidden><p>gone</div><p>four &amp;amp; five",
+    "<html><body><svg><title>icon</title></svg><table><tr><td>a<td>b</table><pre>x\n  y</pre></body>",
+    "<div style='display:none'><p>gone<div>still gone</div></div><p>kept<ul><li>one<li>two</ul>&#10;after",
+    "text before any tag<script>var x = '</p>';</script><noscript>nojs</noscript> tail<p>\u00a0\u2003spaced  out ",
+    "<!-- comment --><?php echo 1 ?><!DOCTYPE html><head><title>T</title><body>b&nbsp;<b>bold</b>end</body>",
+]
+
+
+def test_a_page_is_read_as_parsed_without_building_its_tree():
+    """A 39 MB page peaked at 598 MB while read (BeautifulSoup's tree: some 15 bytes a byte of
+    HTML) and 17 s; its text is now kept as lxml parses it (the same events the tree was
+    built from), the same text on every page of a stranger's trial (1,304 files) and these,
+    in a few copies of the page's size."""
+    import tracemalloc
+
+    from topicnmf.readers.html import PARSER, _tree_text, html_text
+
+    if PARSER != "lxml":
+        pytest.skip("without lxml the page is read through BeautifulSoup's tree")
+    for page in ODD_PAGES:
+        assert html_text(page)[0] == _tree_text(page), page
+    page = "<html><head><title>Archive</title></head><body><table>" + "".join(
+        f"<tr><td>{i}</td><td><p>Harbour &amp; fleet report {i}: the trawlers left at dawn.</p></td></tr>"
+        for i in range(40_000)) + "</table></body></html>"
+    data = page.encode("utf-8")
+    tracemalloc.start()
+    text, _ = html_text(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert text.count("trawlers left at dawn") == 40_000 and text.startswith("Archive\n0\nHarbour & fleet report 0:")
+    assert peak < 5 * len(data), (peak, len(data))  # the tree took some 15 times the page

@@ -203,3 +203,39 @@ def test_a_topic_of_one_sources_boilerplate_is_few_authors_but_a_folder_of_one_s
     advice = flagged[0]["quality"]["advice"][0]["advice"]
     assert "source 'shop.example'" in advice and "kestrelmart" in advice
     assert {"kestrelmart", "quayside"} <= set((out / "suggested_stop_words.txt").read_text().split())
+
+
+SUBJECTS = {  # six sentences each, as a teacher's or a tester's small sample reuses them
+    "football": ["The striker scored in the last minute of the match.", "The goalkeeper saved a penalty kick.",
+                 "The home team won the league match two to one.", "The coach replaced the striker at half time.",
+                 "Fans filled the stadium to cheer their team.", "The referee showed the defender a yellow card."],
+    "cooking": ["Chop the onions and garlic before frying them.", "Knead the dough until it is smooth.",
+                "Simmer the soup with carrots and celery.", "Bake the bread in a hot oven.",
+                "Season the sauce with salt and pepper.", "Fry the eggs in hot butter until crisp."],
+    "astronomy": ["The astronomer watched a distant galaxy through the telescope.",
+                  "The moon circles the earth every month.", "A comet grows a long tail near the sun.",
+                  "The telescope photographed a faint nebula.", "Jupiter is the largest planet of the solar system.",
+                  "A solar eclipse happens when the moon hides the sun."]}
+
+
+@pytest.mark.parametrize("lines", ["one", "each"], ids=["one line a document", "one line a sentence"])
+def test_folders_of_one_subjects_short_documents_are_not_flagged_as_a_sources_boilerplate(tmp_path, lines):
+    """A folder per subject of short documents drawing on a few sentences: the subject's words
+    are in 80% of its folder's documents, and every topic was flagged few_authors, its words
+    suggested as stop words (following the advice deleted the subjects). A source's
+    boilerplate stands on a line its documents repeat; these words stand in sentences."""
+    rng = random.Random(0)
+    for subject, sentences in SUBJECTS.items():
+        (tmp_path / "in" / subject).mkdir(parents=True)
+        for i in range(10):
+            picked = rng.sample(sentences, rng.randint(3, 5))
+            text = " ".join(picked) if lines == "one" else "\n\n".join(
+                f"{s} ({rng.choice(['Ann', 'Bob', 'Cy'])}, note {i})" for s in picked)  # no line repeats whole
+            (tmp_path / "in" / subject / f"{i:02d}.txt").write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "in"), "--topics", "3", "--folder-labels", "--out", str(out), "-q"]) == 0
+    data = topics_of(out)
+    assert data["evaluation"]["labels"]["nmi"] == 1.0
+    assert not [t["topic"] for t in data["topics"] if "few_authors" in t["quality"]["flags"]]
+    assert not (out / "suggested_stop_words.txt").exists() or not {"telescope", "striker", "dough"} & set(
+        (out / "suggested_stop_words.txt").read_text(encoding="utf-8").split())

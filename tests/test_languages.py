@@ -306,3 +306,38 @@ def test_the_command_line_takes_every_language_with_stop_words(tmp_path):
                               capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 0, done.stderr
         assert "language: polish (set)" in done.stderr
+
+
+THAI_FUNCTION_WORDS = {"ที่", "และ", "ใน", "ของ", "ด้วย", "ให้", "แล้ว", "ได้", "เป็น", "จน", "แก่", "กับ", "มายัง"}
+
+
+def test_thai_terms_are_words_with_pythainlp_and_cluster_pairs_without(monkeypatch, caplog, tmp_path, capsys):
+    """Thai is written without spaces between words: its tokens were whole phrases (one
+    sentence a term, every topic flagged low_coherence). Cut by pythainlp's dictionary they are
+    words, the function words among them stop words; without the extra, pairs of character
+    clusters (as Chinese gets bigrams), said with the extra to install. A model cut by
+    pythainlp is refused where it is missing, as jieba's is."""
+    pytest.importorskip("pythainlp")
+    from topicnmf.cli import main
+
+    texts, labels = sample("th")
+    result = fit(texts, labels)
+    choice = result.preprocessing.language
+    assert choice.describe() == "thai (detected in 100% of 30 sampled documents)" and choice.segmenter == "newmm"
+    terms = set(result.dtm.terms)
+    assert {"กล้องโทรทรรศน์", "ดาวเคราะห์", "กระเทียม", "กองหน้า", "ผู้รักษาประตู", "น\u0e49\u0e4d\u0e32ปลา"} <= terms
+    assert max(map(len, terms)) <= 15  # no sentence ("นักดาราศาสตร์สังเกตดาวเคราะห์...") is a term
+    top = {t for _, terms in result.topics.terms.groupby("topic") for t in terms.term[:10]}
+    assert not top & (stop_words("thai") | THAI_FUNCTION_WORDS)
+    assert result.evaluation.labels.nmi > 0.9
+    _folder(tmp_path / "th", texts)
+    assert main(["run", str(tmp_path / "th"), "--topics", "3", "--out", str(tmp_path / "run"), "-q"]) == 0
+    monkeypatch.setitem(sys.modules, "pythainlp", None)  # the thai extra missing
+    monkeypatch.setitem(sys.modules, "pythainlp.tokenize", None)
+    with caplog.at_level(logging.WARNING, logger="topicnmf.segment"):
+        pairs = fit(texts, labels)
+    assert "pip install 'topicnmf[thai]'" in caplog.text and pairs.preprocessing.language.segmenter == "clusters"
+    assert "ดา" in pairs.dtm.terms and max(map(len, pairs.dtm.terms)) <= 6 and pairs.evaluation.labels.nmi > 0.9
+    assert main(["transform", str(tmp_path / "run"), str(tmp_path / "th"), "--out", str(tmp_path / "t"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cut into words by pythainlp" in err and "topicnmf[thai]" in err

@@ -194,3 +194,28 @@ def test_a_mail_in_a_text_file_with_a_bom_blank_lines_or_utf16_is_read_as_a_mail
     (tmp_path / "wide.txt").write_bytes(mail.decode("ascii").encode("utf-16"))
     texts = cleaned_texts(tmp_path)
     assert len(set(texts.values())) == 1 and texts["bom.txt"].startswith("Größere Übungen\n\nThe harbour")
+
+
+def test_an_mbox_larger_than_max_file_mb_is_streamed_message_by_message(tmp_path, monkeypatch):
+    """A mail export is hundreds of MB: the mbox was refused whole past --max-file-mb ('no
+    readable text in 1 file(s)'). It is read a message at a time, the limit applying to each
+    message: one with a large attachment is skipped with its id and reason, the others read."""
+    from topicnmf.readers import mbox as mbox_module
+
+    big = EmailMessage()
+    big["From"], big["Subject"], big["Message-ID"] = "ann@example.org", "Scans", "<big@example.org>"
+    big.set_content("The scans of the harbour plans are attached.\n")
+    big.add_attachment(bytes(range(256)) * 6000, maintype="application", subtype="pdf", filename="plans.pdf")
+    messages = [message(html=False, number=i) for i in range(5)]
+    (tmp_path / "box.mbox").write_bytes(mbox(*messages[:2], big.as_bytes(), *messages[2:]))
+    assert (tmp_path / "box.mbox").stat().st_size > 2**20  # (the 1.5 MB attachment, base64)
+    monkeypatch.setattr(mbox_module, "LINE_BYTES", 64)  # lines read in pieces: a piece is no line start
+    corpus = read_corpus(tmp_path / "box.mbox", max_file_mb=1)
+    assert corpus.ids == ["box.mbox/1", "box.mbox/2", "box.mbox/4", "box.mbox/5", "box.mbox/6"]
+    assert [(s.source, s.reason) for s in corpus.skipped] == [("box.mbox/3", "larger than max_file_mb (1 MB)")]
+    assert all(clean_email(t).startswith("Harbour news\n\nThe harbour reopened on Monday.") for t in corpus.texts)
+    long_line = b"x" * 192 + b"From ann@example.org\nFrom: a piece of a long line, not a separator\n"
+    (tmp_path / "box.mbox").write_bytes(mbox(messages[0].replace(b"\nThe harbour", b"\n" + long_line + b"The harbour")))
+    corpus = read_corpus(tmp_path / "box.mbox")
+    assert corpus.ids == ["box.mbox"] and "a piece of a long line" in corpus.texts[0]
+    assert clean_email(corpus.texts[0]).count("The harbour reopened on Monday.") == 1

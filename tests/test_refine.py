@@ -171,3 +171,24 @@ def test_excluded_words_match_as_the_analyzer_sees_words_even_when_a_word_is_a_t
                  "--out", str(tmp_path / "refined"), "-q"]) == 0
     assert "not in the model's vocabulary" not in capsys.readouterr().err
     assert not {"sport", "sailing"} & set(load_model(tmp_path / "refined").display_terms)
+
+
+def test_lineage_counts_excluded_top_terms_as_lost_and_shows_no_empty_sets(fitted, tmp_path, capsys):
+    """Excluding a topic's top words changed its top 10, yet stderr and refine.json said
+    'gained -; lost -' (old and new were compared after the exclusion): the excluded words are
+    lost, the words that took their places gained, and a topic whose top terms stayed says so."""
+    model = load_model(fitted)
+    words = [term for term, _ in model.top_terms(1, 3)]
+    (tmp_path / "exclude.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    out = tmp_path / "refined"
+    assert main(["refine", str(fitted), str(BUNDLED), "--exclude-terms", str(tmp_path / "exclude.txt"),
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert " -;" not in err and "lost -" not in err and "gained -" not in err
+    moved = json.loads((out / "refine.json").read_text())["moved"]
+    topic = next(t for t, origin in moved["origin"].items() if origin == [1])
+    assert set(words) <= set(moved["terms_lost"][topic]) and len(moved["terms_gained"][topic]) >= 3
+    line = next(line for line in err.splitlines() if "from old 1:" in line)
+    assert "gained " in line and all(w in line.split("lost ", 1)[1] for w in words)
+    same = [t for t in moved["origin"] if not moved["terms_gained"][t] and not moved["terms_lost"][t]]
+    assert all(f"topic {t} (" in err and "same top terms" in err for t in same)

@@ -154,6 +154,29 @@ def test_a_folder_is_dated_by_its_paths_or_by_mail_headers(tmp_path):
     assert table.loc["2001/09/" + files[20].name, "date"] == ""
 
 
+def test_transform_and_update_date_mail_as_run_does(tmp_path):
+    """run's doc_topics.csv carries each mail's Date: header; transform's and update's had
+    no date column for the same mail (scoring a new month's mail lost its dates)."""
+    folder = tmp_path / "mail"
+    files = sorted(BUNDLED.rglob("*.txt"))[:30]
+    for i, file in enumerate(files):
+        text = file.read_text(encoding="utf-8")
+        if i % 3:  # two in three are mail with a Date: header, the rest undated notes
+            text = f"From: a@example.org\nSubject: guide\nDate: Mon, {1 + i} Mar 2010 10:00:00 +0000\n\n{text}"
+        (folder / file.parent.name).mkdir(parents=True, exist_ok=True)
+        (folder / file.parent.name / file.name).write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(folder), "--topics", "3", "--out", str(out), "-q", "--formats", "csv"]) == 0
+    dates = pd.read_csv(out / "doc_topics.csv", keep_default_na=False).set_index("doc_id")["date"]
+    assert (dates != "").sum() == 20 and dates.loc[f"{files[1].parent.name}/{files[1].name}"] == "2010-03-02T10:00:00"
+    for argv in (["transform", str(out), str(folder)], ["transform", str(out), str(folder), "--max-memory", "1KB"],
+                 ["update", str(out), str(folder)]):
+        scored = tmp_path / "_".join(argv[:1] + argv[3:])
+        assert main([*argv, "--out", str(scored), "-q"]) == 0
+        table = pd.read_csv(scored / "doc_topics.csv", keep_default_na=False).set_index("doc_id")
+        pd.testing.assert_series_equal(table["date"], dates, obj=argv[0])
+
+
 def test_path_dates_are_in_doc_topics_in_memory_and_out_of_core(tmp_path):
     folder = tmp_path / "docs"
     for i, file in enumerate(sorted(BUNDLED.rglob("*.txt"))[:30]):

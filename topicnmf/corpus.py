@@ -14,9 +14,9 @@ from pathlib import Path
 
 from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
-from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, link_problem, output_files, read_file  # noqa: F401
+from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, found_by_content, link_problem, output_files, read_file  # noqa: F401,E501
 from .readers import MARKUP_MODES, is_parquet, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
-from .readers.mbox import MBOX_SUFFIXES, is_mail_file, is_mbox_file, mbox_documents
+from .readers.mbox import MBOX_SUFFIXES, is_mbox_file, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
 from .unique_ids import BATCH as ID_BATCH, SeenIds
@@ -376,7 +376,7 @@ def _folder_documents(root, options, log, only=None):
             full = Path(dirpath) / filename
             # undecodable bytes of a file name, and its control characters, shown as escapes
             rel = visible_id(full.relative_to(root).as_posix())
-            if not filename.lower().endswith(options.extensions) and not is_mail_file(full):
+            if not filename.lower().endswith(options.extensions) and not found_by_content(full):
                 log.skipped.append(Skipped(rel, NOT_READ))
                 continue
             if problem := link_problem(full, root_real, options.follow_links_outside):
@@ -384,10 +384,9 @@ def _folder_documents(root, options, log, only=None):
                 continue
             label = rel.split("/", 1)[0] if options.folder_labels and "/" in rel else None
             if is_mbox_file(full):  # one document per message, 'box.mbox/1', 'box.mbox/2' ...
-                messages, unread = mbox_documents(full, rel, max_bytes)
-                log.skipped += [Skipped(name, why) for name, why in unread]
-                n_docs += len(messages)
-                yield from (Document(id=name, text=t, label=label) for name, t in messages)
+                for name, text in mbox_documents(full, rel, max_bytes, lambda name, why: log.skipped.append(Skipped(name, why))):
+                    n_docs += 1  # (streamed: max_bytes limits each message)
+                    yield Document(id=name, text=text, label=label)
                 continue
             text, reason, encoding = read_file(full, max_bytes)
             if reason:

@@ -155,6 +155,24 @@ def document_dates(documents, options=TimeOptions()):
     return dates
 
 
+def shown_dates(values):
+    """ISO 8601 strings of datetime64 ``values`` as doc_topics.csv shows them: days when
+    every value is a midnight, else seconds; '' for NaT."""
+    unit = "D" if np.all(np.isnat(values) | (values.astype("datetime64[D]") == values)) else "s"
+    return np.where(np.isnat(values), "", np.datetime_as_string(values, unit=unit)).tolist()
+
+
+def metadata_with_dates(documents, metadata):
+    """``metadata`` ({'label': [...], 'date': [...]} of ``documents``) with the dates ``run``
+    writes into doc_topics, for ``transform`` and ``update``: where any document is dated
+    by a mail Date: header, each document's date in ISO 8601 (a date column alone is carried
+    as given)."""
+    dates = document_dates(documents)
+    if dates is None or set(dates.sources) <= {"date column"}:
+        return metadata
+    return metadata | {"date": shown_dates(dates.values)}
+
+
 def _raw_date(doc, pattern):
     if doc.date is not None and str(doc.date).strip():
         return str(doc.date), "date column"

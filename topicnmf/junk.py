@@ -16,8 +16,10 @@ score high NPMI. Three flags look at what the top terms *are* instead:
   others use too is not flagged). Or the same of one **source** (:func:`sources`: the folder
   a file lies in or the top folder of the input, as a mirrored web site's pages lie under
   its host's folder; the mbox file a message came from; the host of a URL id), where the
-  3 top terms must also be in 80% of that source's documents: its boilerplate (a site's
-  navigation, a list's footer, a template), not the subject of a folder of one subject.
+  3 top terms must also be in 80% of that source's documents, on a line that half of them
+  repeat (numbers aside): its boilerplate (a site's navigation, a list's footer, a
+  template), not the subject of a folder of one subject, even of short documents that use
+  its words in most of them.
 
 :func:`assess` returns, per component of the factorization, a :class:`Junk` with its flags,
 an explanation and advice for each, and the characteristic terms ``--drop-flagged`` removes.
@@ -68,6 +70,7 @@ _FIELD_LINE = re.compile(r"^(?:[A-Z][\w.]*-[\w.-]*|x-[\w.-]+|from|subject|newsgr
                          re.IGNORECASE)
 _MIXED = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])\w+$")
 _HEX = re.compile(r"^[0-9a-f]{8,}$")
+_NUMBERS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     at = {int(d): i for i, d in enumerate(candidates)}
     scanned = sorted({int(d) for t in range(k) for d in tops[t] if weights[at[int(d)], t] > 0})
     authors, scanned_texts = _authors_and_texts(texts, scanned)
-    meta, total, capitals = _contexts([clean(t) for t in scanned_texts], {w for ws in wide for w in ws})
+    cleaned = dict(zip(scanned, map(clean, scanned_texts)))
+    meta, total, capitals = _contexts(list(cleaned.values()), {w for ws in wide for w in ws})
     known = [i for i, a in enumerate(authors) if a is not None]  # (once, not per topic)
     levels = _weighed(sources(ids), W) if ids is not None and X is not None else ()  # (may be none)
     totals = W.sum(axis=0) if levels else None
@@ -135,7 +139,8 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
                            "of the documents: a signature or one person's habits, not a subject; add its terms "
                            "(suggested_stop_words.txt) with --stop-words, or --drop-flagged"))
             terms += [w for w in own if w not in terms]
-        elif (found := _one_source(levels, totals, t, X, top[t], display_terms, len(words[t]))) is not None:
+        elif (found := _one_source(levels, totals, t, X, top[t], display_terms, len(words[t]),
+                                   lambda mine, own: _template_terms(own, [d for d in tops[t] if mine[d]], cleaned))):
             (name, share, base), own = found
             flags.append("few_authors")
             advice.append(("few_authors", f"{share:.0%} of its weight is in {name} ({base:.0%} of the documents), "
@@ -240,10 +245,11 @@ def _weighed(levels, W):
     return tuple(out)
 
 
-def _one_source(levels, totals, t, X, top, display_terms, n_words):
+def _one_source(levels, totals, t, X, top, display_terms, n_words, templated):
     """((source, share of the weight, share of the documents), its boilerplate top terms) when
     one source at either level carries the topic and 3 of its top terms are in 80% of that
-    source's documents and mostly there; else None. ``totals``: the topics' weights."""
+    source's documents and mostly there, on a line its documents repeat (``templated(mine,
+    terms)``: those of the terms that are); else None. ``totals``: the topics' weights."""
     for level in levels:
         n = len(level.groups.codes)
         if not len(level.names) or totals[t] <= 0:
@@ -258,9 +264,28 @@ def _one_source(levels, totals, t, X, top, display_terms, n_words):
         everywhere = np.asarray(present.sum(axis=0)).ravel()
         own = [display_terms[j] for j, a, b in zip(top, in_mine, everywhere)
                if b and a >= 0.5 * b and a >= SOURCE_COVERAGE * mine.sum()]
+        own = templated(mine, own) if n_words and len(own) >= AUTHOR_TERMS * n_words else own
         if n_words and len(own) >= AUTHOR_TERMS * n_words:
             return (f"source {level.names[best]!r}", float(share), float(base)), own
     return None
+
+
+def _template_terms(terms, docs, cleaned):
+    """The ``terms`` that stand on a line repeated (its numbers aside) in half or more of the
+    documents ``docs`` (those scanned, ``cleaned``: index -> text as tokenized) that hold
+    them: a template's line (a footer naming its page, a byline with its date), where a
+    folder of one subject's short documents holds its words in sentences of its own."""
+    texts = [cleaned[d].lower() for d in docs if d in cleaned]
+    out = []
+    for term in terms:
+        keys, holding = Counter(), 0
+        for text in texts:
+            lines = {_NUMBERS.sub("#", " ".join(line.split())) for line in text.splitlines() if term in line}
+            holding += bool(lines)
+            keys.update(lines)
+        if holding >= 2 and keys.most_common(1)[0][1] >= 0.5 * holding:
+            out.append(term)
+    return out
 
 
 def _one_author(authors, known, W, t, minimum=MIN_AUTHORS):

@@ -18,6 +18,7 @@ own language (:func:`document_language`). English keeps topicnmf's own list (sci
 plus contractions), so an English corpus reads exactly as it did before languages existed.
 """
 
+import importlib.util
 import logging
 import re
 import unicodedata
@@ -51,6 +52,7 @@ MORE_STOP_WORDS = {
                  "у та те тієї ті той тому то цього цієї ці цих свій своє свої своїх себе собі вона він "
                  "вони я ти ми ви їх їхній буде будуть бути був була були було є має мають дуже лише "
                  "тільки теж також між біля до поки коли якщо ніж",
+    "thai": "จน แก่ ไปยัง มายัง จนกระทั่ง ตั้งแต่ เพราะ หรือไม่",  # until, to, towards, since, because
 }
 # Letters a language never writes, though others of its script do: a document holding one
 # is not in that language (Ukrainian's і/ї/є/ґ are not Russian; Persian's پ/چ/ژ/گ/ی/ک, Urdu's
@@ -100,7 +102,7 @@ def language_name(value):
 def stop_words(language):
     """The stop words of ``language`` (a name of LANGUAGES), NFKC-normalized and lowercase, as
     the tokenizer sees words: stopwordsiso's list, Greek's also with the accent each word may
-    carry (the list is written without), Ukrainian's with ``MORE_STOP_WORDS``."""
+    carry (the list is written without), Ukrainian's and Thai's with ``MORE_STOP_WORDS``."""
     words = set(stopwordsiso.stopwords(LANGUAGES[language])) | set(MORE_STOP_WORDS.get(language, "").split())
     words = {unicodedata.normalize("NFKC", w).lower() for w in words}
     if language == "greek":
@@ -134,10 +136,11 @@ class LanguageChoice:
         Documents that voted (long enough, and with stop words of some language).
     unrecognised : int
         Sampled documents long enough to vote whose words no language's list fits.
-    segmenter : {'', 'jieba', 'bigrams'}
-        How Chinese text is cut into terms, fixed when the language is chosen (jieba when
-        installed): a saved model's terms are only matched when new texts are cut the same
-        way. '' without Chinese (and in models saved before it was recorded).
+    segmenter : {'', 'jieba', 'bigrams', 'newmm', 'clusters', 'jieba+newmm', ...}
+        How Chinese and Thai text is cut into terms, fixed when the language is chosen (jieba,
+        pythainlp's newmm when installed; else character bigrams, cluster pairs): a saved
+        model's terms are only matched when new texts are cut the same way. '' without Chinese
+        or Thai (and in models saved before it was recorded).
     """
 
     language: str = DEFAULT
@@ -151,7 +154,7 @@ class LanguageChoice:
     def __post_init__(self):
         names = (self.language, *self.languages)
         if "auto" in names or self.how not in ("set", "detected", "default", "unknown") or not self.languages \
-                or self.segmenter not in ("", "jieba", "bigrams"):
+                or not set(self.segmenter.split("+")) <= {"", "jieba", "bigrams", "newmm", "clusters"}:
             raise ParameterError(f"not a language choice: {self.language!r}, {self.languages!r}, {self.how!r}, "
                                  f"{self.segmenter!r}.")
         for name in names:
@@ -195,15 +198,14 @@ class LanguageChoice:
 
 
 def with_segmenter(choice):
-    """``choice`` with how its Chinese will be cut: jieba when it can be imported, else
-    character bigrams ('' without Chinese)."""
-    if "chinese" not in choice.languages:
-        return choice
-    try:
-        import jieba  # noqa: F401 (the cjk extra; its dictionary loads on the first cut)
-    except ImportError:
-        return replace(choice, segmenter="bigrams")
-    return replace(choice, segmenter="jieba")
+    """``choice`` with how its Chinese and Thai will be cut: jieba and pythainlp's newmm
+    when they can be imported, else character bigrams and cluster pairs ('' without them)."""
+    ways = []
+    for language, package, word, fallback in (("chinese", "jieba", "jieba", "bigrams"),
+                                              ("thai", "pythainlp", "newmm", "clusters")):
+        if language in choice.languages:  # (the cjk and thai extras; dictionaries load on the first cut)
+            ways.append(word if importlib.util.find_spec(package) is not None else fallback)
+    return replace(choice, segmenter="+".join(ways)) if ways else choice
 
 
 class DocumentTokens(list):

@@ -115,8 +115,10 @@ class Moved:
     def lines(self, labels):
         out = [f"{self.reassigned} of {self.n_documents} documents changed topic"]
         for t, origin in self.origin.items():
+            changes = [f"{what} {', '.join(terms)}" for what, terms in
+                       (("gained", self.gained[t]), ("lost", self.lost[t])) if terms]
             out.append(f"topic {t} ({labels[t - 1]}) from old {'+'.join(map(str, origin))}: "
-                       f"gained {', '.join(self.gained[t]) or '-'}; lost {', '.join(self.lost[t]) or '-'}")
+                       f"{'; '.join(changes) or 'same top terms'}")
         return out
 
 
@@ -156,7 +158,7 @@ def refine(model, source, edits, *, read=None, progress=None):
     result = pipeline.refit(corpus, prepared, H0.shape[0], config, (W0, H0), progress,
                             hold=_held(H0, origin, config.nmf, held_all=bool(edits.drop)))
     result = _relabel(result, origin, model.labels, model, edits.rename or {})
-    moved = _moved(W_old, H_old, result.topics, origin, dtm.display_terms)
+    moved = _moved(W_old, model, keep, result.topics, origin)
     run = pipeline.Run(result=result, model=pipeline.model_from(result))
     return Refined(run=run, moved=moved)
 
@@ -256,8 +258,11 @@ def _check_input(covered, floor, source):
                     100 * float(np.median(covered)), 100 * floor)
 
 
-def _moved(W_old, H_old, topics, origin, display):
-    """Documents re-assigned and terms gained/lost, in the new topic numbering."""
+def _moved(W_old, model, keep, topics, origin):
+    """Documents re-assigned and terms gained/lost, in the new topic numbering; terms compared
+    over the model's whole vocabulary (``keep``: the refit's terms' places in it), so that an
+    excluded top term counts as lost."""
+    H_old, display = model.H, model.display_terms
     k_new = topics.n_topics
     by_topic = {t + 1: origin[c] for t, c in enumerate(topics.order)}
     before = np.where(W_old.max(axis=1) > 0, W_old.argmax(axis=1) + 1, 0)
@@ -265,7 +270,8 @@ def _moved(W_old, H_old, topics, origin, display):
     both = (before > 0) & (after > 0)
     stayed = np.array([b in by_topic[a] for a, b in zip(after[both], before[both])], dtype=bool)
     top_old = top_term_indices(H_old, TOP)
-    top_new = top_term_indices(topics.H, TOP)
+    top_refit = top_term_indices(topics.H, TOP)
+    top_new = keep[top_refit]
     gained, lost = {}, {}
     for t in range(1, k_new + 1):
         old = set()
@@ -273,7 +279,8 @@ def _moved(W_old, H_old, topics, origin, display):
             old |= set(top_old[o - 1].tolist())
         new = set(top_new[t - 1].tolist())
         # (a topic of few weighted terms: its zero-weight "top" terms are none gained)
-        gained[t] = tuple(display[j] for j in top_new[t - 1] if j in new - old and topics.H[t - 1, j] > 0)
+        weighted = top_new[t - 1][topics.H[t - 1, top_refit[t - 1]] > 0]
+        gained[t] = tuple(display[j] for j in weighted if j in new - old)
         lost[t] = tuple(display[j] for j in sorted(old - new) if any(H_old[o - 1, j] > 0 for o in by_topic[t]))
     return Moved(origin=by_topic, reassigned=int((~stayed).sum()), n_documents=int(both.sum()),
                  gained=gained, lost=lost)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .cluster import session
 from .corpus import read_corpus
+from .dates import metadata_with_dates
 from .outofcore import StreamedCorpus, plan
 from .report.tables import doc_topics_csv, doc_topics_csv_chunks
 from .resources import human_size
@@ -71,8 +72,8 @@ def score(corpus, model, *, options=None, client=None, dtype="auto"):
     and W's floating type, 'float64' or 'float32'; 'auto' (the default) the model's.
     """
     model = with_dtype(model, dtype)
-    scores, empty_rows = _scores(corpus.ids, corpus.texts, corpus.metadata(), model,
-                                 _options(model, options), client)
+    metadata = metadata_with_dates(corpus.documents, corpus.metadata())  # (mail dates as run reads them)
+    scores, empty_rows = _scores(corpus.ids, corpus.texts, metadata, model, _options(model, options), client)
     _say(model, empty_rows, _weak(scores.doc_topics, empty_rows))
     return scores
 
@@ -87,10 +88,11 @@ def scored_chunks(corpus, model, *, size, options=None, client=None):
     empty = weak = 0
     late = set()
     for chunk in corpus.document_chunks(size):
-        present = {name for name in ("label", "date") if any(getattr(d, name) is not None for d in chunk)}
+        given = metadata_with_dates(chunk, {name: [getattr(d, name) for d in chunk] for name in ("label", "date")})
+        present = {name for name, values in given.items() if any(v is not None and v != "" for v in values)}
         columns = sorted(present, key=("label", "date").index) if columns is None else columns
         late |= present - set(columns)
-        metadata = {name: [getattr(d, name) for d in chunk] for name in columns}
+        metadata = {name: given[name] for name in columns}
         scores, empty_rows = _scores([d.id for d in chunk], [d.text for d in chunk], metadata,
                                      model, options, client)
         empty, weak = empty + empty_rows, weak + _weak(scores.doc_topics, empty_rows)

@@ -1,4 +1,4 @@
-"""Word-sized tokens for Chinese and Japanese, which are written without spaces.
+"""Word-sized tokens for Chinese, Japanese and Thai, which are written without spaces.
 
 The regexp tokenizer gives a whole clause of such text as one token. :func:`cjk_splitter`
 cuts it: Chinese with the jieba segmenter (the ``cjk`` extra) when installed, else into
@@ -6,6 +6,13 @@ overlapping character bigrams (the classic fallback of CJK search engines); Japa
 token with kana) into its script runs: katakana runs (mostly loanwords) kept whole, kanji runs
 whole up to four characters and as bigrams beyond, hiragana runs (particles and inflections)
 left out.
+
+Thai puts spaces between phrases, not words: :func:`thai_cutter` cuts a Thai run with
+PyThaiNLP's dictionary segmenter (newmm, maximal matching over its bundled Thai word list; the
+``thai`` extra) when installed, else into overlapping pairs of character clusters (a consonant
+or vowel with its marks), the CJK fallback's equivalent. NFKC writes SARA AM (U+0E33) as two
+characters, which the dictionary does not hold: a run is cut composed, its words normalized
+after, as the stop words are.
 
 Korean is written with spaces between eojeol, each a word with its particles and endings
 attached (학교에서 'at school', 승리했습니다 'won'): :func:`korean` cuts off the particle (josa),
@@ -16,6 +23,7 @@ that also end many nouns (이, 가, 도, ...) are cut only after two syllables o
 
 import logging
 import re
+import unicodedata
 
 from .errors import ParameterError
 
@@ -31,6 +39,10 @@ _JAPANESE_RUNS = re.compile(f"([\u30a0-\u30ff\u31f0-\u31ff]+)|([{_HAN}]+)|[\u304
 
 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
+_THAI = re.compile("[\u0e01-\u0e5b]")
+_THAI_RUN = re.compile("([\u0e01-\u0e5b]+)")
+# A Thai character cluster, roughly: a letter with the vowel and tone marks written over or under it.
+_THAI_CLUSTER = re.compile("[\u0e01-\u0e5b][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*")
 # Particles, longest first; those in SHORT_NOUN_ENDINGS end many nouns too (국가, 종이, 정도).
 PARTICLES = tuple(sorted("""에서부터 으로부터 로부터 에게서 한테서 에서는 에서도 에게는 으로는 으로도 까지는
     부터는 이라고 에서 에게 한테 께서 으로 까지 부터 보다 처럼 만큼 마다 조차 마저 밖에 이나 이랑 에는 에도
@@ -56,20 +68,25 @@ def korean(token):
 
 def cjk_splitter(languages, segmenter=""):
     """A function token -> list of tokens for a corpus in ``languages``, or None when none of
-    them is Chinese, Japanese or Korean (then tokens are left as they are). ``segmenter``:
-    how Chinese is cut ('jieba', 'bigrams'; '': jieba when installed), as the model being
-    used was fitted: its terms are matched only when texts are cut the same way."""
-    if not {"chinese", "japanese", "korean"} & set(languages):
+    them is Chinese, Japanese, Korean or Thai (then tokens are left as they are).
+    ``segmenter``: how Chinese and Thai are cut ('jieba' or 'bigrams', 'newmm' or 'clusters',
+    joined by '+' for both; '': the segmenters when installed), as the model being used was
+    fitted: its terms are matched only when texts are cut the same way."""
+    if not {"chinese", "japanese", "korean", "thai"} & set(languages):
         return None
+    ways = set(segmenter.split("+"))
     chinese = None
-    if "chinese" in languages and segmenter != "bigrams":
-        chinese = _jieba(required=segmenter == "jieba")
+    if "chinese" in languages and "bigrams" not in ways:
+        chinese = _jieba(required="jieba" in ways)
     elif "chinese" in languages and not _installed():
         _say_bigrams()
     chinese = chinese or bigrams
     hangul = "korean" in languages
+    thai = thai_cutter(required="newmm" in ways, clusters="clusters" in ways) if "thai" in languages else None
 
     def split(token):
+        if thai is not None and _THAI.search(token):
+            return thai(token)
         if not _ANY.search(token):
             return korean(token) if hangul else [token]
         out = []
@@ -138,3 +155,39 @@ def _jieba(required=False):
         return [w for w in jieba.lcut(run) if w.strip()]
 
     return cut
+
+
+def thai_cutter(required=False, clusters=False):
+    """A function token -> words for tokens holding Thai: PyThaiNLP's newmm segmenter, or
+    (``clusters``, or when it is not installed) overlapping pairs of character clusters;
+    ``required`` (a model whose Thai terms newmm cut): a ParameterError when not installed."""
+    segment = None if clusters else _newmm(required)
+    if segment is None and _newmm(False) is None:
+        log.warning("Thai text is cut into pairs of characters: for words, install pythainlp "
+                    "(pip install 'topicnmf[thai]')")
+
+    def cut(token):
+        out = []
+        for i, piece in enumerate(_THAI_RUN.split(token)):
+            if i % 2 == 0:
+                if piece:
+                    out.append(piece)
+                continue
+            piece = piece.replace("\u0e4d\u0e32", "\u0e33")  # NFKC's SARA AM composed again
+            words = segment(piece) if segment else bigrams(_THAI_CLUSTER.findall(piece))
+            out.extend(unicodedata.normalize("NFKC", "".join(w)).strip() for w in words)
+        return [w for w in out if w]
+
+    return cut
+
+
+def _newmm(required):
+    try:
+        from pythainlp.tokenize import word_tokenize
+    except ImportError:
+        if required:
+            raise ParameterError("this model's Thai terms were cut into words by pythainlp, which is not "
+                                 "installed here (character pairs would match none of them): "
+                                 "pip install 'topicnmf[thai]'") from None
+        return None
+    return lambda run: word_tokenize(run, engine="newmm", keep_whitespace=False)

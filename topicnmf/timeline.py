@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .dates import document_dates
+from .dates import document_dates, shown_dates
 from .drift import period_terms
 from .dynamic import dynamic_topics
 from .errors import ParameterError
@@ -258,9 +258,7 @@ def with_dates(dates, result):
     given (``corpus.metadata``)."""
     if dates is None or set(dates.sources) <= {"date column"}:
         return result
-    values = dates.values
-    unit = "D" if np.all(np.isnat(values) | (values.astype("datetime64[D]") == values)) else "s"
-    shown = np.where(np.isnat(values), "", np.datetime_as_string(values, unit=unit)).tolist()
+    shown = shown_dates(dates.values)
     table = result.topics.doc_topics
     table = table.with_column("date", shown) if hasattr(table, "with_column") else table.assign(date=shown)
     return replace(result, topics=replace(result.topics, doc_topics=table))

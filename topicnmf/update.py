@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 
+from .dates import metadata_with_dates
 from .errors import ParameterError, VocabularyError
 from .model import SavedModel
 from .nmf import SolverOptions, factorize, refine_W
@@ -107,7 +108,8 @@ def update_model(model, corpus, *, old_weight=None, top_terms=TOP_TERMS, max_rou
              "documents; %d rounds", n, added, old_weight, rounds)
     _, H_unit = balance(np.ones((1, k)), H_fit)
     topics = build_topics(W_fit, H_fit, doc_ids=corpus.ids, display_terms=display,
-                          top_terms=top_terms, metadata=corpus.metadata(), order=np.arange(k))
+                          top_terms=top_terms, metadata=metadata_with_dates(corpus.documents, corpus.metadata()),
+                          order=np.arange(k))
     labels = tuple(", ".join(_top(H_unit[t], display, 3)) for t in range(k))
     moved = _moved(H_old, H_unit, display, labels, model.labels, top_terms)
     _warn_taken_over(moved, use, old_weight, n)

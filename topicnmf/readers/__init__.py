@@ -5,10 +5,10 @@ streams within size limits (:mod:`.files`), and streaming the rows of a CSV/TSV/
 
 from .cells import MODES as MARKUP_MODES, with_visible_text
 from .decode import decode_bytes
-from .documents import DOCUMENT_SUFFIXES, read_file
+from .documents import DOCUMENT_SUFFIXES, found_by_content, read_file
 from .files import file_suffixes, link_problem, output_files, read_text_file
 from .parquet import is_parquet, parquet_records
 from .tables import csv_rows, jsonl_rows, table_records
 
-__all__ = ["DOCUMENT_SUFFIXES", "MARKUP_MODES", "with_visible_text", "csv_rows", "decode_bytes", "file_suffixes", "is_parquet", "jsonl_rows", "link_problem",
+__all__ = ["DOCUMENT_SUFFIXES", "MARKUP_MODES", "with_visible_text", "csv_rows", "decode_bytes", "file_suffixes", "found_by_content", "is_parquet", "jsonl_rows", "link_problem",
            "output_files", "parquet_records", "read_file", "read_text_file", "table_records"]

@@ -4,7 +4,9 @@ UTF-8 comes first and is exact (most files are UTF-8, and a UTF-8 file decodes o
 A byte-order mark decides UTF-32 and UTF-16; zero bytes in every other (every fourth) position
 decide BOM-less UTF-16 (UTF-32); UTF-8 with a few damaged bytes is kept as UTF-8. Everything
 else is handed to charset-normalizer, a maintained detector that weighs how messy and how
-plausible each candidate decoding is; its confidence is reported with the encoding.
+plausible each candidate decoding is; its confidence is reported with the encoding. A
+single-byte reading is then checked against the Western code pages it is often confused with
+(Mac Roman, DOS 850, Windows-1250: :mod:`.western`).
 """
 
 import codecs
@@ -13,6 +15,8 @@ import unicodedata
 from collections import Counter
 
 import charset_normalizer
+
+from .western import western_text
 
 BINARY_SNIFF_BYTES = 8192
 # Share of invalid bytes up to which a file is taken as damaged UTF-8 (the bad bytes shown
@@ -82,7 +86,8 @@ def decode_bytes(data):
     has_utf8 = any(ord(c) > 127 and c != "\ufffd" for c in text)
     if has_utf8 and damaged <= max(1, UTF8_DAMAGE_LIMIT * len(data)):
         return _checked(text, "utf-8 (invalid bytes replaced)")
-    return _detect(data, None)
+    text, encoding = western_text(data, *_detect(data, None))  # (Mac Roman, DOS 850 ... told apart)
+    return (None, None) if text is None else _checked(text, encoding)
 
 
 def _detect(data, candidates):

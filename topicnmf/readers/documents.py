@@ -1,5 +1,6 @@
 """One file of a folder -> its text, by its suffix: HTML/XHTML, PDF, DOCX and EML through
-their readers, any other suffix as a plain text file. What cannot be read comes back as a
+their readers (a page saved under another name, found by its content, as HTML), any other
+suffix as a plain text file. What cannot be read comes back as a
 reason to skip the file, never as an exception and never as nothing."""
 
 import codecs
@@ -10,8 +11,9 @@ from ..mail import looks_like_mail
 from .eml import message_text
 from .errors import DocumentSkipped, needs_extra
 from .files import read_file_bytes, text_of_bytes
-from .mbox import is_mbox
+from .mbox import is_mail_file, is_mbox
 from .markdown import markdown_text
+from .webpages import is_web_page, looks_like_html, page_suffix
 
 # suffix -> (module, function, package it needs); modules are imported on first use.
 READERS = {
@@ -33,10 +35,12 @@ def read_file(path, max_bytes):
     ``encoding`` is what the text was decoded from when that is not UTF-8 (else 'utf-8').
     ``path``: a str or a Path."""
     path = Path(path)
-    entry = READERS.get(path.suffix.lower())
+    entry = READERS.get(page_suffix(path.name))  # ('article.php?id=1', as a crawler saved it: .php)
     data, reason = read_file_bytes(path, max_bytes)
     if reason:
         return None, reason, None
+    if entry is None and looks_like_html(data):  # a page under another name (.php, .aspx, none)
+        entry = READERS[".html"]
     if entry is None:
         text, reason, encoding = _text_file(data)
         if text is not None and path.suffix.lower() in MARKDOWN_SUFFIXES:  # front matter and link targets out
@@ -57,6 +61,13 @@ def read_file(path, max_bytes):
     if not text.strip():
         return None, "empty", None
     return text, None, "utf-8" if (encoding or "utf-8").lower() in _PLAIN else encoding
+
+
+def found_by_content(path):
+    """True for a file whose name is not among the suffixes read but whose content says what
+    it is: a mail or news message or an mbox without a suffix, a Maildir message, a web page
+    saved under its URL's name (``article.php?id=1``)."""
+    return is_mail_file(path) or is_web_page(path)
 
 
 def _text_file(data):

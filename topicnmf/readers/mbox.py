@@ -15,18 +15,19 @@ suffix: a news spool's ``sci.space/61234``, a Maildir's ``1104537600.M0P1.host:2
 ``cur/`` or ``new/`` folder).
 """
 
+import io
 import re
 
 from ..mail import looks_like_mail
 from .eml import message_text
 from .errors import DocumentSkipped
-from .files import read_file_bytes
 
 MBOX_SUFFIXES = (".mbox", ".mbx")
 _FROM_LINE = re.compile(r"From \S+.*\n[A-Za-z][\x21-\x39\x3b-\x7e]*:[ \t]")
 # A message's start: a 'From ' line, then a header field (name, colon) on the next line.
-_SEPARATOR = re.compile(rb"^From [^\r\n]*\r?\n(?=[A-Za-z][\x21-\x39\x3b-\x7e]*:)", re.MULTILINE)
-_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)  # mboxrd: one '>' less
+_HEADER = re.compile(rb"[A-Za-z][\x21-\x39\x3b-\x7e]*:")  # a header field's name and colon
+_ESCAPED_LINE = re.compile(rb">+From ")  # mboxrd: one '>' less
+LINE_BYTES = 2**20  # lines read in pieces of at most this (a message may hold no newline at all)
 _MAILDIR_NAME = re.compile(r"^\d+\.[^/]+(:2,[A-Za-z]*)?$")  # time.unique.host[:2,flags]
 MAILDIR_FOLDERS = ("cur", "new")
 
@@ -65,24 +66,90 @@ def is_mbox(text):
 
 def split_mbox(data):
     """The messages (bytes, ``From `` line left out, ``>From `` unescaped) of an mbox's bytes."""
-    starts = list(_SEPARATOR.finditer(data))
-    bounds = [m.end() for m in starts]
-    ends = [m.start() for m in starts[1:]] + [len(data)]
-    return [_ESCAPED_FROM.sub(rb"\1", data[b:e]) for b, e in zip(bounds, ends)]
+    return list(_split(io.BytesIO(data), None))
 
 
-def mbox_documents(path, rel, max_bytes):
-    """([(id, text)], [(id, reason skipped)]) of the messages of the mbox file ``path``: ids
-    ``rel/1``, ``rel/2`` ..., or ``rel`` for an mbox of one message."""
-    data, reason = read_file_bytes(path, max_bytes)
-    if reason:
-        return [], [(rel, reason)]
-    messages = split_mbox(data)
-    docs, skipped = [], []
-    for number, message in enumerate(messages, start=1):
-        name = f"{rel}/{number}" if len(messages) > 1 else rel
+def mbox_documents(path, rel, max_bytes, on_skip):
+    """(id, text) of each message of the mbox file ``path``: ids ``rel/1``, ``rel/2`` ..., or
+    ``rel`` for an mbox of one message; ``on_skip(id, reason)`` is told of each message (or
+    the file) that cannot be read.
+
+    The file is streamed, a message at a time, as a table is: its size is not limited (a mail
+    export is hundreds of MB to GBs), ``max_bytes`` limits each message, and a message past it
+    is skipped (its bytes are not kept while it is passed over)."""
+    too_big = f"larger than max_file_mb ({max_bytes / 2**20:.3g} MB)"
+    try:
+        if path.is_symlink() and not path.exists():
+            on_skip(rel, "broken or looping link")
+            return
+        f = open(path, "rb")
+    except OSError as exc:
+        on_skip(rel, f"unreadable ({exc.strerror or type(exc).__name__})")
+        return
+    held, number = None, 0  # the first message waits: its id is rel alone if it is the only one
+    with f:
         try:
-            docs.append((name, message_text(message)))
-        except DocumentSkipped as exc:
-            skipped.append((name, str(exc)))
-    return docs, skipped
+            for number, message in enumerate(_split(f, max_bytes), start=1):
+                if number == 1:
+                    held = message
+                    continue
+                if number == 2:
+                    yield from _read(f"{rel}/1", held, too_big, on_skip)
+                yield from _read(f"{rel}/{number}", message, too_big, on_skip)
+        except OSError as exc:
+            on_skip(f"{rel}/{number + 1}", f"unreadable ({exc.strerror or type(exc).__name__})")
+    if number == 1:
+        yield from _read(rel, held, too_big, on_skip)
+
+
+def _read(name, message, too_big, on_skip):
+    """[(name, text)] of one message, or [] when it is skipped (``on_skip`` told why)."""
+    if message is None:
+        on_skip(name, too_big)
+        return []
+    try:
+        return [(name, message_text(message))]
+    except DocumentSkipped as exc:
+        on_skip(name, str(exc))
+        return []
+
+
+def _split(f, max_bytes):
+    """The messages of the mbox stream ``f`` (bytes, ``From `` line left out, ``>From ``
+    unescaped), None for one larger than ``max_bytes`` (None: no limit). Read in lines of at
+    most LINE_BYTES (a line is a separator only when it starts one of them); a ``From `` line
+    separates only when a header field follows it (see the module)."""
+    lines, size, started, at_start = [], 0, False, True
+    pending = None  # a 'From ' line waiting for its next line
+    while True:
+        line = f.readline(LINE_BYTES)
+        if pending is not None:
+            if line and _HEADER.match(line):  # a separator: the message before it ends
+                if started:
+                    yield None if size < 0 else b"".join(lines)
+                lines, size, started = [], 0, True
+            elif started:
+                lines, size = _add(lines, size, pending, max_bytes)
+            pending = None
+        if not line:
+            break
+        if at_start and line.startswith(b"From "):
+            pending = line
+        elif started:
+            if at_start and _ESCAPED_LINE.match(line):
+                line = line[1:]
+            lines, size = _add(lines, size, line, max_bytes)
+        at_start = line.endswith(b"\n")
+    if started:
+        yield None if size < 0 else b"".join(lines)
+
+
+def _add(lines, size, line, max_bytes):
+    """The message's lines and size with ``line`` added; size -1 (no lines kept) past the limit."""
+    if size < 0:
+        return lines, size
+    size += len(line)
+    if max_bytes is not None and size > max_bytes:
+        return [], -1
+    lines.append(line)
+    return lines, size
