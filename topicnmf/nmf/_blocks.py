@@ -191,9 +191,10 @@ class ColumnSums:
         return total
 
 
-def column_sums(eng, X, A):
-    """X^T A for a block X as :class:`ColumnSums`, made on the columns X holds."""
-    cols, held = compact(X)
+def column_sums(eng, X, A, compacted=None):
+    """X^T A for a block X as :class:`ColumnSums`, made on the columns X holds
+    (``compacted``: X's :func:`compact` form, when made already)."""
+    cols, held = compact(X) if compacted is None else compacted
     return ColumnSums(cols, eng.tdot(held, A, dtype=np.float64), X.shape[1])
 
 

@@ -229,7 +229,7 @@ class DaskExecutor:
 
     def put(self, pieces):
         """Per-block pieces made here, sent to the workers (a shard each)."""
-        key = next(self._keys)
+        pieces, key = list(pieces), next(self._keys)
         self._call("put", lambda s, blocks: (key, [pieces[i] for i in blocks], self._drops(s)))
         return self._parts(key)
 

@@ -135,11 +135,11 @@ def initialize(X, k, init, rng, eng, sketch=None):
     avg = eng.mean(X)
     if init == "random":
         scale = np.sqrt(avg / k)
-        parts = [(scale * np.abs(rng.standard_normal((r, k)))).astype(dtype)
-                 for r in executor.rows]
-        H = scale * np.abs(rng.standard_normal((k, m)))
-        return (Blocks(executor.put(parts), (n, k), dtype, executor),
-                np.asfortranarray(H, dtype=dtype))
+        parts = ((scale * np.abs(rng.standard_normal((r, k)))).astype(dtype)
+                 for r in executor.rows)  # (kept as drawn: out of core, one block in memory)
+        W = Blocks(executor.put(parts), (n, k), dtype, executor)
+        H = scale * np.abs(rng.standard_normal((k, m)))  # (drawn after W, as in memory)
+        return W, np.asfortranarray(H, dtype=dtype)
     edges = np.cumsum([0] + list(executor.rows))
 
     def rows(A):  # an (n, size) array (the sketch of X^T) as X's row blocks

@@ -20,7 +20,7 @@ used); ``_dask.DaskExecutor`` keeps them on Dask workers. Operations on the whol
 import numpy as np
 import scipy.linalg
 
-from ._blocks import Blocks, _inner, _matmul, _matrix, column_sums
+from ._blocks import Blocks, _inner, _matmul, _matrix, column_sums, compact
 
 
 def _dot(eng, X, B):
@@ -96,9 +96,11 @@ def _hals_rows(eng, X, B, G, A_in, l1, l2, max_sweeps, delta, beta):
     loop asks for the Gram matrix and X^T W of the new W next, so they are made while X's
     block is at hand (loaded once per iteration, one task per block)."""
     X = _matrix(X)
+    cols, held = compact(X)  # (and B's rows for the columns the block holds: in cache)
     A_out = np.empty_like(A_in)
-    cross, violation = eng.hals_rows(X, B, G, A_in, A_out, l1, l2, max_sweeps, delta, beta)
-    return A_out, (cross, violation, eng.gram(A_out), column_sums(eng, X, A_out))
+    cross, violation = eng.hals_rows(held, B if cols is None else np.take(B, cols, axis=0), G,
+                                     A_in, A_out, l1, l2, max_sweeps, delta, beta)
+    return A_out, (cross, violation, eng.gram(A_out), column_sums(eng, X, A_out, (cols, held)))
 
 
 def _qr(eng, Y):
