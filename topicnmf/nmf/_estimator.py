@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_array, check_is_fitted, check_non_negative, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._factorize import factorize, refine_W
 from ._options import SolverOptions
@@ -100,8 +100,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return X.shape[1]
 
     def _fit(self, X, W, H):
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
-        check_non_negative(X, "NMF (input X)")
+        # (finite and nonnegative: checked by factorize, in one pass of two reductions)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+                          ensure_all_finite=False)
         result = factorize(X, self._n_components(X, W, H), options=self._options(), W=W, H=H,
                            random_state=self.random_state, callback=self._callback())
         self._warn_if_not_converged(result)
@@ -129,10 +130,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """W for new rows of X with H = ``components_`` held fixed."""
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
-        )
-        check_non_negative(X, "NMF (input X)")
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+                          reset=False, ensure_all_finite=False)  # (checked by factorize)
         H = self.components_.astype(X.dtype, copy=False)
         # (the start is solved from H: the fit's init does not apply)
         options = replace(self._options(), init=None)

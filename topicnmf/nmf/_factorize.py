@@ -31,12 +31,12 @@ def check_input(X, owner="NMF"):
         data = X
     if X.ndim != 2:
         raise ParameterError(f"{owner} expects a 2-D matrix X; got {X.ndim} dimension(s).")
-    from . import _kernels  # (numba: loaded on first use, as the fast engine's kernels)
-
-    finite, low = _kernels.finite_minimum(data)
-    if not finite:
+    # the smallest and largest value are finite only if every value is (both carry a NaN):
+    # two vectorized passes, no temporary (a compiled early-exit loop was 3-4 times slower)
+    low, high = (data.min(), data.max()) if data.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ParameterError(f"{owner}: X contains NaN or infinity; clean the input first.")
-    if data.size and low < 0:
+    if low < 0:
         raise ParameterError(f"Negative values in data passed to {owner} (input X); NMF needs X >= 0.")
     return X
 
