@@ -101,6 +101,30 @@ def test_doc_topics_parquet_holds_the_csv_table(tmp_path):
     assert "doc_topics.parquet" in json.loads((out / "manifest.json").read_text())["files"]
 
 
+def test_empty_date_and_label_cells_are_nulls_in_doc_topics_parquet(tmp_path):
+    # One blank date or label cell made the whole run end in a pyarrow traceback, after the
+    # fit, with nothing written (a large corpus writes the Parquet table by default).
+    import csv
+
+    import pandas as pd
+
+    from topicnmf.cli import main
+
+    source = tmp_path / "docs.csv"
+    with open(source, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text", "date", "label"])
+        for i, text in enumerate(TEXTS * 3):
+            writer.writerow([f"d{i}", text, "" if i == 3 else f"2020-01-{i + 1:02d}", "" if i == 5 else "geo"])
+    out = tmp_path / "out"
+    assert main(["run", str(source), "--topics", "2", "--out", str(out), "-q", "--formats", "csv,parquet"]) == 0
+    table = pq.read_table(out / "doc_topics.parquet").to_pandas()
+    csv_table = pd.read_csv(out / "doc_topics.csv")
+    assert table.date.isna().tolist() == csv_table.date.isna().tolist()
+    assert table.date.isna().sum() == 1 and table.label.isna().sum() == 1
+    assert table.label.dropna().eq("geo").all()
+
+
 def test_a_large_corpus_gets_parquet_beside_its_csv(monkeypatch):
     from topicnmf import pipeline
     from topicnmf.report import parquet as parquet_report

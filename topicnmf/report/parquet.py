@@ -58,6 +58,6 @@ def arrow_table(doc_topics):
             columns[name] = pa.array(values.fillna(0).to_numpy(dtype=np.int64), mask=mask)
         elif values.dtype.kind == "f":  # (a float32 fit's weights: float64, as the CSV shows them)
             columns[name] = pa.array(values.to_numpy(dtype=np.float64))
-        else:
-            columns[name] = pa.array(values.tolist(), type=pa.string())
+        else:  # text: an empty cell (NaN/None in the frame) a null, any other value its text
+            columns[name] = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
     return pa.table(columns)
