@@ -16,7 +16,7 @@ LAYERS = [
     {"readers", "clean", "resources", "languages", "segment", "sources"},
     {"templates"},
     {"corpus", "preprocess", "dates"},
-    {"vectorize", "nmf"},
+    {"vectorize", "nmf", "chunk_terms"},
     {"passes", "boilerplate"},
     {"outofcore"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},

@@ -24,6 +24,7 @@ from sklearn.preprocessing import normalize
 
 from . import partitions as parts
 from .errors import VocabularyError
+from .chunk_terms import ChunkTerms
 from .preprocess import Analyzer, Preprocessing
 from .vectorize import (SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, in_dtype, log, squares,
                         vectorize, vocabulary_error)
@@ -91,43 +92,44 @@ class PartitionedTerms:
 def analyze_chunk(analyzer, texts):
     """One chunk analyzed: (its distinct terms in order of appearance, a CSR matrix of term
     counts (documents, distinct terms), {stem: Counter of surface forms} when stemming)."""
-    flat, indptr = [], [0]
-    surfaces = defaultdict(Counter)
-    plain = not analyzer.options.stem and analyzer.options.ngram_max == 1  # the terms are the tokens
-    for text in texts:
-        tokens = analyzer.tokens(text)
-        if analyzer.options.stem:
-            for token, stem in zip(tokens, analyzer.stems(tokens) or tokens):
-                surfaces[stem][token] += 1
-        flat.extend(tokens if plain else analyzer.terms_from_tokens(tokens))
-        indptr.append(len(flat))
-    # terms numbered in order of first appearance (dicts keep it), looked up in C
-    index = dict(zip(dict.fromkeys(flat), range(len(flat))))
-    ids = list(map(index.__getitem__, flat))
-    counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64),
-                            np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index)))
-    counts.sum_duplicates()
-    return list(index), counts, dict(surfaces)
+    chunk = ChunkTerms(analyzer)
+    counts, surfaces = chunk.count(texts)
+    return chunk.terms, counts, surfaces
 
 
-_WORKER_ANALYZER = None
+class _Numbered:
+    """A process's :class:`~.chunk_terms.ChunkTerms`, handing back with each chunk the terms it
+    numbered since the chunk before: (process, new terms, counts, surfaces)."""
+
+    def __init__(self, analyzer):
+        self.chunk_terms, self.sent = ChunkTerms(analyzer), 0
+
+    def __call__(self, texts):
+        counts, surfaces = self.chunk_terms.count(texts)
+        new, self.sent = self.chunk_terms.terms[self.sent:], len(self.chunk_terms.terms)
+        return os.getpid(), new, counts, surfaces
+
+
+_WORKER = None
 
 
 def _start_worker(preprocessing):
-    global _WORKER_ANALYZER
-    _WORKER_ANALYZER = Analyzer(preprocessing)
+    global _WORKER
+    _WORKER = _Numbered(Analyzer(preprocessing))
 
 
 def _analyze_in_worker(texts):
-    return analyze_chunk(_WORKER_ANALYZER, texts)
+    return _WORKER(texts)
 
 
 def _analyzed(chunks, analyzer, workers):
-    """analyze_chunk of each chunk, in order; with ``workers`` > 1 in a process pool that
-    analyzes up to ``workers`` chunks ahead of the one handed back."""
+    """(process, terms it numbered since its chunk before, counts, surfaces) of each chunk, in
+    order; with ``workers`` > 1 in a process pool that analyzes up to ``workers`` chunks ahead
+    of the one handed back (a worker's chunks come back in the order it took them)."""
     if workers <= 1:
+        numbered = _Numbered(analyzer)
         for texts in chunks:
-            yield analyze_chunk(analyzer, texts)
+            yield numbered(texts)
         return
     preprocessing = Preprocessing(analyzer.options, analyzer.boilerplate_lines, analyzer.signatures,
                                   language=analyzer.language)  # what the analyzer was made of
@@ -151,20 +153,22 @@ class _Counts:
         self.tf = np.zeros(1024, dtype=np.float64)
         self.surfaces = defaultdict(Counter)
         self.chunks, self.n_documents = [], 0
+        self.of_process = {}  # process -> (its term id -> ours)
 
-    def add(self, terms, counts, surfaces):
-        # each term's id, a new one (in the chunk's order) for those not seen before: the ids
-        # setdefault term by term gives (a chunk's terms are distinct), looked up in C
-        ids = np.fromiter(map(self.index.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
-        new = np.flatnonzero(ids < 0)
-        ids[new] = np.arange(len(self.index), len(self.index) + new.size)
-        self.index.update(zip(map(terms.__getitem__, new.tolist()), ids[new].tolist()))
+    def add(self, process, new_terms, counts, surfaces):
+        # the process's term ids -> ours: its new terms looked up (in C), ours made for those
+        # not seen before (in the order the process numbered them)
+        known = np.fromiter(map(self.index.get, new_terms, repeat(-1)), dtype=np.int64, count=len(new_terms))
+        new = np.flatnonzero(known < 0)
+        known[new] = np.arange(len(self.index), len(self.index) + new.size)
+        self.index.update(zip(map(new_terms.__getitem__, new.tolist()), known[new].tolist()))
+        ids = self.of_process[process] = np.concatenate([self.of_process.get(process, known[:0]), known])
         if len(self.index) > self.df.size:
             grow = max(len(self.index), 2 * self.df.size) - self.df.size
             self.df = np.concatenate([self.df, np.zeros(grow, dtype=np.int64)])
-            self.tf = np.concatenate([self.tf, np.zeros(grow)])
-        self.df[ids] += np.bincount(counts.indices, minlength=len(terms))
-        self.tf[ids] += np.bincount(counts.indices, weights=counts.data, minlength=len(terms))
+            self.tf = np.concatenate([self.tf, np.zeros(grow, dtype=np.float64)])
+        self.df[ids] += np.bincount(counts.indices, minlength=ids.size)  # (a process's ids are distinct)
+        self.tf[ids] += np.bincount(counts.indices, weights=counts.data, minlength=ids.size)
         for stem, forms in surfaces.items():
             self.surfaces[stem].update(forms)
         block = sp.csr_matrix((counts.data, ids[counts.indices], counts.indptr),
@@ -209,6 +213,8 @@ def _display(terms, surfaces):
     """Each term's readable form: a stem's most frequent surface form (ties alphabetical),
     an n-gram's parts' forms (as :func:`topicnmf.preprocess.analyze`)."""
     word = {stem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for stem, c in surfaces.items()}
+    if " " not in "\n".join(terms):  # no n-grams: each term's word, or the term (looked up in C)
+        return tuple(map(word.get, terms, terms))
     return tuple(" ".join(word.get(p, p) for p in term.split(" ")) for term in terms)
 
 
@@ -254,8 +260,8 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     PartitionedTerms
     """
     counts = _Counts(folder)
-    for terms, chunk_counts, surfaces in _analyzed(chunks, analyzer, workers):
-        counts.add(terms, chunk_counts, surfaces)
+    for process, new_terms, chunk_counts, surfaces in _analyzed(chunks, analyzer, workers):
+        counts.add(process, new_terms, chunk_counts, surfaces)
     chosen = options.resolve(counts.n_documents, out_of_core=folder is not None)
     if options.min_df is None and chosen.min_df == 1:
         log.info("min_df=1: with %d documents (under %d) a term of one document is kept",
@@ -323,6 +329,9 @@ def vectorize_large(texts, doc_ids, analyzer, options, workers=2):
 def chunked(items, size=None):
     """Lists of up to ``size`` (default CHUNK_DOCUMENTS) consecutive items of an iterable."""
     size, chunk = size or CHUNK_DOCUMENTS, []
+    if isinstance(items, (list, tuple)):  # (sliced)
+        yield from (list(items[i:i + size]) for i in range(0, len(items), size))
+        return
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
