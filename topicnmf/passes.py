@@ -133,6 +133,7 @@ def _analyzed(chunks, analyzer, workers):
         return
     preprocessing = Preprocessing(analyzer.options, analyzer.boilerplate_lines, analyzer.signatures,
                                   language=analyzer.language)  # what the analyzer was made of
+    ChunkTerms(analyzer)  # (its character classes made here once, before the workers fork)
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(preprocessing,)) as pool:
         pending = []
         for texts in chunks:
@@ -241,6 +242,44 @@ def _tfidf_block(block, column, idf, sublinear_tf, is_word, options=None):
     return (X if options is None else in_dtype(X, options)), coverage
 
 
+_SETTINGS = None  # pass 2's (column, idf, is_word, options, folder) in this process
+
+
+def _start_pass_2(settings):
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _tfidf_chunk(i, chunk):
+    """Pass 2 of chunk ``i`` (its counts, or their file, removed once read): (its TF-IDF block,
+    or the file it was written to in the folder, coverage, (nnz, sum of squares, empty rows,
+    column sums))."""
+    column, idf, is_word, options, folder = _SETTINGS
+    X, shares = _tfidf_block(parts.load_block(chunk) if isinstance(chunk, str) else chunk,
+                             column, idf, options.sublinear_tf, is_word, options)
+    stats = (X.nnz, squares(X.data), int((np.diff(X.indptr) == 0).sum()),
+             np.bincount(X.indices, weights=X.data, minlength=idf.size))
+    if folder is not None:
+        path = os.path.join(os.path.abspath(folder), f"block-{i:05d}.npz")
+        sp.save_npz(path, X, compressed=False)
+        os.remove(chunk)
+        X = path
+    return X, shares, stats
+
+
+def _pass_2(chunks, settings, workers):
+    """_tfidf_chunk of each chunk, in order; in ``workers`` processes when more than one."""
+    if workers <= 1 or len(chunks) < 2:
+        _start_pass_2(settings)
+        try:
+            yield from map(_tfidf_chunk, range(len(chunks)), chunks)
+        finally:
+            _start_pass_2(None)
+        return
+    with ProcessPoolExecutor(workers, initializer=_start_pass_2, initargs=(settings,)) as pool:
+        yield from pool.map(_tfidf_chunk, range(len(chunks)), chunks)
+
+
 def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1):
     """TF-IDF of a corpus given as ``chunks`` (an iterable of lists of texts, read once).
 
@@ -276,23 +315,20 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     column[ids] = np.arange(ids.size)
     is_word = np.array([" " not in t for t in counts.index], dtype=bool)
     coverage, totals = [], {"nnz": 0, "squares": 0.0, "empty": 0, "sums": np.zeros(ids.size)}
-
-    def tfidf_blocks():  # one chunk at a time; its counts file removed once it is done
-        for i in range(len(counts.chunks)):
-            X, shares = _tfidf_block(counts.chunk(i), column, idf, chosen.sublinear_tf, is_word, chosen)
-            totals["nnz"] += X.nnz
-            totals["squares"] += squares(X.data)
-            totals["empty"] += int((np.diff(X.indptr) == 0).sum())
-            totals["sums"] += np.bincount(X.indices, weights=X.data, minlength=ids.size)
-            coverage.append(shares)
-            if folder is not None:
-                os.remove(counts.chunks[i])
-            yield X
-
+    blocks = []
+    for X, shares, (nnz, total, empty, sums) in _pass_2(counts.chunks, (column, idf, is_word, chosen, folder), workers):
+        totals["nnz"] += nnz  # (summed in the chunks' order, as one process would)
+        totals["squares"] += total
+        totals["empty"] += empty
+        totals["sums"] += sums
+        coverage.append(shares)
+        blocks.append(X)
     if folder is not None:
-        X = parts.to_disk(tfidf_blocks(), folder)
+        rows = [len(c) for c in coverage]
+        X = parts.Partitions(n_cols=ids.size, offsets=tuple(np.concatenate([[0], np.cumsum(rows)]).tolist()),
+                             paths=tuple(blocks))
     else:
-        X = parts.in_memory(list(tfidf_blocks()))
+        X = parts.in_memory(blocks)
     nnz, total, empty = totals["nnz"], totals["squares"], totals["empty"]
     norm = float(np.sqrt(total))
     return PartitionedTerms(X=X, terms=terms, display_terms=_display(terms, counts.surfaces), idf=idf,
