@@ -156,3 +156,22 @@ def test_top_rows_equal_a_stable_full_sort():
     for column in (rng.random(1000), np.round(rng.random(1000), 1), np.zeros(50), rng.random(3)):
         for n in (1, 5, 10, 100, 2000):
             np.testing.assert_array_equal(top_rows(column, n), np.argsort(-column, kind="stable")[:n])
+
+
+def test_the_language_sample_is_taken_in_the_first_pass_when_the_count_is_expected():
+    texts = [f"{t} number {i}" for i, t in enumerate(TEXTS * 400)]  # 4,800 texts: a step of 9
+    calls = []
+
+    def chunk_passes():
+        calls.append(1)
+        return chunked(texts, 700)
+
+    alone = learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions())
+    passes_alone, calls[:] = len(calls), []
+    for expected in (len(texts), len(texts) + 1):  # a CSV's lines: its rows and the header
+        sampled = learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions(), expected=expected)
+        assert sampled == alone and sampled.language == alone.language == learn_boilerplate(texts, PreprocessOptions()).language
+        assert len(calls) == passes_alone - 1
+        calls[:] = []
+    learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions(), expected=len(texts) * 3)  # a wrong guess: a pass more
+    assert len(calls) == passes_alone

@@ -125,13 +125,18 @@ class StreamedCorpus:
         self.path, self.options = path, options
         self.ids, self.labels, self.dates, self.mail_dates = Strings(), None, None, None
         self.stats = CorpusStats(str(path), 0)
+        self.whole = False  # ids and metadata recorded by a whole pass
 
     def text_chunks(self, size):
         """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
         return ([d.text for d in chunk] for chunk in self.document_chunks(size))
 
     def document_chunks(self, size):
-        """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded."""
+        """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded
+        (until a pass has read them all: the same in every pass)."""
+        if self.whole:
+            yield from chunked(iter_documents(self.path, self.options), size)
+            return
         read_log = ReadLog()
         ids, labels, dates, mail, n = Strings(), None, None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
@@ -143,6 +148,7 @@ class StreamedCorpus:
             yield chunk
         self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
         self.stats = read_log.stats()
+        self.whole = True
 
     def __len__(self):
         return len(self.ids)
@@ -251,8 +257,8 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
     with stage(progress, "preprocess"):
-        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents),
-                                                    config.preprocess, ids=lambda: corpus.ids)
+        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents), config.preprocess,
+                                                    ids=lambda: corpus.ids, expected=memory.n_documents)
     analyzer = Analyzer(preprocessing)
     workers = workers_for(memory.n_documents)
     with stage(progress, "vectorize"):
