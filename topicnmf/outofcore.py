@@ -19,6 +19,8 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,7 @@ from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .boilerplate import learn_boilerplate_in_chunks
+from .clean import MAYBE_HEADER
 from .preprocess import Analyzer
 from .readers import is_parquet
 from .readers.mbox import MBOX_SUFFIXES
@@ -140,10 +143,10 @@ class StreamedCorpus:
         read_log = ReadLog()
         ids, labels, dates, mail, n = Strings(), None, None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
-            ids.append([d.id for d in chunk])
-            labels = _kept(labels, [d.label for d in chunk], n)  # (None while no document has one)
-            dates = _kept(dates, [d.date for d in chunk], n)
-            mail = _kept(mail, [None if d.date else mail_date(d.text) for d in chunk], n)
+            ids.append(list(map(attrgetter("id"), chunk)))
+            labels = _kept(labels, list(map(attrgetter("label"), chunk)), n)  # (None while no document has one)
+            dates = _kept(dates, list(map(attrgetter("date"), chunk)), n)
+            mail = _kept(mail, _mail_dates(chunk), n)
             n += len(chunk)
             yield chunk
         self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
@@ -186,9 +189,18 @@ class StreamedCorpus:
         return [found[i] for i in ids]
 
 
+def _mail_dates(chunk):
+    """Each undated document's Date: header (``dates.mail_date``), or None: looked for only in
+    the texts a compiled match does not rule out."""
+    found = [None] * len(chunk)
+    for i in compress(range(len(chunk)), map(MAYBE_HEADER.match, map(attrgetter("text"), chunk))):
+        found[i] = None if chunk[i].date else mail_date(chunk[i].text)
+    return found
+
+
 def _kept(values, chunk, before):
     """``values`` (None: all None so far, ``before`` of them) with ``chunk`` appended."""
-    if values is None and all(v is None for v in chunk):
+    if values is None and chunk.count(None) == len(chunk):
         return None
     values = values if values is not None else [None] * before
     values.extend(chunk)
