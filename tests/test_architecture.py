@@ -18,6 +18,7 @@ LAYERS = [
     {"corpus", "preprocess", "dates"},
     {"vectorize", "nmf", "chunk_terms"},
     {"passes", "boilerplate"},
+    {"first_pass"},
     {"outofcore"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
     {"cluster_passes"},

@@ -33,6 +33,7 @@ from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .boilerplate import learn_boilerplate_in_chunks
+from .first_pass import AheadCounts
 from .clean import MAYBE_HEADER
 from .preprocess import Analyzer
 from .readers import is_parquet
@@ -268,14 +269,20 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
              human_size(memory.estimate), human_size(memory.budget), folder)
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
-    with stage(progress, "preprocess"):
-        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents), config.preprocess,
-                                                    ids=lambda: corpus.ids, expected=memory.n_documents)
-    analyzer = Analyzer(preprocessing)
     workers = workers_for(memory.n_documents)
+    ahead = AheadCounts(config.preprocess, str(folder), workers)  # pass 1 during the first reading
+    try:
+        with stage(progress, "preprocess"):
+            preprocessing = learn_boilerplate_in_chunks(ahead.passes(lambda: corpus.text_chunks(chunk_documents)),
+                                                        config.preprocess, ids=lambda: corpus.ids,
+                                                        expected=memory.n_documents)
+            counted = ahead.result(preprocessing)  # (None: it learned what changes the terms)
+    finally:
+        ahead.close()
+    analyzer = Analyzer(preprocessing)
     with stage(progress, "vectorize"):
-        dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
-                                  folder=str(folder), workers=workers)
+        dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents) if counted is None else (), analyzer,
+                                  config.vectorize, folder=str(folder), workers=workers, counted=counted)
     log.info("%s", corpus.summary())
     log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk%s",

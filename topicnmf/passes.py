@@ -280,7 +280,7 @@ def _pass_2(chunks, settings, workers):
         yield from pool.map(_tfidf_chunk, range(len(chunks)), chunks)
 
 
-def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1):
+def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1, counted=None):
     """TF-IDF of a corpus given as ``chunks`` (an iterable of lists of texts, read once).
 
     Parameters
@@ -293,13 +293,18 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
         so ``dtype='auto'`` is float32); by default in memory.
     workers : int
         Processes analyzing chunks (1: in this process).
+    counted : optional
+        Pass 1 done already (:class:`~.first_pass.AheadCounts`' counts, made with this
+        analyzer): ``chunks`` are not read.
 
     Returns
     -------
     PartitionedTerms
     """
-    counts = _Counts(folder)
-    for process, new_terms, chunk_counts, surfaces in _analyzed(chunks, analyzer, workers):
+    if folder is not None:
+        os.makedirs(folder, exist_ok=True)
+    counts = counted if counted is not None else _Counts(folder)
+    for process, new_terms, chunk_counts, surfaces in (() if counted is not None else _analyzed(chunks, analyzer, workers)):
         counts.add(process, new_terms, chunk_counts, surfaces)
     chosen = options.resolve(counts.n_documents, out_of_core=folder is not None)
     if options.min_df is None and chosen.min_df == 1:
