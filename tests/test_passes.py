@@ -156,3 +156,41 @@ def test_top_rows_equal_a_stable_full_sort():
     for column in (rng.random(1000), np.round(rng.random(1000), 1), np.zeros(50), rng.random(3)):
         for n in (1, 5, 10, 100, 2000):
             np.testing.assert_array_equal(top_rows(column, n), np.argsort(-column, kind="stable")[:n])
+
+
+def test_the_language_sample_is_taken_in_the_first_pass_when_the_count_is_expected():
+    texts = [f"{t} number {i}" for i, t in enumerate(TEXTS * 400)]  # 4,800 texts: a step of 9
+    calls = []
+
+    def chunk_passes():
+        calls.append(1)
+        return chunked(texts, 700)
+
+    alone = learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions())
+    passes_alone, calls[:] = len(calls), []
+    for expected in (len(texts), len(texts) + 1):  # a CSV's lines: its rows and the header
+        sampled = learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions(), expected=expected)
+        assert sampled == alone and sampled.language == alone.language == learn_boilerplate(texts, PreprocessOptions()).language
+        assert len(calls) == passes_alone - 1
+        calls[:] = []
+    learn_boilerplate_in_chunks(chunk_passes, PreprocessOptions(), expected=len(texts) * 3)  # a wrong guess: a pass more
+    assert len(calls) == passes_alone
+
+
+@pytest.mark.parametrize("templated", [False, True])
+def test_counts_made_during_the_first_pass_are_used_only_for_the_analyzer_learned(tmp_path, templated):
+    from topicnmf.first_pass import AheadCounts
+
+    texts = [f"{t}\nFooter of the site" if templated else t for t in TEXTS * 3]
+    options = PreprocessOptions(language="english")  # (so short a sample may also be taken for Breton)
+    ahead = AheadCounts(options, str(tmp_path), workers=1)
+    learned = learn_boilerplate_in_chunks(ahead.passes(lambda: chunked(texts, 5)), options)
+    counted = ahead.result(learned)
+    assert (counted is None) == templated == bool(learned.boilerplate_lines)
+    assert not templated or not list(tmp_path.iterdir())  # the counts made in vain removed
+    analyzer, options = Analyzer(learned), VectorizeOptions(min_df=1, dtype="float64")
+    got = vectorize_in_passes(chunked(texts, 5) if counted is None else (), analyzer, options,
+                              folder=str(tmp_path / "x"), counted=counted)
+    expected = vectorize(analyze(texts, analyzer), [str(i) for i in range(len(texts))], options)
+    assert got.terms == expected.terms
+    np.testing.assert_allclose(partitions.stack(got.X).toarray(), expected.X.toarray(), rtol=1e-12)

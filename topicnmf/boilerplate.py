@@ -15,17 +15,21 @@ from .preprocess import Preprocessing
 from .templates import TemplateCounts, groupings, recount as recount_templates
 
 
-def learn_boilerplate_in_chunks(chunk_passes, options, ids=None):
+def learn_boilerplate_in_chunks(chunk_passes, options, ids=None, expected=None):
     """:func:`~.preprocess.learn_boilerplate` over a corpus read in chunks: ``chunk_passes()``
     gives an iterable of lists of texts, one chunk at a time. It is called once for the
     signatures, the lines and the cleaning summary; again when mail authors' signatures were
     learned (the lines are then counted on the texts without them), when a line's count is
     in doubt (counted again, exactly), and for the language's sample. ``ids()``: the
     documents' ids, known after a pass: each source's and language's template lines are then
-    learned too (:mod:`.templates`), in one more pass (two when a count is in doubt)."""
+    learned too (:mod:`.templates`), in one more pass (two when a count is in doubt).
+    ``expected``: about how many texts there are (a file's lines): the language's sample is
+    then taken in the first pass, and needs no pass of its own when the count was right."""
     mode, share = options.clean_email, options.repeated_line_share
     endings, tally, counts = StreamedSignatures(), Tally(mode), LineCounts(share)
-    for cleaned in _cleaned_chunks(chunk_passes, mode, tally, endings=endings):
+    samples = {max(1, (expected - d) // SAMPLE): [] for d in (0, 1)} if expected else {}
+    first = _sampling(chunk_passes, samples) if language_name(options.language) == "auto" else chunk_passes
+    for cleaned in _cleaned_chunks(first, mode, tally, endings=endings):
         counts.add(cleaned)  # the lines as they are without any signature
     signatures = endings.signatures(_messages(chunk_passes, mode))
     del endings
@@ -40,7 +44,7 @@ def learn_boilerplate_in_chunks(chunk_passes, options, ids=None):
 
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None
     lines = counts.repeated(recount=recount) if share else frozenset()
-    language = _language(chunk_passes, counts.n_texts, options.language)
+    language = _language(chunk_passes, counts.n_texts, options.language, samples)
     if share:
         lines |= _template_lines(lambda: _cleaned_chunks(chunk_passes, mode, Tally(mode), signatures),
                                  ids() if ids is not None else None, language, share)
@@ -95,12 +99,37 @@ def _cleaned_chunks(chunk_passes, mode, tally, signatures=frozenset(), endings=N
         yield cleaned
 
 
-def _language(chunk_passes, n_texts, setting):
+def _sampling(chunk_passes, samples):
+    """``chunk_passes`` whose first pass also takes, for each step of ``samples`` ({step:
+    list}), the texts _language takes with that step."""
+    calls = []
+
+    def passes():
+        if calls:
+            yield from chunk_passes()
+            return
+        calls.append(True)
+        i = 0
+        for texts in chunk_passes():
+            texts = texts if isinstance(texts, list) else list(texts)
+            for step, sample in samples.items():
+                if len(sample) < SAMPLE:
+                    sample += texts[(-i) % step::step][:SAMPLE - len(sample)]
+            i += len(texts)
+            yield texts
+
+    return passes
+
+
+def _language(chunk_passes, n_texts, setting, samples=None):
     """choose_language over the corpus: the texts it samples (evenly spaced, SAMPLE at most)
-    taken in one more pass, which it then takes whole."""
+    taken in one more pass, which it then takes whole; or, when the first pass took them
+    with the right step (``samples``), from there."""
     if language_name(setting) != "auto":
         return choose_language([], setting)
     step, sample, i = max(1, n_texts // SAMPLE), [], 0
+    if samples and step in samples:
+        return choose_language(samples[step], setting)
     for texts in chunk_passes():
         sample += [t for j, t in enumerate(texts, start=i) if j % step == 0][:SAMPLE - len(sample)]
         i += len(texts)

@@ -18,8 +18,10 @@ Message-ID: or Path:, or an mbox ``From `` line): none of the documents of the s
 
 import re
 from collections import Counter
+from itertools import compress
 
 from .mail import assemble, looks_like_mail, message_parts
+from .mail.message import _MAYBE_HEADER as MAYBE_HEADER  # (what a mail's first line starts with)
 from .unique_ids import SeenIds
 
 MODES = ("auto", "always", "never")
@@ -36,6 +38,22 @@ def email_parts(text, mode="auto"):
     if mode == "never" or (mode == "auto" and not is_message):
         return is_message, None
     return is_message, message_parts(text)
+
+
+NOT_MAIL = (False, None)
+
+
+def email_parts_of(texts, mode="auto"):
+    """:func:`email_parts` of each of ``texts`` (a list); under 'auto' the texts that cannot
+    start with a header block (most) ruled out by one compiled match each, in C."""
+    if mode == "never":
+        return [NOT_MAIL] * len(texts)
+    if mode != "auto":
+        return [email_parts(text, mode) for text in texts]
+    parts = [NOT_MAIL] * len(texts)
+    for i in compress(range(len(texts)), map(MAYBE_HEADER.match, texts)):
+        parts[i] = email_parts(texts[i], mode)
+    return parts
 
 
 def clean_email_counted(text, mode="auto", signatures=frozenset()):

@@ -9,7 +9,7 @@ from numba.core import config as numba_config
 
 # the modules whose kernels are cached (each imports this first)
 KERNEL_SOURCES = ("nmf/_kernels.py", "nmf/_sweeps.py", "docweights.py", "unique_ids.py",
-                  "report/fastcsv.py", "report/divergence.py")
+                  "report/fastcsv.py", "report/divergence.py", "chunk_terms.py")
 
 
 def sources_digest():

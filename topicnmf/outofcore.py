@@ -19,6 +19,8 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,8 @@ from .docweights import DocWeights, Strings
 from .errors import CorpusError, ParameterError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .boilerplate import learn_boilerplate_in_chunks
+from .first_pass import AheadCounts
+from .clean import MAYBE_HEADER
 from .preprocess import Analyzer
 from .readers import is_parquet
 from .readers.mbox import MBOX_SUFFIXES
@@ -125,24 +129,30 @@ class StreamedCorpus:
         self.path, self.options = path, options
         self.ids, self.labels, self.dates, self.mail_dates = Strings(), None, None, None
         self.stats = CorpusStats(str(path), 0)
+        self.whole = False  # ids and metadata recorded by a whole pass
 
     def text_chunks(self, size):
         """Lists of up to ``size`` texts, read from the source; ids and metadata recorded."""
         return ([d.text for d in chunk] for chunk in self.document_chunks(size))
 
     def document_chunks(self, size):
-        """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded."""
+        """Lists of up to ``size`` Documents, read from the source; ids and metadata recorded
+        (until a pass has read them all: the same in every pass)."""
+        if self.whole:
+            yield from chunked(iter_documents(self.path, self.options), size)
+            return
         read_log = ReadLog()
         ids, labels, dates, mail, n = Strings(), None, None, None, 0
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
-            ids.append([d.id for d in chunk])
-            labels = _kept(labels, [d.label for d in chunk], n)  # (None while no document has one)
-            dates = _kept(dates, [d.date for d in chunk], n)
-            mail = _kept(mail, [None if d.date else mail_date(d.text) for d in chunk], n)
+            ids.append(list(map(attrgetter("id"), chunk)))
+            labels = _kept(labels, list(map(attrgetter("label"), chunk)), n)  # (None while no document has one)
+            dates = _kept(dates, list(map(attrgetter("date"), chunk)), n)
+            mail = _kept(mail, _mail_dates(chunk), n)
             n += len(chunk)
             yield chunk
         self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
         self.stats = read_log.stats()
+        self.whole = True
 
     def __len__(self):
         return len(self.ids)
@@ -180,9 +190,18 @@ class StreamedCorpus:
         return [found[i] for i in ids]
 
 
+def _mail_dates(chunk):
+    """Each undated document's Date: header (``dates.mail_date``), or None: looked for only in
+    the texts a compiled match does not rule out."""
+    found = [None] * len(chunk)
+    for i in compress(range(len(chunk)), map(MAYBE_HEADER.match, map(attrgetter("text"), chunk))):
+        found[i] = None if chunk[i].date else mail_date(chunk[i].text)
+    return found
+
+
 def _kept(values, chunk, before):
     """``values`` (None: all None so far, ``before`` of them) with ``chunk`` appended."""
-    if values is None and all(v is None for v in chunk):
+    if values is None and chunk.count(None) == len(chunk):
         return None
     values = values if values is not None else [None] * before
     values.extend(chunk)
@@ -250,14 +269,20 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
              human_size(memory.estimate), human_size(memory.budget), folder)
     corpus, start = StreamedCorpus(source, config.read), time.perf_counter()
     chunk_documents = memory.chunk_documents()
-    with stage(progress, "preprocess"):
-        preprocessing = learn_boilerplate_in_chunks(lambda: corpus.text_chunks(chunk_documents),
-                                                    config.preprocess, ids=lambda: corpus.ids)
-    analyzer = Analyzer(preprocessing)
     workers = workers_for(memory.n_documents)
+    ahead = AheadCounts(config.preprocess, str(folder), workers)  # pass 1 during the first reading
+    try:
+        with stage(progress, "preprocess"):
+            preprocessing = learn_boilerplate_in_chunks(ahead.passes(lambda: corpus.text_chunks(chunk_documents)),
+                                                        config.preprocess, ids=lambda: corpus.ids,
+                                                        expected=memory.n_documents)
+            counted = ahead.result(preprocessing)  # (None: it learned what changes the terms)
+    finally:
+        ahead.close()
+    analyzer = Analyzer(preprocessing)
     with stage(progress, "vectorize"):
-        dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents), analyzer, config.vectorize,
-                                  folder=str(folder), workers=workers)
+        dtm = vectorize_in_passes(corpus.text_chunks(chunk_documents) if counted is None else (), analyzer,
+                                  config.vectorize, folder=str(folder), workers=workers, counted=counted)
     log.info("%s", corpus.summary())
     log.info("language: %s", preprocessing.language.describe(config.preprocess.stem))
     log.info("TF-IDF matrix: %d documents x %d terms, %d nonzeros in %d partitions on disk%s",

@@ -24,6 +24,7 @@ from sklearn.preprocessing import normalize
 
 from . import partitions as parts
 from .errors import VocabularyError
+from .chunk_terms import ChunkTerms
 from .preprocess import Analyzer, Preprocessing
 from .vectorize import (SMALL_CORPUS, DocumentTermMatrix, VectorizeOptions, coverage, in_dtype, log, squares,
                         vectorize, vocabulary_error)
@@ -91,46 +92,48 @@ class PartitionedTerms:
 def analyze_chunk(analyzer, texts):
     """One chunk analyzed: (its distinct terms in order of appearance, a CSR matrix of term
     counts (documents, distinct terms), {stem: Counter of surface forms} when stemming)."""
-    flat, indptr = [], [0]
-    surfaces = defaultdict(Counter)
-    plain = not analyzer.options.stem and analyzer.options.ngram_max == 1  # the terms are the tokens
-    for text in texts:
-        tokens = analyzer.tokens(text)
-        if analyzer.options.stem:
-            for token, stem in zip(tokens, analyzer.stems(tokens) or tokens):
-                surfaces[stem][token] += 1
-        flat.extend(tokens if plain else analyzer.terms_from_tokens(tokens))
-        indptr.append(len(flat))
-    # terms numbered in order of first appearance (dicts keep it), looked up in C
-    index = dict(zip(dict.fromkeys(flat), range(len(flat))))
-    ids = list(map(index.__getitem__, flat))
-    counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64),
-                            np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index)))
-    counts.sum_duplicates()
-    return list(index), counts, dict(surfaces)
+    chunk = ChunkTerms(analyzer)
+    counts, surfaces = chunk.count(texts)
+    return chunk.terms, counts, surfaces
 
 
-_WORKER_ANALYZER = None
+class _Numbered:
+    """A process's :class:`~.chunk_terms.ChunkTerms`, handing back with each chunk the terms it
+    numbered since the chunk before: (process, new terms, counts, surfaces)."""
+
+    def __init__(self, analyzer):
+        self.chunk_terms, self.sent = ChunkTerms(analyzer), 0
+
+    def __call__(self, texts):
+        counts, surfaces = self.chunk_terms.count(texts)
+        new, self.sent = self.chunk_terms.terms[self.sent:], len(self.chunk_terms.terms)
+        return os.getpid(), new, counts, surfaces
+
+
+_WORKER = None
 
 
 def _start_worker(preprocessing):
-    global _WORKER_ANALYZER
-    _WORKER_ANALYZER = Analyzer(preprocessing)
+    global _WORKER
+    _WORKER = _Numbered(Analyzer(preprocessing))
 
 
 def _analyze_in_worker(texts):
-    return analyze_chunk(_WORKER_ANALYZER, texts)
+    return _WORKER(texts)
 
 
 def _analyzed(chunks, analyzer, workers):
-    """analyze_chunk of each chunk, in order; with ``workers`` > 1 in a process pool that
-    analyzes up to ``workers`` chunks ahead of the one handed back."""
+    """(process, terms it numbered since its chunk before, counts, surfaces) of each chunk, in
+    order; with ``workers`` > 1 in a process pool that analyzes up to ``workers`` chunks ahead
+    of the one handed back (a worker's chunks come back in the order it took them)."""
     if workers <= 1:
+        numbered = _Numbered(analyzer)
         for texts in chunks:
-            yield analyze_chunk(analyzer, texts)
+            yield numbered(texts)
         return
     preprocessing = Preprocessing(analyzer.options, analyzer.boilerplate_lines, analyzer.signatures,
                                   language=analyzer.language)  # what the analyzer was made of
+    ChunkTerms(analyzer)  # (its character classes made here once, before the workers fork)
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(preprocessing,)) as pool:
         pending = []
         for texts in chunks:
@@ -151,20 +154,22 @@ class _Counts:
         self.tf = np.zeros(1024, dtype=np.float64)
         self.surfaces = defaultdict(Counter)
         self.chunks, self.n_documents = [], 0
+        self.of_process = {}  # process -> (its term id -> ours)
 
-    def add(self, terms, counts, surfaces):
-        # each term's id, a new one (in the chunk's order) for those not seen before: the ids
-        # setdefault term by term gives (a chunk's terms are distinct), looked up in C
-        ids = np.fromiter(map(self.index.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
-        new = np.flatnonzero(ids < 0)
-        ids[new] = np.arange(len(self.index), len(self.index) + new.size)
-        self.index.update(zip(map(terms.__getitem__, new.tolist()), ids[new].tolist()))
+    def add(self, process, new_terms, counts, surfaces):
+        # the process's term ids -> ours: its new terms looked up (in C), ours made for those
+        # not seen before (in the order the process numbered them)
+        known = np.fromiter(map(self.index.get, new_terms, repeat(-1)), dtype=np.int64, count=len(new_terms))
+        new = np.flatnonzero(known < 0)
+        known[new] = np.arange(len(self.index), len(self.index) + new.size)
+        self.index.update(zip(map(new_terms.__getitem__, new.tolist()), known[new].tolist()))
+        ids = self.of_process[process] = np.concatenate([self.of_process.get(process, known[:0]), known])
         if len(self.index) > self.df.size:
             grow = max(len(self.index), 2 * self.df.size) - self.df.size
             self.df = np.concatenate([self.df, np.zeros(grow, dtype=np.int64)])
-            self.tf = np.concatenate([self.tf, np.zeros(grow)])
-        self.df[ids] += np.bincount(counts.indices, minlength=len(terms))
-        self.tf[ids] += np.bincount(counts.indices, weights=counts.data, minlength=len(terms))
+            self.tf = np.concatenate([self.tf, np.zeros(grow, dtype=np.float64)])
+        self.df[ids] += np.bincount(counts.indices, minlength=ids.size)  # (a process's ids are distinct)
+        self.tf[ids] += np.bincount(counts.indices, weights=counts.data, minlength=ids.size)
         for stem, forms in surfaces.items():
             self.surfaces[stem].update(forms)
         block = sp.csr_matrix((counts.data, ids[counts.indices], counts.indptr),
@@ -209,6 +214,8 @@ def _display(terms, surfaces):
     """Each term's readable form: a stem's most frequent surface form (ties alphabetical),
     an n-gram's parts' forms (as :func:`topicnmf.preprocess.analyze`)."""
     word = {stem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for stem, c in surfaces.items()}
+    if " " not in "\n".join(terms):  # no n-grams: each term's word, or the term (looked up in C)
+        return tuple(map(word.get, terms, terms))
     return tuple(" ".join(word.get(p, p) for p in term.split(" ")) for term in terms)
 
 
@@ -235,7 +242,45 @@ def _tfidf_block(block, column, idf, sublinear_tf, is_word, options=None):
     return (X if options is None else in_dtype(X, options)), coverage
 
 
-def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1):
+_SETTINGS = None  # pass 2's (column, idf, is_word, options, folder) in this process
+
+
+def _start_pass_2(settings):
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _tfidf_chunk(i, chunk):
+    """Pass 2 of chunk ``i`` (its counts, or their file, removed once read): (its TF-IDF block,
+    or the file it was written to in the folder, coverage, (nnz, sum of squares, empty rows,
+    column sums))."""
+    column, idf, is_word, options, folder = _SETTINGS
+    X, shares = _tfidf_block(parts.load_block(chunk) if isinstance(chunk, str) else chunk,
+                             column, idf, options.sublinear_tf, is_word, options)
+    stats = (X.nnz, squares(X.data), int((np.diff(X.indptr) == 0).sum()),
+             np.bincount(X.indices, weights=X.data, minlength=idf.size))
+    if folder is not None:
+        path = os.path.join(os.path.abspath(folder), f"block-{i:05d}.npz")
+        sp.save_npz(path, X, compressed=False)
+        os.remove(chunk)
+        X = path
+    return X, shares, stats
+
+
+def _pass_2(chunks, settings, workers):
+    """_tfidf_chunk of each chunk, in order; in ``workers`` processes when more than one."""
+    if workers <= 1 or len(chunks) < 2:
+        _start_pass_2(settings)
+        try:
+            yield from map(_tfidf_chunk, range(len(chunks)), chunks)
+        finally:
+            _start_pass_2(None)
+        return
+    with ProcessPoolExecutor(workers, initializer=_start_pass_2, initargs=(settings,)) as pool:
+        yield from pool.map(_tfidf_chunk, range(len(chunks)), chunks)
+
+
+def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=None, workers=1, counted=None):
     """TF-IDF of a corpus given as ``chunks`` (an iterable of lists of texts, read once).
 
     Parameters
@@ -248,14 +293,19 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
         so ``dtype='auto'`` is float32); by default in memory.
     workers : int
         Processes analyzing chunks (1: in this process).
+    counted : optional
+        Pass 1 done already (:class:`~.first_pass.AheadCounts`' counts, made with this
+        analyzer): ``chunks`` are not read.
 
     Returns
     -------
     PartitionedTerms
     """
-    counts = _Counts(folder)
-    for terms, chunk_counts, surfaces in _analyzed(chunks, analyzer, workers):
-        counts.add(terms, chunk_counts, surfaces)
+    if folder is not None:
+        os.makedirs(folder, exist_ok=True)
+    counts = counted if counted is not None else _Counts(folder)
+    for process, new_terms, chunk_counts, surfaces in (() if counted is not None else _analyzed(chunks, analyzer, workers)):
+        counts.add(process, new_terms, chunk_counts, surfaces)
     chosen = options.resolve(counts.n_documents, out_of_core=folder is not None)
     if options.min_df is None and chosen.min_df == 1:
         log.info("min_df=1: with %d documents (under %d) a term of one document is kept",
@@ -270,23 +320,20 @@ def vectorize_in_passes(chunks, analyzer, options=VectorizeOptions(), *, folder=
     column[ids] = np.arange(ids.size)
     is_word = np.array([" " not in t for t in counts.index], dtype=bool)
     coverage, totals = [], {"nnz": 0, "squares": 0.0, "empty": 0, "sums": np.zeros(ids.size)}
-
-    def tfidf_blocks():  # one chunk at a time; its counts file removed once it is done
-        for i in range(len(counts.chunks)):
-            X, shares = _tfidf_block(counts.chunk(i), column, idf, chosen.sublinear_tf, is_word, chosen)
-            totals["nnz"] += X.nnz
-            totals["squares"] += squares(X.data)
-            totals["empty"] += int((np.diff(X.indptr) == 0).sum())
-            totals["sums"] += np.bincount(X.indices, weights=X.data, minlength=ids.size)
-            coverage.append(shares)
-            if folder is not None:
-                os.remove(counts.chunks[i])
-            yield X
-
+    blocks = []
+    for X, shares, (nnz, total, empty, sums) in _pass_2(counts.chunks, (column, idf, is_word, chosen, folder), workers):
+        totals["nnz"] += nnz  # (summed in the chunks' order, as one process would)
+        totals["squares"] += total
+        totals["empty"] += empty
+        totals["sums"] += sums
+        coverage.append(shares)
+        blocks.append(X)
     if folder is not None:
-        X = parts.to_disk(tfidf_blocks(), folder)
+        rows = [len(c) for c in coverage]
+        X = parts.Partitions(n_cols=ids.size, offsets=tuple(np.concatenate([[0], np.cumsum(rows)]).tolist()),
+                             paths=tuple(blocks))
     else:
-        X = parts.in_memory(list(tfidf_blocks()))
+        X = parts.in_memory(blocks)
     nnz, total, empty = totals["nnz"], totals["squares"], totals["empty"]
     norm = float(np.sqrt(total))
     return PartitionedTerms(X=X, terms=terms, display_terms=_display(terms, counts.surfaces), idf=idf,
@@ -323,6 +370,9 @@ def vectorize_large(texts, doc_ids, analyzer, options, workers=2):
 def chunked(items, size=None):
     """Lists of up to ``size`` (default CHUNK_DOCUMENTS) consecutive items of an iterable."""
     size, chunk = size or CHUNK_DOCUMENTS, []
+    if isinstance(items, (list, tuple)):  # (sliced)
+        yield from (list(items[i:i + size]) for i in range(0, len(items), size))
+        return
     for item in items:
         chunk.append(item)
         if len(chunk) == size:

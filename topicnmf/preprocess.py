@@ -15,7 +15,7 @@ from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clean import MODES as CLEAN_MODES
-from .clean import clean_email, drop_lines, email_parts, repeated_lines, strip_invisible
+from .clean import clean_email, drop_lines, email_parts_of, repeated_lines, strip_invisible
 from .clean import visible_id
 from .mail import Tally, author, signatures_of
 from .errors import CorpusError, ParameterError
@@ -171,11 +171,11 @@ def learn_boilerplate(texts, options, ids=None):
     mode = options.clean_email
     texts = list(texts)
     language = choose_language(texts, options.language)
-    parts = [email_parts(text, mode) for text in texts]  # each message parsed once
+    parts = email_parts_of(texts, mode)  # each message parsed once
     signatures = signatures_of((who, p) for text, (is_message, p) in zip(texts, parts)
                                if is_message and p is not None and (who := author(text)) is not None)
     tally = Tally(mode)
-    cleaned = [tally.text_of(text, is_message, p, signatures) for text, (is_message, p) in zip(texts, parts)]
+    cleaned = tally.texts_of(texts, parts, signatures)
     del parts
     share = options.repeated_line_share
     summary = tally.summary(len(signatures)) if tally.messages or mode == "always" else None

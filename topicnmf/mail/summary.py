@@ -77,6 +77,19 @@ class Tally:
         self.add(is_message, removed)
         return text
 
+    def texts_of(self, texts, parts, signatures=frozenset()):
+        """:meth:`text_of` of each of ``texts`` with its (is a message, parts) of ``parts``;
+        the texts left as they are (parts None) counted at once."""
+        cleaned = list(texts)
+        for i in [i for i, (_, p) in enumerate(parts) if p is not None]:
+            self.documents -= 1  # (counted with all below)
+            self.characters -= len(texts[i])
+            cleaned[i] = self.text_of(texts[i], parts[i][0], parts[i][1], signatures)
+        self.documents += len(texts)
+        self.characters += sum(map(len, texts))
+        self.messages += sum(m for m, p in parts if p is None)
+        return cleaned
+
     def summary(self, learned=0):
         rules = tuple((r, self.rule_documents[r], self.rule_characters[r]) for r in RULES
                       if self.rule_characters[r])
