@@ -212,26 +212,43 @@ def test_blocks_whose_holder_dask_does_not_know_still_fit(cluster, monkeypatch):
 
 def test_the_start_on_the_workers_equals_the_start_in_process(cluster, monkeypatch):
     """The randomized SVD and NNDSVD made on the workers' blocks: the in-process start
-    (the same sketch) to rounding, and no n_samples-row array comes back to the client
-    (only n_features x (k + 10) and smaller sums)."""
-    from topicnmf.nmf import _dask, _init, _validation as v
+    (the same sketch) to rounding. The SVD is two calls per worker and power iteration:
+    no n_samples-row array comes back to the client, and X^T Q (n_features rows) only once
+    per worker, for the final small SVD. Where a Cholesky QR fails, the
+    operation-by-operation path runs from the same sketch: the same start again."""
+    from topicnmf.nmf import _dask, _dask_start, _init, _validation as v
     from topicnmf.nmf._factorize_partitioned import initialize
     from topicnmf.nmf._partitioned import PartitionedEngine
 
-    back = []
-    answer = _dask._answer
+    back, calls = [], []
+    answer, call_all = _dask._answer, _dask_start.call_all
     monkeypatch.setattr(_dask, "_answer", lambda f: (lambda a: back.append(a) or a)(answer(f)))
+
+    def counted(executor, method, args_of):
+        calls.append(args_of(0)[0] if method == "svd" else method)
+        return (lambda a: back.append(a) or a)(call_all(executor, method, args_of))
+
+    monkeypatch.setattr(_dask_start, "call_all", counted)
     X = sp.random(1600, 200, density=0.04, random_state=6, format="csr")  # blocks of 400 rows
-    for init in ("nndsvd", "nndsvda"):
+    for init, fails in (("nndsvd", False), ("nndsvda", False), ("nndsvd", True)):
         W, H = _init.initialize(X, 8, init, v.check_random_state(0), None, v.sketch_state(0))
         executor = _dask.DaskExecutor(cluster.client)
-        blocks = executor.matrix(pt.split(X, 4))
-        back.clear()
+        blocks = executor.matrix(pt.split(X, 4))  # (2 workers: 2 blocks each)
+        back.clear(), calls.clear()
+        if fails:  # the third Cholesky factor (of the first X orth(X^T Q)) fails
+            made = iter(range(100))
+            monkeypatch.setattr(_dask_start, "inverse_factor",
+                                lambda G: None if next(made) == 2 else _init.inverse_factor(G))
         W_there, H_there = initialize(blocks, 8, init, v.check_random_state(0),
                                       PartitionedEngine(executor), v.sketch_state(0))
         assert _rel(W, W_there.to_numpy()) < 1e-9 and _rel(H, H_there) < 1e-9
+        if fails:
+            assert calls == ["svd_begin", "power", "basis", "drop"]
+            continue
+        power = _init.power_iterations(8, X.shape)
+        assert calls == ["svd_begin"] + ["power", "basis"] * power + ["orth", "project", "finish"]
         sizes = [a.shape[0] for a in _arrays(back[:-2])]  # (the last: W fetched above)
-        assert sizes and max(sizes) == 200, sizes
+        assert max(sizes) == 200 and sizes.count(200) == 2, sizes  # B's pieces, one per worker
 
 
 def _arrays(values):

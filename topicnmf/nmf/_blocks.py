@@ -35,6 +35,8 @@ class Blocks:
     dtype : numpy dtype
     executor : LocalExecutor or DaskExecutor
         Runs the per-block operations.
+    totals : dict or None
+        X's sum, squared norm and nonzeros (``checked_matrix``), asked by the fit once each.
 
     A factor's Blocks is a buffer the loop reuses: an in-place update replaces its parts.
     """
@@ -44,6 +46,7 @@ class Blocks:
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.executor = executor
+        self.totals = None  # X's: {'sum', 'squared_norm', 'nnz'}, made with its checks
 
     @property
     def ndim(self):
@@ -85,7 +88,8 @@ class LocalExecutor:
     X as checked Blocks; ``put(pieces)`` per-block pieces made here, as parts; ``map(fn,
     *args)`` fn per block, as parts; ``map_sum(fn, *args)`` for an fn returning (piece,
     values): the pieces as parts and the values summed over blocks; ``sum(fn, *args)``
-    fn's values summed over blocks; ``fetch(parts)`` the per-block pieces here.
+    fn's values summed over blocks; ``collect(fn, *args)`` fn's per-block values here;
+    ``fetch(parts)`` the per-block pieces here.
     """
 
     def __init__(self, engine="fast", scratch=None):
@@ -163,6 +167,10 @@ class LocalExecutor:
     def sum(self, fn, *args):
         """The sum of fn's per-block values, added in block order."""
         return functools.reduce(added, self._each(fn, args), None)
+
+    def collect(self, fn, *args):
+        """fn's per-block values, in block order."""
+        return list(self._each(fn, args))
 
     def fetch(self, parts):
         """The pieces (those kept on disk as read-only memory maps)."""
@@ -258,33 +266,40 @@ def _rows(partitions):
 
 
 def checked_matrix(executor, parts, partitions):
-    """Blocks of X from its pieces where they live, after checking each one."""
+    """Blocks of X from its pieces where they live, after checking each one; with the sums
+    the fit asks of X (``Blocks.totals``), made in the same pass, one call per worker."""
     X = Blocks(parts, partitions.shape, np.float64, executor)
-    checks = executor.fetch(executor.map(_check_block, X))  # (one pass over the blocks)
-    for i, (_, problem) in enumerate(checks):
+    checks = executor.collect(_check_block, X)  # (one pass over the blocks)
+    for i, (_, problem, _) in enumerate(checks):
         if problem:
             raise ParameterError(problem.format(block=f"block {i} of X"))
-    dtypes = sorted({dtype for dtype, _ in checks})
+    dtypes = sorted({dtype for dtype, _, _ in checks})
     if len(dtypes) > 1:
         raise ParameterError(f"The blocks of X have different dtypes ({dtypes}); "
                              "write them all as float32 or all as float64.")
     X.dtype = np.dtype(dtypes[0] if dtypes else np.float64)
+    if checks:
+        X.totals = dict(zip(TOTALS, functools.reduce(
+            lambda a, b: tuple(map(operator.add, a, b)), [totals for _, _, totals in checks])))
     return X
 
 
+TOTALS = ("sum", "squared_norm", "nnz")  # (of X: for its mean, the loss, the inner sweeps)
+
+
 def _check_block(eng, part):
-    """The block's dtype name and what is wrong with it (None: nothing), checked as
-    ``factorize`` checks X."""
+    """The block's dtype name, what is wrong with it (None: nothing) and its TOTALS (None
+    with a problem), checked as ``factorize`` checks X."""
     block = _matrix(part)
     if block.dtype not in (np.float32, np.float64):
         return block.dtype.name, f"{{block}} is {block.dtype}; the partitioned fit needs " \
-            "float32 or float64 blocks."
+            "float32 or float64 blocks.", None
     data = block.data if sp.issparse(block) else np.asarray(block)
     if not np.all(np.isfinite(data)):
-        return block.dtype.name, "{block} contains NaN or infinity; clean the input first."
+        return block.dtype.name, "{block} contains NaN or infinity; clean the input first.", None
     if data.size and data.min() < 0:
-        return block.dtype.name, "Negative values in {block}; NMF needs X >= 0."
-    return block.dtype.name, None
+        return block.dtype.name, "Negative values in {block}; NMF needs X >= 0.", None
+    return block.dtype.name, None, (float(block.sum()), eng.squared_norm(block), eng.nnz(block))
 
 
 def _n_blocks(args):

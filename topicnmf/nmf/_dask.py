@@ -32,11 +32,15 @@ import functools
 import itertools
 import time
 
+import numpy as np
+import scipy.sparse as sp
 from distributed import wait
 
 from ..errors import ClusterError, ParameterError
 from ..partitions import load_block, placed_on
-from ._blocks import Blocks, _inner, _rows, added, checked_matrix
+from ._blocks import Blocks, _inner, _matrix, _rows, added, checked_matrix
+from ._dask_exchange import Exchange
+from ._dask_start import ShardStart, randomized_svd
 from ._dask_steps import DaskSteps, ShardSteps
 
 WORKER_CHECK_S = 5  # while waiting for a shard to be made, how often to check for workers
@@ -55,6 +59,9 @@ class Shard:
         self.threads = threads
         self.store = {}
         self.steps = None  # a fit's iterations (ShardSteps), while one runs
+        self.start = None  # the start's randomized SVD (ShardStart), while it runs
+        self.exchange = Exchange(Shard)  # pieces from the other shards' actors
+        self._stacked = None  # X's blocks stacked into one, and their row edges
         self.busy = 0.0  # seconds spent in steps (what a benchmark compares with the wall time)
         if blocks is not None:  # X's blocks made on this worker (futures resolved by Dask)
             self.store["X"] = list(blocks)
@@ -70,7 +77,8 @@ class Shard:
     def run(self, mode, fn, spec, keys, drop=()):
         """fn over the blocks (``spec``: per argument a stored key or a value): 'map' keeps
         the results under ``keys`` (one key per output), 'sum' returns their sum (in block
-        order), 'map_sum' keeps the pieces and returns the summed values."""
+        order), 'list' returns them, 'map_sum' keeps the pieces and returns the summed
+        values."""
         start = time.perf_counter()
         self._drop(drop)
         args = [self.store[value] if is_key else value for is_key, value in spec]
@@ -82,6 +90,8 @@ class Shard:
         answer = None
         if mode == "sum":
             answer = _add(results)
+        elif mode == "list":
+            answer = results
         elif mode == "map_sum":
             self.store[keys[0]] = [piece for piece, _ in results]
             answer = _add([values for _, values in results])
@@ -109,14 +119,38 @@ class Shard:
         self.steps = None
         return answer
 
+    # -- the start's randomized SVD, one call per step (_dask_start) --
+    def svd_begin(self, index, peers, omega):
+        self.exchange.connect(index, peers)
+        self.start = ShardStart(self, omega)
+        return self._timed(self.start.begin)
+
+    def svd(self, method, *args):
+        answer = self._timed(getattr(self.start, method), *args)
+        if method in ("finish", "drop"):
+            self.start = None
+        return answer
+
+    def stacked(self):
+        """X's blocks stacked into one (made once, until ``unstack``) and their row edges:
+        the start's and the iterations' products then go over one matrix, however many
+        blocks the shard holds (``_dask_steps.ShardSteps._stacked`` says why)."""
+        if self._stacked is None:
+            blocks = [_matrix(X_b) for X_b in self.store["X"]]
+            X = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+            self._stacked = (X, np.cumsum([0] + [X_b.shape[0] for X_b in blocks]))
+        return self._stacked
+
+    def unstack(self):
+        self._stacked = None
+
     async def deposit(self, tag, sender, payload):
         """A peer's piece of an exchange (run on the worker's event loop, beside the step
         that waits for it in the actor thread)."""
-        self.steps.deposit(tag, sender, payload)
+        self.exchange.deposit(tag, sender, payload)
 
-    async def steps_abort(self):
-        if self.steps is not None:
-            self.steps.abort()
+    async def abort(self):
+        self.exchange.abort()
 
     def _timed(self, fn, *args):
         start = time.perf_counter()
@@ -255,13 +289,31 @@ class DaskExecutor:
     def sum(self, fn, *args):
         return _add(self._run("sum", fn, args)[1])
 
+    def collect(self, fn, *args):
+        """fn's per-block values, brought here in block order (one call per shard)."""
+        values = {}
+        for blocks, answer in zip(self.shards, self._run("list", fn, args)[1]):
+            values.update(zip(blocks, answer))
+        return [values[i] for i in sorted(values)]
+
+    def _apart(self):
+        """Whether every shard is on its own worker (a worker runs its actors' calls one at
+        a time, so two shards of one worker could not wait for each other's pieces)."""
+        workers = [actor._address for actor in self.actors]
+        return len(set(workers)) == len(workers)
+
     def steps(self, W, H, penalty):
         """The fit's iterations as one call per shard each (:class:`DaskSteps`), when every
         shard is on its own worker; else None (the loop's steps, an operation a call)."""
-        workers = [actor._address for actor in self.actors]
-        if len(set(workers)) < len(workers):
+        return DaskSteps(self, W, H, penalty) if self._apart() else None
+
+    def randomized_svd(self, X, k, omega, n_power_iter):
+        """The start's randomized SVD of X (``_init.randomized_svd``'s) as one call per
+        shard and step (``_dask_start``): U as Blocks, S, Vt; None where it does not apply
+        (shards sharing a worker, X wider than tall) or a Cholesky QR fails."""
+        if not self._apart() or X.shape[0] < X.shape[1]:
             return None
-        return DaskSteps(self, W, H, penalty)
+        return randomized_svd(self, X, k, omega, n_power_iter)
 
     def fetch(self, parts):
         """The per-block pieces, brought here (in block order)."""

@@ -35,29 +35,26 @@ penalties, per shard), adds them up and decides (take, undo) as the loop does; t
 runs on the workers. With two workers, all-reduce sends one P_s each way (k x n_features),
 split half a P_s and half an H_y (H as the bits of its zeros and its nonzeros, ``_wire``) in
 two rounds, each waiting for the slower worker. The exchange goes straight from actor to
-actor (a ``deposit`` run on the receiving worker's event loop, so that it lands while that
-worker's actor thread waits for it); a step waits for its peers' deposits, and stops when
-the client calls ``abort`` (a worker was lost: the client's call to it failed) or when a
-send to a peer fails.
+actor (``_dask_exchange``); a step waits for its peers' deposits, and stops when the client
+calls ``abort`` (a worker was lost: the client's call to it failed) or when a send to a
+peer fails.
 
-A shard's blocks of X and of W are stacked into one for the iterations (``_stacked``), and
+A shard's blocks of X (``Shard.stacked``) and of W are stacked into one for the iterations, and
 W goes back into the store as blocks at the end. The shards must be on distinct workers (a
 worker runs its actors' steps one at a time); otherwise the executor keeps the
 step-by-step calls of ``_partitioned``.
 """
 
-import asyncio
 import logging
-import threading
 import time
 import zlib
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._blocks import Blocks, _inner, _matrix
+from ._blocks import Blocks, _inner
+from ._dask_exchange import call_all
 from ._wire import pack, unpack
 
 log = logging.getLogger("topicnmf")
@@ -65,8 +62,6 @@ log = logging.getLogger("topicnmf")
 SCHEME = None  # 'all-reduce' or 'split' for every fit (a benchmark's comparison); None: scheme()
 ALL_REDUCE_MAX_SHARDS = 2  # measured: see scheme()
 INNER_DELTA = 0.1  # (unused with one sweep; as _frobenius passes it)
-PEER_WAIT_S = 0.05  # while waiting for a peer's deposit, how often to check the sends
-PEER_TIMEOUT_S = 900.0  # a peer silent this long is taken for lost
 
 
 class ShardSteps:
@@ -79,9 +74,9 @@ class ShardSteps:
     def __init__(self, shard, index, peers, edges, H_part, W_key, penalty):
         self.shard, self.index, self.edges, self.penalty = shard, index, edges, penalty
         self.split = edges is not None
-        self.peer_ids = peers  # (address, key) of every shard's actor, in shard order
-        self.peers = None  # their Actor handles, bound to this worker on first use
-        self.inbox, self.cond, self.aborted = {}, threading.Condition(), False
+        self.exchange = shard.exchange  # (the shard's: its peers' pieces arrive there)
+        self.exchange.connect(index, peers)
+        self.waited = dict(self.exchange.clock)  # (its clock before this fit's steps)
         self.H, self.H_prev = unpack(H_part), None  # its rows of H^T (split), or all of them
         self.G_H = None
         self.W_key, self.new = W_key, None  # the current W's key (the start's: its blocks')
@@ -89,55 +84,11 @@ class ShardSteps:
         self.spare = None  # a W's array that the next step may write into
         self.clock = {"steps": 0.0, "wait": 0.0, "exchanges": 0}
 
-    # -- the exchange between shards --
-    def deposit(self, tag, sender, payload):
-        with self.cond:
-            self.inbox[(tag, sender)] = payload
-            self.cond.notify_all()
-
-    def abort(self):
-        with self.cond:
-            self.aborted = True
-            self.cond.notify_all()
-
-    def _handles(self):
-        if self.peers is None:
-            from distributed import get_worker
-            from distributed.actor import Actor
-
-            worker = get_worker()
-            self.peers = [None if r == self.index else
-                          Actor(type(self.shard), address, key, worker=worker)
-                          for r, (address, key) in enumerate(self.peer_ids)]
-        return self.peers
-
     def _exchange(self, tag, own, payload_for):
-        """Every shard's payload for this one, in shard order (``own``: this one's);
-        ``payload_for(r)`` is sent to shard r."""
-        sent = [peer.deposit(tag, self.index, payload_for(r))
-                for r, peer in enumerate(self._handles()) if peer is not None]
-        others = [r for r in range(len(self.peer_ids)) if r != self.index]
-        start = time.perf_counter()
-        deadline = time.monotonic() + PEER_TIMEOUT_S
-        while True:
-            with self.cond:
-                if self.aborted:
-                    raise ConnectionError("a Dask worker was lost (the fit was stopped)")
-                if all((tag, r) in self.inbox for r in others):
-                    got = {r: self.inbox.pop((tag, r)) for r in others}
-                    break
-                self.cond.wait(PEER_WAIT_S)
-            for future in sent:  # a peer gone: the send fails
-                if future.done():
-                    _sent(future)
-            if time.monotonic() > deadline:
-                raise ConnectionError(f"a Dask worker was lost (no answer in {PEER_TIMEOUT_S} s)")
-        for future in sent:
-            _sent(future)
-        self.clock["wait"] += time.perf_counter() - start
-        self.clock["exchanges"] += 1
-        got[self.index] = own
-        return [got[r] for r in range(len(self.peer_ids))]
+        parts = self.exchange.gather(tag, own, payload_for)
+        for name in ("wait", "exchanges"):
+            self.clock[name] = self.exchange.clock[name] - self.waited[name]
+        return parts
 
     def _reduce(self, tag, P_s, G_W_s):
         """X^T W (on this shard's rows of H^T: all of them when not split) and W^T W,
@@ -180,10 +131,8 @@ class ShardSteps:
         each other in the W sweep, so the blocks' rows of W are the same either way."""
         if self.X is None:
             store = self.shard.store
-            blocks = [_matrix(X_b) for X_b in store["X"]]
-            self.X = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+            self.X, self.rows = self.shard.stacked()
             self.W = np.concatenate(store[self.W_key])  # (a copy: the start's W is not ours)
-            self.rows = np.cumsum([0] + [W_b.shape[0] for W_b in store[self.W_key]])
         return self.X, self.W
 
     def _parts(self, eng, H, P, G_W, G_H, W):
@@ -269,15 +218,8 @@ class ShardSteps:
         H = pack(self.H) if self.split or not self.index else None
         digest = zlib.crc32(memoryview(np.ascontiguousarray(self.H)).cast("B"))
         self.X = self.W = self.spare = None
+        self.shard.unstack()
         return H, self.W_key, dict(self.clock, H_crc32=digest)
-
-
-def _sent(future):
-    """Raise if a deposit to a peer failed (its worker is gone)."""
-    try:
-        future.result()
-    except (OSError, RuntimeError) as exc:
-        raise ConnectionError(f"a Dask worker was lost ({exc})") from None
 
 
 def scheme(addresses, n_features, k):
@@ -371,33 +313,4 @@ class DaskSteps:
         return cross, G_W, G, penalties, sum(a[4] for a in answers)
 
     def _all(self, method, args_of):
-        """``method`` on every shard's actor at once; the answers in shard order. A call
-        that fails (a worker lost) stops the others' steps (they wait for its deposits)."""
-        actors = self.executor.actors
-        try:
-            futures = [getattr(actor, method)(*args_of(s)) for s, actor in enumerate(actors)]
-            return self.executor.client.sync(_gather, futures)
-        except (OSError, RuntimeError, ConnectionError) as exc:
-            for actor in actors:
-                try:
-                    actor.steps_abort()
-                except Exception:  # noqa: BLE001 - its worker is gone too
-                    pass
-            if isinstance(exc, ConnectionError) or isinstance(exc, OSError) or "lost" in str(exc):
-                raise ConnectionError(f"a Dask worker was lost ({exc})") from None
-            raise
-
-
-async def _gather(futures):
-    """The actor calls' answers; the first failure raised at once (not after the others)."""
-    async def one(future):
-        return await future
-
-    tasks = [asyncio.ensure_future(one(f)) for f in futures]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    for task in done:
-        if task.exception() is not None:
-            for other in pending:
-                other.cancel()
-            raise task.exception()
-    return [task.result() for task in tasks]
+        return call_all(self.executor, method, args_of)

@@ -15,7 +15,7 @@ from ..errors import ParameterError
 from ..partitions import Partitions
 from . import _validation as v
 from ._factorize import _check_factor, _options
-from ._init import NNDSVD, fill_zeros, randomized_svd
+from ._init import NNDSVD, fill_zeros, power_iterations, randomized_svd, sketch_matrix
 from ._blocks import Blocks, LocalExecutor
 from ._partitioned import PartitionedEngine
 from ._solvers import solve
@@ -125,7 +125,8 @@ def initialize(X, k, init, rng, eng, sketch=None):
     """``_init.initialize`` on row blocks: W as Blocks, H (k, n_features) Fortran-ordered.
 
     The randomized SVD runs on the block products (X Omega = [X_b Omega], X^T Q =
-    sum_b X_b^T Q_b, a tall-skinny QR when Cholesky QR fails), NNDSVD's sign choices from
+    sum_b X_b^T Q_b, a tall-skinny QR when Cholesky QR fails; on a Dask cluster, the
+    executor's own, ``_dask_start``), NNDSVD's sign choices from
     column norms summed over blocks; random draws come in the in-memory fit's order (W's
     rows block after block, then H). So the start equals the in-memory one up to the
     rounding of the block sums.
@@ -146,18 +147,22 @@ def initialize(X, k, init, rng, eng, sketch=None):
         return Blocks(executor.put([A[a:b] for a, b in zip(edges[:-1], edges[1:])]),
                       A.shape, A.dtype, executor)
 
-    U, S, Vt = randomized_svd(X, k, rng if sketch is None else sketch, eng, rows=rows)
+    omega = sketch_matrix(X.shape, k, rng if sketch is None else sketch, dtype)
+    fused = eng.fused_svd(X, k, omega, power_iterations(k, X.shape))  # (on a Dask cluster)
+    U, S, Vt = fused if fused is not None else randomized_svd(X, k, None, eng, rows=rows, omega=omega)
     squares = executor.sum(_part_squares, U)  # (2, k)
     norms_U = [tuple(np.sqrt(squares[:, j])) for j in range(k)]
     norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))
                for j in range(k)]
     start = NNDSVD.of(S, norms_U, norms_V)
-    W = U.like(executor.map(_nndsvd_rows, U, start, init, avg))
     if init == "nndsvdar":  # the zeros' random values drawn here, in row order
-        counts = executor.fetch(executor.map(_zeros, W))
+        W = U.like(executor.map(_nndsvd_rows, U, start, init, avg, None))
+        counts = executor.collect(_zeros, W)
         draws = [rng.standard_normal(c) for c in counts]
         W.parts = executor.map(_fill_drawn, W, W.like(executor.put(draws)), avg)
-    W.parts = executor.map(_astype, W, dtype)
+        W.parts = executor.map(_astype, W, dtype)
+    else:
+        W = U.like(executor.map(_nndsvd_rows, U, start, init, avg, dtype))
     W.dtype = np.dtype(dtype)
     H = fill_zeros(start.factor(Vt.T, "H").T, init, avg, rng)
     return W, np.asfortranarray(H, dtype=dtype)
@@ -167,11 +172,11 @@ def _part_squares(eng, U):
     return np.stack([(np.maximum(U, 0) ** 2).sum(axis=0), (np.maximum(-U, 0) ** 2).sum(axis=0)])
 
 
-def _nndsvd_rows(eng, U, start, init, avg):
+def _nndsvd_rows(eng, U, start, init, avg, dtype):
     A = start.factor(U, "W")
     if init == "nndsvda":
         np.putmask(A, A == 0, avg)
-    return A
+    return A if dtype is None else A.astype(dtype, copy=False)
 
 
 def _zeros(eng, A):

@@ -37,18 +37,25 @@ def _orthonormalize(Y, engine):
     """An orthonormal basis of Y's columns by Cholesky QR: Y^T Y = R^T R, Q = Y R^-1 (two
     matrix products on the tall Y), falling back to Householder QR when Y is too
     ill-conditioned for it."""
-    try:
-        G = engine.gram(Y)
-        R = scipy.linalg.cholesky(G, lower=False, check_finite=False)
-        R_inv = scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
+    G = engine.gram(Y)
+    R_inv = inverse_factor(G)
+    if R_inv is not None:
         Q = engine.matmul(Y, R_inv.astype(Y.dtype, copy=False))
         # (in memory only: on a Dask cluster the pass also waits for Q's blocks, and without
         # it a worker lost mid-fit left X's blocks forgotten, 1 run in 2 of the test)
         if (isinstance(Q, np.ndarray) and _bounded(G, R_inv, Q.dtype)) or engine.all_finite(Q):
             return Q
-    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-        pass
     return engine.qr(Y)
+
+
+def inverse_factor(G):
+    """R^-1 (float64) of the Cholesky factor of G = Y^T Y = R^T R, or None when G is not
+    (numerically) positive definite."""
+    try:
+        R = scipy.linalg.cholesky(G, lower=False, check_finite=False)
+        return scipy.linalg.solve_triangular(R, np.eye(R.shape[0], dtype=R.dtype), check_finite=False)
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+        return None
 
 
 def _bounded(G, R_inv, dtype):
@@ -60,7 +67,22 @@ def _bounded(G, R_inv, dtype):
     return bool(np.sqrt(max(np.trace(G), 0.0)) * np.linalg.norm(R_inv) < 0.25 * np.finfo(dtype).max)
 
 
-def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None, rows=None):
+def sketch_matrix(shape, k, sketch, dtype, n_oversamples=10):
+    """The randomized SVD's Gaussian sketch Omega, (min(n, m), size) in ``dtype``: for X's
+    shorter side (n < m: X^T's range is found), drawn as scikit-learn draws it."""
+    n, m = shape
+    size = min(k + n_oversamples, n, m)
+    omega = sketch.normal(size=(n if n < m else m, k + n_oversamples))[:, :size]
+    return omega.astype(dtype)
+
+
+def power_iterations(k, shape):
+    """scikit-learn's choice: 7 when k < 0.1 min(n, m), else 4."""
+    return 7 if k < 0.1 * min(shape) else 4
+
+
+def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None, rows=None,
+                   omega=None):
     """Truncated SVD X ~ U diag(S) Vt by randomized subspace iteration (Halko, Martinsson &
     Tropp 2011), with the engine's parallel sparse products.
 
@@ -72,16 +94,14 @@ def randomized_svd(X, k, sketch, engine, *, n_oversamples=10, n_power_iter=None,
     scikit-learn's for the same seed up to rounding: a randomized SVD is accurate in its
     leading terms only, and another sketch gives another start (and often another local
     minimum of the fit). ``rows`` turns an (n, size) array into the engine's layout of
-    X's rows (None: kept as is).
+    X's rows (None: kept as is). ``omega``: the sketch drawn already (``sketch_matrix``).
     Returns U (n, k), S (k,), Vt (k, m).
     """
-    n, m = X.shape
-    size = min(k + n_oversamples, n, m)
     if n_power_iter is None:
-        n_power_iter = 7 if k < 0.1 * min(n, m) else 4
-    transpose = n < m
-    omega = sketch.normal(size=(n if transpose else m, k + n_oversamples))[:, :size]
-    omega = omega.astype(X.dtype)
+        n_power_iter = power_iterations(k, X.shape)
+    transpose = X.shape[0] < X.shape[1]
+    if omega is None:
+        omega = sketch_matrix(X.shape, k, sketch, X.dtype, n_oversamples)
     try:
         return _fused_svd(X, k, omega, n_power_iter, engine, rows, transpose)
     except _IllConditioned:

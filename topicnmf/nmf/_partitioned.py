@@ -169,6 +169,13 @@ class PartitionedEngine:
         steps = getattr(self.executor, "steps", None)
         return None if steps is None or not isinstance(W, Blocks) else steps(W, H, penalty)
 
+    def fused_svd(self, X, k, omega, n_power_iter):
+        """The executor's randomized SVD of X from the sketch ``omega`` (the Dask one's:
+        the tall side kept on the workers), or None: ``_init.randomized_svd`` on this
+        engine, an operation at a time."""
+        svd = getattr(self.executor, "randomized_svd", None)
+        return None if svd is None or not isinstance(X, Blocks) else svd(X, k, omega, n_power_iter)
+
     # -- products --
     def dot(self, X, B):
         return Blocks(self._map(_dot, X, B), (X.shape[0], B.shape[1]), B.dtype, self.executor)
@@ -248,15 +255,20 @@ class PartitionedEngine:
         return self._sum(_colsum, A) if isinstance(A, Blocks) else self.inner.colsum(A)
 
     def nnz(self, X):
-        return self._sum(_nnz, X) if isinstance(X, Blocks) else self.inner.nnz(X)
+        if not isinstance(X, Blocks):
+            return self.inner.nnz(X)
+        return X.totals["nnz"] if X.totals else self._sum(_nnz, X)
 
     def squared_norm(self, X):
-        return self._sum(_squared_norm, X) if isinstance(X, Blocks) else self.inner.squared_norm(X)
+        if not isinstance(X, Blocks):
+            return self.inner.squared_norm(X)
+        return X.totals["squared_norm"] if X.totals else self._sum(_squared_norm, X)
 
     def mean(self, X):
         if not isinstance(X, Blocks):
             return self.inner.mean(X)
-        return self._sum(_mean_sum, X) / (X.shape[0] * X.shape[1])
+        total = X.totals["sum"] if X.totals else self._sum(_mean_sum, X)
+        return total / (X.shape[0] * X.shape[1])
 
     def all_finite(self, A):
         if not isinstance(A, Blocks):
