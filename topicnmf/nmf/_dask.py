@@ -15,7 +15,8 @@ task costs a round trip through the scheduler (submit, run, report, gather: ~10 
 cores, more with the tasks that split a result), an actor call goes straight to its worker
 (~2 ms; with a client made with ``direct_to_workers=True``, else through the scheduler).
 A plain HALS fit's iterations are one call per shard each (``_dask_steps``: the
-k x n_features sums exchanged between the shards); other fits (more sweeps
+k x n_features sums exchanged between the shards), the start's randomized SVD two per
+power iteration (``_dask_start``: X^T Q exchanged likewise); other fits (more sweeps
 per update, transform) make a call per operation of the loop, with H and the shards'
 sums travelling client <-> worker.
 
