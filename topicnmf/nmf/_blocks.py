@@ -279,8 +279,7 @@ def checked_matrix(executor, parts, partitions):
                              "write them all as float32 or all as float64.")
     X.dtype = np.dtype(dtypes[0] if dtypes else np.float64)
     if checks:
-        X.totals = dict(zip(TOTALS, functools.reduce(
-            lambda a, b: tuple(map(operator.add, a, b)), [totals for _, _, totals in checks])))
+        X.totals = dict(zip(TOTALS, functools.reduce(added, [totals for _, _, totals in checks], None)))
     return X
 
 

@@ -1,8 +1,10 @@
 """The start's randomized SVD on a Dask cluster: the tall side stays on the workers, and
 the n_features-row sums go between them, not through the client.
 
-``_init.randomized_svd`` (X taller than wide, as a corpus is) is, with orth(Y) the
-Cholesky QR Y R^-1 (Y^T Y = R^T R)::
+The randomized SVD with its tall bases formed (``_init._explicit_svd``; the in-memory
+start, which applies R^-1 on the small side instead, equals it to rounding, as tested) is,
+for X taller than wide (as a corpus is), with orth(Y) the Cholesky QR Y R^-1
+(Y^T Y = R^T R)::
 
     Q = orth(X Omega)
     repeat n_power_iter times:  Q = orth(X orth(X^T Q))
@@ -24,11 +26,11 @@ an iteration is two calls per shard:
 The client adds the (k + 10)^2 Gram matrices in shard order and makes each Cholesky
 factor's inverse (``_init.inverse_factor``), so every shard applies the same R^-1; B's
 pieces X_s^T Q_s come to the client once, for the small SVD; U's rows stay on the workers.
-Where the in-memory start falls back to Householder QR (a Cholesky factor fails, or a
-product that may overflow has a non-finite entry: the check is made on the workers when
-``_init._bounded`` cannot rule it out), this returns None and the caller runs the
-operation-by-operation path from the same sketch, so the start is the in-process one to
-rounding either way.
+Where a Cholesky factor fails, or a product that may overflow has a non-finite entry (the
+check is made on the workers when ``_init._bounded`` cannot rule it out), this returns
+None and the caller runs ``_init.randomized_svd`` on the blocks from the same sketch
+(Householder QR where it needs it), so the start is the in-process one to rounding either
+way.
 """
 
 import numpy as np
