@@ -147,13 +147,10 @@ def _r_inverse(G, dtype, twice=False):
     M^T G M. Raises _IllConditioned where Y is too ill-conditioned for it."""
     M = np.eye(G.shape[0])
     for _ in range(2 if twice else 1):
-        try:
-            R = scipy.linalg.cholesky(M.T @ G @ M, lower=False, check_finite=False)
-            M = M @ scipy.linalg.solve_triangular(R, np.eye(R.shape[0]), check_finite=False)
-        except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-            raise _IllConditioned from None
-        if not _bounded(G, M, dtype):
+        R_inv = inverse_factor(M.T @ G @ M)
+        if R_inv is None or not _bounded(G, M @ R_inv, dtype):
             raise _IllConditioned
+        M = M @ R_inv
     return M
 
 
