@@ -19,7 +19,7 @@ LAYERS = [
     {"vectorize", "nmf", "chunk_terms"},
     {"passes", "boilerplate"},
     {"first_pass"},
-    {"outofcore"},
+    {"outofcore", "doctable"},
     {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
     {"cluster_passes"},
     {"cluster"},

@@ -140,12 +140,14 @@ class DocWeights:
                 yield a, self.block(i)
 
 
-def column_top(W, n):
+def column_top(W, n, scale=None):
     """Per column the rows of its ``n`` largest values, largest first, ties in row order
     (what a stable argsort of ``-W[:, t]`` starts with): a list of k index arrays. For a
-    :class:`DocWeights`, a running top-n over its blocks."""
+    :class:`DocWeights`, a running top-n over its blocks. With ``scale`` (k,), those of
+    ``W * scale`` (the same products, made as W is read: no scaled copy of W)."""
     if not isinstance(W, DocWeights):
-        return _column_top(W, n)
+        return _column_top(W, n, scale)
+    W = W if scale is None else W.view(scale=scale)
     best = [(np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(W.shape[1])]
     for start, block in W.blocks():
         tops = _column_top(block, n)
@@ -159,20 +161,23 @@ def column_top(W, n):
     return [rows for rows, _ in best]
 
 
-def _column_top(W, n):
-    """:func:`top_rows` of every column of an array, from one pass over its rows (a column of
-    a row-major W read alone is a strided pass: 4 column_top calls of 50 columns took 2-4 s
-    at 794k documents); NaN, or fewer rows than ``n``, column by column."""
+def _column_top(W, n, scale=None):
+    """:func:`top_rows` of every column of an array (times ``scale``), from one pass over its
+    rows (a column of a row-major W read alone is a strided pass: 4 column_top calls of 50
+    columns took 2-4 s at 794k documents); NaN, or fewer rows than ``n``, column by column."""
     W = np.asarray(W)
-    if W.ndim != 2 or W.dtype not in (np.float32, np.float64) or not 1 <= n < W.shape[0] or not W.shape[1]:
-        return [top_rows(W[:, t], n) for t in range(W.shape[1])]
-    has_nan, greater, n_greater, equal = _candidates(W, n)
+    scale = np.ones(W.shape[1], dtype=W.dtype) if scale is None else np.asarray(scale)
+    if W.ndim != 2 or W.dtype not in (np.float32, np.float64) or scale.dtype not in (np.float32, np.float64) \
+            or not 1 <= n < W.shape[0] or not W.shape[1]:
+        return [top_rows(W[:, t] * scale[t], n) for t in range(W.shape[1])]
+    heap = np.empty((W.shape[1], n), dtype=np.result_type(W.dtype, scale.dtype))
+    has_nan, greater, n_greater, equal = _candidates(W, n, scale, heap)
     if has_nan:
-        return [top_rows(W[:, t], n) for t in range(W.shape[1])]
+        return [top_rows(W[:, t] * scale[t], n) for t in range(W.shape[1])]
     out = []
     for t in range(W.shape[1]):
         above = greater[t, :n_greater[t]]  # the rows over the n-th largest value, in row order
-        above = above[np.argsort(-W[above, t], kind="stable")]
+        above = above[np.argsort(-(W[above, t] * scale[t]), kind="stable")]
         out.append(np.concatenate([above, equal[t, :n - n_greater[t]]]))  # then ties, row order
     return out
 
@@ -193,22 +198,22 @@ def _sift_down(heap, i, n):
 
 
 @njit(cache=True, nogil=True)
-def _candidates(W, n):
-    """Per column of W (rows, k), 1 <= n < rows: its n-th largest value (a min-heap of the n
-    largest), then in row order the rows above it (fewer than n) and the first n rows equal
-    to it. Returns (any NaN, greater (k, n), how many per column, equal (k, n))."""
+def _candidates(W, n, scale, heap):
+    """Per column of W * scale (W (rows, k); each product in numpy's type for the pair, that
+    of ``heap``, (k, n), the workspace), 1 <= n < rows: its n-th largest value (a min-heap of
+    the n largest), then in row order the rows above it (fewer than n) and the first n rows
+    equal to it. Returns (any NaN, greater (k, n), how many per column, equal (k, n))."""
     rows, k = W.shape
-    heap = np.empty((k, n), dtype=W.dtype)
     has_nan = False
     for t in range(k):
         for i in range(n):
-            heap[t, i] = W[i, t]
-            has_nan = has_nan or W[i, t] != W[i, t]
+            heap[t, i] = W[i, t] * scale[t]
+            has_nan = has_nan or heap[t, i] != heap[t, i]
         for i in range(n // 2 - 1, -1, -1):
             _sift_down(heap[t], i, n)
     for i in range(n, rows):
         for t in range(k):
-            v = W[i, t]
+            v = W[i, t] * scale[t]
             if v > heap[t, 0]:
                 heap[t, 0] = v
                 _sift_down(heap[t], 0, n)
@@ -220,7 +225,7 @@ def _candidates(W, n):
     n_equal = np.zeros(k, dtype=np.int64)
     for i in range(rows):
         for t in range(k):
-            v = W[i, t]
+            v = W[i, t] * scale[t]
             if v > heap[t, 0]:
                 greater[t, n_greater[t]] = i
                 n_greater[t] += 1
@@ -280,6 +285,12 @@ class Strings:
         return self.take([row])[0]
 
 
+def balance_scale(H):
+    """The norms of H's rows (1 for an all-zero row): the scale of W's columns that balances
+    a factorization (``topics.balance``)."""
+    return np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)
+
+
 def scaled_in_order(W, scale, order):
     """``(W * scale)[:, order]`` in one pass and one array (794k x 50: one array made instead
     of two, each paid for again in page faults: 0.9 -> 0.3 s), the same bits: each entry is
@@ -290,13 +301,14 @@ def scaled_in_order(W, scale, order):
     return out
 
 
-def scaled_column_sums(W, scale):
-    """``(W * scale).sum(axis=0, dtype=np.float64)`` without making W * scale: each product
-    in numpy's type for the pair, added up in float64 one row after another, as numpy sums
-    a row-major array over its rows (the same bits). Summed in float32, 794k rows were off
-    by 3e-4 of a topic's share."""
+def scaled_column_sums(W, scale, dtype=np.float64):
+    """``(W * scale).sum(axis=0, dtype=dtype)`` without making W * scale: each product in
+    numpy's type for the pair, added up in ``dtype`` one row after another, as numpy sums a
+    row-major array over its rows (the same bits; ``dtype=None``: the products' own type, as
+    ``(W * scale).sum(axis=0)``). Summed in float32, 794k rows were off by 3e-4 of a topic's
+    share: the topics' shares are summed in float64."""
     scale = np.asarray(scale)
-    sums = np.zeros(W.shape[1])
+    sums = np.zeros(W.shape[1], dtype=np.result_type(W.dtype, scale.dtype) if dtype is None else dtype)
     _scaled_sums(np.ascontiguousarray(W), scale, sums)
     return sums
 
@@ -314,3 +326,33 @@ def _scaled_sums(W, scale, sums):
     for i in range(W.shape[0]):
         for j in range(W.shape[1]):
             sums[j] += W[i, j] * scale[j]
+
+
+def row_summary(W, sums=None):
+    """(dominant, strongest) of each row of a block of W, its rows added into ``sums`` (k,
+    float64, in place; row after row, as numpy sums a row-major array over its rows), in one
+    compiled pass: dominant is 1 + the first column of the row's largest value, 0 where that
+    is not positive or the row holds NaN (``where(max(initial=0) > 0, argmax + 1, 0)``);
+    strongest the row's largest value (``W.max(axis=1)``: NaN where the row holds one)."""
+    W = np.ascontiguousarray(W)
+    sums = np.zeros(W.shape[1]) if sums is None else sums
+    dominant, strongest = np.zeros(W.shape[0], dtype=np.int32), np.zeros(W.shape[0], dtype=W.dtype)
+    if W.shape[1]:
+        _row_summary(W, sums, dominant, strongest)
+    return dominant, strongest
+
+
+@njit(cache=True, nogil=True)
+def _row_summary(W, sums, dominant, strongest):
+    for i in range(W.shape[0]):
+        best, at, nan = W[i, 0], 0, W[i, 0] != W[i, 0]
+        sums[0] += W[i, 0]
+        for t in range(1, W.shape[1]):
+            v = W[i, t]
+            sums[t] += v
+            if v != v:
+                nan = True
+            elif v > best:
+                best, at = v, t
+        strongest[i] = np.nan if nan else best
+        dominant[i] = at + 1 if not nan and best > 0 else 0
