@@ -48,7 +48,7 @@ from .sweep import score_counts
 from .topics import (
     MatchFloor,
     build_topics,
-    fit_strength,
+    fit_strength_later,
     ids_of,
     listed_documents,
     with_document_snippets,
@@ -259,6 +259,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                           metadata=(metadata := corpus.metadata()),
                           demote=demotion(junk, X_top, nmf.W, nmf.H, top, dtm.display_terms),
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
+    strength = fit_strength_later(dtm.X, topics.W, topics.H)  # (beside the rest of the stage)
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         language = prepared.analyzer.language  # (the detected language's stop words too)
         topics = with_phrases(topics, map(prepared.analyzer.clean, corpus.texts),  # the text fitted on
@@ -281,7 +282,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     quality = with_junk(quality, junk, topics.order)
     timings["evaluate"] = time.perf_counter() - start
     checks = _anchors.checked(anchors, topics, dtm.X, quality, config.anchors)
-    floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
+    floor = MatchFloor.of(strength.result(), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
                        match_floor=floor, anchors=checks, groups=groups, timings=timings)
