@@ -20,7 +20,7 @@ LAYERS = [
     {"passes", "boilerplate"},
     {"first_pass"},
     {"outofcore", "doctable"},
-    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic"},
+    {"topics", "evaluate", "anchors", "phrases", "hierarchy", "drift", "dynamic", "textpass"},
     {"cluster_passes"},
     {"cluster"},
     {"junk"},

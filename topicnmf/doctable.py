@@ -92,12 +92,16 @@ class DocTopicTable:
         k = W.shape[1]
         self.columns = pd.Index(["doc_id", "dominant_topic", *(f"topic_{t + 1}" for t in range(k)),
                                  *self.metadata])
-        sums = np.zeros(k)  # one pass: W's blocks on disk, or W in memory whole
-        parts = [row_summary(block, sums) for _, block in self._blocks()] if isinstance(W, DocWeights) \
-            else [row_summary(W, sums)]
+        sums, maxima = np.zeros(k), np.full(k, -np.inf)  # one pass: W's blocks on disk, or W whole
+        parts = [row_summary(block, sums, maxima) for _, block in self._blocks()] if isinstance(W, DocWeights) \
+            else [row_summary(W, sums, maxima)]
         self.dominant = np.concatenate([d for d, _ in parts]) if parts else np.zeros(0, np.int32)
         self.strongest = np.concatenate([s for _, s in parts]) if parts else np.zeros(0)
         self.column_sums = sums
+        if isinstance(W, DocWeights) and k:  # (asked for again: by the quality flags, the warnings)
+            W.remember("sum", sums)
+            W.remember("max", self.strongest)
+            W.remember("columns max", maxima)
 
     def _blocks(self):
         """(first row, block of W): W's own blocks on disk, or TABLE_ROWS rows of W in memory."""

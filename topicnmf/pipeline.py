@@ -45,6 +45,7 @@ from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import score_counts
+from .textpass import reading_back
 from .topics import (
     MatchFloor,
     build_topics,
@@ -252,7 +253,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
 
     start = time.perf_counter()
     X_top = dtm.of_columns(top := top_term_indices(nmf.H, config.top_terms))  # (out of core: one pass)
-    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top, dtm.display_terms, clean=prepared.analyzer.clean,
+    texts, texts_of = reading_back(corpus, nmf.W, nmf.H, config.n_representative)  # (one pass out of core)
+    junk = assess_junk(texts, nmf.W, nmf.H, top, dtm.display_terms, clean=prepared.analyzer.clean,
                        X=X_top, ids=corpus.ids)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
@@ -270,7 +272,7 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     # the texts of the representative documents and of those a report lists, fetched back by
     # id (one pass over a corpus read in passes); snippets show the cleaned text
     rows, reps = listed_documents(topics.W, table=topics.doc_topics), topics.representative["doc_id"].tolist()
-    texts = [prepared.analyzer.clean(t) for t in corpus.texts_of(reps + ids_of(topics.doc_topics, rows).tolist())]
+    texts = [prepared.analyzer.clean(t) for t in texts_of(reps + ids_of(topics.doc_topics, rows).tolist())]
     topics = with_document_snippets(with_snippets(topics, texts[:len(reps)]), rows, texts[len(reps):])
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
