@@ -99,8 +99,15 @@ class DocWeights:
         block (each pass over 7.9M x 50 weights on disk reads 1.6 GB)."""
         self._memo[self._key(what)] = value
 
-    def _key(self, what):
-        return (what, *((step, v.tobytes()) for step, v in self._steps))
+    def _key(self, what, unordered=False):
+        """``what`` with these weights' steps (``unordered``: a last reordering left out, as
+        what is found of each column holds for the columns in any order)."""
+        steps = self._steps[:-1] if unordered and self._order() is not None else self._steps
+        return (what, *((step, v.tobytes()) for step, v in steps))
+
+    def _order(self):
+        """The columns' last reordering, or None."""
+        return self._steps[-1][1] if self._steps and self._steps[-1][0] == "order" else None
 
     def _remembered(self, what, make):
         key = self._key(what)
@@ -154,10 +161,12 @@ class DocWeights:
         else:
             index = np.asarray(rows, dtype=np.int64).ravel()
             out = np.empty((index.size, self.shape[1]))
-            kept = self._memo.get(self._key("rows"), {})  # (rows a running top-n kept)
-            if index.size and all(r in kept for r in index.tolist()):
-                out[:] = [kept[r] for r in index.tolist()]
-                return (out[0] if np.ndim(rows) == 0 else out)[..., cols]
+            for unordered in (False, True):  # (rows a running top-n kept, of these columns or all)
+                kept = self._memo.get(self._key("rows", unordered), {})
+                if index.size and all(r in kept for r in index.tolist()):
+                    order = self._order() if unordered else None
+                    out[:] = [kept[r] if order is None else kept[r][order] for r in index.tolist()]
+                    return (out[0] if np.ndim(rows) == 0 else out)[..., cols]
             which = np.searchsorted(self.offsets, index, side="right") - 1
             for i in np.unique(which):
                 mine = which == i
@@ -181,6 +190,9 @@ def column_top(W, n, scale=None):
     if not isinstance(W, DocWeights):
         return _column_top(W, n, scale)
     W = W if scale is None else W.view(scale=scale)
+    found = W._memo.get(W._key(("top", n), unordered=True))  # (a pass over the same weights in
+    if found is not None:  # another order of their columns found it)
+        return [found[t] for t in (W._order() if W._order() is not None else range(len(found)))]
     best = [(np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(W.shape[1])]
     kept = {}  # the whole rows of the candidates, as read: W[rows] of them reads no block again
     for start, block in W.blocks():
@@ -195,6 +207,8 @@ def column_top(W, n, scale=None):
         candidates = np.unique(np.concatenate([rows for rows, _ in best])).tolist() if best else []
         kept = {r: kept[r] if r in kept else block[r - start].copy() for r in candidates}
     W.remember("rows", kept)
+    if W._order() is None:
+        W.remember(("top", n), [rows for rows, _ in best])
     return [rows for rows, _ in best]
 
 
