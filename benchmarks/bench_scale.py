@@ -318,6 +318,9 @@ def _print_row(system, row):
           f" (workers {row['workers_rss'] / 2**30:.2f}) | rel. error {row['error']:.6f} | "
           f"{row.get('iterations', '?')} iterations | X {row['shape'][0]:,} x {row['shape'][1]:,}"
           f"{' ' + row['dtype'] if 'dtype' in row else ''}", flush=True)
+    n = max(row["shape"][0], 1)  # each stage per document: in and out of core compared at any size
+    print(f"{'':11s} per document: " + ", ".join(f"{name} {1e6 * seconds / n:.1f} us" for name, seconds in s.items()
+                                                  if seconds), flush=True)
 
 
 def top_terms_kept(a, b):

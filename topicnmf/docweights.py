@@ -46,6 +46,7 @@ class DocWeights:
             k = block.shape[1]
         self.offsets = np.asarray(rows, dtype=np.int64)
         self._steps = ()
+        self._memo = {}  # (shared by the views) what a pass found: {(what, steps): array}
         self.shape = (int(self.offsets[-1]), int(k or 0))
         self.dtype = np.dtype(dtype)
         if scale is not None or order is not None:
@@ -79,6 +80,10 @@ class DocWeights:
     def block(self, i):
         """Block ``i`` read into memory (not mapped: reading W leaves no pages behind)."""
         block = np.load(self.paths[i])
+        kinds = [step for step, _ in self._steps]
+        if kinds in (["scale"], ["scale", "order"]):  # one pass, one array (the same bits)
+            scale = self._steps[0][1]
+            return scaled_in_order(block, scale, self._steps[1][1] if len(kinds) == 2 else np.arange(len(scale)))
         for step, value in self._steps:  # as topics.balance and W[:, order] on W held whole
             block = block * value if step == "scale" else np.take(block, value, axis=1)
         return block
@@ -88,23 +93,54 @@ class DocWeights:
         for i in range(len(self.paths)):
             yield int(self.offsets[i]), self.block(i)
 
+    def remember(self, what, value):
+        """Keep ``value``, found in a pass over these weights, as ``sum`` (column sums), ``max``
+        (row maxima) or ``rows`` ({row: its weights}), so that asking for it again reads no
+        block (each pass over 7.9M x 50 weights on disk reads 1.6 GB)."""
+        self._memo[self._key(what)] = value
+
+    def _key(self, what, unordered=False):
+        """``what`` with these weights' steps (``unordered``: a last reordering left out, as
+        what is found of each column holds for the columns in any order)."""
+        steps = self._steps[:-1] if unordered and self._order() is not None else self._steps
+        return (what, *((step, v.tobytes()) for step, v in steps))
+
+    def _order(self):
+        """The columns' last reordering, or None."""
+        return self._steps[-1][1] if self._steps and self._steps[-1][0] == "order" else None
+
+    def _remembered(self, what, make):
+        key = self._key(what)
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key].copy()
+
     def sum(self, axis=None):
         """Column sums (axis=0), row sums (axis=1) or the total; the rows added in order."""
         if axis == 1:
             return np.concatenate([b.sum(axis=1) for _, b in self.blocks()])
-        total = np.zeros(self.shape[1])
-        for _, b in self.blocks():
-            total = np.add.reduce(np.concatenate([total[None], b]), axis=0)
+
+        def column_sums():
+            total = np.zeros(self.shape[1])
+            for _, b in self.blocks():
+                total = np.add.reduce(np.concatenate([total[None], b]), axis=0)
+            return total
+
+        total = self._remembered("sum", column_sums)
         return total if axis == 0 else float(total.sum())
 
     def max(self, axis=None):
         if axis == 1:
-            return np.concatenate([b.max(axis=1) if b.shape[1] else np.zeros(b.shape[0])
-                                   for _, b in self.blocks()])
-        out = np.full(self.shape[1], -np.inf)
-        for _, b in self.blocks():
-            if b.shape[0]:
-                out = np.maximum(out, b.max(axis=0))
+            return self._remembered("max", lambda: np.concatenate([
+                b.max(axis=1) if b.shape[1] else np.zeros(b.shape[0]) for _, b in self.blocks()]))
+        def column_maxima():
+            out = np.full(self.shape[1], -np.inf)
+            for _, b in self.blocks():
+                if b.shape[0]:
+                    out = np.maximum(out, b.max(axis=0))
+            return out
+
+        out = self._remembered("columns max", column_maxima)
         return out if axis == 0 else float(out.max(initial=-np.inf))
 
     def argmax(self, axis=1):
@@ -125,6 +161,12 @@ class DocWeights:
         else:
             index = np.asarray(rows, dtype=np.int64).ravel()
             out = np.empty((index.size, self.shape[1]))
+            for unordered in (False, True):  # (rows a running top-n kept, of these columns or all)
+                kept = self._memo.get(self._key("rows", unordered), {})
+                if index.size and all(r in kept for r in index.tolist()):
+                    order = self._order() if unordered else None
+                    out[:] = [kept[r] if order is None else kept[r][order] for r in index.tolist()]
+                    return (out[0] if np.ndim(rows) == 0 else out)[..., cols]
             which = np.searchsorted(self.offsets, index, side="right") - 1
             for i in np.unique(which):
                 mine = which == i
@@ -140,13 +182,19 @@ class DocWeights:
                 yield a, self.block(i)
 
 
-def column_top(W, n):
+def column_top(W, n, scale=None):
     """Per column the rows of its ``n`` largest values, largest first, ties in row order
     (what a stable argsort of ``-W[:, t]`` starts with): a list of k index arrays. For a
-    :class:`DocWeights`, a running top-n over its blocks."""
+    :class:`DocWeights`, a running top-n over its blocks. With ``scale`` (k,), those of
+    ``W * scale`` (the same products, made as W is read: no scaled copy of W)."""
     if not isinstance(W, DocWeights):
-        return _column_top(W, n)
+        return _column_top(W, n, scale)
+    W = W if scale is None else W.view(scale=scale)
+    found = W._memo.get(W._key(("top", n), unordered=True))  # (a pass over the same weights in
+    if found is not None:  # another order of their columns found it)
+        return [found[t] for t in (W._order() if W._order() is not None else range(len(found)))]
     best = [(np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(W.shape[1])]
+    kept = {}  # the whole rows of the candidates, as read: W[rows] of them reads no block again
     for start, block in W.blocks():
         tops = _column_top(block, n)
         for t in range(block.shape[1]):
@@ -156,23 +204,31 @@ def column_top(W, n):
             values = np.concatenate([values, block[mine, t]])
             keep = top_rows(values, n)
             best[t] = (rows[keep], values[keep])
+        candidates = np.unique(np.concatenate([rows for rows, _ in best])).tolist() if best else []
+        kept = {r: kept[r] if r in kept else block[r - start].copy() for r in candidates}
+    W.remember("rows", kept)
+    if W._order() is None:
+        W.remember(("top", n), [rows for rows, _ in best])
     return [rows for rows, _ in best]
 
 
-def _column_top(W, n):
-    """:func:`top_rows` of every column of an array, from one pass over its rows (a column of
-    a row-major W read alone is a strided pass: 4 column_top calls of 50 columns took 2-4 s
-    at 794k documents); NaN, or fewer rows than ``n``, column by column."""
+def _column_top(W, n, scale=None):
+    """:func:`top_rows` of every column of an array (times ``scale``), from one pass over its
+    rows (a column of a row-major W read alone is a strided pass: 4 column_top calls of 50
+    columns took 2-4 s at 794k documents); NaN, or fewer rows than ``n``, column by column."""
     W = np.asarray(W)
-    if W.ndim != 2 or W.dtype not in (np.float32, np.float64) or not 1 <= n < W.shape[0] or not W.shape[1]:
-        return [top_rows(W[:, t], n) for t in range(W.shape[1])]
-    has_nan, greater, n_greater, equal = _candidates(W, n)
+    scale = np.ones(W.shape[1], dtype=W.dtype) if scale is None else np.asarray(scale)
+    if W.ndim != 2 or W.dtype not in (np.float32, np.float64) or scale.dtype not in (np.float32, np.float64) \
+            or not 1 <= n < W.shape[0] or not W.shape[1]:
+        return [top_rows(W[:, t] * scale[t], n) for t in range(W.shape[1])]
+    heap = np.empty((W.shape[1], n), dtype=np.result_type(W.dtype, scale.dtype))
+    has_nan, greater, n_greater, equal = _candidates(W, n, scale, heap)
     if has_nan:
-        return [top_rows(W[:, t], n) for t in range(W.shape[1])]
+        return [top_rows(W[:, t] * scale[t], n) for t in range(W.shape[1])]
     out = []
     for t in range(W.shape[1]):
         above = greater[t, :n_greater[t]]  # the rows over the n-th largest value, in row order
-        above = above[np.argsort(-W[above, t], kind="stable")]
+        above = above[np.argsort(-(W[above, t] * scale[t]), kind="stable")]
         out.append(np.concatenate([above, equal[t, :n - n_greater[t]]]))  # then ties, row order
     return out
 
@@ -193,22 +249,22 @@ def _sift_down(heap, i, n):
 
 
 @njit(cache=True, nogil=True)
-def _candidates(W, n):
-    """Per column of W (rows, k), 1 <= n < rows: its n-th largest value (a min-heap of the n
-    largest), then in row order the rows above it (fewer than n) and the first n rows equal
-    to it. Returns (any NaN, greater (k, n), how many per column, equal (k, n))."""
+def _candidates(W, n, scale, heap):
+    """Per column of W * scale (W (rows, k); each product in numpy's type for the pair, that
+    of ``heap``, (k, n), the workspace), 1 <= n < rows: its n-th largest value (a min-heap of
+    the n largest), then in row order the rows above it (fewer than n) and the first n rows
+    equal to it. Returns (any NaN, greater (k, n), how many per column, equal (k, n))."""
     rows, k = W.shape
-    heap = np.empty((k, n), dtype=W.dtype)
     has_nan = False
     for t in range(k):
         for i in range(n):
-            heap[t, i] = W[i, t]
-            has_nan = has_nan or W[i, t] != W[i, t]
+            heap[t, i] = W[i, t] * scale[t]
+            has_nan = has_nan or heap[t, i] != heap[t, i]
         for i in range(n // 2 - 1, -1, -1):
             _sift_down(heap[t], i, n)
     for i in range(n, rows):
         for t in range(k):
-            v = W[i, t]
+            v = W[i, t] * scale[t]
             if v > heap[t, 0]:
                 heap[t, 0] = v
                 _sift_down(heap[t], 0, n)
@@ -220,7 +276,7 @@ def _candidates(W, n):
     n_equal = np.zeros(k, dtype=np.int64)
     for i in range(rows):
         for t in range(k):
-            v = W[i, t]
+            v = W[i, t] * scale[t]
             if v > heap[t, 0]:
                 greater[t, n_greater[t]] = i
                 n_greater[t] += 1
@@ -280,6 +336,12 @@ class Strings:
         return self.take([row])[0]
 
 
+def balance_scale(H):
+    """The norms of H's rows (1 for an all-zero row): the scale of W's columns that balances
+    a factorization (``topics.balance``)."""
+    return np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)
+
+
 def scaled_in_order(W, scale, order):
     """``(W * scale)[:, order]`` in one pass and one array (794k x 50: one array made instead
     of two, each paid for again in page faults: 0.9 -> 0.3 s), the same bits: each entry is
@@ -290,13 +352,14 @@ def scaled_in_order(W, scale, order):
     return out
 
 
-def scaled_column_sums(W, scale):
-    """``(W * scale).sum(axis=0, dtype=np.float64)`` without making W * scale: each product
-    in numpy's type for the pair, added up in float64 one row after another, as numpy sums
-    a row-major array over its rows (the same bits). Summed in float32, 794k rows were off
-    by 3e-4 of a topic's share."""
+def scaled_column_sums(W, scale, dtype=np.float64):
+    """``(W * scale).sum(axis=0, dtype=dtype)`` without making W * scale: each product in
+    numpy's type for the pair, added up in ``dtype`` one row after another, as numpy sums a
+    row-major array over its rows (the same bits; ``dtype=None``: the products' own type, as
+    ``(W * scale).sum(axis=0)``). Summed in float32, 794k rows were off by 3e-4 of a topic's
+    share: the topics' shares are summed in float64."""
     scale = np.asarray(scale)
-    sums = np.zeros(W.shape[1])
+    sums = np.zeros(W.shape[1], dtype=np.result_type(W.dtype, scale.dtype) if dtype is None else dtype)
     _scaled_sums(np.ascontiguousarray(W), scale, sums)
     return sums
 
@@ -314,3 +377,37 @@ def _scaled_sums(W, scale, sums):
     for i in range(W.shape[0]):
         for j in range(W.shape[1]):
             sums[j] += W[i, j] * scale[j]
+
+
+def row_summary(W, sums=None, maxima=None):
+    """(dominant, strongest) of each row of a block of W, its rows added into ``sums`` (k,
+    float64, in place; row after row, as numpy sums a row-major array over its rows) and its
+    column maxima into ``maxima`` (k, float64, in place, from -inf; NaN once one is read), in
+    one compiled pass: dominant is 1 + the first column of the row's largest value, 0 where
+    that is not positive or the row holds NaN (``where(max(initial=0) > 0, argmax + 1, 0)``);
+    strongest the row's largest value (``W.max(axis=1)``: NaN where the row holds one)."""
+    W = np.ascontiguousarray(W)
+    sums = np.zeros(W.shape[1]) if sums is None else sums
+    maxima = np.full(W.shape[1], -np.inf) if maxima is None else maxima
+    dominant, strongest = np.zeros(W.shape[0], dtype=np.int32), np.zeros(W.shape[0], dtype=W.dtype)
+    if W.shape[1]:
+        _row_summary(W, sums, maxima, dominant, strongest)
+    return dominant, strongest
+
+
+@njit(cache=True, nogil=True)
+def _row_summary(W, sums, maxima, dominant, strongest):
+    for i in range(W.shape[0]):
+        best, at, nan = W[i, 0], 0, W[i, 0] != W[i, 0]
+        for t in range(W.shape[1]):
+            v = W[i, t]
+            sums[t] += v
+            if v != v:
+                nan = True
+                maxima[t] = v
+            elif v > maxima[t]:
+                maxima[t] = v
+            if t and v > best:
+                best, at = v, t
+        strongest[i] = np.nan if nan else best
+        dominant[i] = at + 1 if not nan and best > 0 else 0

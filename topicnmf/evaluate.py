@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
-from .docweights import column_top, top_rows
+from .docweights import DocWeights, column_top, scaled_column_sums, top_rows
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
 
 
@@ -39,6 +39,28 @@ def cooccurrence(X, terms, presence=None):
     return D, np.diag(D).copy()
 
 
+def _top_incidence(X, top, presence=None):
+    """(the terms in any topic's top terms, sorted; their columns' incidence B (n_docs,
+    len(used)), CSC), made of those columns only (not of X whole: a CSC copy of a 794k x
+    87,890 matrix for 500 columns read)."""
+    used = np.unique(np.concatenate([np.asarray(t, dtype=np.int64).ravel() for t in top])) \
+        if len(top) else np.zeros(0, dtype=np.int64)
+    if presence is not None:
+        return used, presence[:, used]
+    return used, _presence(X[:, used] if sp.issparse(X) else np.asarray(X)[:, used])
+
+
+def _topic_counts(used, B, top):
+    """Per topic (D, d) as :func:`cooccurrence` gives them, from one product over the
+    union of the topics' top terms (``used``, B: :func:`_top_incidence`'s): the same counts
+    as a product per topic (sums of ones, exact)."""
+    D_all = np.asarray((B.T @ B).todense())
+    for terms in top:
+        at = np.searchsorted(used, np.asarray(terms, dtype=np.int64))
+        D = D_all[np.ix_(at, at)]
+        yield D, np.diag(D).copy()
+
+
 def npmi(X, top, presence=None):
     """Per-topic NPMI coherence of the top terms from document co-occurrence in X
     (``presence``: X's incidence, if already made).
@@ -47,15 +69,16 @@ def npmi(X, top, presence=None):
     share of documents holding the terms; a pair that never co-occurs scores -1
     (Bouma 2009; Roeder, Both & Hinneburg 2015). Returns the mean over pairs per topic.
     """
-    n_docs = X.shape[0]
-    B = _presence(X) if presence is None else presence
-    scores = np.empty(len(top))
-    for t, terms in enumerate(top):
-        D, d = cooccurrence(X, terms, B)
+    return _npmi(_topic_counts(*_top_incidence(X, top, presence), top), X.shape[0], len(top))
+
+
+def _npmi(counts, n_docs, k):
+    scores = np.empty(k)
+    for t, (D, d) in enumerate(counts):
         p = d / n_docs
         values = []
-        for a in range(len(terms)):
-            for b in range(a + 1, len(terms)):
+        for a in range(len(d)):
+            for b in range(a + 1, len(d)):
                 joint = D[a, b] / n_docs
                 if joint <= 0:
                     values.append(-1.0)
@@ -71,12 +94,14 @@ def umass(X, top, presence=None):
     """Per-topic UMass coherence (Mimno et al. 2011): mean over ranked pairs a < b of
     log((D(a, b) + 1) / D(a)), a being the higher-ranked term. At most 0; nearer 0 is better.
     """
-    B = _presence(X) if presence is None else presence
-    scores = np.empty(len(top))
-    for t, terms in enumerate(top):
-        D, d = cooccurrence(X, terms, B)
+    return _umass(_topic_counts(*_top_incidence(X, top, presence), top), len(top))
+
+
+def _umass(counts, k):
+    scores = np.empty(k)
+    for t, (D, d) in enumerate(counts):
         values = [np.log((D[a, b] + 1.0) / max(d[a], 1.0))
-                  for b in range(1, len(terms)) for a in range(b)]
+                  for b in range(1, len(d)) for a in range(b)]
         scores[t] = np.mean(values) if values else 0.0
     return scores
 
@@ -236,7 +261,7 @@ class TopicQuality:
     junk_terms: tuple = ()  # the characteristic terms of its junk flags (junk.py)
 
 
-def topic_quality(X, W, H, top, display_terms):
+def topic_quality(X, W, H, top, display_terms, *, scale=None):
     """Per topic a :class:`TopicQuality`: NPMI, UMass and flags.
 
     Flags: ``low_coherence`` (NPMI under 0.05: the top terms rarely share documents),
@@ -245,29 +270,33 @@ def topic_quality(X, W, H, top, display_terms):
     ``common_words`` (at least 30% of its top terms appear in over 40% of all documents, and
     in 1.5x as many as the topics' top terms' median, at most 90%: long documents share
     their subjects' words; those terms are suggested as extra stop words).
+    ``scale`` (k,): W's columns read multiplied by it (as ``W * scale``, not made).
     """
+    if scale is not None and isinstance(W, DocWeights):  # on disk: scaled as its blocks are read
+        W, scale = W.view(scale=scale), None
     n_docs = X.shape[0]
-    B = _presence(X)
-    coherence = npmi(X, top, B)
-    mass = umass(X, top, B)
+    used, B = _top_incidence(X, top)
+    counts = list(_topic_counts(used, B, top))
+    coherence, mass = _npmi(counts, n_docs, len(top)), _umass(counts, len(top))
     J = overlap(top)
     np.fill_diagonal(J, 0.0)
     empty = ~np.asarray(H.max(axis=1) > 0).ravel() if len(top) else np.zeros(0, dtype=bool)
     J[empty, :] = J[:, empty] = 0.0  # an empty topic's 'top terms' are arbitrary: no twin of any
-    df = np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)
+    df = dict(zip(used.tolist(), (np.asarray(B.sum(axis=0)).ravel() / max(n_docs, 1)).tolist()))
     # common: in more documents than the topics' own top terms usually are. In long documents
     # (State of the Union) a subject's words are in half the speeches; 0.4 alone flagged every
     # topic and suggested 'mexico', 'navy', 'treasury' as stop words
-    used = np.concatenate([np.asarray(t, dtype=np.int64) for t in top]) if len(top) else np.zeros(0, np.int64)
-    common_df = min(max(COMMON_TERM_DF, COMMON_OVER_MEDIAN * float(np.median(df[used]))), 0.9) \
-        if used.size else COMMON_TERM_DF
+    all_top = np.concatenate([np.asarray(t, dtype=np.int64) for t in top]) if len(top) else np.zeros(0, np.int64)
+    common_df = min(max(COMMON_TERM_DF, COMMON_OVER_MEDIAN * float(np.median([df[j] for j in all_top.tolist()]))),
+                    0.9) if all_top.size else COMMON_TERM_DF
     out = []
-    tops = column_top(W, 2)  # each topic's two strongest documents (W may be on disk)
+    tops = column_top(W, 2, scale)  # each topic's two strongest documents (W may be on disk)
     rows = np.concatenate(tops) if tops else np.zeros(0, dtype=np.int64)
     picked = W[rows] if rows.size else np.zeros((0, W.shape[1]))
+    picked = picked if scale is None else picked * scale
     starts = np.cumsum([0] + [len(r) for r in tops])
     two = [float(picked[starts[t]:starts[t + 1], t].sum()) for t in range(len(tops))]
-    totals = W.sum(axis=0)
+    totals = W.sum(axis=0) if scale is None else scaled_column_sums(W, scale, None)
     for t in range(len(top)):
         flags = []
         if coherence[t] < LOW_NPMI:
@@ -278,7 +307,7 @@ def topic_quality(X, W, H, top, display_terms):
         total = totals[t]
         if total > 0 and two[t] > FEW_DOCUMENTS_SHARE * total:
             flags.append("few_documents")
-        common = tuple(display_terms[j] for j in top[t] if df[j] > common_df and H[t, j] > 0)
+        common = tuple(display_terms[j] for j in top[t] if df[int(j)] > common_df and H[t, j] > 0)
         if len(common) >= LEAKY_SHARE * len(top[t]) and common:
             flags.append("common_words")
         out.append(TopicQuality(

@@ -37,9 +37,9 @@ import numpy as np
 
 from .docweights import column_top, top_rows
 from .evaluate import topic_quality
-from .mail import ATTRIBUTION, author, header_end
+from .mail import ATTRIBUTION, authors as authors_of, header_end
 from .sources import Groups, sources  # noqa: F401 (sources: part of this module's API)
-from .topics import balance
+from .topics import balance_scale
 
 FLAGS = ("metadata", "codes", "few_authors")
 DOCUMENTS_SCANNED = 50  # strongest documents per topic whose text is scanned for contexts
@@ -159,7 +159,8 @@ def demotion(junk, X, W, H, top, display_terms):
     prevalence, so topic 1 carries no flag while any topic carries none. X: the matrix whose
     ``top`` columns (k, n_top) are read; W an array or a DocWeights (on disk, out of core:
     read in passes, the same levels)."""
-    quality = topic_quality(X, *balance(W, H), top, display_terms)
+    scale = balance_scale(H)  # topic_quality of balance(W, H), W's columns scaled as they are read
+    quality = topic_quality(X, W, H / scale[:, None], top, display_terms, scale=scale)
     empty = ~np.asarray(H.max(axis=1) > 0).ravel()
     return [3 if e else 2 if j.flags else 1 if q.flags else 0 for e, j, q in zip(empty, junk, quality)]
 
@@ -195,12 +196,17 @@ def _authors_and_texts(texts, rows):
     """(every text's author, the texts of ``rows`` in that order) from one pass over
     ``texts``: read in passes, each pass parses the whole input again (7.9M documents: one
     pass less of the topics stage's three)."""
-    wanted, picked, authors = set(rows), {}, []
-    for row, text in enumerate(texts):
-        authors.append(author(text))
-        if row in wanted:
-            picked[row] = text
-    return authors, [picked[row] for row in rows]
+    if isinstance(texts, list):  # (in memory)
+        return authors_of(texts), [texts[row] for row in rows]
+    wanted, picked = set(rows), {}
+
+    def kept():
+        for row, text in enumerate(texts):
+            if row in wanted:
+                picked[row] = text
+            yield text
+
+    return authors_of(kept()), [picked[row] for row in rows]
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,10 @@ class StreamedCorpus:
         from all of them); ``take(rows)`` the texts of some rows."""
         return _Texts(self)
 
+    def read_documents(self):
+        """Every document, its text included, read again from the source (one pass)."""
+        return iter_documents(self.path, self.options)
+
     def texts_of(self, ids):
         """The texts of the documents with these ids, in the order given (one more pass)."""
         wanted = set(ids)

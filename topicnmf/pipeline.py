@@ -45,10 +45,11 @@ from .preprocess import DEFAULT_STOP_WORDS, Analyzer, analyze, learn_boilerplate
 from .progress import Silent, stage as _stage
 from .resources import check_memory
 from .sweep import score_counts
+from .textpass import reading_back
 from .topics import (
     MatchFloor,
     build_topics,
-    fit_strength,
+    fit_strength_later,
     ids_of,
     listed_documents,
     with_document_snippets,
@@ -251,14 +252,16 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
                     config.nmf.max_iter)
 
     start = time.perf_counter()
-    junk = assess_junk(corpus.texts, nmf.W, nmf.H, top := top_term_indices(nmf.H, config.top_terms),
-                       dtm.display_terms, clean=prepared.analyzer.clean, X=dtm.of_columns(top),
-                       ids=corpus.ids)
+    X_top = dtm.of_columns(top := top_term_indices(nmf.H, config.top_terms))  # (out of core: one pass)
+    texts, texts_of = reading_back(corpus, nmf.W, nmf.H, config.n_representative)  # (one pass out of core)
+    junk = assess_junk(texts, nmf.W, nmf.H, top, dtm.display_terms, clean=prepared.analyzer.clean,
+                       X=X_top, ids=corpus.ids)
     topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=corpus.metadata(),
-                          demote=demotion(junk, dtm.of_columns(top), nmf.W, nmf.H, top, dtm.display_terms),
+                          metadata=(metadata := corpus.metadata()),
+                          demote=demotion(junk, X_top, nmf.W, nmf.H, top, dtm.display_terms),
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
+    strength = fit_strength_later(dtm.X, topics.W, topics.H)  # (beside the rest of the stage)
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
         language = prepared.analyzer.language  # (the detected language's stop words too)
         topics = with_phrases(topics, map(prepared.analyzer.clean, corpus.texts),  # the text fitted on
@@ -268,20 +271,20 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     groups = topic_groups(topics.H, topics.prevalence["share"], dtm.display_terms, config.groups)
     # the texts of the representative documents and of those a report lists, fetched back by
     # id (one pass over a corpus read in passes); snippets show the cleaned text
-    rows, reps = listed_documents(topics.W), topics.representative["doc_id"].tolist()
-    texts = [prepared.analyzer.clean(t) for t in corpus.texts_of(reps + ids_of(topics.doc_topics, rows).tolist())]
+    rows, reps = listed_documents(topics.W, table=topics.doc_topics), topics.representative["doc_id"].tolist()
+    texts = [prepared.analyzer.clean(t) for t in texts_of(reps + ids_of(topics.doc_topics, rows).tolist())]
     topics = with_document_snippets(with_snippets(topics, texts[:len(reps)]), rows, texts[len(reps):])
     timings["topics"] = time.perf_counter() - start
     _warn_empty(dtm, topics, n_topics)
 
     start = time.perf_counter()
-    quality, evaluation = _evaluate(corpus, prepared, topics, record, config, reference, consensus)
+    quality, evaluation = _evaluate(prepared, topics, record, config, reference, consensus, metadata, (top, X_top))
     junk = with_repeated_line_advice(junk, nmf.W, lambda rows: corpus.texts_of(ids_of(topics.doc_topics, rows).tolist()),
                                      lambda: corpus.texts, prepared.analyzer, config.preprocess.repeated_line_share)
     quality = with_junk(quality, junk, topics.order)
     timings["evaluate"] = time.perf_counter() - start
     checks = _anchors.checked(anchors, topics, dtm.X, quality, config.anchors)
-    floor = MatchFloor.of(fit_strength(dtm.X, topics.W, topics.H), prepared.coverage)
+    floor = MatchFloor.of(strength.result(), prepared.coverage)
     return TopicResult(config=config, corpus=corpus.stats, preprocessing=prepared.preprocessing,
                        dtm=dtm, topics=topics, fit=record, quality=quality, evaluation=evaluation,
                        match_floor=floor, anchors=checks, groups=groups, timings=timings)
@@ -304,17 +307,19 @@ def _relative_error(dtm, nmf, beta_loss):
     return float(np.sqrt(max(squared, 0.0))) / dtm.norm
 
 
-def _evaluate(corpus, prepared, topics, record, config, reference, consensus):
+def _evaluate(prepared, topics, record, config, reference, consensus, metadata, read=None):
+    """``read``: (top terms, X of their columns) already read; reused when it holds these."""
     dtm = prepared.dtm
     top = top_term_indices(topics.H, config.top_terms)
-    quality = topic_quality(dtm.of_columns(top), topics.W, topics.H, top, dtm.display_terms)
+    X = read[1] if read is not None and np.isin(top, read[0]).all() else dtm.of_columns(top)
+    quality = topic_quality(X, topics.W, topics.H, top, dtm.display_terms)
     extra = {}
     if reference is not None:
         scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)
         quality = tuple(replace(q, npmi_reference=float(v)) for q, v in zip(quality, scores))
         extra = {"npmi_reference_mean": float(scores.mean()),
                  "reference": Reference(source=reference.source, n_documents=len(reference))}
-    labels = corpus.metadata().get("label")
+    labels = metadata.get("label")
     agreement = None
     if labels is not None:
         agreement = label_agreement(topics.doc_topics["dominant_topic"].tolist(), labels)

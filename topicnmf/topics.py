@@ -3,20 +3,20 @@
 Topics are numbered from 1 in order of prevalence (topic 1 carries the most weight).
 """
 
-import copy
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from .docweights import DocWeights, Strings, column_top, scaled_column_sums, scaled_in_order, top_rows  # noqa: F401
+from .docweights import (DocWeights, Strings, balance_scale, column_top, scaled_column_sums,  # noqa: F401
+                         scaled_in_order, top_rows)
+from .doctable import (DOCUMENT_ROWS, LARGE_TABLE, TABLE_ROWS, DocTopicTable, _ids,  # noqa: F401
+                       doc_topic_table, dominant_topics, ids_of, listed_documents, normalized_weights)
 from .partitions import Partitions
 
 SNIPPET_CHARS = 200
-DOCUMENT_ROWS = 2000  # documents a report's document table lists at most
-LARGE_TABLE = 500_000  # documents from which doc_topics is a DocTopicTable (no DataFrame)
-TABLE_ROWS = 50_000  # rows per block of a DocTopicTable of a W in memory
 
 
 @dataclass(frozen=True)
@@ -102,22 +102,35 @@ class MatchFloor:
                                 MAX_FLOOR["coverage"]))
 
 
-def fit_strength(X, W, H, block=65536):
+def fit_strength(X, W, H, block=65536, _products=None):
     """Per document, the cosine between its row of X and its reconstruction W H:
     <x, w H> / (||x|| ||w H||), from X's nonzeros (0 where either is zero). Computed a
-    block of rows at a time, so no (n_documents, k) product is held; X may be Partitions."""
+    block of rows at a time, so no (n_documents, k) product is held; X may be Partitions
+    (H H^T and H^T in C order made once for all of them: a product of H per partition, and
+    scipy's C-order copy of H.T per block, took 21 of the 56 s of the topics at 2M documents
+    out of core)."""
+    G, HT = _products or (H @ H.T, np.ascontiguousarray(H.T))
     if isinstance(X, Partitions):
-        return np.concatenate([fit_strength(X.block(i), W[X.rows(i)], H, block) for i in range(len(X))])
-    G = H @ H.T
+        return np.concatenate([fit_strength(X.block(i), W[X.rows(i)], H, block, (G, HT)) for i in range(len(X))])
     out = np.zeros(X.shape[0])
     for start in range(0, X.shape[0], block):
         rows = slice(start, start + block)
         Xb, Wb = X[rows], W[rows]
-        cross = np.einsum("ij,ij->i", np.asarray(Xb @ H.T), Wb)
+        cross = np.einsum("ij,ij->i", np.asarray(Xb @ HT), Wb)
         reconstruction = np.sqrt(np.maximum(np.einsum("ij,ij->i", Wb @ G, Wb), 0.0))
         denominator = np.sqrt(np.asarray(Xb.multiply(Xb).sum(axis=1)).ravel()) * reconstruction
         np.divide(cross, denominator, out=out[rows], where=denominator > 0)
     return out
+
+
+def fit_strength_later(X, W, H):
+    """:func:`fit_strength` computed in a thread, beside the topics' Python work (its products
+    and its sparse product leave the GIL); ``.result()`` waits for it."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fit_strength, X, W, H)
+    finally:
+        pool.shutdown(wait=False)  # (the thread ends with its one task)
 
 
 def score_table(doc_ids, W, coverage, fit, floor, metadata=None):
@@ -160,7 +173,7 @@ def balance(W, H):
     (benchmarks/bench_defaults.py): NMI of dominant topic vs labels, BBC k=5 0.858 -> 0.862,
     Debian k=20 0.282 -> 0.332, k=50 0.300 -> 0.347. An all-zero row of H stays zero.
     """
-    scale = np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)
+    scale = balance_scale(H)
     return (W.view(scale=scale) if isinstance(W, DocWeights) else W * scale), H / scale[:, None]
 
 
@@ -170,30 +183,6 @@ def prevalence_order(sums, demote=None):
     topics) after the others."""
     order = np.argsort(-np.asarray(sums), kind="stable")
     return order if demote is None else order[np.argsort(np.asarray(demote, dtype=int)[order], kind="stable")]
-
-
-def normalized_weights(W):
-    """Rows of W scaled to sum to 1; all-zero rows stay zero (never NaN)."""
-    totals = W.sum(axis=1, keepdims=True)
-    return np.divide(W, totals, out=np.zeros_like(W), where=totals > 0)
-
-
-def dominant_topics(W):
-    """1-based dominant topic per row, <NA> where the row is all zero."""
-    dominant = pd.array(W.argmax(axis=1) + 1, dtype="Int64")
-    dominant[W.max(axis=1) <= 0] = pd.NA
-    return dominant
-
-
-def doc_topic_table(doc_ids, W, metadata=None):
-    """doc_id, dominant_topic, topic_1 ... topic_k, then any metadata columns (label, date)."""
-    table = pd.DataFrame(normalized_weights(W), columns=[f"topic_{t + 1}" for t in range(W.shape[1])],
-                         copy=False)  # one block of floats (a column at a time copied each: 5x slower)
-    table.insert(0, "dominant_topic", dominant_topics(W))
-    table.insert(0, "doc_id", list(doc_ids))
-    for name, values in (metadata or {}).items():
-        table[name] = values
-    return table
 
 
 def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative=5,
@@ -219,7 +208,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         ``order[t]`` the component shown as topic t + 1 (default: by prevalence, ``demote``
         last).
     """
-    scale = np.where((norms := np.linalg.norm(H, axis=1)) > 0, norms, 1.0)  # balance(W, H), then
+    scale = balance_scale(H)  # balance(W, H), then
     on_disk = isinstance(W, DocWeights)  # ordered: W's blocks as they are read; else one array made
     sums = W.view(scale=scale).sum(axis=0) if on_disk else scaled_column_sums(W, scale)
     order = prevalence_order(sums, demote) if order is None else np.asarray(order)
@@ -245,7 +234,7 @@ def build_topics(W, H, *, doc_ids, display_terms, top_terms=10, n_representative
         doc_topics = doc_topic_table(doc_ids, W, metadata)
         total = W.sum()
         counts = doc_topics["dominant_topic"].value_counts()
-    sums = W.sum(axis=0, dtype=np.float64) if not isinstance(W, DocWeights) else doc_topics.column_sums
+    sums = doc_topics.column_sums if isinstance(doc_topics, DocTopicTable) else W.sum(axis=0, dtype=np.float64)
     prevalence = pd.DataFrame({
         "topic": np.arange(1, k + 1),
         "label": [", ".join(terms.loc[terms.topic == t + 1, "term"].head(3)) for t in range(k)],
@@ -295,21 +284,6 @@ def with_snippets(model, texts):
     return replace(model, representative=representative)
 
 
-def listed_documents(W, limit=DOCUMENT_ROWS):
-    """Rows of W a report lists, at most ``limit``: each topic's documents (those it dominates)
-    ranked by their weight for it, taken in turn across topics (every topic's strongest first),
-    so that each topic is represented. Documents with no weight are left out."""
-    strongest = W.max(axis=1) if W.size else np.zeros(W.shape[0])
-    rows = np.flatnonzero(strongest > 0)
-    dominant = W.argmax(axis=1)[rows] if W.size else np.zeros(0, dtype=np.int64)
-    by_weight = rows[np.lexsort((-strongest[rows], dominant))]  # per topic, strongest first
-    topic_of = np.sort(dominant)
-    starts = np.searchsorted(topic_of, topic_of)  # first position of each topic's run
-    rank = np.arange(by_weight.size) - starts
-    order = np.lexsort((-strongest[by_weight], rank))
-    return by_weight[order][:limit]
-
-
 def with_document_snippets(model, rows, texts):
     """``model`` with the listed documents (:func:`listed_documents` rows), the title and a
     snippet of each, given their ``texts`` in the same order."""
@@ -324,97 +298,3 @@ def with_document_snippets(model, rows, texts):
                               "dominant_topic": weights.argmax(axis=1) + 1 if weights.size else np.zeros(0, int),
                               "share": shares.max(axis=1) if shares.size else np.zeros(len(rows))})
     return replace(model, documents=documents)
-
-
-def ids_of(doc_topics, rows):
-    """The doc_ids of these rows of a doc_topics table (a DataFrame or a DocTopicTable)."""
-    if isinstance(doc_topics, DocTopicTable):
-        return np.asarray(_ids(doc_topics.doc_ids, rows), dtype=object)
-    return doc_topics["doc_id"].to_numpy()[np.asarray(rows, dtype=int)]
-
-
-def _ids(doc_ids, rows):
-    """doc_ids (a sequence, or ids on disk: docweights.Strings) of these rows."""
-    return doc_ids.take(rows) if hasattr(doc_ids, "take") else [doc_ids[int(r)] for r in rows]
-
-
-class DocTopicTable:
-    """doc_topics of a large corpus: of a W held on disk (:class:`~.docweights.DocWeights`),
-    or in memory from LARGE_TABLE documents on. The columns of :func:`doc_topic_table`, made
-    a block of rows at a time (:meth:`frames`) when written, so that no per-document table is
-    held whole. Kept: each row's dominant topic and the column sums of W."""
-
-    def __init__(self, doc_ids, W, metadata=None):
-        self.doc_ids, self.W, self.metadata = doc_ids, W, dict(metadata or {})
-        k = W.shape[1]
-        self.columns = pd.Index(["doc_id", "dominant_topic", *(f"topic_{t + 1}" for t in range(k)),
-                                 *self.metadata])
-        codes, sums = [], np.zeros(k)
-        for _, block in self._blocks():
-            codes.append(np.where(block.max(axis=1, initial=0) > 0, block.argmax(axis=1) + 1, 0)
-                         if k else np.zeros(block.shape[0], dtype=np.int64))
-            if isinstance(W, DocWeights):
-                sums = np.add.reduce(np.concatenate([sums[None], block]), axis=0)  # rows in order
-        self.dominant = np.concatenate(codes).astype(np.int32) if codes else np.zeros(0, np.int32)
-        self.column_sums = sums if isinstance(W, DocWeights) else W.sum(axis=0, dtype=np.float64)
-
-    def _blocks(self):
-        """(first row, block of W): W's own blocks on disk, or TABLE_ROWS rows of W in memory."""
-        if isinstance(self.W, DocWeights):
-            yield from self.W.blocks()
-            return
-        for start in range(0, self.W.shape[0], TABLE_ROWS):
-            yield start, self.W[start:start + TABLE_ROWS]
-
-    def __len__(self):
-        return self.W.shape[0]
-
-    def counts(self):
-        """{topic: documents it dominates}."""
-        return dict(enumerate(np.bincount(self.dominant, minlength=self.W.shape[1] + 1).tolist()))
-
-    def __getitem__(self, name):
-        if name == "dominant_topic":
-            dominant = pd.array(self.dominant.astype(np.int64), dtype="Int64")
-            dominant[self.dominant == 0] = pd.NA
-            return pd.Series(dominant)
-        if name == "doc_id":
-            return pd.Series(list(self.doc_ids), dtype=object)
-        if name in self.metadata:
-            return pd.Series(list(self.metadata[name]), dtype=object)
-        raise KeyError(name)
-
-    def with_column(self, name, values):
-        """This table with a metadata column ``name`` (replaced when present) of ``values``."""
-        table = copy.copy(self)
-        table.metadata = {**self.metadata, name: values}
-        table.columns = self.columns if name in self.metadata else self.columns.append(pd.Index([name]))
-        return table
-
-    def parts(self):
-        """(ids, normalized weights, dominant topics (0: none)) of each block of W, in order:
-        the table's columns without metadata, as :meth:`frames` holds them."""
-        for i, (start, block) in enumerate(self._blocks()):
-            stop = start + block.shape[0]
-            ids = self.doc_ids.block(i) if isinstance(self.doc_ids, Strings) else list(self.doc_ids[start:stop])
-            yield ids, normalized_weights(block), self.dominant[start:stop]
-
-    def frames(self):
-        """The table as DataFrames of consecutive rows, one per block of W."""
-        ids = self.doc_ids
-        for i, (start, block) in enumerate(self._blocks()):
-            stop = start + block.shape[0]
-            block_ids = ids.block(i) if isinstance(ids, Strings) else list(ids[start:stop])
-            yield doc_topic_table(block_ids, block, {name: list(values[start:stop])
-                                                     for name, values in self.metadata.items()})
-
-    def frame(self):
-        """The whole table (for small corpora and tests)."""
-        return pd.concat(list(self.frames()), ignore_index=True)
-
-    def head(self, n=5):
-        """The first ``n`` rows as a DataFrame, as pandas' ``head`` (a notebook's first look)."""
-        first, frames = [], self.frames()
-        while sum(map(len, first)) < max(n, 1) and (frame := next(frames, None)) is not None:
-            first.append(frame)  # only the blocks needed are read
-        return pd.concat(first, ignore_index=True).head(n)

@@ -16,8 +16,9 @@ from .message import (
     looks_like_mail,
     message_parts,
 )
+from .authors import authors
 from .signatures import learn_signatures, signatures_of
 from .summary import MailCleaning, Tally
 
-__all__ = ["ATTRIBUTION", "PART_BREAK", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author",
+__all__ = ["ATTRIBUTION", "PART_BREAK", "RULES", "MailCleaning", "Parts", "Removed", "Tally", "assemble", "author", "authors",
            "clean_message", "decode_words", "header_end", "learn_signatures", "looks_like_mail", "message_parts", "signatures_of"]

@@ -10,6 +10,7 @@ table nor its text is ever whole in memory. The bytes are those of the in-memory
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 
 from ..docweights import DocWeights, Strings
@@ -35,8 +36,8 @@ def doc_topics_csv_file(table, to_csv, has_carriage_return, lines=None):
     where the table has no metadata and needs minimal quoting."""
 
     def write(path):
-        quoting = (csv.QUOTE_NONNUMERIC if any(has_carriage_return(f) for f in _text_only(table))
-                   else csv.QUOTE_MINIMAL)
+        quoting = (csv.QUOTE_NONNUMERIC if _ids_hold_carriage_return(table) or
+                   any(has_carriage_return(f) for f in _text_only(table)) else csv.QUOTE_MINIMAL)
         if lines is not None and quoting == csv.QUOTE_MINIMAL and not table.metadata and \
                 _write_lines(table, path, lines):
             return
@@ -77,14 +78,35 @@ def frames_csv_file(frames, to_csv):
     return StreamedFile(write)
 
 
-def _text_only(table):
-    """The table's text columns (ids, metadata) as small frames, a block of ids at a time."""
+def _id_blocks(table):
     ids = table.doc_ids
-    blocks = (ids.block(i) for i in range(len(ids.paths))) if isinstance(ids, Strings) else [list(ids)]
-    for block in blocks:
-        yield pd.DataFrame({"doc_id": block})
+    return (ids.block(i) for i in range(len(ids.paths))) if isinstance(ids, Strings) else [list(ids)]
+
+
+def _ids_hold_carriage_return(table):
+    """Whether a document id holds a carriage return (one scan of each block of ids joined)."""
+    return any("\r" in "\0".join(map(str, block)) for block in _id_blocks(table))
+
+
+def _text_only(table):
+    """The table's metadata columns as a small frame (the ids are read by
+    :func:`_ids_hold_carriage_return`)."""
     if table.metadata:
         yield pd.DataFrame({name: list(values) for name, values in table.metadata.items()})
+
+
+def _arrow_blocks(table):
+    """The table as pyarrow Tables, one per block of W: :func:`~.parquet.arrow_table` of each
+    of :meth:`frames`, made from the blocks' arrays without a DataFrame when the table has no
+    metadata (whose columns' types are pandas' to infer)."""
+    if table.metadata:
+        yield from (parquet.arrow_table(frame) for frame in table.frames())
+        return
+    pa, _ = parquet.pyarrow()
+    for ids, weights, dominant in table.parts():
+        columns = [pa.array(ids, type=pa.string()), pa.array(dominant.astype(np.int64), mask=dominant == 0)]
+        columns += list(np.ascontiguousarray(np.asarray(weights, dtype=np.float64).T))  # (float64, as the CSV)
+        yield pa.table(dict(zip(table.columns, columns)))
 
 
 def doc_topics_parquet_file(table):
@@ -94,8 +116,7 @@ def doc_topics_parquet_file(table):
         _, pq = parquet.pyarrow()
         writer = None
         try:
-            for frame in table.frames():
-                chunk = parquet.arrow_table(frame)
+            for chunk in _arrow_blocks(table):
                 if writer is None:
                     writer = pq.ParquetWriter(path, chunk.schema, **parquet.writer_options(chunk))
                 writer.write_table(chunk)

@@ -8,6 +8,7 @@ in ``\\n`` (a reader then sees two rows), makes the whole file quote its text ce
 """
 
 import csv
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from ..topics import DocTopicTable
 from . import fastcsv, streamed
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_ID = re.compile("\0[" + re.escape("".join(FORMULA_START)) + "]")  # a cell (after its NUL) starting so
 
 
 def _safe(frame):
@@ -73,9 +75,13 @@ def doc_topic_lines(ids, weights, dominant):
     in Python, and the text made then encoded again were half of writing 794k rows). ``ids``
     strings, ``weights`` (rows, k) each row summing to 1 (or 0), ``dominant`` 1-based (0:
     none). None when an id holds a NUL or is not a string (the DataFrame's way then)."""
-    if not all(isinstance(v, str) for v in ids):
+    try:
+        joined = "\0" + "\0".join(ids)  # (a TypeError: an id is not a string)
+    except TypeError:
         return None
-    ids = fastcsv._quoted_all(["'" + v if v.startswith(FORMULA_START) else v for v in ids])
+    if _RISKY_ID.search(joined):  # (one scan: an id a spreadsheet would run as a formula)
+        ids = ["'" + v if v.startswith(FORMULA_START) else v for v in ids]
+    ids = fastcsv._quoted_all(ids)
     labels = np.array([""] + [str(t) for t in range(1, weights.shape[1] + 1)], dtype=object)
     return fastcsv.rows_bytes([ids, labels[dominant].tolist(),
                                fastcsv._float_bytes(np.asarray(weights, dtype=np.float64))])
