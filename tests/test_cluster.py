@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -307,12 +308,18 @@ def test_a_vocabulary_goes_to_the_workers_as_one_value(cluster):
     assert during - before <= 3
 
 
-def test_workers_start_a_local_cluster(here, tmp_path):
+def test_workers_start_a_local_cluster(here, tmp_path, monkeypatch):
+    temporary = tmp_path / "tmp"  # the run's temporary folder (TMPDIR)
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     out = tmp_path / "w"
     assert main(["run", str(BUNDLED), "--topics", "6", "--out", str(out), "-q",
                  "--workers", "2"]) == 0
     _same_report(here[0], out)
     assert "workers = 2" in (out / "config.toml").read_text()
+    # Dask's dask-scratch-space (global.lock, purge.lock, worker-*.dirlock) was left there
+    assert list(temporary.iterdir()) == []
 
 
 def test_without_the_extra_the_flags_name_it(here, monkeypatch, tmp_path, capsys):

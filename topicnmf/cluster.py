@@ -18,7 +18,9 @@ worker is left, the run stops with a one-line error (before any report is writte
 import logging
 import os
 import signal
+import shutil
 import socket
+import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -129,8 +131,9 @@ def session(workers=None, scheduler=None, client=None):
     if workers is not None:
         log.info("starting a local Dask cluster of %d worker processes", workers)
         quieted = {}
+        scratch = tempfile.mkdtemp(prefix="topicnmf-dask-")  # the workers' lock files, removed at the end
         try:
-            with local_cluster(workers) as cluster, \
+            with local_cluster(workers, scratch) as cluster, \
                     dask.Client(cluster, direct_to_workers=True) as client:
                 try:
                     yield Session(client)
@@ -140,6 +143,7 @@ def session(workers=None, scheduler=None, client=None):
         finally:  # closed: Dask's loggers as they were (a notebook goes on after Ctrl-C)
             for name, level in quieted.items():
                 logging.getLogger(name).setLevel(level)
+            shutil.rmtree(scratch, ignore_errors=True)
         return
     if (why := _not_a_scheduler(scheduler)) is not None:
         raise ClusterError(f"{scheduler} is not a Dask scheduler ({why}); give the address `dask scheduler` "
@@ -198,20 +202,24 @@ def _cut_short(cluster):
     return quieted
 
 
-def local_cluster(workers):
+def local_cluster(workers, scratch=None):
     """A LocalCluster of ``workers`` processes of one thread each, whose memory allocator
-    keeps freed memory for reuse (WORKER_MALLOC)."""
+    keeps freed memory for reuse (WORKER_MALLOC), with Dask's working files (its
+    ``dask-scratch-space`` of lock files and spilled data) in the folder ``scratch`` (default:
+    the temporary folder, where Dask leaves its lock files behind)."""
     import dask
 
     dask_distributed = distributed()
-    with dask.config.set({f"distributed.nanny.pre-spawn-environ.{name}": value
-                          for name, value in WORKER_MALLOC.items()}), warnings.catch_warnings():
+    settings = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_MALLOC.items()}
+    if scratch is not None:
+        settings["temporary-directory"] = str(scratch)
+    with dask.config.set(settings), warnings.catch_warnings():
         # no dashboard; the scheduler's HTTP server (health checks) still takes a port, and
         # says so when another cluster holds 8787, which a user who started none cannot place
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         return dask_distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None,
-                                             silence_logs=logging.ERROR)
+                                             silence_logs=logging.ERROR, local_directory=scratch)
 
 
 def _warm():
