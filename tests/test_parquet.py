@@ -43,10 +43,21 @@ def test_a_folder_of_parquet_files_is_read_in_path_order(tmp_path, monkeypatch):
     assert [d.text for d in iter_documents(tmp_path)] == TEXTS
 
 
-def test_a_folder_with_text_files_is_still_a_folder_of_texts(tmp_path):
+def test_a_folder_with_text_files_is_still_a_folder_of_texts(tmp_path, capsys):
+    from topicnmf.cli import main
+
     _write(tmp_path / "a.parquet", text=TEXTS[:2])
     (tmp_path / "note.txt").write_text("Only this text file is a document.")
-    assert read_corpus(tmp_path).ids == ["note.txt"]
+    corpus = read_corpus(tmp_path)
+    assert corpus.ids == ["note.txt"]
+    # the Parquet file is not read, and the summary says so and why (not "suffix not in extensions")
+    assert [(s.source, s.reason) for s in corpus.skipped] == [("a.parquet", parquet_reader.BESIDE_TEXTS)]
+    (tmp_path / "more.txt").write_text("A second text file about rivers and the sea.")
+    assert main(["run", str(tmp_path), "--topics", "2", "--out", str(tmp_path.parent / "out")]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "read 2 documents" in first and "1 parquet file beside text files (pass it alone" in first, first
+    with pytest.raises(CorpusError, match="a.parquet: parquet file beside text files"):
+        read_corpus(tmp_path, strict=True)
 
 
 def test_missing_columns_name_the_file_and_the_columns(tmp_path):
@@ -56,6 +67,32 @@ def test_missing_columns_name_the_file_and_the_columns(tmp_path):
         read_corpus(path)
     with pytest.raises(CorpusError, match="no column 'who' for id_column"):
         read_corpus(path, text_column="body", id_column="who")
+
+
+@pytest.mark.parametrize("column, named", [
+    (pa.array([1, 2, 3, 4]), "holds int64 values, not text"),
+    (pa.array([t.split() for t in TEXTS]), "join each row's tokens into one string"),
+    (pa.array([{"en": t} for t in TEXTS]), "holds struct<en: string> values, not text"),
+])
+def test_a_text_column_of_another_type_is_named_not_called_empty(tmp_path, capsys, column, named):
+    from topicnmf.cli import main
+
+    path = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"text": column, "title": ["a", "b", "c", "d"]}), path)
+    assert main(["run", str(path), "--topics", "2", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert named in err and "column 'text'" in err and "['title']" in err and "empty" not in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_binary_text_column_is_decoded_as_text_files_are(tmp_path):
+    path = tmp_path / "docs.parquet"
+    cells = [t.encode() for t in TEXTS] + ["Caf\u00e9 cr\u00e8me on the terrace by the sea.".encode("cp1252"),
+                                           None, b"\x00\x01\x02\x03 not text"]
+    pq.write_table(pa.table({"text": pa.array(cells, pa.binary())}), path)
+    corpus = read_corpus(path)
+    assert corpus.texts == TEXTS + ["Caf\u00e9 cr\u00e8me on the terrace by the sea."]
+    assert [s.source for s in corpus.skipped] == ["row-6", "row-7"]  # empty, and bytes that are no text
 
 
 def test_a_damaged_file_is_a_one_line_error(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, found_by_content, link_problem, output_files, read_file  # noqa: F401,E501
-from .readers import MARKUP_MODES, is_parquet, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
+from .readers import MARKUP_MODES, is_parquet, not_read_reason, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mbox_file, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
@@ -377,7 +377,7 @@ def _folder_documents(root, options, log, only=None):
             # undecodable bytes of a file name, and its control characters, shown as escapes
             rel = visible_id(full.relative_to(root).as_posix())
             if not filename.lower().endswith(options.extensions) and not found_by_content(full):
-                log.skipped.append(Skipped(rel, NOT_READ))
+                log.skipped.append(Skipped(rel, not_read_reason(filename, NOT_READ)))
                 continue
             if problem := link_problem(full, root_real, options.follow_links_outside):
                 log.skipped.append(Skipped(rel, problem))

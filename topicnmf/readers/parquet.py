@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 from ..errors import CorpusError
+from .decode import decode_bytes
 
 PARQUET_SUFFIX = ".parquet"
 BATCH_ROWS = 65_536
+# Why a folder's .parquet file is not read when the folder also holds text files (it is a folder of texts).
+BESIDE_TEXTS = "parquet file beside text files (pass it alone, or a folder of only .parquet files)"
 
 
 def _pyarrow_parquet():
@@ -30,6 +33,12 @@ def parquet_files(folder, include_hidden=False):
         found += [Path(dirpath) / f for f in sorted(filenames)
                   if f.lower().endswith(PARQUET_SUFFIX) and (include_hidden or not f.startswith("."))]
     return found
+
+
+def not_read_reason(filename, default):
+    """Why a file of a folder of texts whose suffix is not read is skipped: ``default``, or
+    for a .parquet file, that it sits beside text files (its rows are not read)."""
+    return BESIDE_TEXTS if filename.lower().endswith(PARQUET_SUFFIX) else default
 
 
 def is_parquet(path, extensions=(), include_hidden=False):
@@ -72,6 +81,39 @@ def _columns(path, names, options):
     return columns
 
 
+def _kind(arrow_type):
+    """'string', 'binary' or None (another type) for a column of ``arrow_type``."""
+    import pyarrow.types as types
+
+    value = arrow_type.value_type if types.is_dictionary(arrow_type) else arrow_type
+    if types.is_string(value) or types.is_large_string(value) or str(value) == "string_view":
+        return "string"
+    if types.is_binary(value) or types.is_large_binary(value) or types.is_fixed_size_binary(value) \
+            or str(value) == "binary_view":
+        return "binary"
+    return "string" if types.is_null(value) else None  # (all null: every cell empty)
+
+
+def _text_kind(path, schema, column):
+    """How the text column's cells are read: 'string', or 'binary' (bytes, decoded as a text
+    file's are); for another type (numbers, lists of tokens, structs) a CorpusError that
+    names it and the file's columns of strings."""
+    arrow_type = schema.field(column).type
+    if (kind := _kind(arrow_type)) is not None:
+        return kind
+    strings = sorted(f.name for f in schema if _kind(f.type) == "string" and str(f.type) != "null")
+    where = f"this file's: {strings}" if strings else "this file has none"
+    hint = "; a list of tokens: join each row's tokens into one string" if str(arrow_type).startswith(
+        ("list<", "large_list<")) else ""
+    raise CorpusError(f"{path}: column {column!r} holds {arrow_type} values, not text; set text_column to a "
+                      f"column of strings ({where}){hint}.")
+
+
+def _decoded(value):
+    """A binary cell's text, as a file of these bytes would read (None: not text)."""
+    return None if value is None else decode_bytes(value)[0]
+
+
 def _cell(value):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -90,7 +132,9 @@ def parquet_records(path, options, root=None):
         raise CorpusError(f"{path}: no .parquet files found.")
     n_rows = n_docs = 0
     for file in files:
-        columns = _columns(file, set(_schema(pq, file).names), options)
+        schema = _schema(pq, file)
+        columns = _columns(file, set(schema.names), options)
+        decode = _text_kind(file, schema, columns["text"]) == "binary"
         prefix = f"{file.relative_to(path).as_posix()}:" if path.is_dir() else ""
         number = 0
         try:
@@ -98,6 +142,8 @@ def parquet_records(path, options, root=None):
                                                         columns=list(dict.fromkeys(columns.values())))
             for batch in batches:
                 values = {role: batch.column(name).to_pylist() for role, name in columns.items()}
+                if decode:
+                    values["text"] = [_decoded(value) for value in values["text"]]
                 for i, text in enumerate(values["text"]):
                     number += 1
                     where = f"{prefix}row-{number}"
