@@ -161,12 +161,13 @@ def test_a_model_saved_before_match_floor_existed_gets_the_default(folder):
     assert load_model(folder).match_floor == MatchFloor()
 
 
-def test_float32_and_fortran_ordered_arrays_load_as_float64(folder):
+def test_float32_arrays_load_as_float32_and_fortran_ordered_ones_c_ordered(folder):
     arrays = _arrays(folder)
     _write_npz(folder, H=np.asfortranarray(arrays["H"]), idf=arrays["idf"].astype(np.float32))
     model = load_model(folder)
     np.testing.assert_array_equal(model.H, arrays["H"])
-    assert model.idf.dtype == np.float64 and model.H.flags.c_contiguous
+    assert model.H.dtype == np.float64 and model.H.flags.c_contiguous
+    assert model.idf.dtype == np.float32  # as saved (a float32 model scores as before saving)
 
 
 def test_a_large_sparse_topic_matrix_is_no_bomb(tmp_path):

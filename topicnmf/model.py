@@ -358,8 +358,9 @@ def _npy_header(path, archive, name, file_size):
 
 
 def _npy_array(archive, info):
-    """The checked member ``info`` as a C-ordered float64 array (numpy reads it in blocks
-    into an array of the declared size; no pickle)."""
+    """The checked member ``info`` as a C-ordered array of its own float type (numpy reads it
+    in blocks into an array of the declared size; no pickle): a float32 H (``--dtype
+    float32``) stays float32, so that the loaded model scores exactly as the one saved."""
     with archive.open(info) as f:
         array = np.lib.format.read_array(f, allow_pickle=False)
-    return np.ascontiguousarray(array, dtype=np.float64)
+    return np.ascontiguousarray(array, dtype=np.float32 if array.dtype == np.float32 else np.float64)
