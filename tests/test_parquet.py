@@ -43,6 +43,20 @@ def test_a_folder_of_parquet_files_is_read_in_path_order(tmp_path, monkeypatch):
     assert [d.text for d in iter_documents(tmp_path)] == TEXTS
 
 
+def test_the_other_files_of_a_parquet_folder_are_counted_as_skipped(tmp_path):
+    (tmp_path / "sub").mkdir()
+    _write(tmp_path / "part-0.parquet", text=TEXTS[:2])
+    _write(tmp_path / "sub" / "part-1.parquet", text=TEXTS[2:])
+    (tmp_path / "_SUCCESS").touch()  # as a Spark job leaves them
+    (tmp_path / "sub" / "schema.json").write_text("{}")
+    (tmp_path / ".part-0.parquet.crc").write_text("x")  # hidden: left out as in a folder of texts
+    corpus = read_corpus(tmp_path)
+    assert corpus.texts == TEXTS
+    assert [(s.source, s.reason) for s in corpus.skipped] == [("_SUCCESS", "suffix not in extensions"),
+                                                              ("sub/schema.json", "suffix not in extensions")]
+    assert "skipped 2 (2 suffix not in extensions)" in corpus.summary()
+
+
 def test_a_folder_with_text_files_is_still_a_folder_of_texts(tmp_path, capsys):
     from topicnmf.cli import main
 

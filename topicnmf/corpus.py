@@ -15,7 +15,7 @@ from pathlib import Path
 from .clean import all_safe, visible_id, without_surrogates
 from .errors import CorpusError, ParameterError
 from .readers import DOCUMENT_SUFFIXES, decode_bytes, file_suffixes, found_by_content, link_problem, output_files, read_file  # noqa: F401,E501
-from .readers import MARKUP_MODES, is_parquet, not_read_reason, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
+from .readers import MARKUP_MODES, is_parquet, not_read_reason, other_files, parquet_records, read_text_file, table_records, with_visible_text  # noqa: F401
 from .readers.mbox import MBOX_SUFFIXES, is_mbox_file, mbox_documents
 from .readers.walk import sorted_walk
 from .resources import paused_gc
@@ -412,6 +412,7 @@ def _folder_documents(root, options, log, only=None):
 def _table_documents(path, options, log):
     """A table's documents as :func:`_safe` makes them: as read when a batch has nothing to change."""
     parquet = is_parquet(path, options.extensions, options.include_hidden)
+    log.skipped += [Skipped(f, NOT_READ) for f in other_files(path, options.include_hidden)] if parquet and path.is_dir() else []
     records = with_visible_text((parquet_records if parquet else table_records)(path, options), options, path)
     while batch := list(islice(records, ID_BATCH)):
         log.skipped += [Skipped(n if parquet else f"line {n}", "empty or non-text cell") for n, f in batch if f is None]

@@ -7,8 +7,8 @@ from .cells import MODES as MARKUP_MODES, with_visible_text
 from .decode import decode_bytes
 from .documents import DOCUMENT_SUFFIXES, found_by_content, read_file
 from .files import file_suffixes, link_problem, output_files, read_text_file
-from .parquet import is_parquet, not_read_reason, parquet_records
+from .parquet import is_parquet, not_read_reason, other_files, parquet_records
 from .tables import csv_rows, jsonl_rows, table_records
 
-__all__ = ["DOCUMENT_SUFFIXES", "MARKUP_MODES", "with_visible_text", "csv_rows", "decode_bytes", "file_suffixes", "found_by_content", "is_parquet", "jsonl_rows", "link_problem", "not_read_reason",
+__all__ = ["DOCUMENT_SUFFIXES", "MARKUP_MODES", "with_visible_text", "csv_rows", "decode_bytes", "file_suffixes", "found_by_content", "is_parquet", "jsonl_rows", "link_problem", "not_read_reason", "other_files",
            "output_files", "parquet_records", "read_file", "read_text_file", "table_records"]

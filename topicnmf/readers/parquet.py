@@ -35,6 +35,21 @@ def parquet_files(folder, include_hidden=False):
     return found
 
 
+def other_files(folder, include_hidden=False):
+    """The relative paths of the files below a folder of Parquet files that are not read (a
+    Spark job's ``_SUCCESS``, a schema .json), so that they are counted as skipped; hidden
+    ones (``.part-0.parquet.crc``) only with ``include_hidden``, as the walk of
+    :func:`parquet_files`."""
+    others = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        if not include_hidden:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames.sort()
+        others += [(Path(dirpath) / f).relative_to(folder).as_posix() for f in sorted(filenames)
+                   if not f.lower().endswith(PARQUET_SUFFIX) and (include_hidden or not f.startswith("."))]
+    return others
+
+
 def not_read_reason(filename, default):
     """Why a file of a folder of texts whose suffix is not read is skipped: ``default``, or
     for a .parquet file, that it sits beside text files (its rows are not read)."""
