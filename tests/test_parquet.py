@@ -134,6 +134,27 @@ def test_cli_runs_on_a_parquet_file(tmp_path):
     assert json.loads((out / "topics.json").read_text())["corpus"]["n_documents"] == 12
 
 
+def test_doc_topics_parquet_of_undated_and_unlabelled_documents_out_of_core(tmp_path):
+    import pandas as pd
+
+    from topicnmf.cli import main
+    from topicnmf.report import parquet as parquet_report
+
+    path = tmp_path / "docs.csv"
+    rows = [{"id": f"d{i}", "text": f"{TEXTS[i % 4]} {TEXTS[(i + 1) % 4]}",
+             "date": "" if i == 3 else f"2020-01-{i + 1:02d}", "label": "" if i == 5 else "x"} for i in range(20)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = tmp_path / "out"  # (a run crashed at its end, nothing written, on one empty date or label cell)
+    assert main(["run", str(path), "--topics", "2", "-q", "--formats", "csv,parquet", "--out", str(out),
+                 "--max-memory", "100KB"]) == 0
+    table = pd.read_parquet(out / "doc_topics.parquet")
+    assert table["date"].isna().tolist() == [i == 3 for i in range(20)]
+    assert table["label"].isna().tolist() == [i == 5 for i in range(20)]
+    # a block of rows whose cells are all empty stays a string column (the blocks share one schema)
+    block = parquet_report.arrow_table(pd.DataFrame({"doc_id": ["a"], "topic_1": [1.0], "date": [float("nan")]}))
+    assert str(block.schema.field("date").type) == "string" and block.column("date").null_count == 1
+
+
 def test_doc_topics_parquet_holds_the_csv_table(tmp_path):
     import pandas as pd
 

@@ -56,8 +56,9 @@ def arrow_table(doc_topics):
         if name == "dominant_topic":
             mask = values.isna().to_numpy()
             columns[name] = pa.array(values.fillna(0).to_numpy(dtype=np.int64), mask=mask)
-        elif values.dtype.kind == "f":  # (a float32 fit's weights: float64, as the CSV shows them)
+        elif values.dtype.kind == "f" and values.notna().any():  # (float32 weights: float64, as the CSV shows them)
             columns[name] = pa.array(values.to_numpy(dtype=np.float64))
-        else:  # text: an empty cell (NaN/None in the frame) a null, any other value its text
+        else:  # text: an empty cell (NaN/None in the frame) a null, any other value its text; a block
+            # of rows whose cells are all empty (a float NaN column) too: the blocks share one schema
             columns[name] = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
     return pa.table(columns)
