@@ -277,3 +277,21 @@ def test_one_mbox_file_is_read_as_its_messages_with_their_dates_in_memory_and_ou
     assert memory.date.iloc[0] == "2010-02-01T10:00:00"
     pd.testing.assert_series_equal(disk.date, memory.date)
     assert (tmp_path / "disk" / "topics_over_time.csv").exists()
+
+
+def test_a_full_scratch_disk_is_one_line_naming_the_folder(tmp_path, monkeypatch, capsys):
+    from topicnmf import docweights
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def full(self, values):  # as numpy's np.save on a full disk
+        raise OSError("3357 requested and 1357 written")
+
+    monkeypatch.setattr(docweights.Strings, "append", full)
+    out = tmp_path / "out"
+    assert main(["run", str(BUNDLED), "--topics", "4", "--max-memory", "100KB", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("topicnmf: error: out of core: cannot write the scratch files in ") and str(tmp_path / "tmp") in err
+    assert "3357 requested and 1357 written" in err and "set TMPDIR to a folder with room" in err
+    assert not out.exists() and not list((tmp_path / "tmp").glob("topicnmf-scratch-*"))

@@ -30,7 +30,7 @@ from . import partitions as parts
 from .corpus import Corpus, CorpusStats, Document, ReadLog, iter_documents
 from .dates import mail_date
 from .docweights import DocWeights, Strings
-from .errors import CorpusError, ParameterError
+from .errors import CorpusError, ParameterError, TopicNMFError
 from .passes import chunked, vectorize_in_passes, workers_for
 from .boilerplate import learn_boilerplate_in_chunks
 from .first_pass import AheadCounts
@@ -298,10 +298,24 @@ def read_in_passes(source, config, folder, memory, progress, in_memory=None):
     return corpus, (preprocessing, analyzer, dtm, dtm.coverage, {"vectorize": time.perf_counter() - start})
 
 
+@contextlib.contextmanager
 def scratch_folder(wanted=True):
     """A temporary folder for X's partitions, removed with everything in it afterwards (None,
-    and nothing made, when not ``wanted``)."""
-    return tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") if wanted else contextlib.nullcontext()
+    and nothing made, when not ``wanted``). An OSError of the run it holds (a full disk:
+    numpy's ``3357 requested and 1357 written``) is the one-line error that names the
+    temporary folder and what to do."""
+    if not wanted:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="topicnmf-scratch-") as folder:
+        try:
+            yield folder
+        except OSError as exc:
+            if isinstance(exc, (ConnectionError, TimeoutError)):  # (a Dask cluster's, not the disk's)
+                raise
+            raise TopicNMFError(f"out of core: cannot write the scratch files in {tempfile.gettempdir()} "
+                                f"({exc.strerror or exc}); free space there, or set TMPDIR to a folder with room for "
+                                "X's and W's blocks and the ids (see README, out of core).") from None
 
 
 def fit_settings(X):
