@@ -57,3 +57,29 @@ def test_a_run_reports_each_long_stage_in_order():
     documents = [e for e in recorder.events if e[0] == "advance" and e[2] == ()]
     assert len(documents) == 2 * 126  # every document read, then tokenized
     assert all(e[2] == ("loss",) for e in recorder.events if e[0] == "advance" and e[2])
+
+
+def test_a_terminal_that_reports_no_size_still_shows_the_bar():
+    """A pseudo-terminal of 0 x 0 (script(1), a serial console, some CI runners) showed no
+    bar at all: tqdm fitted it in 0 columns."""
+    import os
+    import select
+
+    import pytest
+
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()  # a new pseudo-terminal reports 0 columns and 0 rows
+    with os.fdopen(slave, "w", encoding="utf-8") as stream:
+        assert os.get_terminal_size(slave).columns == 0
+        bars = Bars(stream)
+        bars.start("fit", 10)
+        for _ in range(10):
+            bars.advance(loss=0.5)
+        bars.finish()
+        stream.flush()
+        screen = b""
+        while select.select([master], [], [], 1)[0]:  # all that was written (nothing: no hang)
+            screen += os.read(master, 1 << 16)
+        screen = screen.decode("utf-8", "replace")
+    os.close(master)
+    assert "fit" in screen and "10/10" in screen and "100%" in screen, repr(screen)

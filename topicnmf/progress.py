@@ -8,6 +8,7 @@ converges early included), and nothing when it is not: the log lines say what ha
 without bar fragments in a file.
 """
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import Protocol
@@ -16,6 +17,7 @@ from tqdm import tqdm
 
 from .errors import check_interrupted
 
+DEFAULT_SIZE = (80, 24)  # columns and rows of a terminal that reports no size
 UNITS = {"read": "doc", "tokenize": "doc", "sweep": "k", "fit": "it", "write": "file"}
 
 
@@ -58,6 +60,14 @@ def stage(progress, name, total=None):
     check_interrupted()
 
 
+def _columns(stream):
+    """The width of the terminal ``stream`` is, 0 when it says none."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 class Bars:
     """One tqdm bar per stage on ``stream`` (stderr), only when it is a terminal."""
 
@@ -69,8 +79,12 @@ class Bars:
     def start(self, stage, total=None):
         self.finish()
         if self.enabled:
+            # a terminal that reports no size (0 x 0: script(1), a serial console, some CI ptys)
+            # showed no bar at all (tqdm fits it in 0 columns, -1 rows): it gets DEFAULT_SIZE
+            sized = _columns(self.stream) > 0
+            columns, rows = (None, None) if sized else DEFAULT_SIZE
             self.bar = tqdm(total=total, desc=stage, unit=UNITS.get(stage, "it"), file=self.stream,
-                            leave=False, dynamic_ncols=True)
+                            leave=False, dynamic_ncols=sized, ncols=columns, nrows=rows)
 
     def advance(self, n=1, **info):
         if self.bar is not None:
