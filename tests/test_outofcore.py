@@ -295,3 +295,19 @@ def test_a_full_scratch_disk_is_one_line_naming_the_folder(tmp_path, monkeypatch
     assert err.startswith("topicnmf: error: out of core: cannot write the scratch files in ") and str(tmp_path / "tmp") in err
     assert "3357 requested and 1357 written" in err and "set TMPDIR to a folder with room" in err
     assert not out.exists() and not list((tmp_path / "tmp").glob("topicnmf-scratch-*"))
+
+
+def test_ids_on_disk_take_their_utf8_bytes_not_the_longest_ids_width():
+    """Out of core the ids wait on disk (docweights.Strings): at 4 bytes a character at the
+    longest id's width, 200,000 short ids and one long path took 45 MB of scratch."""
+    import os
+
+    from topicnmf.docweights import Strings
+
+    ids = [f"pkg-{i}" for i in range(20_000)] + ["caf\u00e9/" + "x" * 300 + ".txt", "", "\u4e2d\u6587"]
+    strings = Strings()
+    for start in range(0, len(ids), 8_580):
+        strings.append(ids[start:start + 8_580])
+    assert list(strings) == ids and strings.take([20_001, 3, 20_002]) == [ids[20_001], "pkg-3", "\u4e2d\u6587"]
+    size = sum(os.path.getsize(p) for p in strings.paths)
+    assert size < sum(len(i.encode()) + 8 for i in ids) + 1_000 * len(strings.paths)  # (was 24 MB: 300 x 4 x 20,003)
