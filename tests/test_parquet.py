@@ -99,6 +99,18 @@ def test_a_text_column_of_another_type_is_named_not_called_empty(tmp_path, capsy
     assert not (tmp_path / "out").exists()
 
 
+def test_an_id_or_label_column_of_lists_is_left_out_or_refused_when_chosen(tmp_path, caplog):
+    path = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"text": TEXTS, "id": [[i] for i in range(4)], "label": [["a", "b"]] * 4}), path)
+    with caplog.at_level("WARNING"):
+        corpus = read_corpus(path)
+    assert corpus.ids == ["row-1", "row-2", "row-3", "row-4"]  # not "[0]", "[1]" ...
+    assert corpus.metadata() == {}  # no label "['a', 'b']"
+    assert "column 'label' holds list<" in caplog.text and "not one label a row: left out" in caplog.text
+    with pytest.raises(CorpusError, match=r"column 'id' holds list<.*int64> values, not one id a row; set id_column"):
+        read_corpus(path, id_column="id")
+
+
 def test_a_binary_text_column_is_decoded_as_text_files_are(tmp_path):
     path = tmp_path / "docs.parquet"
     cells = [t.encode() for t in TEXTS] + ["Caf\u00e9 cr\u00e8me on the terrace by the sea.".encode("cp1252"),

@@ -2,6 +2,7 @@
 (pyarrow, the ``parquet`` extra): only the text, id, label and date columns are read, one
 batch of rows at a time, so a collection larger than memory passes through."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from .decode import decode_bytes
 
 PARQUET_SUFFIX = ".parquet"
 BATCH_ROWS = 65_536
+log = logging.getLogger(__name__)
+_said = set()  # (file, role) already reported: a corpus read in passes is read again
 # Why a folder's .parquet file is not read when the folder also holds text files (it is a folder of texts).
 BESIDE_TEXTS = "parquet file beside text files (pass it alone, or a folder of only .parquet files)"
 
@@ -124,6 +127,26 @@ def _text_kind(path, schema, column):
                       f"column of strings ({where}){hint}.")
 
 
+def _scalar_columns(path, schema, columns, options):
+    """``columns`` without an id or label column of lists, structs or maps (its cells became
+    ids and labels such as "['a', 'b']"): one found by its name is left out (said once), one
+    chosen (id_column, label_column) is a CorpusError. The date column is read as dates are."""
+    import pyarrow.types as types
+
+    for role in ("id", "label"):
+        if role not in columns or not types.is_nested(kind := schema.field(columns[role]).type):
+            continue
+        if getattr(options, f"{role}_column") is not None:
+            raise CorpusError(f"{path}: column {columns[role]!r} holds {kind} values, not one {role} a row; "
+                              f"set {role}_column to a column of strings or numbers.")
+        if (key := (str(path), role)) not in _said:
+            _said.add(key)
+            log.warning("%s: column %r holds %s values, not one %s a row: left out%s", path, columns[role], kind,
+                        role, " (documents numbered by row)" if role == "id" else "")
+        del columns[role]
+    return columns
+
+
 def _decoded(value):
     """A binary cell's text, as a file of these bytes would read (None: not text)."""
     return None if value is None else decode_bytes(value)[0]
@@ -150,6 +173,7 @@ def parquet_records(path, options, root=None):
         schema = _schema(pq, file)
         columns = _columns(file, set(schema.names), options)
         decode = _text_kind(file, schema, columns["text"]) == "binary"
+        columns = _scalar_columns(file, schema, columns, options)
         prefix = f"{file.relative_to(path).as_posix()}:" if path.is_dir() else ""
         number = 0
         try:
