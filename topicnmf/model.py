@@ -73,8 +73,17 @@ def save_model(model, folder):
         "parameters": model.parameters,
         "match_floor": asdict(model.match_floor),
     }
-    _atomic_write(folder / ARRAYS, lambda f: np.savez_compressed(f, H=model.H, idf=model.idf))
+    _atomic_write(folder / ARRAYS, lambda f: _savez(f, H=model.H, idf=model.idf))
     _atomic_write(folder / META, lambda f: f.write(json.dumps(meta, indent=1).encode("utf-8")))
+
+
+def _savez(f, **arrays):
+    """``numpy.savez_compressed`` at zlib's fastest level (what ``numpy.load`` reads the
+    same): at 794k documents, H (50 x 87,890) in 0.2 s against 0.4 s, 5% larger."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def _atomic_write(path, write):

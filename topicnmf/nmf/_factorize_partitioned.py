@@ -15,7 +15,8 @@ from ..errors import ParameterError
 from ..partitions import Partitions
 from . import _validation as v
 from ._factorize import _check_factor, _options
-from ._init import NNDSVD, fill_zeros, power_iterations, randomized_svd, sketch_matrix
+from ._init import (NNDSVD, fill_zeros, nndsvd_fill, power_iterations, randomized_svd, signed_norms,
+                    signed_squares, sketch_matrix)
 from ._blocks import Blocks, LocalExecutor
 from ._partitioned import PartitionedEngine
 from ._solvers import solve
@@ -150,11 +151,8 @@ def initialize(X, k, init, rng, eng, sketch=None):
     omega = sketch_matrix(X.shape, k, rng if sketch is None else sketch, dtype)
     fused = eng.fused_svd(X, k, omega, power_iterations(k, X.shape))  # (on a Dask cluster)
     U, S, Vt = fused if fused is not None else randomized_svd(X, k, None, eng, rows=rows, omega=omega)
-    squares = executor.sum(_part_squares, U)  # (2, k)
-    norms_U = [tuple(np.sqrt(squares[:, j])) for j in range(k)]
-    norms_V = [(np.linalg.norm(np.maximum(Vt[j], 0)), np.linalg.norm(np.maximum(-Vt[j], 0)))
-               for j in range(k)]
-    start = NNDSVD.of(S, norms_U, norms_V)
+    start = NNDSVD.of(S, signed_norms(executor.sum(_part_squares, U)),
+                      signed_norms(signed_squares(Vt.T)))
     if init == "nndsvdar":  # the zeros' random values drawn here, in row order
         W = U.like(executor.map(_nndsvd_rows, U, start, init, avg, None))
         counts = executor.collect(_zeros, W)
@@ -164,18 +162,16 @@ def initialize(X, k, init, rng, eng, sketch=None):
     else:
         W = U.like(executor.map(_nndsvd_rows, U, start, init, avg, dtype))
     W.dtype = np.dtype(dtype)
-    H = fill_zeros(start.factor(Vt.T, "H").T, init, avg, rng)
+    H = fill_zeros(start.factor(Vt.T, "H", fill=nndsvd_fill(init, avg)).T, init, avg, rng)
     return W, np.asfortranarray(H, dtype=dtype)
 
 
 def _part_squares(eng, U):
-    return np.stack([(np.maximum(U, 0) ** 2).sum(axis=0), (np.maximum(-U, 0) ** 2).sum(axis=0)])
+    return signed_squares(U)
 
 
 def _nndsvd_rows(eng, U, start, init, avg, dtype):
-    A = start.factor(U, "W")
-    if init == "nndsvda":
-        np.putmask(A, A == 0, avg)
+    A = start.factor(U, "W", fill=nndsvd_fill(init, avg))
     return A if dtype is None else A.astype(dtype, copy=False)
 
 

@@ -188,10 +188,10 @@ class PartitionedEngine:
             known = self._sum(_tdot, X, A).astype(A.dtype, copy=False)
         return known
 
-    def range_products(self, X, Q):
+    def range_products(self, X, Q, scratch=None):
         """sum_b Y_b^T Y_b and sum_b X_b^T Y_b for Y_b = X_b Q, one block at a time."""
         if not isinstance(X, Blocks):
-            return self.inner.range_products(X, Q)
+            return self.inner.range_products(X, Q, scratch)
         G, P = self._sum(_range_products, X, Q)
         return G, P.astype(Q.dtype, copy=False)
 

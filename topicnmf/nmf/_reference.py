@@ -146,7 +146,7 @@ class NumpyEngine:
     def empty_pattern(self, X):
         return sp.csr_matrix((np.empty_like(X.data), X.indices, X.indptr), shape=X.shape)
 
-    def range_products(self, X, Q):
+    def range_products(self, X, Q, scratch=None):
         """(Y^T Y, X^T Y) for Y = X Q (see ``ArrayEngine``)."""
         Y = self.dot(X, Q)
         return self.gram(Y), self.tdot(X, Y)

@@ -160,8 +160,10 @@ def _alignment(data):
     return {"data": data["alignment"], "grid": similarity_grid(data["alignment"])}
 
 
-def html_report(result, title="topicnmf report"):
-    data = report_data(result)
+def html_report(result, title="topicnmf report", data=None):
+    """report.html, from ``data`` (:func:`report_data` of ``result``, made here when None;
+    its representative documents get their shares and titles added in place)."""
+    data = report_data(result) if data is None else data
     _representative(data, result)
     n_show = max(1, data["parameters"].get("top_terms", 10))
     terms = _term_rows(result, n_show)

@@ -118,5 +118,6 @@ def _rounded(value):
     return value
 
 
-def topics_json(result):
-    return json.dumps(report_data(result), indent=2, ensure_ascii=False) + "\n"
+def topics_json(result, data=None):
+    """topics.json: ``data`` (:func:`report_data` of ``result``, made here when None) as JSON."""
+    return json.dumps(report_data(result) if data is None else data, indent=2, ensure_ascii=False) + "\n"

@@ -35,8 +35,9 @@ def mail_cleaning_line(m):
             f"{m['removed_share']:.1%} of the text removed{': ' + rules if rules else ''}{learned}.")
 
 
-def markdown_report(result):
-    data = report_data(result)
+def markdown_report(result, data=None):
+    """report.md, from ``data`` (:func:`report_data` of ``result``, made here when None)."""
+    data = report_data(result) if data is None else data
     c, fit = data["corpus"], data["fit"]
     lines = [
         "# Topics",
