@@ -136,9 +136,8 @@ def cmd_run(args):
         done = pipeline.run(args.input, config, progress=bars)
         with stage(bars, "write", len(config.formats) + 2) as bar:
             files = {"config.toml": config_toml(_dtype_chosen(config, done.result))}
-            for fmt in config.formats:  # one format at a time: doc_topics.csv takes a while
-                files |= render(done.result, (fmt,))
-                bar.advance()
+            files |= render(done.result, tuple(config.formats))  # (made as they are written)
+            bar.advance(len(config.formats))
             if done.sweep is not None:
                 files |= sweep_files(done.sweep)
             written = write_files(files, args.out, model=done.model, command="run")

@@ -152,15 +152,21 @@ def assess(texts, W, H, top, display_terms, *, clean=lambda text: text, X=None, 
     return tuple(out)
 
 
-def demotion(junk, X, W, H, top, display_terms):
+def balanced_quality(X, W, H, top, display_terms):
+    """``topic_quality`` of each component (factorization order) of balance(W, H), the
+    topics as they are shown, W's columns scaled as they are read. X: the matrix whose
+    ``top`` columns (k, n_top) are read; W an array or a DocWeights (on disk, out of core:
+    read in passes, the same values)."""
+    scale = balance_scale(H)
+    return topic_quality(X, W, H / scale[:, None], top, display_terms, scale=scale)
+
+
+def demotion(junk, H, quality):
     """Per component (factorization order) how far down it is listed: 3 when empty (no
     term), 2 with a junk flag (``junk``: :func:`assess`'s), 1 with one of
-    ``topic_quality``'s flags, 0 with none. Topics are listed by this level, then by
-    prevalence, so topic 1 carries no flag while any topic carries none. X: the matrix whose
-    ``top`` columns (k, n_top) are read; W an array or a DocWeights (on disk, out of core:
-    read in passes, the same levels)."""
-    scale = balance_scale(H)  # topic_quality of balance(W, H), W's columns scaled as they are read
-    quality = topic_quality(X, W, H / scale[:, None], top, display_terms, scale=scale)
+    ``topic_quality``'s flags (``quality``: :func:`balanced_quality`'s), 0 with none. Topics
+    are listed by this level, then by prevalence, so topic 1 carries no flag while any
+    topic carries none."""
     empty = ~np.asarray(H.max(axis=1) > 0).ravel()
     return [3 if e else 2 if j.flags else 1 if q.flags else 0 for e, j, q in zip(empty, junk, quality)]
 

@@ -34,7 +34,7 @@ from .evaluate import (
 )
 from .ensemble import factorize_ensemble
 from .hierarchy import topic_groups
-from .junk import assess as assess_junk, demotion, dropped_terms, with_junk
+from .junk import assess as assess_junk, balanced_quality, demotion, dropped_terms, with_junk
 from .model import SavedModel
 from .outofcore import fit_settings, on_disk, plan, read_in_passes, scratch_folder
 from .partitions import Partitions
@@ -255,11 +255,11 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     X_top = dtm.of_columns(top := top_term_indices(nmf.H, config.top_terms))  # (out of core: one pass)
     texts, texts_of = reading_back(corpus, nmf.W, nmf.H, config.n_representative)  # (one pass out of core)
     junk = assess_junk(texts, nmf.W, nmf.H, top, dtm.display_terms, clean=prepared.analyzer.clean,
-                       X=X_top, ids=corpus.ids)
-    topics = build_topics(nmf.W, nmf.H, doc_ids=corpus.ids, display_terms=dtm.display_terms,
+                       X=X_top, ids=(ids := corpus.ids))
+    balanced = balanced_quality(X_top, nmf.W, nmf.H, top, dtm.display_terms)  # (also _evaluate's)
+    topics = build_topics(nmf.W, nmf.H, doc_ids=ids, display_terms=dtm.display_terms,
                           top_terms=config.top_terms, n_representative=config.n_representative,
-                          metadata=(metadata := corpus.metadata()),
-                          demote=demotion(junk, X_top, nmf.W, nmf.H, top, dtm.display_terms),
+                          metadata=(metadata := corpus.metadata()), demote=demotion(junk, nmf.H, balanced),
                           order=align.aligned_order(config.align_to, nmf.W, nmf.H, dtm.terms))
     strength = fit_strength_later(dtm.X, topics.W, topics.H)  # (beside the rest of the stage)
     if config.phrase_labels:  # labelled by their phrases; then anchored ones by their names
@@ -278,7 +278,8 @@ def _fit(corpus, prepared, n_topics, config, callback, reference, progress=Silen
     _warn_empty(dtm, topics, n_topics)
 
     start = time.perf_counter()
-    quality, evaluation = _evaluate(prepared, topics, record, config, reference, consensus, metadata, (top, X_top))
+    read = (top, X_top, balanced)
+    quality, evaluation = _evaluate(prepared, topics, record, config, reference, consensus, metadata, read)
     junk = with_repeated_line_advice(junk, nmf.W, lambda rows: corpus.texts_of(ids_of(topics.doc_topics, rows).tolist()),
                                      lambda: corpus.texts, prepared.analyzer, config.preprocess.repeated_line_share)
     quality = with_junk(quality, junk, topics.order)
@@ -308,11 +309,16 @@ def _relative_error(dtm, nmf, beta_loss):
 
 
 def _evaluate(prepared, topics, record, config, reference, consensus, metadata, read=None):
-    """``read``: (top terms, X of their columns) already read; reused when it holds these."""
+    """``read``: (top terms, X of their columns, their balanced_quality) in factorization order,
+    already made; reused when they are these topics' (the quality: when their top terms
+    are the same, in order)."""
     dtm = prepared.dtm
     top = top_term_indices(topics.H, config.top_terms)
-    X = read[1] if read is not None and np.isin(top, read[0]).all() else dtm.of_columns(top)
-    quality = topic_quality(X, topics.W, topics.H, top, dtm.display_terms)
+    if read is not None and np.array_equal(top, np.asarray(read[0])[topics.order]):
+        quality = tuple(read[2][i] for i in topics.order)
+    else:
+        X = read[1] if read is not None and np.isin(top, read[0]).all() else dtm.of_columns(top)
+        quality = topic_quality(X, topics.W, topics.H, top, dtm.display_terms)
     extra = {}
     if reference is not None:
         scores = npmi(presence(analyze(reference.texts, prepared.analyzer), dtm.terms), top)

@@ -22,8 +22,9 @@ SLACK = 5  # as topics._distinct_top: candidates per topic beyond its representa
 def reading_back(corpus, W, H, n_representative):
     """(the texts to read once, in order; ``texts_of(ids)``): for a corpus in memory its own
     texts and ``texts_of``; for one read in passes, a :class:`TextPass` of the rows foreseen."""
-    if isinstance(corpus.texts, list) or not hasattr(corpus, "read_documents"):
-        return corpus.texts, corpus.texts_of
+    texts = corpus.texts  # (in memory: a list made at each call)
+    if isinstance(texts, list) or not hasattr(corpus, "read_documents"):
+        return texts, corpus.texts_of
     fetched = TextPass(corpus, foreseen_rows(W, H, n_representative))
     return fetched.texts(), fetched.texts_of
 

@@ -161,9 +161,10 @@ def _alignment(data):
 
 
 def html_report(result, title="topicnmf report", data=None):
-    """report.html, from ``data`` (:func:`report_data` of ``result``, made here when None;
-    its representative documents get their shares and titles added in place)."""
+    """report.html, from ``data`` (:func:`report_data` of ``result``, made here when None)."""
     data = report_data(result) if data is None else data
+    data = {**data, "topics": [{**t, "representative_documents": [dict(d) for d in t["representative_documents"]]}
+                               for t in data["topics"]]}  # (what is added below, added to copies)
     _representative(data, result)
     n_show = max(1, data["parameters"].get("top_terms", 10))
     terms = _term_rows(result, n_show)

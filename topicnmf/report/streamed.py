@@ -5,6 +5,8 @@ disk); its CSV and Parquet files are :class:`StreamedFile` values that the write
 write themselves into the staging folder, one block of W at a time, so that neither the
 table nor its text is ever whole in memory. The bytes are those of the in-memory writers
 (the CSV byte for byte; the Parquet file holds the same table, in several row groups).
+The reports (JSON, Markdown, HTML) are StreamedFiles too (:func:`text_file`): rendered when
+written, while the tables are written beside them.
 """
 
 import csv
@@ -27,6 +29,16 @@ class StreamedFile:
 
     def write_to(self, path):
         self.write(path)
+
+
+def text_file(make):
+    """A :class:`StreamedFile` of the text ``make()`` returns, made when it is written: a
+    report rendered while the large tables are written beside it."""
+
+    def write(path):
+        path.write_text(make(), encoding="utf-8", newline="")
+
+    return StreamedFile(write)
 
 
 def doc_topics_csv_file(table, to_csv, has_carriage_return, lines=None):
