@@ -193,3 +193,21 @@ def test_the_pipelines_fit_in_process_takes_partitions():
     with session() as fit:
         a, b = fit(X, 4, random_state=0), fit(pt.split(X, 3), 4, random_state=0)
     same_fit(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocks_read_back_from_disk_as_written(tmp_path, dtype):
+    """A block read back (straight from its uncompressed archive) is the block written: the
+    same values, dtypes and shape, an empty block too; a compressed or CSC file is read
+    through scipy."""
+    X = sp.random(300, 40, density=0.1, format="csr", dtype=dtype, random_state=0)
+    parts = pt.to_disk([X[:120], X[120:120], X[120:]], tmp_path / "x")
+    for written, read in zip([X[:120], X[120:120], X[120:]], parts):
+        assert read.format == "csr" and read.shape == written.shape
+        assert read.dtype == written.dtype and read.indices.dtype == written.indices.dtype
+        assert (read != written).nnz == 0
+    sp.save_npz(tmp_path / "packed.npz", X, compressed=True)
+    sp.save_npz(tmp_path / "columns.npz", X.tocsc(), compressed=False)
+    for name in ("packed.npz", "columns.npz"):
+        read = pt.load_block(str(tmp_path / name))
+        assert read.format == "csr" and (read != X).nnz == 0
