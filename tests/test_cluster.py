@@ -504,3 +504,17 @@ def test_ctrl_c_in_a_local_cluster_session_leaves_dasks_loggers_as_they_were():
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
 
+
+
+def test_shards_balanced_by_rows_where_dask_placed_the_blocks_unevenly():
+    """Every iteration waits for the slowest shard: blocks move from the shard of the most
+    rows to the one of the fewest while that narrows the gap, each shard in row order."""
+    from topicnmf.nmf._dask import balanced
+
+    rows = [100] * 10
+    moved = balanced([("a", [0, 1, 2, 3, 4, 5, 6]), ("b", [7, 8, 9])], rows)
+    assert sorted(sum(rows[i] for i in b) for _, b in moved) == [500, 500]
+    assert all(b == sorted(b) for _, b in moved) and sorted(i for _, b in moved for i in b) == list(range(10))
+    assert [w for w, _ in moved] == ["a", "b"]  # (each shard stays on its worker)
+    # a move that would not narrow the gap is not made
+    assert balanced([("a", [0]), ("b", [1, 2])], [10, 6, 6]) == [("a", [0]), ("b", [1, 2])]

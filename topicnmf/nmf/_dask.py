@@ -209,7 +209,7 @@ class DaskExecutor:
         self.rows = _rows(partitions)
         futures = getattr(partitions, "futures", None)
         if futures:  # X made on the workers: one shard per worker, its blocks in row order
-            held = self._held(futures)
+            held = balanced(self._held(futures), self.rows)
             self.workers = [w for w, _ in held]
             self.shards = tuple(tuple(blocks) for _, blocks in held)
             self._start([[futures[i] for i in blocks] for _, blocks in held])
@@ -226,7 +226,7 @@ class DaskExecutor:
                 self._call("put", lambda s, blocks: ("X", [partitions.blocks[i] for i in blocks]))
         return checked_matrix(self, self._parts("X"), partitions)
 
-    def _held(self, futures):
+    def _held(self, futures):  # (see balanced)
         """[(worker, [indices of the blocks it holds])], ordered by their first block. A
         worker's blocks need not be neighbours (Dask places a task where it sees fit): they
         are one shard all the same, so that every worker holds one (the fused iterations
@@ -349,3 +349,29 @@ def _wait(client, futures):
         except TimeoutError:
             if not client.nthreads():
                 raise ClusterError(NO_WORKERS) from None
+
+
+def balanced(held, rows):
+    """``held`` ([(worker, [block indices])]) with blocks moved from the shard of the most
+    rows to the one of the fewest while that narrows their gap: every iteration waits for
+    the slowest shard, and Dask places the blocks it makes where it sees fit (at 794k
+    documents, 12% more on one of two workers). A moved block is sent to its new worker
+    once, when the shard is made; each shard's blocks stay in row order."""
+    held = [(worker, list(blocks)) for worker, blocks in held]
+
+    def size(blocks):
+        return sum(rows[i] for i in blocks)
+
+    while len(held) > 1:
+        big = max(held, key=lambda h: size(h[1]))[1]
+        small = min(held, key=lambda h: size(h[1]))[1]
+        gap = size(big) - size(small)
+        # the block whose move leaves the smallest gap (|gap - 2 r|), if that is smaller
+        block = min(big, key=lambda i: abs(gap - 2 * rows[i]))
+        if len(big) == 1 or abs(gap - 2 * rows[block]) >= gap:
+            break
+        big.remove(block)
+        small.append(block)
+        small.sort()
+    return held
+
