@@ -226,7 +226,7 @@ class DaskExecutor:
                 self._call("put", lambda s, blocks: ("X", [partitions.blocks[i] for i in blocks]))
         return checked_matrix(self, self._parts("X"), partitions)
 
-    def _held(self, futures):  # (see balanced)
+    def _held(self, futures):
         """[(worker, [indices of the blocks it holds])], ordered by their first block. A
         worker's blocks need not be neighbours (Dask places a task where it sees fit): they
         are one shard all the same, so that every worker holds one (the fused iterations

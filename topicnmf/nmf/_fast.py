@@ -147,13 +147,7 @@ class FastEngine(NumpyEngine):
         the buffer kept in ``scratch`` (see ``ArrayEngine.range_products``)."""
         if not sp.issparse(X):
             return super().range_products(X, Q)
-        Q = np.ascontiguousarray(Q)
-        shape = (X.shape[0], Q.shape[1])
-        Y = None if scratch is None else scratch.get("Y")
-        if Y is None or Y.shape != shape or Y.dtype != Q.dtype:
-            Y = np.empty(shape, dtype=Q.dtype)
-        self._over_rows(self._k.csr_dot, shape[0], (X.nnz + shape[0]) * shape[1],
-                        X.indptr, X.indices, X.data, Q, Y)
+        Y = self.dot(X, Q, out=None if scratch is None else scratch.get("Y"))
         if scratch is not None:
             scratch["Y"] = Y
         self.fused_transpose(X, Y)
@@ -169,11 +163,15 @@ class FastEngine(NumpyEngine):
         parts = self._scatter_parts(X, A)
         return (8 * max(parts, 1) + (A.itemsize if parts > 1 else 0)) * X.shape[1] * A.shape[1]
 
-    def dot(self, X, B):
+    def dot(self, X, B, out=None):
+        """X @ B; for a sparse X, written into ``out`` when it has the result's shape and
+        dtype (a buffer kept by the caller: see range_products)."""
         if not sp.issparse(X):
             return np.ascontiguousarray(X @ B)
         B = np.ascontiguousarray(B)
-        out = np.empty((X.shape[0], B.shape[1]), dtype=B.dtype)
+        shape = (X.shape[0], B.shape[1])
+        if out is None or out.shape != shape or out.dtype != B.dtype:
+            out = np.empty(shape, dtype=B.dtype)
         self._over_rows(self._k.csr_dot, X.shape[0], (X.nnz + X.shape[0]) * B.shape[1],
                         X.indptr, X.indices, X.data, B, out)
         return out

@@ -224,9 +224,8 @@ def initialize(X, n_components, init, rng, engine=None, sketch=None):
     start = NNDSVD.of(S, signed_norms(signed_squares(U)), signed_norms(signed_squares(Vt.T)))
     W = start.factor(U, "W", fill=nndsvd_fill(init, avg))
     H = start.factor(Vt.T, "H", fill=nndsvd_fill(init, avg)).T
-    if init == "nndsvdar":
-        W = fill_zeros(W, init, avg, rng)
-        H = fill_zeros(H, init, avg, rng)  # (drawn after W's, in H's row order)
+    W = fill_zeros(W, init, avg, rng)
+    H = fill_zeros(H, init, avg, rng)  # (drawn after W's, in H's row order)
     return W.astype(dtype, copy=False), np.asfortranarray(H, dtype=dtype)
 
 
@@ -322,11 +321,10 @@ def _below(dtype, bound):
 
 
 def fill_zeros(A, init, avg, rng):
-    """NNDSVD's zeros in A filled: with the mean of X ('nndsvda'), with small random values
-    ('nndsvdar', drawn in A's row-major order), or kept ('nndsvd'). In place; returns A."""
-    if init == "nndsvda":
-        np.putmask(A, A == 0, avg)
-    elif init == "nndsvdar":
+    """'nndsvdar': NNDSVD's zeros in A filled with small random values, drawn in A's
+    row-major order; other starts: A as it is ('nndsvda' fills its zeros in
+    :meth:`NNDSVD.factor`). In place; returns A."""
+    if init == "nndsvdar":
         zeros = A == 0
         A[zeros] = np.abs(avg * rng.standard_normal(zeros.sum()) / 100)
     return A
