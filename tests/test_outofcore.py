@@ -311,3 +311,29 @@ def test_ids_on_disk_take_their_utf8_bytes_not_the_longest_ids_width():
     assert list(strings) == ids and strings.take([20_001, 3, 20_002]) == [ids[20_001], "pkg-3", "\u4e2d\u6587"]
     size = sum(os.path.getsize(p) for p in strings.paths)
     assert size < sum(len(i.encode()) + 8 for i in ids) + 1_000 * len(strings.paths)  # (was 24 MB: 300 x 4 x 20,003)
+
+
+def test_texts_kept_by_the_first_pass_serve_the_junk_check_and_reports_without_another(tmp_path, monkeypatch):
+    """Read in passes, the texts and their mail authors are kept by the first pass: after the
+    fit, the junk check's authors and the reports' texts come from there (the same as read
+    from the input) and the input is not parsed again."""
+    from topicnmf import junk, mail, textpass
+    from topicnmf.corpus import ReadOptions
+
+    guides = sorted(BUNDLED.rglob("*.txt"))[:30]
+    messages = [f"From a@example.org Mon Jan  1 10:00:00 2024\nFrom: Writer {i % 4} <w{i % 4}@example.org>\n"
+                f"Subject: guide {i}\n\n" + path.read_text(encoding="utf-8") for i, path in enumerate(guides)]
+    (tmp_path / "box.mbox").write_text("\n".join(messages), encoding="utf-8")
+    corpus = outofcore.StreamedCorpus(tmp_path / "box.mbox", ReadOptions(), keep_texts=True)
+    texts = [t for chunk in corpus.text_chunks(7) for t in chunk]  # (the first pass)
+    assert len(texts) == 30 and corpus.authors == mail.authors(texts) and corpus.authors[1] is not None
+    monkeypatch.setattr(outofcore, "iter_documents", lambda *a, **k: pytest.fail("the input was read again"))
+    W = np.random.default_rng(0).random((30, 3))
+    kept, texts_of = textpass.reading_back(corpus, W, np.eye(3, 5), 2)
+    rows = [0, 17, 29]
+    authors, scanned = junk._authors_and_texts(kept, rows)
+    assert authors == mail.authors(texts) and scanned == [texts[r] for r in rows]
+    ids = list(corpus.ids)
+    foreseen = textpass.foreseen_rows(W, np.eye(3, 5), 2)
+    assert texts_of([ids[r] for r in foreseen]) == [texts[r] for r in foreseen]
+    assert list(corpus.texts) == texts and corpus.texts.take([5, 2]) == [texts[5], texts[2]]

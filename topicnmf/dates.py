@@ -131,6 +131,8 @@ def document_dates(documents, options=TimeOptions()):
     """The :class:`Dates` of ``documents`` (objects with id, text and date), or None when no
     document carries any date value (an undated corpus)."""
     pattern = path_pattern(options.date_from_path) if options.date_from_path else None
+    if pattern is None and getattr(documents, "undated", False):  # (known without a look at each)
+        return None
     raw, origin = [], []
     for doc in documents:
         value, source = _raw_date(doc, pattern)

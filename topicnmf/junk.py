@@ -204,6 +204,8 @@ def _authors_and_texts(texts, rows):
     pass less of the topics stage's three)."""
     if isinstance(texts, list):  # (in memory)
         return authors_of(texts), [texts[row] for row in rows]
+    if hasattr(texts, "authors_and_texts"):  # (kept by the first pass: textpass.KeptTexts)
+        return texts.authors_and_texts(rows)
     wanted, picked = set(rows), {}
 
     def kept():

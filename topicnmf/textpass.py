@@ -25,7 +25,8 @@ def reading_back(corpus, W, H, n_representative):
     texts = corpus.texts  # (in memory: a list made at each call)
     if isinstance(texts, list) or not hasattr(corpus, "read_documents"):
         return texts, corpus.texts_of
-    fetched = TextPass(corpus, foreseen_rows(W, H, n_representative))
+    rows = foreseen_rows(W, H, n_representative)
+    fetched = KeptTexts(corpus, rows) if _kept(corpus) else TextPass(corpus, rows)
     return fetched.texts(), fetched.texts_of
 
 
@@ -39,6 +40,38 @@ def foreseen_rows(W, H, n_representative):
     table = DocTopicTable(np.arange(W.shape[0]), balanced)
     tops = column_top(balanced, n_representative + SLACK) if W.shape[0] else []
     return np.unique(np.concatenate([listed_documents(balanced, table=table), *tops]))
+
+
+def _kept(corpus):
+    """Whether the corpus's first pass kept its texts and authors (``StreamedCorpus``'s
+    ``keep_texts``)."""
+    return getattr(corpus, "whole", False) and getattr(corpus, "stored", None) is not None
+
+
+class KeptTexts:
+    """:class:`TextPass` for a corpus whose first pass kept the texts and the authors: the
+    rows foreseen read from there, no pass over the input (a row not foreseen: one)."""
+
+    def __init__(self, corpus, rows):
+        rows = np.asarray(rows, dtype=np.int64)
+        self.corpus = corpus
+        self.kept = dict(zip(corpus.ids.take(rows), corpus.stored.take(rows)))
+
+    def texts(self):
+        return self
+
+    def authors_and_texts(self, rows):
+        """(every text's author, the texts of ``rows`` in that order), as the junk check
+        asks them of the texts."""
+        authors = self.corpus.authors
+        return (authors if authors is not None else [None] * len(self.corpus),
+                self.corpus.stored.take(rows))
+
+    def texts_of(self, ids):
+        """The texts of the documents with these ids, in the order given."""
+        if all(i in self.kept for i in ids):
+            return [self.kept[i] for i in ids]
+        return self.corpus.texts_of(ids)
 
 
 class TextPass:
