@@ -15,14 +15,16 @@ import io
 import numpy as np
 import pandas as pd
 
-from ..docweights import DocWeights, Strings
+from ..docweights import Strings
 from . import parquet
 
 
 class StreamedFile:
     """A file made by ``write(path)``, called once the file's place is known; ``beside``:
-    whether it may be written while other files are (a W in memory: no more memory than its
-    blocks' text; out of core, W's blocks on disk are read by one writer at a time)."""
+    whether it may be written while other files are (the per-document tables: no more memory
+    than a block of W and its text each, W in memory or its blocks on disk, each writer
+    reading its own; out of core, 794k package summaries: the report stage 5.7-6.7 -> 3.3-3.5 s
+    with both written at once, peak RSS 0.77 -> 0.84 GiB)."""
 
     def __init__(self, write, beside=False):
         self.write, self.beside = write, beside
@@ -58,7 +60,7 @@ def doc_topics_csv_file(table, to_csv, has_carriage_return, lines=None):
                 text = to_csv(frame, quoting=quoting)
                 f.write(text if i == 0 else text.split("\n", 1)[1])
 
-    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))
+    return StreamedFile(write, beside=True)
 
 
 def _write_lines(table, path, lines):
@@ -136,4 +138,4 @@ def doc_topics_parquet_file(table):
             if writer is not None:
                 writer.close()
 
-    return StreamedFile(write, beside=not isinstance(table.W, DocWeights))
+    return StreamedFile(write, beside=True)

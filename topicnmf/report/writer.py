@@ -97,7 +97,7 @@ def write_files(files, out_dir, model=None, *, command="run"):
                              if isinstance(text, streamed.StreamedFile) and text.beside]  # block by block
                     for name, text in files.items():
                         if isinstance(text, streamed.StreamedFile):
-                            if not text.beside:  # out of core: one at a time
+                            if not text.beside:  # (the reports: rendered here meanwhile)
                                 text.write_to(staging / name)
                         elif isinstance(text, bytes):
                             (staging / name).write_bytes(text)
