@@ -339,7 +339,7 @@ def scratch_folder(wanted=True):
                 raise
             raise TopicNMFError(f"out of core: cannot write the scratch files in {tempfile.gettempdir()} "
                                 f"({exc.strerror or exc}); free space there, or set TMPDIR to a folder with room for "
-                                "X's and W's blocks and the ids (see README, out of core).") from None
+                                "X's and W's blocks, the ids and the texts (see README, out of core).") from None
 
 
 def fit_settings(X):
