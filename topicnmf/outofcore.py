@@ -123,8 +123,9 @@ def plan(source, config, available=None):
 
 class StreamedCorpus:
     """A corpus read from its source once per pass: ids (on disk, :class:`~.docweights.Strings`),
-    labels and dates are kept, texts are read again when needed. Documents come in the order
-    of :func:`iter_documents` (for a folder, the sorted walk's order, as in memory).
+    labels and dates are kept, texts are read again when needed (unless kept: below).
+    Documents come in the order of :func:`iter_documents` (for a folder, the sorted walk's
+    order, as in memory).
 
     With ``keep_texts``, the first whole pass also keeps every text on disk (``stored``, a
     Strings beside the ids) and each one's mail author (``authors``: None while no text has
