@@ -23,6 +23,7 @@ from .ensemble import check_members
 from .errors import ParameterError
 from .nmf import SolverOptions
 from .preprocess import PreprocessOptions, read_stop_words
+from .report.parquet import available as parquet_available
 from .report.writer import ALL_FORMATS, FORMATS
 from .resources import parse_size
 from .vectorize import VectorizeOptions
@@ -215,6 +216,9 @@ class RunConfig:
         unknown = [f for f in formats if f not in ALL_FORMATS]
         if unknown or not formats:
             raise ParameterError(f"formats must be some of {', '.join(ALL_FORMATS)}; got {self.formats!r}.")
+        if "parquet" in formats and not parquet_available():  # (said before the run, not after it)
+            raise ParameterError("formats: parquet needs pyarrow: pip install 'topicnmf[parquet]', "
+                                 "or drop parquet from the formats.")
         for name, kind in (("read", ReadOptions), ("preprocess", PreprocessOptions),
                            ("vectorize", VectorizeOptions), ("nmf", SolverOptions),
                            ("time", TimeOptions)):
