@@ -337,3 +337,26 @@ def test_texts_kept_by_the_first_pass_serve_the_junk_check_and_reports_without_a
     foreseen = textpass.foreseen_rows(W, np.eye(3, 5), 2)
     assert texts_of([ids[r] for r in foreseen]) == [texts[r] for r in foreseen]
     assert list(corpus.texts) == texts and corpus.texts.take([5, 2]) == [texts[5], texts[2]]
+
+
+def test_no_room_for_the_texts_reads_them_again_with_the_same_reports(tmp_path, monkeypatch, capsys):
+    """The texts kept by the first pass need their size in the scratch folder: where they
+    cannot be written, the run says so and reads them again after the fit, as before."""
+    from topicnmf.docweights import Strings
+
+    monkeypatch.setattr(outofcore.MemoryPlan, "chunk_documents", lambda self: 40)
+    args = ["run", str(BUNDLED), "--topics", "6", "-q", "--formats", "csv,json,md", "--dtype", "float64"]
+    assert main(args + ["--out", str(tmp_path / "memory")]) == 0
+    append = Strings.append
+
+    def full(self, values):  # the texts (with spaces), not the ids (paths)
+        if any(" " in v for v in values):
+            raise OSError(28, "No space left on device")
+        append(self, values)
+
+    monkeypatch.setattr(Strings, "append", full)
+    capsys.readouterr()
+    assert main(args + ["--out", str(tmp_path / "disk"), "--max-memory", "100KB"]) == 0
+    err = capsys.readouterr().err
+    assert "no room to keep the texts" in err and "No space left on device" in err, err
+    _same_reports(tmp_path / "memory", tmp_path / "disk")

@@ -159,13 +159,11 @@ class StreamedCorpus:
             dates = _kept(dates, list(map(attrgetter("date"), chunk)), n)
             mail = _kept(mail, _mail_dates(chunk), n)
             if stored is not None:
-                texts = list(map(attrgetter("text"), chunk))
-                stored.append(texts)
-                authors = _kept(authors, authors_of(texts), n)
+                stored, authors = _with_texts(stored, authors, list(map(attrgetter("text"), chunk)), n)
             n += len(chunk)
             yield chunk
         self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
-        if stored is not None:
+        if self.stored is not None:  # (None now: no room to keep them)
             self.stored, self.authors = stored, authors
         self.stats = read_log.stats()
         self.whole = True
@@ -217,6 +215,19 @@ def _mail_dates(chunk):
     for i in compress(range(len(chunk)), map(MAYBE_HEADER.match, map(attrgetter("text"), chunk))):
         found[i] = None if chunk[i].date else mail_date(chunk[i].text)
     return found
+
+
+def _with_texts(stored, authors, texts, before):
+    """(stored, authors) with a chunk's texts and their authors added; (None, None) when the
+    texts cannot be written (a full disk: they are read again after the fit, as before, and
+    the folder of those kept so far goes with its Strings)."""
+    try:
+        stored.append(texts)
+    except OSError as exc:
+        log.warning("out of core: no room to keep the texts in %s (%s); they are read again after "
+                    "the fit", tempfile.gettempdir(), exc.strerror or exc)
+        return None, None
+    return stored, _kept(authors, authors_of(texts), before)
 
 
 def _kept(values, chunk, before):
