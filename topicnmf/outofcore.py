@@ -136,7 +136,7 @@ class StreamedCorpus:
     def __init__(self, path, options, keep_texts=False):
         self.path, self.options = path, options
         self.ids, self.labels, self.dates, self.mail_dates = Strings(), None, None, None
-        self.stored, self.authors = (Strings() if keep_texts else None), None
+        self.keep_texts, self.stored, self.authors = keep_texts, None, None  # (the latter two: once read)
         self.stats = CorpusStats(str(path), 0)
         self.whole = False  # ids and metadata recorded by a whole pass
 
@@ -152,7 +152,7 @@ class StreamedCorpus:
             return
         read_log = ReadLog()
         ids, labels, dates, mail, n = Strings(), None, None, None, 0
-        stored, authors = (Strings() if self.stored is not None else None), None
+        stored, authors = (Strings() if self.keep_texts else None), None
         for chunk in chunked(iter_documents(self.path, self.options, log=read_log), size):
             ids.append(list(map(attrgetter("id"), chunk)))
             labels = _kept(labels, list(map(attrgetter("label"), chunk)), n)  # (None while no document has one)
@@ -163,8 +163,7 @@ class StreamedCorpus:
             n += len(chunk)
             yield chunk
         self.ids, self.labels, self.dates, self.mail_dates = ids, labels, dates, mail
-        if self.stored is not None:  # (None now: no room to keep them)
-            self.stored, self.authors = stored, authors
+        self.stored, self.authors = stored, authors  # (None: not kept, or no room for them)
         self.stats = read_log.stats()
         self.whole = True
 
@@ -271,13 +270,13 @@ class _Dated(Document):
 
 class _Texts(_View):
     def __iter__(self):
-        if self.corpus.whole and self.corpus.stored is not None:
+        if self.corpus.stored is not None:
             return iter(self.corpus.stored)
         return (d.text for d in iter_documents(self.corpus.path, self.corpus.options))
 
     def take(self, rows):
         """The texts of these rows (positions in reading order), in the order given."""
-        if self.corpus.whole and self.corpus.stored is not None:
+        if self.corpus.stored is not None:
             return self.corpus.stored.take(rows)
         where = {int(r): i for i, r in enumerate(rows)}
         out = [None] * len(where)

@@ -26,7 +26,7 @@ def reading_back(corpus, W, H, n_representative):
     if isinstance(texts, list) or not hasattr(corpus, "read_documents"):
         return texts, corpus.texts_of
     rows = foreseen_rows(W, H, n_representative)
-    fetched = KeptTexts(corpus, rows) if _kept(corpus) else TextPass(corpus, rows)
+    fetched = KeptTexts(corpus, rows) if _texts_kept(corpus) else TextPass(corpus, rows)
     return fetched.texts(), fetched.texts_of
 
 
@@ -42,10 +42,10 @@ def foreseen_rows(W, H, n_representative):
     return np.unique(np.concatenate([listed_documents(balanced, table=table), *tops]))
 
 
-def _kept(corpus):
+def _texts_kept(corpus):
     """Whether the corpus's first pass kept its texts and authors (``StreamedCorpus``'s
-    ``keep_texts``)."""
-    return getattr(corpus, "whole", False) and getattr(corpus, "stored", None) is not None
+    ``keep_texts``, with room for them)."""
+    return getattr(corpus, "stored", None) is not None
 
 
 class KeptTexts:

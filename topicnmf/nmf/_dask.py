@@ -374,4 +374,3 @@ def balanced(held, rows):
         small.append(block)
         small.sort()
     return held
-
